@@ -1,0 +1,1 @@
+"""Embedding Studio's engine: text to trained word vectors, with no Qt anywhere in it."""

@@ -1,0 +1,110 @@
+"""The vocabulary: words sorted by count, and the two distributions training draws from.
+
+Subsampling keep-probabilities use gensim's (and word2vec.c's) formula; the noise distribution is
+counts**0.75, as in the article. Noise words are drawn with Walker's alias method: exact, and each
+draw costs two random numbers and two array lookups whatever the vocabulary size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import UnknownWordError
+
+
+@dataclass
+class Vocab:
+    """Words in descending count order (ties broken alphabetically), with their counts."""
+
+    words: list[str]
+    counts: np.ndarray  # int64, same order as words
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.counts = np.asarray(self.counts, dtype=np.int64)
+        if len(self.words) != len(self.counts):
+            raise ValueError("words and counts differ in length")
+        self.index = {w: i for i, w in enumerate(self.words)}
+
+    @classmethod
+    def from_counts(
+        cls, counts: dict[str, int], min_count: int = 5, max_vocab: int | None = None
+    ) -> "Vocab":
+        """Keep words seen at least ``min_count`` times, the ``max_vocab`` most frequent of them."""
+        kept = [(w, c) for w, c in counts.items() if c >= min_count]
+        kept.sort(key=lambda wc: (-wc[1], wc[0]))
+        if max_vocab is not None:
+            kept = kept[:max_vocab]
+        return cls([w for w, _ in kept], np.array([c for _, c in kept], dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.index
+
+    def id(self, word: str) -> int:
+        try:
+            return self.index[word]
+        except KeyError:
+            raise UnknownWordError(word, self.suggest(word)) from None
+
+    def suggest(self, word: str, n: int = 3) -> list[str]:
+        """Close spellings of ``word`` among the known words, most frequent first on ties."""
+        import difflib
+
+        return difflib.get_close_matches(str(word).lower(), self.words[:100_000], n=n, cutoff=0.75)
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+    def keep_probabilities(self, sample: float) -> np.ndarray:
+        """Probability of keeping each occurrence of a word when subsampling (gensim's formula).
+
+        With ``t = sample * total``, a word seen ``c`` times is kept with probability
+        ``(sqrt(c / t) + 1) * t / c``, capped at 1; ``sample == 0`` keeps everything.
+        """
+        counts = self.counts.astype(np.float64)
+        if sample <= 0:
+            return np.ones(len(counts))
+        threshold = sample * counts.sum()
+        return np.minimum(1.0, (np.sqrt(counts / threshold) + 1.0) * threshold / counts)
+
+    def noise_probabilities(self, power: float = 0.75) -> np.ndarray:
+        """The distribution negative samples are drawn from: counts**power, normalised."""
+        weights = self.counts.astype(np.float64) ** power
+        return weights / weights.sum()
+
+
+class AliasSampler:
+    """Draws from a fixed discrete distribution in O(1) per draw (Walker/Vose alias method)."""
+
+    def __init__(self, probabilities: np.ndarray):
+        p = np.asarray(probabilities, dtype=np.float64)
+        n = len(p)
+        if n == 0 or not np.isfinite(p).all() or (p < 0).any() or p.sum() <= 0:
+            raise ValueError("probabilities must be finite, non-negative and not all zero")
+        scaled = p / p.sum() * n
+        accept = np.ones(n)
+        alias = np.arange(n, dtype=np.int32)
+        # Vose's construction: done once per vocabulary, so a plain loop over words is fine here.
+        small = [i for i in range(n) if scaled[i] < 1.0]
+        large = [i for i in range(n) if scaled[i] >= 1.0]
+        while small and large:
+            s, g = small.pop(), large.pop()
+            accept[s] = scaled[s]
+            alias[s] = g
+            scaled[g] -= 1.0 - scaled[s]
+            (small if scaled[g] < 1.0 else large).append(g)
+        self.accept = accept.astype(np.float32)
+        self.alias = alias
+        self.size = n
+
+    def sample(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """``count`` independent draws, as int32 indices."""
+        column = rng.integers(0, self.size, size=count, dtype=np.int32)
+        keep = rng.random(count, dtype=np.float32) < self.accept[column]
+        return np.where(keep, column, self.alias[column])
