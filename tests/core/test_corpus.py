@@ -1,0 +1,380 @@
+"""core.corpus: tokenising, decoding, Gutenberg stripping, finding files, vocabulary and ids."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import core.corpus as corpus_module
+from core.corpus import Corpus, corpus_from_tokens, find_text_files, iter_text, load_corpus, tokenize
+from core.errors import ConfigError, CorpusError
+
+DOSTOEVSKY = Path(__file__).resolve().parents[2].parent / "shared/corpora/dostoevsky"
+
+PASSAGE = (
+    "My liver is bad, well--let it get worse! I don't consult a doctor\u2014from spite.\n"
+    "The caf\u00e9 owner was na\u00efve; \u2019twas 1866, and the rent_due was 30 roubles.\n"
+    "\u201cWell,\u201d said he, \u201cit\u2019s the prince\u2019s affair.\u201d\n"
+)
+
+
+def article_tokens(text: str) -> list[str]:
+    """The article's tokeniser, for comparison."""
+    return re.sub(r"[^a-z\s]", "", text.lower()).split()
+
+
+def reference_tokens(text: str) -> list[str]:
+    """The specification as one slow regex: letter runs, joined across inner apostrophes."""
+    words = re.findall(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*", text.lower())
+    return [w.replace("'", "").replace("\u2019", "") for w in words]
+
+
+def write(path: Path, text: str | bytes, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+    return path
+
+
+def words_text(n: int, vocabulary: int = 50, seed: int = 0) -> str:
+    rng = np.random.default_rng(seed)
+    words = [f"w{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(vocabulary)]
+    return " ".join(words[i] for i in rng.integers(0, vocabulary, n)).replace("w", "")
+
+
+# -- tokenize ----------------------------------------------------------------------------------
+
+
+def test_tokenize_splits_dashes_and_keeps_accents_where_the_article_glued_and_dropped():
+    ours = tokenize(PASSAGE)
+    theirs = article_tokens(PASSAGE)
+    # The article glues words around dashes and drops accented letters ...
+    assert "welllet" in theirs and "doctorfrom" in theirs
+    assert "caf" in theirs and "nave" in theirs
+    # ... ours separates them and keeps the letters.
+    assert "welllet" not in ours and ours[ours.index("well") + 1] == "let"
+    assert "doctorfrom" not in ours and ours[ours.index("doctor") + 1] == "from"
+    assert "café" in ours and "naïve" in ours
+    assert ours == [
+        "my", "liver", "is", "bad", "well", "let", "it", "get", "worse", "i", "dont", "consult",
+        "a", "doctor", "from", "spite", "the", "café", "owner", "was", "naïve", "twas", "and", "the",
+        "rent", "due", "was", "roubles", "well", "said", "he", "its", "the", "princes", "affair",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("don't", ["dont"]),
+        ("don\u2019t", ["dont"]),
+        ("'quoted' words", ["quoted", "words"]),
+        ("\u2018quoted\u2019 words", ["quoted", "words"]),
+        ("\u2019tis o' clock", ["tis", "o", "clock"]),
+        ("rock''n roll", ["rock", "n", "roll"]),
+        ("ma'am's", ["maams"]),
+        ("abc123def 42", ["abc", "def"]),
+        ("snake_case", ["snake", "case"]),
+        ("ÉCOLE Ünïcödé", ["école", "ünïcödé"]),
+        ("cafe\u0301", ["café"]),  # decomposed accent is normalised, not split off
+        ("Привет, мир!", ["привет", "мир"]),
+        ("हिन्दी भाषा", ["हिन्दी", "भाषा"]),  # combining vowel signs stay in the word
+        ("", []),
+        ("... 123 --- !!!", []),
+    ],
+)
+def test_tokenize_cases(text, expected):
+    assert tokenize(text) == expected
+
+
+_ALPHABET = "abcXYZéÉñü \n\t'\u2019-\u2014.,;:!?\"\u201c\u201d()0129_"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=60))
+def test_tokenize_agrees_with_the_regex_definition(text):
+    assert tokenize(text) == reference_tokens(text)
+
+
+# -- iter_text: decoding, Gutenberg, streaming -------------------------------------------------
+
+
+def test_utf8_with_bom_and_crlf(tmp_path):
+    path = write(tmp_path / "bom.txt", "\ufeffCafé noir\r\nsecond line\r\n")
+    warnings: list[str] = []
+    assert tokenize("".join(iter_text(path, warnings))) == ["café", "noir", "second", "line"]
+    assert warnings == []
+
+
+def test_cp1252_fallback_warns(tmp_path):
+    path = write(tmp_path / "Notes.txt", "Caf\u00e9 \u2018quoted\u2019 don\u2019t\n", encoding="cp1252")
+    warnings: list[str] = []
+    assert tokenize("".join(iter_text(path, warnings))) == ["café", "quoted", "dont"]
+    assert warnings == ["Notes.txt is not UTF-8; read as cp1252"]
+
+
+def test_latin1_when_not_even_cp1252(tmp_path):
+    path = write(tmp_path / "odd.txt", b"caf\xe9 \x81 ok\n")  # 0x81 is undefined in cp1252
+    warnings: list[str] = []
+    assert tokenize("".join(iter_text(path, warnings))) == ["café", "ok"]
+    assert warnings == ["odd.txt is not UTF-8; read as latin-1"]
+
+
+def test_utf8_is_validated_over_the_whole_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus_module, "_BLOCK", 64)
+    body = "é" * 200 + "\n"
+    path = write(tmp_path / "late.txt", body.encode("utf-8") + b"\xe9 late\n")  # bad byte after block 1
+    warnings: list[str] = []
+    text = "".join(iter_text(path, warnings))
+    assert warnings == ["late.txt is not UTF-8; read as cp1252"]
+    assert text.endswith("é late\n")
+
+
+GUTENBERG = (
+    "The Project Gutenberg eBook of The Idiot\nThis eBook is for the use of anyone anywhere\n"
+    "*** START OF THE PROJECT GUTENBERG EBOOK THE IDIOT ***\n"
+    "Towards the end of November\nduring a thaw\n"
+    "*** END OF THE PROJECT GUTENBERG EBOOK THE IDIOT ***\n"
+    "Updated editions will replace the previous one\nlicense license license\n"
+)
+
+
+def test_gutenberg_header_and_footer_are_stripped(tmp_path):
+    path = write(tmp_path / "idiot.txt", GUTENBERG)
+    assert tokenize("".join(iter_text(path))) == "towards the end of november during a thaw".split()
+
+
+def test_gutenberg_markers_are_case_insensitive(tmp_path):
+    path = write(tmp_path / "x.txt", "header\n*** start of this project gutenberg ebook x ***\nbody\n*** end of it\ntail\n")
+    assert tokenize("".join(iter_text(path))) == ["body"]
+
+
+def test_text_without_markers_is_used_whole(tmp_path):
+    path = write(tmp_path / "plain.txt", "first line\nstars *** START OF not at line start\nlast line\n")
+    assert tokenize("".join(iter_text(path))) == tokenize(path.read_text())
+
+
+def test_a_start_marker_far_into_the_text_is_not_a_header(tmp_path):
+    text = "word\n" * 2500 + "*** START OF SOMETHING ***\nmore\n"
+    path = write(tmp_path / "late.txt", text)
+    assert len(tokenize("".join(iter_text(path)))) == 2500 + 4
+
+
+def test_streaming_many_blocks_matches_tokenizing_the_whole_text(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus_module, "_BLOCK", 100)  # block borders fall inside words and characters
+    text = ("Ünïcödé caf\u00e9s don\u2019t well--let naïve ŒUVRE " * 7 + "\n") * 40
+    path = write(tmp_path / "many.txt", text)
+    pieces = list(iter_text(path))
+    assert len(pieces) > 10
+    assert "".join(pieces) == text
+    assert [t for p in pieces for t in tokenize(p)] == tokenize(text)
+
+
+def test_a_long_line_without_breaks_is_cut_at_spaces(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus_module, "_BLOCK", 64)
+    text = "alpha béta gamma delta " * 100  # one line, no newline
+    path = write(tmp_path / "line.txt", text)
+    pieces = list(iter_text(path))
+    assert len(pieces) > 5
+    assert [t for p in pieces for t in tokenize(p)] == tokenize(text)
+
+
+def test_a_file_larger_than_one_real_block(tmp_path):
+    text = (PASSAGE * 6000)[:-1]  # about 1.3 MB, no final newline
+    assert len(text.encode()) > corpus_module._BLOCK
+    path = write(tmp_path / "big.txt", text)
+    pieces = list(iter_text(path))
+    assert len(pieces) >= 2
+    assert [t for p in pieces for t in tokenize(p)] == tokenize(text)
+    assert load_corpus([path], min_count=1).raw_tokens == len(tokenize(text))
+
+
+# -- finding files -----------------------------------------------------------------------------
+
+
+def test_find_text_files_recurses_sorted_and_ignores_other_files(tmp_path):
+    write(tmp_path / "b.txt", "b")
+    write(tmp_path / "a.txt", "a")
+    write(tmp_path / "sub" / "c.TXT", "c")
+    write(tmp_path / "sub" / "deeper" / "d.txt", "d")
+    write(tmp_path / "notes.md", "no")
+    write(tmp_path / "data.csv", "no")
+    found = find_text_files([tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.txt", "b.txt", "sub/c.TXT", "sub/deeper/d.txt"]
+
+
+def test_find_text_files_takes_files_and_folders_without_duplicates(tmp_path):
+    a = write(tmp_path / "dir" / "a.txt", "a")
+    other = write(tmp_path / "other.text", "x")  # named explicitly: taken whatever its suffix
+    assert find_text_files([str(other), tmp_path / "dir", a]) == [other, a]
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda tmp: [tmp / "missing.txt"], "does not exist"),
+        (lambda tmp: [(tmp / "empty_dir").mkdir() or tmp / "empty_dir"], "holds no .txt files"),
+        (lambda tmp: [], "no text files or folders"),
+    ],
+)
+def test_find_text_files_errors(tmp_path, make, message):
+    with pytest.raises(CorpusError, match=message) as info:
+        find_text_files(make(tmp_path))
+    assert "\n" not in str(info.value)
+
+
+# -- load_corpus: errors and skipping ----------------------------------------------------------
+
+BAD_FILES = {
+    "empty.txt": (b"", "is empty"),
+    "binary.txt": (b"PK\x03\x04\x00\x00binary stuff", "binary"),
+    "digits.txt": (b"123 456 -- 789 !!!\n", "has no letters"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_a_named_unusable_file_is_an_error_naming_it(tmp_path, name):
+    content, reason = BAD_FILES[name]
+    path = write(tmp_path / name, content)
+    with pytest.raises(CorpusError, match=reason) as info:
+        load_corpus([path], min_count=1)
+    assert name in str(info.value) and "\n" not in str(info.value)
+
+
+def test_unusable_files_in_a_folder_are_skipped_with_a_warning(tmp_path):
+    for name, (content, _) in BAD_FILES.items():
+        write(tmp_path / name, content)
+    good = write(tmp_path / "good.txt", "the cat sat on the mat\n")
+    corpus = load_corpus([tmp_path], min_count=1)
+    assert corpus.files == [good]
+    assert len(corpus.warnings) == 3
+    for name, (_, reason) in BAD_FILES.items():
+        assert any(name in w and reason in w for w in corpus.warnings)
+
+
+def test_a_folder_with_nothing_usable_is_an_error(tmp_path):
+    for name, (content, _) in BAD_FILES.items():
+        write(tmp_path / name, content)
+    with pytest.raises(CorpusError, match="no usable text"):
+        load_corpus([tmp_path], min_count=1)
+
+
+def test_too_few_words_after_min_count_suggests_lowering_it(tmp_path):
+    path = write(tmp_path / "short.txt", "one two three two\n")
+    with pytest.raises(CorpusError) as info:
+        load_corpus([path], min_count=2)
+    message = str(info.value)
+    assert "3 distinct words" in message and "min_count" in message and "\n" not in message
+    assert len(load_corpus([path], min_count=1).vocab) == 3
+
+
+def test_an_unreadable_file_is_a_corpus_error(tmp_path, monkeypatch):
+    path = write(tmp_path / "locked.txt", "some words here\n")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(corpus_module, "open", refuse, raising=False)
+    with pytest.raises(CorpusError, match="cannot read .*locked.txt: Permission denied"):
+        load_corpus([path], min_count=1)
+    with pytest.raises(CorpusError, match="Permission denied"):
+        list(iter_text(path))
+
+
+def test_bad_limits_are_config_errors(tmp_path):
+    path = write(tmp_path / "a.txt", "a b c\n")
+    with pytest.raises(ConfigError, match="min_count"):
+        load_corpus([path], min_count=0)
+    with pytest.raises(ConfigError, match="max_vocab"):
+        corpus_from_tokens(["a", "b"], max_vocab=1)
+
+
+# -- vocabulary and ids ------------------------------------------------------------------------
+
+
+def test_vocabulary_order_cut_and_ids(tmp_path):
+    text = "b b b a a a c c d\n" + "e " * 5 + "\n"
+    path = write(tmp_path / "v.txt", text)
+    corpus = load_corpus([path], min_count=2)
+    assert corpus.vocab.words == ["e", "a", "b", "c"]  # by count, ties alphabetical
+    assert corpus.vocab.counts.tolist() == [5, 3, 3, 2]
+    assert corpus.ids.dtype == np.int32
+    assert corpus.raw_tokens == 14 and corpus.n_tokens == 13
+    kept = [t for t in tokenize(text) if t in corpus.vocab]
+    assert [corpus.vocab.words[i] for i in corpus.ids] == kept
+
+    capped = load_corpus([path], min_count=1, max_vocab=2)
+    assert capped.vocab.words == ["e", "a"]
+    assert [capped.vocab.words[i] for i in capped.ids] == ["a", "a", "a", "e", "e", "e", "e", "e"]
+
+
+def test_ids_over_several_files_follow_file_order(tmp_path):
+    write(tmp_path / "1.txt", "alpha beta\n")
+    write(tmp_path / "2.txt", "gamma alpha\n")
+    corpus = load_corpus([tmp_path], min_count=1)
+    assert [corpus.vocab.words[i] for i in corpus.ids] == ["alpha", "beta", "gamma", "alpha"]
+
+
+def test_random_text_ids_are_consistent_with_counts(tmp_path):
+    text = words_text(20_000, vocabulary=300)
+    path = write(tmp_path / "r.txt", text)
+    corpus = load_corpus([path], min_count=40)
+    tokens = tokenize(text)
+    counts = {w: tokens.count(w) for w in set(tokens)}
+    assert corpus.vocab.words == sorted((w for w, c in counts.items() if c >= 40), key=lambda w: (-counts[w], w))
+    assert np.array_equal(np.bincount(corpus.ids, minlength=len(corpus.vocab)), corpus.vocab.counts)
+    assert [corpus.vocab.words[i] for i in corpus.ids] == [t for t in tokens if counts[t] >= 40]
+
+
+def test_corpus_from_tokens_matches_load_corpus(tmp_path):
+    text = words_text(5_000, vocabulary=80, seed=3)
+    from_file = load_corpus([write(tmp_path / "t.txt", text)], min_count=3, max_vocab=50)
+    from_tokens = corpus_from_tokens(iter(tokenize(text)), min_count=3, max_vocab=50)
+    assert from_tokens.files == [] and from_tokens.warnings == []
+    assert from_tokens.vocab.words == from_file.vocab.words
+    assert np.array_equal(from_tokens.ids, from_file.ids)
+    assert from_tokens.raw_tokens == from_file.raw_tokens
+
+
+def test_corpus_from_tokens_errors():
+    with pytest.raises(CorpusError, match="has no words"):
+        corpus_from_tokens([])
+    with pytest.raises(CorpusError, match="min_count"):
+        corpus_from_tokens(["a", "b", "b"], min_count=2, name="mine")
+    with pytest.raises(TypeError):
+        corpus_from_tokens("a string, not words")
+
+
+def test_summary_and_progress(tmp_path):
+    write(tmp_path / "a.txt", "the cat and the dog\n" * 10)
+    write(tmp_path / "b.txt", "the bird\n" * 10)
+    calls: list[tuple[int, int]] = []
+    corpus = load_corpus([tmp_path], min_count=1, progress=lambda done, total: calls.append((done, total)))
+    total = sum(p.stat().st_size for p in tmp_path.iterdir())
+    assert calls[-1] == (total, total)
+    assert all(t == total for _, t in calls)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    summary = corpus.summary()
+    assert summary["files"] == 2 and summary["tokens"] == 70 and summary["kept_tokens"] == 70
+    assert summary["vocab_size"] == 5
+    assert summary["top_words"][0] == ("the", 30)
+    assert isinstance(corpus, Corpus)
+
+
+# -- the real corpus ---------------------------------------------------------------------------
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not DOSTOEVSKY.is_dir(), reason=f"real corpus not present at {DOSTOEVSKY}")
+def test_dostoevsky():
+    corpus = load_corpus([DOSTOEVSKY], min_count=5)
+    assert len(corpus.files) == 5
+    assert 0.95e6 < corpus.raw_tokens < 1.1e6
+    assert corpus.vocab.words[0] == "the"
+    for word in ("alyosha", "stavrogin", "petersburg", "dont", "naïve", "fête"):
+        assert word in corpus.vocab
+    assert "gutenberg" not in corpus.vocab  # no header or licence text left
+    assert "welllet" not in corpus.vocab
