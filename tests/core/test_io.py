@@ -1,0 +1,403 @@
+"""Model files, vectors files and projector TSV: round trips, atomicity, and clear errors."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from core import io as studio_io
+from core.config import TrainConfig
+from core.errors import ModelFileError, StudioError
+from core.io import (
+    atomic_write,
+    load_any,
+    load_model,
+    load_vectors,
+    save_model,
+    save_projector_tsv,
+    save_word2vec,
+)
+from core.model import Model
+from core.vocab import Vocab
+
+
+def make_model(n=20, dim=5, seed=0, trained=True):
+    rng = np.random.default_rng(seed)
+    words = [f"word{i}" for i in range(n - 2)] + ["café", "naïve"][: max(0, min(2, n))]
+    words = words[:n]
+    counts = np.arange(n, 0, -1, dtype=np.int64) * 7
+    vectors = (rng.standard_normal((n, dim)) * 10 ** rng.uniform(-3, 2, (n, 1))).astype(np.float32)
+    if not trained:
+        return Model(Vocab(words, np.zeros(n, dtype=np.int64)), vectors)
+    output = rng.standard_normal((n, dim)).astype(np.float32)
+    config = TrainConfig(dim=dim, epochs=3, workers=1, max_vocab=1000)
+    return Model(Vocab(words, counts), vectors, output, config, [3.2, 2.5, 2.1],
+                 {"epochs_done": 3, "position": 1234, "rng": [1, 2, 3]})
+
+
+def listing(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+# -- model files --------------------------------------------------------------------------------
+
+
+def test_model_round_trip(tmp_path):
+    model = make_model()
+    path = tmp_path / "model.npz"
+    save_model(model, path)
+    loaded = load_model(path)
+    assert loaded.words == model.words
+    np.testing.assert_array_equal(loaded.counts, model.counts)
+    assert loaded.counts.dtype == np.int64
+    np.testing.assert_array_equal(loaded.vectors, model.vectors)
+    np.testing.assert_array_equal(loaded.output, model.output)
+    assert loaded.vectors.dtype == np.float32 and loaded.output.dtype == np.float32
+    np.testing.assert_array_equal(loaded.loss_history, model.loss_history)
+    assert loaded.loss_history.dtype == np.float64
+    assert loaded.config == model.config
+    assert loaded.state == model.state
+    assert listing(tmp_path) == ["model.npz"]
+    assert load_any(path).words == model.words
+
+
+def test_model_without_output_or_config(tmp_path):
+    model = make_model(trained=False)
+    model.state["epochs_done"] = np.int64(4)  # NumPy scalars in state are saved as numbers
+    path = tmp_path / "imported.npz"
+    save_model(model, path)
+    loaded = load_model(path)
+    assert loaded.output is None and loaded.config is None
+    assert loaded.loss_history.size == 0 and loaded.state == {"epochs_done": 4}
+
+
+def test_name_is_exactly_the_given_one(tmp_path):
+    path = tmp_path / "my model"
+    save_model(make_model(), path)
+    assert listing(tmp_path) == ["my model"]
+    assert load_model(path).words == make_model().words
+    assert load_any(path).words == make_model().words  # sniffed as a zip archive
+
+
+def test_overwrite_and_permissions(tmp_path):
+    path = tmp_path / "m.npz"
+    save_model(make_model(seed=1), path)
+    save_model(make_model(seed=2), path)
+    np.testing.assert_array_equal(load_model(path).vectors, make_model(seed=2).vectors)
+    if os.name == "posix":
+        assert path.stat().st_mode & 0o044, "other users' read bits follow the umask, not 0600"
+
+
+def test_failing_save_leaves_nothing_and_keeps_target(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    save_model(make_model(seed=1), path)
+    before = path.read_bytes()
+
+    def broken_savez(file, **arrays):
+        file.write(b"PK\x03\x04 half an archive")
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(RuntimeError):
+        save_model(make_model(seed=2), path)
+    with pytest.raises(RuntimeError):
+        save_model(make_model(seed=2), tmp_path / "new.npz")
+    assert listing(tmp_path) == ["m.npz"]
+    assert path.read_bytes() == before
+
+
+def test_atomic_write_text_and_failure(tmp_path):
+    path = tmp_path / "a.txt"
+    with atomic_write(path, "w") as f:
+        f.write("héllo\n")
+    assert path.read_bytes() == "héllo\n".encode()
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_write(path, "w") as f:
+            f.write("partial")
+            raise KeyboardInterrupt
+    assert path.read_text(encoding="utf-8") == "héllo\n"
+    assert listing(tmp_path) == ["a.txt"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a non-root POSIX user")
+def test_write_into_read_only_folder(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(ModelFileError, match="Cannot write"):
+            save_model(make_model(), folder / "m.npz")
+        assert listing(folder) == []
+    finally:
+        folder.chmod(0o755)
+
+
+def test_permission_error_is_a_clear_error(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    save_model(make_model(seed=1), path)
+    before = path.read_bytes()
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(studio_io.tempfile, "mkstemp", refuse)
+    with pytest.raises(ModelFileError, match="Cannot write .*Permission denied"):
+        save_model(make_model(seed=2), path)
+    assert path.read_bytes() == before and listing(tmp_path) == ["m.npz"]
+
+
+def test_write_into_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelFileError, match="Cannot write"):
+        save_model(make_model(), tmp_path / "no" / "such" / "m.npz")
+
+
+@pytest.mark.parametrize("cut", [10, 100, 0.5, -30])
+def test_truncated_npz(tmp_path, cut):
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    data = path.read_bytes()
+    keep = int(len(data) * cut) if isinstance(cut, float) else cut
+    path.write_bytes(data[:keep])
+    with pytest.raises(ModelFileError) as info:
+        load_model(path)
+    message = str(info.value)
+    assert "m.npz" in message and "\n" not in message
+
+
+def test_foreign_npz(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, a=np.arange(3), b=np.ones((2, 2)))
+    with pytest.raises(ModelFileError, match="not an Embedding Studio model"):
+        load_model(path)
+
+
+def test_text_file_renamed_npz(tmp_path):
+    path = tmp_path / "notes.npz"
+    path.write_text("just some notes\n")
+    with pytest.raises(ModelFileError, match="not an Embedding Studio model"):
+        load_model(path)
+    with pytest.raises(ModelFileError):
+        load_any(path)
+
+
+def test_missing_empty_and_folder(tmp_path):
+    with pytest.raises(ModelFileError, match="No such"):
+        load_model(tmp_path / "missing.npz")
+    with pytest.raises(ModelFileError, match="No such"):
+        load_vectors(tmp_path / "missing.txt")
+    with pytest.raises(ModelFileError, match="No such"):
+        load_any(tmp_path / "missing.bin")
+    (tmp_path / "empty.npz").write_bytes(b"")
+    with pytest.raises(ModelFileError, match="empty"):
+        load_model(tmp_path / "empty.npz")
+    with pytest.raises(ModelFileError, match="folder"):
+        load_model(tmp_path)
+
+
+def _rewrite(path, **changes):
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays.update(changes)
+    for key, value in list(arrays.items()):
+        if value is None:
+            del arrays[key]
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"vectors": np.ones((3, 5), np.float32)}, "shape"),
+        ({"counts": np.ones(4, np.int64)}, "counts"),
+        ({"output": np.ones((20, 4), np.float32)}, "output"),
+        ({"words": None}, "missing words"),
+        ({"config": np.array("{not json")}, "JSON"),
+        ({"state": np.array("[1, 2]")}, "state"),
+        ({"config": np.array(json.dumps({"dim": -1}))}, "settings"),
+        ({"version": np.array(99)}, "newer"),
+        ({"format": np.array("something-else")}, "not an Embedding Studio model"),
+        ({"words": np.array(["a"] * 20)}, "duplicates"),
+    ],
+)
+def test_inconsistent_model_files(tmp_path, changes, message):
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    _rewrite(path, **changes)
+    with pytest.raises(ModelFileError, match=message) as info:
+        load_model(path)
+    assert "\n" not in str(info.value)
+
+
+def test_pickled_npz_is_refused(tmp_path):
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["state"] = np.array([{"evil": 1}], dtype=object)
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError):
+        load_model(path)
+
+
+# -- word2vec / GloVe ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_word2vec_round_trip(tmp_path, binary):
+    model = make_model()
+    path = tmp_path / ("v.bin" if binary else "v.txt")
+    save_word2vec(model, path, binary=binary)
+    seen = []
+    loaded = load_vectors(path, progress=lambda done, total: seen.append((done, total)))
+    assert loaded.words == model.words
+    np.testing.assert_array_equal(loaded.vectors, model.vectors)
+    assert loaded.output is None and loaded.config is None
+    assert loaded.counts.dtype == np.int64 and not loaded.counts.any()
+    assert seen and seen[-1] == (path.stat().st_size, path.stat().st_size)
+    assert all(a <= b for (a, _), (b, _) in zip(seen, seen[1:]))
+    assert load_any(path).words == model.words
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_word2vec_readable_by_gensim(tmp_path, binary):
+    gensim = pytest.importorskip("gensim")
+    model = make_model()
+    path = tmp_path / "v.w2v"
+    save_word2vec(model, path, binary=binary)
+    kv = gensim.models.KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    assert list(kv.index_to_key) == model.words
+    np.testing.assert_array_equal(kv.vectors, model.vectors)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_gensim_files_readable_by_us(tmp_path, binary):
+    gensim = pytest.importorskip("gensim")
+    model = make_model()
+    kv = gensim.models.KeyedVectors(model.dim)
+    kv.add_vectors(model.words, model.vectors)
+    path = tmp_path / "g.w2v"
+    kv.save_word2vec_format(str(path), binary=binary)
+    loaded = load_vectors(path)
+    assert loaded.words == model.words
+    np.testing.assert_array_equal(loaded.vectors, model.vectors)
+
+
+def test_word2vec_c_style_text_with_trailing_spaces(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"2 3\nthe 0.1 0.2 0.3 \nof -1 2e-3 4 \n")
+    loaded = load_vectors(path)
+    assert loaded.words == ["the", "of"]
+    np.testing.assert_array_equal(loaded.vectors, np.array([[0.1, 0.2, 0.3], [-1, 2e-3, 4]], np.float32))
+
+
+def test_glove_text(tmp_path):
+    path = tmp_path / "glove.6B.3d.txt"
+    path.write_text("the 0.1 0.2 0.3\n, 1 2 3\nzürich -1 -2 -3.5e-2\n\n", encoding="utf-8")
+    loaded = load_vectors(path)
+    assert loaded.words == ["the", ",", "zürich"]
+    np.testing.assert_array_equal(
+        loaded.vectors, np.array([[0.1, 0.2, 0.3], [1, 2, 3], [-1, -2, -3.5e-2]], np.float32)
+    )
+
+
+def test_glove_without_final_newline_and_bom(tmp_path):
+    path = tmp_path / "g.txt"
+    path.write_bytes(b"\xef\xbb\xbfa 1 2\nb 3 4")
+    loaded = load_vectors(path)
+    assert loaded.words == ["a", "b"] and loaded.vectors.shape == (2, 2)
+
+
+def test_glove_bigger_than_a_block(tmp_path):
+    rng = np.random.default_rng(1)
+    n = studio_io._BLOCK_LINES * 2 + 17
+    vectors = rng.standard_normal((n, 4)).astype(np.float32)
+    with open(tmp_path / "g.txt", "w") as f:
+        for i, row in enumerate(vectors):
+            f.write(f"w{i} " + " ".join("%.9g" % x for x in row) + "\n")
+    loaded = load_vectors(tmp_path / "g.txt")
+    assert len(loaded) == n
+    np.testing.assert_array_equal(loaded.vectors, vectors)
+
+
+def test_non_utf8_words_fall_back_to_latin1(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"2 2\ncaf\xe9 1 2\nok 3 4\n")
+    assert load_vectors(path).words == ["café", "ok"]
+    binary = tmp_path / "v.bin"
+    binary.write_bytes(b"1 2\n\xff\xfe " + np.array([1, 2], "<f4").tobytes() + b"\n")
+    assert load_vectors(binary).words == ["ÿþ"]
+
+
+def test_duplicate_words_keep_the_first(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_text("a 1 2\nb 3 4\na 5 6\n")
+    loaded = load_vectors(path)
+    assert loaded.words == ["a", "b"]
+    np.testing.assert_array_equal(loaded.vector("a"), [1, 2])
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b"\n\n", "empty"),
+        (b"2 3\nthe 0.1 0.2 0.3\nof 1 2\n", "line 3"),
+        (b"2 3\nthe 0.1 0.2 0.3\nof 1 2 3 4\n", "line 3"),
+        (b"2 3\nthe 0.1 0.2 0.3\nof 1 x 3\n", "line 3.*'x' is not a number"),
+        (b"3 3\nthe 0.1 0.2 0.3\nof 1 2 3\n", "header says 3 vectors but the file holds 2"),
+        (b"1 3\nthe 0.1 0.2 0.3\nof 1 2 3\n", "line 3.*more vectors"),
+        (b"2 3\nthe 0.1 0.2\nof 1 2 3\n", "line 2"),
+        (b"the 0.1 0.2 0.3\nof 1 2\n", "line 2"),
+        (b"the 0.1 0.2 0.3\n 1 2 3\n", "line 2.*empty word"),
+        (b"the 0.1 0.2 0.3\nof 1 nan 3\n", "line 2.*NaN"),
+        (b"0 3\n", "no vectors"),
+        (b"justoneword\n", "line 1"),
+    ],
+)
+def test_malformed_text_files(tmp_path, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(ModelFileError, match=message) as info:
+        load_vectors(path)
+    assert "bad.txt" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_malformed_binary_files(tmp_path):
+    model = make_model(n=5, dim=4)
+    path = tmp_path / "v.bin"
+    save_word2vec(model, path, binary=True)
+    data = path.read_bytes()
+    for cut in (len(data) - 3, len(data) - 20, 30):
+        path.write_bytes(data[:cut])
+        with pytest.raises(ModelFileError, match="truncated"):
+            load_vectors(path)
+    path.write_bytes(data + b"extra " + np.ones(4, "<f4").tobytes())
+    with pytest.raises(ModelFileError, match="more data"):
+        load_vectors(path)
+    path.write_bytes(data.replace(b"5 4\n", b"9 4\n", 1))
+    with pytest.raises(ModelFileError, match="truncated"):
+        load_vectors(path)
+
+
+def test_word2vec_refuses_words_with_spaces(tmp_path):
+    model = Model(Vocab(["new york"], np.array([1])), np.ones((1, 2), np.float32))
+    with pytest.raises(StudioError, match="space"):
+        save_word2vec(model, tmp_path / "v.txt")
+    assert listing(tmp_path) == []
+
+
+# -- projector ----------------------------------------------------------------------------------
+
+
+def test_projector_tsv(tmp_path):
+    model = make_model(n=6, dim=3)
+    vectors_path, metadata_path = save_projector_tsv(model, tmp_path / "out" / "projector")
+    assert vectors_path.name == "vectors.tsv" and metadata_path.name == "metadata.tsv"
+    rows = vectors_path.read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 6 and all(len(r.split("\t")) == 3 for r in rows)
+    values = np.array([[float(x) for x in r.split("\t")] for r in rows])
+    np.testing.assert_allclose(values, model.vectors, rtol=1e-6)
+    assert metadata_path.read_text(encoding="utf-8").splitlines() == model.words
+    assert listing(vectors_path.parent) == ["metadata.tsv", "vectors.tsv"]
