@@ -1,0 +1,255 @@
+"""The SGNS trainer: each batched piece against a per-pair reference, then the loop's behaviour."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from core.config import TrainConfig
+from core.errors import ConfigError, TrainingDiverged
+from core.trainer import EpochEnd, Progress, Trainer, initial_table, make_pairs, scatter_add, sgns_step
+from core.vocab import Vocab
+
+
+def brute_force_pairs(tokens, reduced, window):
+    pairs = []
+    for i in range(len(tokens)):
+        for j in range(max(0, i - reduced[i]), min(len(tokens), i + reduced[i] + 1)):
+            if j != i:
+                pairs.append((tokens[i], tokens[j]))
+    return sorted(pairs)
+
+
+@pytest.mark.parametrize("window", [1, 2, 5])
+def test_pairs_match_a_brute_force_reference(window):
+    rng = np.random.default_rng(window)
+    tokens = rng.integers(0, 50, size=40).astype(np.int32)
+    reduced = rng.integers(1, window + 1, size=40).astype(np.int32)
+    centres, contexts = make_pairs(tokens, reduced, window)
+    assert sorted(zip(centres.tolist(), contexts.tolist())) == brute_force_pairs(tokens, reduced, window)
+
+
+def test_pairs_of_tiny_sequences():
+    one = np.array([3], dtype=np.int32)
+    assert all(len(a) == 0 for a in make_pairs(one, np.array([2]), 2))
+    two = np.array([3, 4], dtype=np.int32)
+    centres, contexts = make_pairs(two, np.array([5, 5]), 5)
+    assert sorted(zip(centres.tolist(), contexts.tolist())) == [(3, 4), (4, 3)]
+
+
+def per_pair_reference(table, n_words, centres, contexts, noise, lr):
+    """The article's update, one example at a time, but every gradient from the rows before the batch."""
+    before = table.astype(np.float64)
+    after = before.copy()
+    loss = 0.0
+    for c, o, negs in zip(centres, contexts, noise):
+        h = before[c]
+        for target, label in [(o, 1.0)] + [(n, 0.0) for n in negs]:
+            out = before[n_words + target]
+            prob = 1.0 / (1.0 + math.exp(-h @ out))
+            loss += -math.log(prob) if label else -math.log(1.0 - prob)
+            grad = prob - label  # prob - 1 for the real pair, prob for noise
+            after[c] -= lr * grad * out
+            after[n_words + target] -= lr * grad * h
+    return after, loss
+
+
+def test_batched_update_equals_per_pair_reference_with_repeated_rows():
+    rng = np.random.default_rng(0)
+    n_words, dim = 6, 4
+    table = rng.normal(0, 0.5, size=(2 * n_words, dim)).astype(np.float32)
+    # Repeated centres, contexts and noise words, and a word that is its own noise, on purpose.
+    centres = np.array([0, 0, 1, 2, 0], dtype=np.int32)
+    contexts = np.array([1, 1, 0, 0, 2], dtype=np.int32)
+    noise = np.array([[3, 3], [0, 4], [1, 1], [5, 3], [0, 0]], dtype=np.int32)
+    expected, expected_loss = per_pair_reference(table, n_words, centres, contexts, noise, lr=0.1)
+    loss = sgns_step(table, n_words, centres, contexts, noise, lr=0.1)
+    np.testing.assert_allclose(table, expected, rtol=1e-5, atol=1e-6)
+    assert loss == pytest.approx(expected_loss, rel=1e-5)
+
+
+def test_untrained_model_scores_ln2_per_example():
+    table = initial_table(10, 8, seed=3)
+    assert np.all(table[10:] == 0)
+    assert np.all(np.abs(table[:10]) <= 0.5 / 8)
+    rng = np.random.default_rng(0)
+    centres = rng.integers(0, 10, 20).astype(np.int32)
+    loss = sgns_step(table, 10, centres, centres[::-1].copy(), rng.integers(0, 10, (20, 5)).astype(np.int32), 0.0)
+    assert loss / (20 * 6) == pytest.approx(math.log(2), rel=1e-6)
+
+
+def test_scatter_fallback_agrees_with_fast_path(monkeypatch):
+    import core.trainer as trainer_module
+
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(7, 3)).astype(np.float32)
+    rows = np.array([0, 2, 2, 4, 0, 4, 4, 1], dtype=np.int32)
+    ptr = np.array([0, 2, 3, 3, 5, 6, 7, 8], dtype=np.int32)
+    weights = rng.normal(size=8).astype(np.float32)
+    fast = np.zeros((5, 3), np.float32)
+    scatter_add(fast, rows, ptr, weights, values)
+    monkeypatch.setattr(trainer_module, "_csc_matvecs", None)
+    slow = np.zeros((5, 3), np.float32)
+    scatter_add(slow, rows, ptr, weights, values)
+    reference = np.zeros((5, 3))
+    for col in range(7):
+        for j in range(ptr[col], ptr[col + 1]):
+            reference[rows[j]] += weights[j] * values[col]
+    np.testing.assert_allclose(fast, reference, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(slow, reference, rtol=1e-5, atol=1e-6)
+
+
+# --- the loop, on a small generated corpus with structure ------------------------------------------
+
+
+def toy_corpus(n_tokens=20_000, seed=0):
+    """Two topics whose words never share a window: training must separate them."""
+    rng = np.random.default_rng(seed)
+    words = [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(10)]
+    vocab = Vocab(words, np.full(20, n_tokens // 20))
+    runs = []
+    for start in range(0, n_tokens, 50):
+        topic = rng.integers(0, 2)
+        runs.append(rng.integers(0, 10, 50) + 10 * topic)
+    return np.concatenate(runs).astype(np.int32)[:n_tokens], vocab
+
+
+def small_config(**kw):
+    settings = dict(dim=8, epochs=2, workers=1, min_count=1, batch_tokens=256, seed=7)
+    settings.update(kw)
+    return TrainConfig(**settings)
+
+
+def test_training_learns_the_planted_topics_and_loss_falls():
+    tokens, vocab = toy_corpus()
+    epochs = []
+    model = Trainer(tokens, vocab, small_config(epochs=3, lr=0.05)).train(on_epoch_end=epochs.append)
+    assert [e.epoch for e in epochs] == [1, 2, 3]
+    assert epochs[0].loss < math.log(2) and epochs[-1].loss < epochs[0].loss
+    assert list(model.loss_history) == [e.loss for e in epochs]
+    for word in ["a0", "b3"]:
+        neighbours = [w for w, _ in model.most_similar(word, topn=5)]
+        assert all(w[0] == word[0] for w in neighbours), neighbours
+
+
+def test_one_worker_with_a_seed_is_reproducible():
+    tokens, vocab = toy_corpus(5000)
+    first = Trainer(tokens, vocab, small_config()).train()
+    second = Trainer(tokens, vocab, small_config()).train()
+    np.testing.assert_array_equal(first.vectors, second.vectors)
+    third = Trainer(tokens, vocab, small_config(seed=8)).train()
+    assert not np.array_equal(first.vectors, third.vectors)
+
+
+def test_several_workers_train_as_well():
+    tokens, vocab = toy_corpus()
+    model = Trainer(tokens, vocab, small_config(epochs=3, lr=0.05, workers=2)).train()
+    neighbours = [w for w, _ in model.most_similar("a1", topn=5)]
+    assert all(w.startswith("a") for w in neighbours)
+
+
+def test_progress_reports_are_consistent():
+    tokens, vocab = toy_corpus()
+    reports: list[Progress] = []
+    Trainer(tokens, vocab, small_config(epochs=2)).train(on_progress=reports.append, progress_interval=0.0)
+    assert reports, "no progress reported"
+    fractions = [r.fraction for r in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    assert reports[-1].words_done == 2 * len(tokens)
+    assert all(r.epochs == 2 and 1 <= r.epoch <= 2 for r in reports)
+    lrs = [r.lr for r in reports]
+    assert lrs == sorted(lrs, reverse=True) and lrs[-1] == pytest.approx(0.025 * 1e-4)
+    with_pairs = [r for r in reports if r.pairs]
+    assert all(0 < r.loss < 1.0 for r in with_pairs)
+
+
+def test_loss_reports_add_up_to_the_epoch_means():
+    tokens, vocab = toy_corpus()
+    reports, epochs = [], []
+    cfg = small_config(epochs=1, negative=3)
+    Trainer(tokens, vocab, cfg).train(on_progress=reports.append, on_epoch_end=epochs.append,
+                                      progress_interval=0.0)
+    examples = np.array([r.pairs for r in reports], dtype=float) * (cfg.negative + 1)
+    losses = np.nan_to_num([r.loss for r in reports])
+    assert (losses * examples).sum() / examples.sum() == pytest.approx(epochs[0].loss, rel=1e-9)
+
+
+def test_stop_is_honoured_quickly_and_training_can_continue():
+    tokens, vocab = toy_corpus(200_000)
+    cfg = small_config(epochs=5)
+    trainer = Trainer(tokens, vocab, cfg)
+    stopped_at = []
+
+    def stop_soon(progress):
+        if progress.fraction > 0.1 and not trainer.stop_event.is_set():
+            trainer.stop()
+            stopped_at.append(time.perf_counter())
+
+    model = trainer.train(on_progress=stop_soon, progress_interval=0.0)
+    assert time.perf_counter() - stopped_at[0] < 0.1
+    assert model.state["finished"] is False
+    done = trainer._tokens_before(model.state["run_next_batch"])
+    assert 0 < done < 5 * len(tokens)
+    assert np.isfinite(model.vectors).all()
+
+    reports = []
+    resumed = Trainer(tokens, vocab, cfg, model=model).train(on_progress=reports.append, progress_interval=0.0)
+    assert resumed.state["finished"] is True
+    assert reports[0].words_done >= done  # picked up where it stopped, same schedule
+    assert len(resumed.loss_history) == 5
+
+
+def test_a_finished_model_trains_more_epochs():
+    tokens, vocab = toy_corpus(5000)
+    model = Trainer(tokens, vocab, small_config(epochs=1)).train()
+    more = Trainer(tokens, vocab, small_config(epochs=2), model=model).train()
+    assert len(more.loss_history) == 3
+    assert more.state["epochs_trained"] == 3
+
+
+def test_pause_holds_training_until_resumed():
+    tokens, vocab = toy_corpus(100_000)
+    trainer = Trainer(tokens, vocab, small_config(epochs=3))
+    seen = []
+
+    def watch(progress):
+        seen.append((time.perf_counter(), progress.words_done))
+
+    trainer.pause()
+    thread = threading.Thread(target=trainer.train, kwargs=dict(on_progress=watch, progress_interval=0.0))
+    thread.start()
+    time.sleep(0.3)
+    assert all(words == 0 for _, words in seen)  # nothing trained while paused
+    trainer.resume()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert seen[-1][1] == 3 * len(tokens)
+
+
+def test_a_diverging_run_is_reported():
+    tokens, vocab = toy_corpus(20_000)
+    with pytest.raises(TrainingDiverged, match="learning rate"):
+        Trainer(tokens, vocab, small_config(lr=10.0, dim=64, epochs=3)).train()
+
+
+def test_bad_inputs_are_refused():
+    tokens, vocab = toy_corpus(1000)
+    with pytest.raises(ConfigError):
+        Trainer(tokens[:1], vocab, small_config())
+    with pytest.raises(ConfigError):
+        Trainer(tokens, Vocab(["a"], [3]), small_config())
+    model = Trainer(tokens, vocab, small_config(epochs=1)).train()
+    with pytest.raises(ConfigError, match="continue"):
+        Trainer(tokens, vocab, small_config(dim=16), model=model)
+
+
+def test_epoch_end_events_carry_the_run_length():
+    tokens, vocab = toy_corpus(3000)
+    seen: list[EpochEnd] = []
+    Trainer(tokens, vocab, small_config(epochs=2)).train(on_epoch_end=seen.append)
+    assert [(e.epoch, e.epochs) for e in seen] == [(1, 2), (2, 2)]
+    assert all(e.seconds >= 0 for e in seen)
