@@ -103,6 +103,13 @@ class AliasSampler:
         self.alias = alias
         self.size = n
 
+    @classmethod
+    def from_tables(cls, accept: np.ndarray, alias: np.ndarray) -> "AliasSampler":
+        """A sampler over tables built before (e.g. shared with a worker process)."""
+        sampler = cls.__new__(cls)
+        sampler.accept, sampler.alias, sampler.size = accept, alias, len(alias)
+        return sampler
+
     def sample(self, rng: np.random.Generator, count: int) -> np.ndarray:
         """``count`` independent draws, as int32 indices."""
         column = rng.integers(0, self.size, size=count, dtype=np.int32)

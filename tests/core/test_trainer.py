@@ -11,7 +11,8 @@ import pytest
 
 from core.config import TrainConfig
 from core.errors import ConfigError, TrainingDiverged
-from core.trainer import EpochEnd, Progress, Trainer, initial_table, make_pairs, scatter_add, sgns_step
+from core.sgns import initial_table, make_pairs, scatter_add, sgns_step
+from core.trainer import EpochEnd, Progress, Trainer
 from core.vocab import Vocab
 
 
@@ -83,7 +84,7 @@ def test_untrained_model_scores_ln2_per_example():
 
 
 def test_scatter_fallback_agrees_with_fast_path(monkeypatch):
-    import core.trainer as trainer_module
+    import core.sgns as trainer_module
 
     rng = np.random.default_rng(1)
     values = rng.normal(size=(7, 3)).astype(np.float32)
@@ -253,3 +254,49 @@ def test_epoch_end_events_carry_the_run_length():
     Trainer(tokens, vocab, small_config(epochs=2)).train(on_epoch_end=seen.append)
     assert [(e.epoch, e.epochs) for e in seen] == [(1, 2), (2, 2)]
     assert all(e.seconds >= 0 for e in seen)
+
+
+# --- worker processes (workers > 1) --------------------------------------------------------------
+
+
+def shared_blocks():
+    import os
+
+    return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+
+
+def test_worker_processes_stop_quickly_resume_and_free_their_memory():
+    before = shared_blocks()
+    tokens, vocab = toy_corpus(300_000)
+    cfg = small_config(epochs=4, workers=2)
+    trainer = Trainer(tokens, vocab, cfg)
+    stopped_at = []
+
+    def stop_soon(progress):
+        if progress.fraction > 0.2 and not stopped_at:
+            trainer.stop()
+            stopped_at.append(time.perf_counter())
+
+    model = trainer.train(on_progress=stop_soon, progress_interval=0.0)
+    assert time.perf_counter() - stopped_at[0] < 0.5  # includes joining the processes
+    assert model.state["finished"] is False and np.isfinite(model.vectors).all()
+    resumed = Trainer(tokens, vocab, cfg, model=model).train()
+    assert resumed.state["finished"] is True and len(resumed.loss_history) == 4
+    assert shared_blocks() == before
+
+
+def test_worker_processes_pause_and_report_divergence():
+    tokens, vocab = toy_corpus(100_000)
+    trainer = Trainer(tokens, vocab, small_config(epochs=2, workers=2))
+    seen = []
+    trainer.pause()
+    thread = threading.Thread(target=trainer.train,
+                              kwargs=dict(on_progress=lambda p: seen.append(p.words_done), progress_interval=0.0))
+    thread.start()
+    time.sleep(1.5)  # long enough for the processes to start
+    assert not seen
+    trainer.resume()
+    thread.join(timeout=60)
+    assert seen[-1] == 2 * len(tokens)
+    with pytest.raises(TrainingDiverged):
+        Trainer(tokens, vocab, small_config(lr=10.0, dim=64, epochs=3, workers=2)).train()
