@@ -1,0 +1,209 @@
+"""The headless command line: ``train``, ``export``, ``similar`` (and ``evaluate``).
+
+Bad input of any kind ends with one line on stderr and exit code 2, never a traceback and never a
+half-written output file (every file is written atomically by ``core.io``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from .config import TrainConfig, default_workers
+from .errors import StudioError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr, like every other error here."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: error: {message} (see --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py", description="Embedding Studio: train and explore word embeddings. "
+                     "Without a command, the desktop app opens.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    d = TrainConfig.__dataclass_fields__
+    train = commands.add_parser("train", help="train skip-gram vectors on text files",
+                                description="Train skip-gram with negative sampling on .txt files or folders.")
+    train.add_argument("corpus", nargs="+", help=".txt files or folders of them")
+    train.add_argument("--out", required=True, help="model file to write (.npz)")
+    train.add_argument("--dim", type=int, default=d["dim"].default, help="vector dimensions (32)")
+    train.add_argument("--window", type=int, default=d["window"].default, help="context window (2)")
+    train.add_argument("--negative", type=int, default=d["negative"].default,
+                       help="noise words per real pair (5)")
+    train.add_argument("--epochs", type=int, default=d["epochs"].default, help="passes over the text (20)")
+    train.add_argument("--min-count", type=int, default=d["min_count"].default,
+                       help="ignore words seen fewer times (5)")
+    train.add_argument("--max-vocab", type=int, default=None, help="keep at most this many words")
+    train.add_argument("--sample", type=float, default=d["sample"].default,
+                       help="subsampling threshold for frequent words (1e-3; 0 disables)")
+    train.add_argument("--lr", type=float, default=d["lr"].default,
+                       help="initial learning rate (0.025), decays linearly to lr*1e-4")
+    train.add_argument("--seed", type=int, default=d["seed"].default, help="random seed (1)")
+    train.add_argument("--workers", type=int, default=default_workers(),
+                       help=f"training threads (this machine: {default_workers()})")
+    train.add_argument("--batch-tokens", type=int, default=d["batch_tokens"].default,
+                       help=argparse.SUPPRESS)
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    export = commands.add_parser("export", help="write a model's vectors in another format")
+    export.add_argument("model", help="model file (.npz)")
+    export.add_argument("--format", required=True, choices=["word2vec", "word2vec-binary", "tsv"],
+                        help="word2vec text, word2vec binary, or TensorFlow Projector TSV (a folder)")
+    export.add_argument("--out", required=True, help="file to write (a folder for tsv)")
+
+    similar = commands.add_parser("similar", help="nearest neighbours of a word")
+    similar.add_argument("model", help="model (.npz) or word2vec/GloVe vectors file")
+    similar.add_argument("word")
+    similar.add_argument("-n", type=int, default=10, help="how many neighbours (10)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as error:
+        print(error, file=stderr)
+        return EXIT_BAD_INPUT
+    except SystemExit as exit_:  # --help
+        return int(exit_.code or 0)
+    try:
+        return COMMANDS[args.command](args, stdout, stderr)
+    except StudioError as error:
+        print(f"error: {error}", file=stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        name = f" {error.filename}" if getattr(error, "filename", None) else ""
+        print(f"error:{name}: {error.strerror or error}", file=stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted; nothing was written", file=stderr)
+        return EXIT_INTERRUPTED
+
+
+# --- commands ---------------------------------------------------------------------------------------
+
+
+def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .corpus import load_corpus
+    from .io import save_model
+    from .trainer import Trainer
+
+    config = TrainConfig(dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
+                         min_count=args.min_count, max_vocab=args.max_vocab, sample=args.sample,
+                         lr=args.lr, min_lr=args.lr * 1e-4 if args.lr > 0 else 0.0, seed=args.seed,
+                         workers=args.workers, batch_tokens=args.batch_tokens)
+    out = _writable_target(args.out)
+    started = time.perf_counter()
+    corpus = load_corpus(args.corpus, min_count=config.min_count, max_vocab=config.max_vocab)
+    for warning in corpus.warnings:
+        print(f"warning: {warning}", file=stderr)
+    print(f"corpus: {len(corpus.files)} file(s), {corpus.raw_tokens:,} tokens, "
+          f"{len(corpus.vocab):,} words seen at least {config.min_count} times", file=stderr)
+    bar = None if args.quiet else ProgressBar(stderr)
+    model = Trainer(corpus.ids, corpus.vocab, config).train(on_progress=bar, progress_interval=0.25)
+    if bar is not None:
+        bar.close()
+    save_model(model, out)
+    elapsed = time.perf_counter() - started
+    final = model.loss_history[-1] if len(model.loss_history) else math.nan
+    print(f"trained {config.epochs} epochs in {_clock(elapsed)}: final loss {final:.4f}, "
+          f"{len(model):,} words x {model.dim} dims -> {out}", file=stderr)
+    return 0
+
+
+def _export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .io import load_model, save_projector_tsv, save_word2vec
+
+    model = load_model(args.model)
+    if args.format == "tsv":
+        vectors, metadata = save_projector_tsv(model, args.out)
+        print(f"wrote {vectors} and {metadata}", file=stderr)
+    else:
+        out = _writable_target(args.out)
+        save_word2vec(model, out, binary=args.format == "word2vec-binary")
+        print(f"wrote {len(model):,} vectors to {out}", file=stderr)
+    return 0
+
+
+def _similar(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .io import load_any
+
+    if args.n < 1:
+        raise StudioError(f"-n must be at least 1, got {args.n}")
+    model = load_any(args.model)
+    for word, score in model.most_similar(args.word, topn=args.n):
+        print(f"{word}\t{score:.4f}", file=stdout)
+    return 0
+
+
+COMMANDS = {"train": _train, "export": _export, "similar": _similar}
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def _writable_target(path: str) -> Path:
+    """Check before the work starts that the output can be written where the user asked."""
+    target = Path(path)
+    if target.is_dir():
+        raise StudioError(f"{target} is a folder; give a file name for the output")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise StudioError(f"cannot write {target}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise StudioError(f"cannot write {target}: folder {folder} is not writable")
+    return target
+
+
+def _clock(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "--:--"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class ProgressBar:
+    """One line on stderr, redrawn in place: epoch, bar, loss, words/s, ETA."""
+
+    def __init__(self, stream: TextIO, width: int = 24):
+        self.stream = stream
+        self.width = width
+        self.drawn = False
+        self.loss = math.nan
+
+    def __call__(self, p) -> None:
+        if math.isfinite(p.loss):
+            self.loss = p.loss
+        filled = int(round(p.fraction * self.width))
+        line = (f"\repoch {p.epoch}/{p.epochs} [{'#' * filled}{'.' * (self.width - filled)}] "
+                f"{p.fraction:4.0%}  loss {self.loss:.4f}  {p.words_per_sec / 1000:,.0f}k words/s  "
+                f"ETA {_clock(p.eta_seconds)} ")
+        self.stream.write(line)
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()

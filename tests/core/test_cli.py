@@ -1,0 +1,182 @@
+"""The command line, end to end through main.py's entry point: results, and every kind of bad input."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.demo import demo_text
+from core.io import load_model, load_vectors
+from main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = ["--dim", "16", "--epochs", "2", "--workers", "1", "--quiet"]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    from core.cli import main as cli_main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = cli_main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "demo.txt"
+    path.write_text(demo_text(seed=3, sentences=6000), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(corpus, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "demo.npz"
+    code, _, err = run("train", str(corpus), "--out", str(out), *FAST)
+    assert code == 0, err
+    return out
+
+
+def test_train_writes_a_model_with_the_settings_and_a_summary(trained, corpus, tmp_path):
+    model = load_model(trained)
+    assert model.dim == 16 and model.config.epochs == 2 and len(model.loss_history) == 2
+    assert "king" in model
+    code, _, err = run("train", str(corpus), "--out", str(tmp_path / "m.npz"), "--dim", "8", "--epochs", "1",
+                       "--workers", "1")
+    assert code == 0
+    assert "epoch 1/1" in err and "words/s" in err and "ETA" in err  # the progress bar
+    assert "trained 1 epochs" in err and "final loss" in err
+
+
+def test_similar_prints_neighbours_from_npz_and_word2vec_files(trained, tmp_path):
+    code, out, _ = run("similar", str(trained), "king", "-n", "3")
+    assert code == 0
+    rows = [line.split("\t") for line in out.strip().splitlines()]
+    assert len(rows) == 3 and all(-1 <= float(score) <= 1 for _, score in rows)
+    text = tmp_path / "v.txt"
+    assert run("export", str(trained), "--format", "word2vec", "--out", str(text))[0] == 0
+    assert run("similar", str(text), "king", "-n", "3")[1] == out
+
+
+def test_exports_are_read_back_by_gensim(trained, tmp_path):
+    gensim_models = pytest.importorskip("gensim.models")
+    model = load_model(trained)
+    for fmt, binary in [("word2vec", False), ("word2vec-binary", True)]:
+        out = tmp_path / f"vectors.{fmt}"
+        code, _, err = run("export", str(trained), "--format", fmt, "--out", str(out))
+        assert code == 0, err
+        kv = gensim_models.KeyedVectors.load_word2vec_format(str(out), binary=binary)
+        assert kv.index_to_key == model.words
+        np.testing.assert_allclose(kv.vectors, model.vectors, rtol=1e-6)
+    code, _, _ = run("export", str(trained), "--format", "tsv", "--out", str(tmp_path / "projector"))
+    assert code == 0
+    assert (tmp_path / "projector" / "metadata.tsv").read_text().split("\n")[0] == model.words[0]
+    assert load_vectors(tmp_path / "vectors.word2vec").words == model.words
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+BAD_TRAIN = {
+    "missing path": lambda d: [str(d / "nope.txt")],
+    "folder without txt": lambda d: [str((d / "empty_dir").mkdir() or d / "empty_dir")],
+    "empty file": lambda d: [str(write(d / "empty.txt", b""))],
+    "binary file": lambda d: [str(write(d / "bin.txt", bytes(range(256)) * 10))],
+    "no letters": lambda d: [str(write(d / "digits.txt", b"123 456 789\n" * 50))],
+    "min_count too high": lambda d: [str(write(d / "small.txt", b"alpha beta gamma " * 3)), "--min-count", "5"],
+    "zero dims": lambda d: [str(write(d / "ok.txt", b"alpha beta " * 20)), "--dim", "0"],
+    "absurd window": lambda d: [str(write(d / "ok.txt", b"alpha beta " * 20)), "--window", "100000"],
+    "negative lr": lambda d: [str(write(d / "ok.txt", b"alpha beta " * 20)), "--lr", "-1"],
+    "nan sample": lambda d: [str(write(d / "ok.txt", b"alpha beta " * 20)), "--sample", "nan"],
+    "zero workers": lambda d: [str(write(d / "ok.txt", b"alpha beta " * 20)), "--workers", "0"],
+    "not a number": lambda d: [str(write(d / "ok.txt", b"alpha beta " * 20)), "--epochs", "many"],
+    "output is a folder": lambda d: [str(write(d / "ok.txt", b"alpha beta " * 20)), "--out-folder"],
+    "output folder missing": lambda d: [str(write(d / "ok.txt", b"alpha beta " * 20)), "--out-missing"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TRAIN))
+def test_bad_training_input_is_one_line_and_exit_2_with_no_file_left(case, tmp_path):
+    args = BAD_TRAIN[case](tmp_path)
+    out = tmp_path / "model.npz"
+    if "--out-folder" in args:
+        args.remove("--out-folder")
+        out = tmp_path
+    if "--out-missing" in args:
+        args.remove("--out-missing")
+        out = tmp_path / "missing" / "model.npz"
+    before = set(tmp_path.rglob("*"))
+    code, _, err = run("train", "--workers", "1", "--epochs", "1", *args, "--out", str(out))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err and "error" in err
+    assert set(tmp_path.rglob("*")) == before  # nothing written, not even a temporary file
+
+
+def bad_model_files(d: Path, trained: Path) -> dict[str, Path]:
+    good = trained.read_bytes()
+    foreign = d / "foreign.npz"
+    np.savez(foreign, something=np.arange(3))
+    not_zip = write(d / "text.npz", b"hello, I am not a model\n")
+    w2v_short_row = write(d / "short.w2v", b"2 3\nalpha 0.1 0.2 0.3\nbeta 0.1\n")
+    w2v_bad_number = write(d / "nan.w2v", b"1 2\nalpha 0.1 zebra\n")
+    return {
+        "missing": d / "nothing.npz",
+        "truncated": write(d / "truncated.npz", good[: len(good) // 2]),
+        "foreign": foreign,
+        "not a zip": not_zip,
+        "short row": w2v_short_row,
+        "bad number": w2v_bad_number,
+    }
+
+
+@pytest.mark.parametrize("case", ["missing", "truncated", "foreign", "not a zip", "short row", "bad number"])
+def test_bad_model_files_get_one_line_and_exit_2(case, trained, tmp_path):
+    path = bad_model_files(tmp_path, trained)[case]
+    code, _, err = run("similar", str(path), "king")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    if path.suffix == ".npz":
+        out = tmp_path / "exported.txt"
+        code, _, err = run("export", str(path), "--format", "word2vec", "--out", str(out))
+        assert code == 2 and not out.exists() and len(err.strip().splitlines()) == 1
+
+
+def test_unknown_word_suggests_close_spellings(trained):
+    code, _, err = run("similar", str(trained), "kingg")
+    assert code == 2 and "king" in err and "did you mean" in err
+
+
+def test_usage_errors_are_one_line(trained):
+    for argv in (["similar"], ["export", str(trained), "--format", "pdf", "--out", "x"], ["train"],
+                 ["similar", str(trained), "king", "-n", "0"]):
+        code, _, err = run(*argv)
+        assert code == 2 and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+
+def test_main_py_dispatches_to_the_command_line(trained, capsys):
+    assert main(["similar", str(trained), "king", "-n", "2"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 2
+
+
+def test_the_real_process_exits_2_without_a_traceback(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", str(tmp_path / "missing"),
+                             "--out", str(tmp_path / "m.npz")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: {tmp_path / 'missing'} does not exist"]
+
+
+def test_training_with_worker_processes_from_the_real_process(corpus, tmp_path):
+    out = tmp_path / "m.npz"
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", str(corpus), "--out", str(out),
+                             "--dim", "8", "--epochs", "1", "--workers", "2", "--quiet"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert len(load_model(out).loss_history) == 1
