@@ -239,26 +239,59 @@ class _FirstSeenIds(dict):
 
 
 class _TokenIds:
-    """Provisional ids, in order of first appearance, stored as int32 chunks (4 bytes a token)."""
+    """Provisional ids, in order of first appearance, as int32 (4 bytes a token), with running counts.
 
-    def __init__(self) -> None:
+    The ids stay in memory as chunks, or, given a ``spill`` file, go straight to disk so a corpus
+    larger than memory can be read; either way the final renumbering streams chunk by chunk.
+    """
+
+    def __init__(self, spill: Path | None = None) -> None:
         self.index = _FirstSeenIds()
         self.chunks: list[np.ndarray] = []
         self.n_tokens = 0
+        self._counts = np.zeros(0, dtype=np.int64)
+        self._spill_path = spill
+        self._spill = open(spill, "wb") if spill is not None else None
 
     def add(self, tokens: list[str]) -> None:
         chunk = np.fromiter(map(self.index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-        self.chunks.append(chunk)
+        if len(self.index) > len(self._counts):
+            self._counts = np.concatenate((self._counts, np.zeros(len(self.index) - len(self._counts), np.int64)))
+        self._counts += np.bincount(chunk, minlength=len(self._counts))
+        if self._spill is not None:
+            chunk.tofile(self._spill)
+        else:
+            self.chunks.append(chunk)
         self.n_tokens += len(tokens)
 
     def counts(self) -> np.ndarray:
-        total = np.zeros(len(self.index), dtype=np.int64)
-        for chunk in self.chunks:
-            total += np.bincount(chunk, minlength=len(self.index))
-        return total
+        return self._counts
 
-    def build(self, min_count: int, max_vocab: int | None, name: str) -> tuple[Vocab, np.ndarray]:
-        """The vocabulary (Vocab.from_counts rules) and the kept tokens renumbered into it."""
+    def _stored_chunks(self) -> Iterator[np.ndarray]:
+        """The provisional ids in order, each chunk released once used."""
+        if self._spill is None:
+            self.chunks.reverse()
+            while self.chunks:
+                yield self.chunks.pop()
+            return
+        self._spill.close()
+        if self.n_tokens:
+            spilled = np.memmap(self._spill_path, dtype=np.int32, mode="r", shape=(self.n_tokens,))
+            for start in range(0, self.n_tokens, 1 << 22):
+                yield np.asarray(spilled[start:start + (1 << 22)])
+            del spilled
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill_path.unlink(missing_ok=True)
+
+    def build(self, min_count: int, max_vocab: int | None, name: str,
+              out: Path | None = None) -> tuple[Vocab, np.ndarray]:
+        """The vocabulary (Vocab.from_counts rules) and the kept tokens renumbered into it.
+
+        With ``out``, the ids are written to that ``.npy`` file and returned memory-mapped.
+        """
         words = list(self.index)
         vocab = Vocab.from_counts(dict(zip(words, self.counts().tolist())), min_count, max_vocab)
         if len(vocab) < 2:
@@ -268,14 +301,20 @@ class _TokenIds:
             )
         lookup = np.full(len(words), -1, dtype=np.int32)  # provisional id -> final id, -1 dropped
         lookup[[self.index[w] for w in vocab.words]] = np.arange(len(vocab), dtype=np.int32)
-        ids = np.empty(vocab.total, dtype=np.int32)
+        if out is None:
+            ids = np.empty(vocab.total, dtype=np.int32)
+        else:
+            ids = np.lib.format.open_memmap(out, mode="w+", dtype=np.int32, shape=(vocab.total,))
         position = 0
-        self.chunks.reverse()
-        while self.chunks:  # free each chunk as soon as it is renumbered
-            mapped = lookup[self.chunks.pop()]
+        for chunk in self._stored_chunks():
+            mapped = lookup[chunk]
             mapped = mapped[mapped >= 0]
             ids[position : position + len(mapped)] = mapped
             position += len(mapped)
+        if out is not None:
+            ids.flush()
+            del ids
+            ids = np.load(out, mmap_mode="r")
         return vocab, ids
 
 
@@ -320,33 +359,54 @@ def load_corpus(
     min_count: int = 5,
     max_vocab: int | None = None,
     progress: ProgressFn | None = None,
+    cache_dir: str | os.PathLike | None = None,
 ) -> Corpus:
     """Read, tokenise and number the words of text files in one streaming pass.
 
     Files named directly must be usable (else CorpusError); unusable ``.txt`` files found inside a
     folder are skipped with a warning. ``progress(bytes_done, bytes_total)`` is called per ~1 MB.
+    With ``cache_dir``, the token ids go to a file there and come back memory-mapped, so a corpus
+    larger than memory can be read and trained; reading the same unchanged files with the same
+    settings again then costs nothing (see :mod:`core.token_cache`).
     """
     _check_limits(min_count, max_vocab)
     found = _find(paths)
     sizes = [_size(path) for path, _ in found]
+    cache = None
+    if cache_dir is not None:
+        from .token_cache import TokenCache
+
+        cache = TokenCache(Path(cache_dir), [path for path, _ in found], min_count, max_vocab)
+        if (hit := cache.load()) is not None:
+            return hit
     total, offset = sum(sizes), 0
-    token_ids, used, warnings = _TokenIds(), [], []
-    for (path, named), size in zip(found, sizes):
-        report = (lambda done: progress(offset + done, total)) if progress else None
-        problem = _read_into(token_ids, path, size, warnings, report)
-        if problem and named:
-            raise CorpusError(f"{path} {problem}")
-        if problem:
-            warnings.append(f"skipped {path}: it {problem}")
-        else:
-            used.append(path)
-        offset += size
-        if progress:
-            progress(offset, total)
-    if not used:
-        raise CorpusError(f"no usable text in {_describe(paths)}")
-    vocab, ids = token_ids.build(min_count, max_vocab, _describe(paths))
-    return Corpus(used, vocab, ids, token_ids.n_tokens, warnings)
+    token_ids = _TokenIds(cache.spill_path if cache else None)
+    used: list[Path] = []
+    warnings: list[str] = []
+    try:
+        for (path, named), size in zip(found, sizes):
+            report = (lambda done: progress(offset + done, total)) if progress else None
+            problem = _read_into(token_ids, path, size, warnings, report)
+            if problem and named:
+                raise CorpusError(f"{path} {problem}")
+            if problem:
+                warnings.append(f"skipped {path}: it {problem}")
+            else:
+                used.append(path)
+            offset += size
+            if progress:
+                progress(offset, total)
+        if not used:
+            raise CorpusError(f"no usable text in {_describe(paths)}")
+        if cache is None:
+            vocab, ids = token_ids.build(min_count, max_vocab, _describe(paths))
+            return Corpus(used, vocab, ids, token_ids.n_tokens, warnings)
+        vocab, _ = token_ids.build(min_count, max_vocab, _describe(paths), out=cache.partial_path)
+        return cache.store(Corpus(used, vocab, np.empty(0, np.int32), token_ids.n_tokens, warnings))
+    finally:
+        token_ids.close()
+        if cache is not None:
+            cache.discard_partial()
 
 
 def _read_into(

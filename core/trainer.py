@@ -64,7 +64,8 @@ class Trainer:
     """
 
     def __init__(self, tokens: np.ndarray, vocab: Vocab, config: TrainConfig, model: Model | None = None):
-        tokens = np.ascontiguousarray(tokens, dtype=np.int32)
+        if not (isinstance(tokens, np.memmap) and tokens.dtype == np.int32 and tokens.flags.c_contiguous):
+            tokens = np.ascontiguousarray(tokens, dtype=np.int32)  # a memory-mapped corpus stays mapped
         if len(vocab) < 2:
             raise ConfigError("the vocabulary needs at least two words to train")
         if len(tokens) < 2:
@@ -164,7 +165,10 @@ class Trainer:
         else:
             with SharedArrays() as shared:
                 live = shared.add("table", table)
-                shared.add("tokens", self.tokens)
+                if isinstance(self.tokens, np.memmap) and self.tokens.filename:
+                    shared.add_mapped("tokens", self.tokens)
+                else:
+                    shared.add("tokens", self.tokens)
                 blank = Ledger.allocate(runner.total)
                 watch.ledger = Ledger(shared.add("ledger", blank.rows), shared.add("done", blank.done))
                 control = shared.add("control", control)

@@ -84,9 +84,10 @@ def run_here(runner: BatchRunner, ledger: Ledger, first: int, control: np.ndarra
 
 @dataclass(frozen=True)
 class _Block:
-    name: str
+    name: str  # a shared memory block, or a file path when ``offset`` is set
     shape: tuple[int, ...]
     dtype: str
+    offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,12 @@ class SharedArrays:
         self.arrays[key] = array
         return array
 
+    def add_mapped(self, key: str, array: np.memmap) -> np.ndarray:
+        """A read-only memory-mapped file, shared by mapping the same file (nothing copied)."""
+        self.blocks[key] = _Block(str(array.filename), array.shape, array.dtype.str, int(array.offset))
+        self.arrays[key] = array
+        return array
+
     def __enter__(self) -> "SharedArrays":
         return self
 
@@ -136,6 +143,8 @@ def _close(memory: shared_memory.SharedMemory) -> None:
 
 
 def _attach(block: _Block, keep_open: list) -> np.ndarray:
+    if block.offset is not None:
+        return np.memmap(block.name, dtype=np.dtype(block.dtype), mode="r", offset=block.offset, shape=block.shape)
     memory = shared_memory.SharedMemory(name=block.name)
     keep_open.append(memory)  # the mapping lives as long as the process; the parent unlinks it
     return np.ndarray(block.shape, dtype=np.dtype(block.dtype), buffer=memory.buf)

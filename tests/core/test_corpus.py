@@ -378,3 +378,39 @@ def test_dostoevsky():
         assert word in corpus.vocab
     assert "gutenberg" not in corpus.vocab  # no header or licence text left
     assert "welllet" not in corpus.vocab
+
+
+# --- token ids on disk (memory-mapped cache) ---------------------------------------------------
+
+
+def test_cached_corpus_is_memory_mapped_identical_and_reused(tmp_path):
+    text = tmp_path / "text.txt"
+    text.write_text("the cat sat on the mat and the dog sat on the log\n" * 200, encoding="utf-8")
+    cache = tmp_path / "cache"
+    plain = load_corpus([text], min_count=2)
+    first = load_corpus([text], min_count=2, cache_dir=cache)
+    assert isinstance(first.ids, np.memmap)
+    np.testing.assert_array_equal(first.ids, plain.ids)
+    assert first.vocab.words == plain.vocab.words and first.raw_tokens == plain.raw_tokens
+    entries = sorted(p.name for p in cache.iterdir())
+    assert len(entries) == 2 and not any(name.endswith((".spill", ".part.npy", ".tmp")) for name in entries)
+
+    again = load_corpus([text], min_count=2, cache_dir=cache)  # a hit: same entry, no new files
+    np.testing.assert_array_equal(again.ids, plain.ids)
+    assert sorted(p.name for p in cache.iterdir()) == entries
+
+    text.write_text("a different text entirely, the cat the cat\n" * 50, encoding="utf-8")
+    changed = load_corpus([text], min_count=2, cache_dir=cache)  # the file changed: a miss
+    assert "different" in changed.vocab
+    assert len(list(cache.iterdir())) == 4
+
+
+def test_a_failed_cached_read_leaves_no_entry(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("alpha beta " * 100, encoding="utf-8")
+    binary = tmp_path / "bad.txt"
+    binary.write_bytes(b"\x00\x01" * 100)
+    cache = tmp_path / "cache"
+    with pytest.raises(CorpusError):
+        load_corpus([good, binary], min_count=1, cache_dir=cache)
+    assert list(cache.iterdir()) == []

@@ -300,3 +300,14 @@ def test_worker_processes_pause_and_report_divergence():
     assert seen[-1] == 2 * len(tokens)
     with pytest.raises(TrainingDiverged):
         Trainer(tokens, vocab, small_config(lr=10.0, dim=64, epochs=3, workers=2)).train()
+
+
+def test_memory_mapped_tokens_train_in_worker_processes_without_a_copy(tmp_path):
+    tokens, vocab = toy_corpus(50_000)
+    np.save(tmp_path / "ids.npy", tokens)
+    mapped = np.load(tmp_path / "ids.npy", mmap_mode="r")
+    trainer = Trainer(mapped, vocab, small_config(epochs=2, workers=2, lr=0.05))
+    assert isinstance(trainer.tokens, np.memmap)
+    model = trainer.train()
+    assert model.state["finished"] and len(model.loss_history) == 2
+    assert all(w.startswith("a") for w, _ in model.most_similar("a2", topn=5))
