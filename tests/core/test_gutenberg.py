@@ -1,0 +1,256 @@
+"""Fetching Project Gutenberg texts, against a local HTTP server: nothing here reaches the network."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from core.errors import StudioError
+from core.gutenberg import ARTICLE_BOOKS, GutenbergError, cache_folder, fetch, parse_ids
+
+HEADER = (
+    "\ufeffThe Project Gutenberg eBook of A Test Book\n\n"
+    "This eBook is for the use of anyone anywhere.\n\n"
+    "Title: A Test Book\n\n"
+    "*** START OF THE PROJECT GUTENBERG EBOOK A TEST BOOK ***\n"
+)
+FOOTER = "*** END OF THE PROJECT GUTENBERG EBOOK A TEST BOOK ***\n\nLicence text that must go.\n"
+
+
+def fake_ebook(ebook: int, paragraphs: int = 200) -> bytes:
+    body = "".join(f"Chapter {i}. Alyosha walked to the monastery, thinking of book {ebook}.\n\n"
+                   for i in range(paragraphs))
+    return (HEADER + body + FOOTER).encode("utf-8")
+
+
+BOOKS = {1: fake_ebook(1), 2: fake_ebook(2, 5000)}  # the second one is ~350 KB: several chunks
+SLOW_HEADERS, SLOW_BODY, HUGE_DECLARED, HUGE_STREAM, CUT, HTML, SERVER_ERROR = 7, 70, 8, 9, 10, 11, 12
+
+
+class FakeGutenberg:
+    """``/cache/epub/{id}/pg{id}.txt`` on 127.0.0.1, with special ids for every kind of failure."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.release = threading.Event()  # ends the slow answers at teardown
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                owner.requests.append(self.path)
+                match = re.fullmatch(r"/cache/epub/(\d+)/pg(\d+)\.txt", self.path)
+                ebook = int(match.group(1)) if match and match.group(1) == match.group(2) else -1
+                try:
+                    owner.answer(self, ebook)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as it should
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def answer(self, h: http.server.BaseHTTPRequestHandler, ebook: int) -> None:
+        def start(length: int | None) -> None:
+            h.send_response(200)
+            h.send_header("Content-Type", "text/plain; charset=utf-8")
+            if length is not None:
+                h.send_header("Content-Length", str(length))
+            h.end_headers()
+
+        if ebook in BOOKS:
+            start(len(BOOKS[ebook]))
+            h.wfile.write(BOOKS[ebook])
+        elif ebook == SLOW_HEADERS:
+            self.release.wait(10)
+        elif ebook == SLOW_BODY:
+            start(100_000)
+            h.wfile.write(b"x" * 1000)
+            h.wfile.flush()
+            self.release.wait(10)
+        elif ebook == HUGE_DECLARED:
+            start(10 << 20)
+            h.wfile.write(b"x" * 1000)
+        elif ebook == HUGE_STREAM:  # no Content-Length: only the reader's cap can stop it
+            start(None)
+            for _ in range(200):
+                h.wfile.write(b"y" * 65536)
+        elif ebook == CUT:
+            start(100_000)
+            h.wfile.write(fake_ebook(CUT)[:5000])
+            h.wfile.flush()
+            h.connection.shutdown(socket.SHUT_RDWR)
+        elif ebook == HTML:
+            page = b"<!DOCTYPE html><html><body>Not here</body></html>"
+            start(len(page))
+            h.wfile.write(page)
+        elif ebook == SERVER_ERROR:
+            h.send_error(503, "Service Unavailable")
+        else:
+            h.send_error(404, "Not Found")
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def server():
+    fake = FakeGutenberg()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own cache folder, and no proxy can intercept 127.0.0.1."""
+    monkeypatch.setenv("EMBEDDING_STUDIO_CACHE", str(tmp_path / "cache-root"))
+    monkeypatch.setenv("no_proxy", "*")
+    monkeypatch.setenv("NO_PROXY", "*")
+    return tmp_path / "cache-root" / "gutenberg"
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+# --- success -----------------------------------------------------------------------------------
+
+
+def test_fetch_strips_header_and_footer_and_reports_progress(server, tmp_path, private_cache):
+    calls = []
+    paths = fetch([1, "2"], tmp_path / "out", mirror=server.url + "/", progress=lambda *a: calls.append(a))
+    assert paths == [tmp_path / "out" / "pg1.txt", tmp_path / "out" / "pg2.txt"]
+    text = paths[0].read_text(encoding="utf-8")
+    assert text.startswith("Chapter 0. Alyosha")
+    assert "START OF" not in text and "END OF" not in text and "Licence" not in text and "Title:" not in text
+    assert text.count("Alyosha") == 200
+    # the raw download is cached as it came
+    assert (private_cache / "pg1.txt").read_bytes() == BOOKS[1]
+    assert leftovers(private_cache) == ["pg1.txt", "pg2.txt"]
+    # progress: (id, done, total), growing, ending at the size
+    book2 = [c for c in calls if c[0] == 2]
+    assert len(book2) > 3
+    assert [c[1] for c in book2] == sorted(c[1] for c in book2)
+    assert book2[-1] == (2, len(BOOKS[2]), len(BOOKS[2]))
+    assert all(c[2] == len(BOOKS[2]) for c in book2)
+
+
+def test_a_cached_book_is_not_downloaded_again(server, tmp_path):
+    fetch([1], tmp_path / "a", mirror=server.url)
+    assert len(server.requests) == 1
+    calls = []
+    assert fetch([1], tmp_path / "b", mirror="http://127.0.0.1:9", progress=lambda *a: calls.append(a))
+    assert len(server.requests) == 1  # and the unreachable mirror was never asked
+    assert calls == [(1, len(BOOKS[1]), len(BOOKS[1]))]
+    assert (tmp_path / "b" / "pg1.txt").read_text() == (tmp_path / "a" / "pg1.txt").read_text()
+
+
+def test_cache_folder_choice(tmp_path, monkeypatch):
+    assert cache_folder(tmp_path / "x") == tmp_path / "x"
+    assert cache_folder() == tmp_path / "cache-root" / "gutenberg"
+    monkeypatch.delenv("EMBEDDING_STUDIO_CACHE")
+    assert cache_folder().parts[-1] == "gutenberg" and "embedding-studio" in str(cache_folder())
+
+
+def test_explicit_cache_dir(server, tmp_path, private_cache):
+    fetch([1], tmp_path / "out", mirror=server.url, cache_dir=tmp_path / "mine")
+    assert leftovers(tmp_path / "mine") == ["pg1.txt"] and not private_cache.exists()
+
+
+def test_ids_and_the_article_preset():
+    assert parse_ids(["article"]) == list(ARTICLE_BOOKS)
+    assert parse_ids([600, "600", " 2638 ", "ARTICLE"]) == [600, 2638, 28054, 8117, 40745]
+    assert set(ARTICLE_BOOKS) == {28054, 2638, 8117, 600, 40745}
+
+
+# --- failures ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["abc", "-5", "0", "2.5", "", "١٢", True, 10**9])
+def test_invalid_ids(bad, tmp_path, server):
+    with pytest.raises(GutenbergError, match="invalid ebook id"):
+        fetch([bad], tmp_path / "out", mirror=server.url)
+    assert server.requests == []
+
+
+def expect_failure(server, tmp_path, private_cache, ebook, pattern, **kwargs) -> str:
+    out = tmp_path / "out"
+    with pytest.raises(GutenbergError) as info:
+        fetch([ebook], out, mirror=server.url, **kwargs)
+    message = str(info.value)
+    assert isinstance(info.value, StudioError) and "\n" not in message
+    assert re.search(pattern, message), message
+    assert leftovers(private_cache) == []  # nothing cached, not even a temporary file
+    assert leftovers(out) == []
+    return message
+
+
+def test_missing_ebook_is_404(server, tmp_path, private_cache):
+    expect_failure(server, tmp_path, private_cache, 404404, r"no such ebook: 404404")
+
+
+def test_other_http_errors(server, tmp_path, private_cache):
+    expect_failure(server, tmp_path, private_cache, SERVER_ERROR, r"HTTP 503")
+
+
+def test_timeout_before_the_answer(server, tmp_path, private_cache):
+    expect_failure(server, tmp_path, private_cache, SLOW_HEADERS, r"0\.3 s", timeout=0.3)
+
+
+def test_timeout_in_the_middle_of_the_body(server, tmp_path, private_cache):
+    expect_failure(server, tmp_path, private_cache, SLOW_BODY, r"timed out|0\.3 s", timeout=0.3)
+
+
+def test_declared_size_over_the_cap(server, tmp_path, private_cache):
+    expect_failure(server, tmp_path, private_cache, HUGE_DECLARED, r"over the .* limit", max_bytes=100_000)
+
+
+def test_endless_body_is_cut_at_the_cap(server, tmp_path, private_cache):
+    calls = []
+    expect_failure(server, tmp_path, private_cache, HUGE_STREAM, r"over the .* limit",
+                   max_bytes=200_000, progress=lambda *a: calls.append(a))
+    assert max(c[1] for c in calls) <= 200_000  # it stopped reading there
+    assert all(c[2] is None for c in calls)  # no Content-Length: total unknown
+
+
+def test_connection_cut_mid_body_caches_nothing(server, tmp_path, private_cache):
+    expect_failure(server, tmp_path, private_cache, CUT, r"cut|failed")
+    # a later complete download works and is cached
+    fetch([1], tmp_path / "out", mirror=server.url)
+    assert leftovers(private_cache) == ["pg1.txt"]
+
+
+def test_a_web_page_is_not_an_ebook(server, tmp_path, private_cache):
+    expect_failure(server, tmp_path, private_cache, HTML, r"web page")
+
+
+def test_no_network(tmp_path, private_cache):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(GutenbergError, match=r"cannot reach 127\.0\.0\.1:\d+ .*online"):
+        fetch([1], tmp_path / "out", mirror=f"http://127.0.0.1:{port}")
+    assert leftovers(private_cache) == []
+
+
+@pytest.mark.parametrize("mirror", ["ftp://example.org", "gutenberg.org", ""])
+def test_invalid_mirror(mirror, tmp_path):
+    with pytest.raises(GutenbergError, match="invalid mirror"):
+        fetch([1], tmp_path / "out", mirror=mirror)
+
+
+def test_books_before_a_failure_stay_written(server, tmp_path):
+    with pytest.raises(GutenbergError, match="no such ebook"):
+        fetch([1, 404404, 2], tmp_path / "out", mirror=server.url)
+    assert leftovers(tmp_path / "out") == ["pg1.txt"]
