@@ -1,4 +1,4 @@
-"""The headless command line: ``train``, ``export``, ``similar`` (and ``evaluate``).
+"""The headless command line: ``train``, ``export``, ``similar``, ``evaluate`` and ``fetch-gutenberg``.
 
 Bad input of any kind ends with one line on stderr and exit code 2, never a traceback and never a
 half-written output file (every file is written atomically by ``core.io``).
@@ -7,6 +7,7 @@ half-written output file (every file is written atomically by ``core.io``).
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -71,6 +72,29 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("model", help="model (.npz) or word2vec/GloVe vectors file")
     similar.add_argument("word")
     similar.add_argument("-n", type=int, default=10, help="how many neighbours (10)")
+
+    evaluate = commands.add_parser(
+        "evaluate", help="score vectors on word-pair similarity and analogy test sets",
+        description="Spearman/Pearson correlation on word-pair files (WordSim-353, SimLex-999: "
+                    "'word1 word2 score' lines) and 3CosAdd accuracy on analogy files (word2vec's "
+                    "questions-words.txt), computed as gensim's evaluate_word_pairs/evaluate_word_analogies.")
+    evaluate.add_argument("model", help="model (.npz) or word2vec/GloVe vectors file")
+    evaluate.add_argument("--pairs", nargs="+", default=[], metavar="FILE", help="word-pair similarity files")
+    evaluate.add_argument("--analogies", nargs="+", default=[], metavar="FILE", help="analogy question files")
+    evaluate.add_argument("--restrict-vocab", type=int, default=300_000, metavar="N",
+                          help="only the N most frequent words count as known (300000, as gensim)")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
+    fetch = commands.add_parser(
+        "fetch-gutenberg", help="download plain-text books from Project Gutenberg",
+        description="Download ebooks' plain text from Project Gutenberg, strip its header and licence "
+                    "footer, and write DIR/pg<ID>.txt for each. Downloads are cached.")
+    fetch.add_argument("ids", nargs="+", metavar="ID",
+                       help="ebook numbers, or 'article' for the article's five Dostoevsky books")
+    fetch.add_argument("--out", required=True, metavar="DIR", help="folder for the texts (created if needed)")
+    fetch.add_argument("--mirror", default="https://www.gutenberg.org", help="site to download from")
+    fetch.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the server (30)")
+    fetch.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
 
 
@@ -91,6 +115,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     except StudioError as error:
         print(f"error: {error}", file=stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # e.g. `... | head` closed stdout: not an error worth a message
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
     except OSError as error:
         name = f" {error.filename}" if getattr(error, "filename", None) else ""
         print(f"error:{name}: {error.strerror or error}", file=stderr)
@@ -156,7 +186,95 @@ def _similar(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
-COMMANDS = {"train": _train, "export": _export, "similar": _similar}
+def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
+    from .io import load_any
+
+    if not args.pairs and not args.analogies:
+        raise StudioError("evaluate needs at least one test file: --pairs FILE... and/or --analogies FILE...")
+    if args.restrict_vocab < 1:
+        raise StudioError(f"--restrict-vocab must be at least 1, got {args.restrict_vocab}")
+    for path in args.pairs:  # check every file before the (possibly slow) model load
+        read_pairs(path)
+    for path in args.analogies:
+        read_analogies(path)
+    model = load_any(args.model)
+    names: set[str] = set()
+    pairs = {_result_name(p, names): evaluate_pairs(model, p, args.restrict_vocab) for p in args.pairs}
+    analogies = {_result_name(p, names): evaluate_analogies(model, p, args.restrict_vocab)
+                 for p in args.analogies}
+    if args.json:
+        report = {"pairs": {name: r.to_dict() for name, r in pairs.items()},
+                  "analogies": {name: r.to_dict() for name, r in analogies.items()}}
+        print(json.dumps(report, indent=2, allow_nan=False), file=stdout)
+        return 0
+    if pairs:
+        width = max(len("word pairs"), *(len(n) for n in pairs))
+        print(f"{'word pairs':<{width}}  {'spearman':>8}  {'pearson':>8}  {'pairs':>11}  {'oov':>6}", file=stdout)
+        for name, r in pairs.items():
+            print(f"{name:<{width}}  {_fmt(r.spearman):>8}  {_fmt(r.pearson):>8}  "
+                  f"{f'{r.pairs_used}/{r.pairs_total}':>11}  {r.oov:>6.1%}", file=stdout)
+    if analogies:
+        if pairs:
+            print(file=stdout)
+        rows = []
+        for name, r in analogies.items():
+            rows.append((name, r.accuracy, r.correct, r.total, r.skipped))
+            rows += [(f"  {section}", s["accuracy"], s["correct"], s["total"], s["skipped"])
+                     for section, s in r.sections.items()]
+        width = max(len("analogies"), *(len(row[0]) for row in rows))
+        print(f"{'analogies':<{width}}  {'accuracy':>8}  {'correct':>7}  {'total':>7}  {'skipped':>7}", file=stdout)
+        for label, accuracy, correct, total, skipped in rows:
+            shown = f"{accuracy:.1%}" if total else "-"
+            print(f"{label:<{width}}  {shown:>8}  {correct:>7}  {total:>7}  {skipped:>7}", file=stdout)
+    return 0
+
+
+def _result_name(path: str, taken: set[str]) -> str:
+    """A test file's base name; the path as given when two files share a base name."""
+    name = Path(path).name
+    if name in taken:
+        name = str(path)
+    taken.add(name)
+    return name
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4f}" if math.isfinite(value) else "n/a"
+
+
+def _fetch_gutenberg(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .gutenberg import ARTICLE_BOOKS, fetch, parse_ids
+
+    ids = parse_ids(args.ids)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise StudioError(f"{out} is a file; --out needs a folder")
+    state = {"drawn": False}
+
+    def progress(ebook: int, done: int, total: int | None) -> None:
+        if args.quiet:
+            return
+        title = f" ({ARTICLE_BOOKS[ebook]})" if ebook in ARTICLE_BOOKS else ""
+        amount = f"{done / 1e6:.1f} MB" + (f" of {total / 1e6:.1f} MB" if total else "")
+        stderr.write(f"\rebook {ebook}{title}: {amount}   ")
+        stderr.flush()
+        state["drawn"] = True
+
+    try:
+        paths = fetch(ids, out, mirror=args.mirror, progress=progress, timeout=args.timeout)
+    finally:
+        if state["drawn"]:
+            stderr.write("\n")
+            stderr.flush()
+    for path in paths:
+        print(path, file=stdout)
+    print(f"wrote {len(paths)} text(s) to {out}", file=stderr)
+    return 0
+
+
+COMMANDS = {"train": _train, "export": _export, "similar": _similar, "evaluate": _evaluate,
+            "fetch-gutenberg": _fetch_gutenberg}
 
 
 # --- helpers ----------------------------------------------------------------------------------------

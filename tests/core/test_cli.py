@@ -180,3 +180,142 @@ def test_training_with_worker_processes_from_the_real_process(corpus, tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert len(load_model(out).loss_history) == 1
+
+
+# --- evaluate ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def test_sets(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("testsets")
+    pairs = write(d / "pairs.tsv", b"# demo pairs\nking\tqueen\t9\nman\twoman\t8\nking\tman\t5\nqueen\tdragon\t2\n")
+    other = write(d / "more.csv", b"king,woman,4\nman,queen,3\nwoman,queen,7\n")
+    analogies = write(d / "questions.txt", b": royal\nman woman king queen\nMan King Woman Queen\n"
+                                           b"man woman king dragon\n: empty\nelf orc dwarf troll\n")
+    return {"pairs": pairs, "more": other, "analogies": analogies}
+
+
+def test_evaluate_prints_tables(trained, test_sets):
+    code, out, err = run("evaluate", str(trained), "--pairs", str(test_sets["pairs"]), str(test_sets["more"]),
+                         "--analogies", str(test_sets["analogies"]))
+    assert code == 0, err
+    assert "spearman" in out and "pairs.tsv" in out and "more.csv" in out and "3/4" in out and "25.0%" in out
+    assert "questions.txt" in out and "  royal" in out and "  empty" in out
+
+
+def test_evaluate_json_matches_the_library(trained, test_sets):
+    import json
+
+    from core.evaluate import evaluate_analogies, evaluate_pairs
+
+    code, out, err = run("evaluate", str(trained), "--pairs", str(test_sets["pairs"]),
+                         "--analogies", str(test_sets["analogies"]), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    model = load_model(trained)
+    pairs = evaluate_pairs(model, test_sets["pairs"])
+    entry = report["pairs"]["pairs.tsv"]
+    assert entry["spearman"] == pytest.approx(pairs.spearman) and entry["pearson"] == pytest.approx(pairs.pearson)
+    assert (entry["pairs_used"], entry["oov"]) == (3, 0.25)
+    analogies = evaluate_analogies(model, test_sets["analogies"])
+    entry = report["analogies"]["questions.txt"]
+    assert (entry["correct"], entry["total"]) == (analogies.correct, 2)
+    assert entry["accuracy"] == pytest.approx(analogies.accuracy)
+    assert entry["sections"]["empty"] == {"accuracy": 0.0, "correct": 0, "total": 0, "skipped": 1}
+    assert set(entry["sections"]["royal"]) >= {"accuracy", "correct", "total"}
+
+
+def test_evaluate_reads_word2vec_files_and_gensim_test_sets(trained, tmp_path):
+    gensim_utils = pytest.importorskip("gensim.test.utils")
+    import json
+
+    text = tmp_path / "v.txt"
+    assert run("export", str(trained), "--format", "word2vec", "--out", str(text))[0] == 0
+    args = ["--pairs", gensim_utils.datapath("wordsim353.tsv"), gensim_utils.datapath("simlex999.txt"),
+            "--analogies", gensim_utils.datapath("questions-words.txt"), "--json"]
+    code, out, err = run("evaluate", str(text), *args)
+    assert code == 0, err
+    report = json.loads(out)
+    assert set(report["pairs"]) == {"wordsim353.tsv", "simlex999.txt"}
+    assert report["analogies"]["questions-words.txt"]["total"] > 0
+    assert json.loads(run("evaluate", str(trained), *args)[1]) == report
+
+
+def test_evaluate_bad_input_is_one_line_and_exit_2(trained, test_sets, tmp_path):
+    bad_score = write(tmp_path / "bad.tsv", b"king queen 9\nman woman lots\n")
+    cases = [
+        ["evaluate", str(trained)],  # no test file
+        ["evaluate", str(trained), "--pairs", str(tmp_path / "missing.tsv")],
+        ["evaluate", str(trained), "--pairs", str(bad_score)],
+        ["evaluate", str(trained), "--pairs", str(test_sets["analogies"])],  # wrong kind of file
+        ["evaluate", str(trained), "--analogies", str(test_sets["pairs"])],
+        ["evaluate", str(tmp_path / "missing.npz"), "--pairs", str(test_sets["pairs"])],
+        ["evaluate", str(trained), "--pairs", str(test_sets["pairs"]), "--restrict-vocab", "0"],
+        ["evaluate", str(trained), "--pairs"],
+    ]
+    for argv in cases:
+        code, out, err = run(*argv)
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, (argv, err)
+        assert "Traceback" not in err
+    assert "bad.tsv" in run(*cases[2])[2] and "line 2" in run(*cases[2])[2]
+
+
+# --- fetch-gutenberg --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gutenberg(tmp_path, monkeypatch):
+    from .test_gutenberg import FakeGutenberg
+
+    monkeypatch.setenv("EMBEDDING_STUDIO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("no_proxy", "*")
+    monkeypatch.setenv("NO_PROXY", "*")
+    server = FakeGutenberg()
+    yield server
+    server.close()
+
+
+def test_fetch_gutenberg_writes_texts_with_progress(gutenberg, tmp_path):
+    out_dir = tmp_path / "texts" / "new"
+    code, out, err = run("fetch-gutenberg", "1", "2", "--out", str(out_dir), "--mirror", gutenberg.url)
+    assert code == 0, err
+    assert out.split() == [str(out_dir / "pg1.txt"), str(out_dir / "pg2.txt")]
+    assert "ebook 2: 0.3 MB of 0.3 MB" in err and "wrote 2 text(s)" in err
+    assert "START OF" not in (out_dir / "pg1.txt").read_text()
+    # the texts train straight away
+    code, _, err = run("train", str(out_dir), "--out", str(tmp_path / "m.npz"), "--min-count", "1", *FAST)
+    assert code == 0, err
+
+
+def test_fetch_gutenberg_article_means_the_five_books(gutenberg, tmp_path, monkeypatch):
+    from core.gutenberg import ARTICLE_BOOKS
+
+    from . import test_gutenberg
+
+    code, _, err = run("fetch-gutenberg", "article", "--out", str(tmp_path / "t"), "--mirror", gutenberg.url)
+    assert code == 2 and err.strip().splitlines() == [
+        f"error: no such ebook: 28054 ({gutenberg.url}/cache/epub/28054/pg28054.txt answered 404 Not Found)"]
+    for ebook in ARTICLE_BOOKS:
+        monkeypatch.setitem(test_gutenberg.BOOKS, ebook, test_gutenberg.fake_ebook(ebook))
+    code, out, err = run("fetch-gutenberg", "article", "600", "--out", str(tmp_path / "t"), "--mirror", gutenberg.url)
+    assert code == 0, err
+    assert [Path(p).name for p in out.split()] == [f"pg{ebook}.txt" for ebook in ARTICLE_BOOKS]
+    assert "ebook 2638 (The Idiot)" in err
+
+
+@pytest.mark.parametrize("argv", [["x1"], ["1", "--mirror", "ftp://nowhere"], ["404404"], ["1", "--out-file"]])
+def test_fetch_gutenberg_errors_exit_2(argv, gutenberg, tmp_path):
+    out_dir = tmp_path / "t"
+    if "--out-file" in argv:
+        argv = argv[:-1]
+        out_dir = write(tmp_path / "file.txt", b"x")
+    code, out, err = run("fetch-gutenberg", "--mirror", gutenberg.url, *argv, "--out", str(out_dir), "--quiet")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("error: ") and "Traceback" not in err
+
+
+def test_main_py_knows_the_new_commands(capsys):
+    assert main(["evaluate", "--help"]) == 0
+    assert "--analogies" in capsys.readouterr().out
+    assert main(["fetch-gutenberg", "--help"]) == 0
+    assert "article" in capsys.readouterr().out
