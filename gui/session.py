@@ -1,0 +1,117 @@
+"""The one place that holds what the user is working on: the corpus, the model and the selection.
+
+Like napari's models, it knows nothing of widgets: it keeps state and emits signals, and the views
+listen. Only the UI thread changes it; slow work that produces a new corpus or model happens elsewhere
+and hands the result to a setter here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Signal
+
+from core.corpus import Corpus
+from core.model import Model
+
+from .frames import Frame
+
+
+@dataclass
+class CorpusSource:
+    """Where the corpus came from, so it can be read again (e.g. with another min count)."""
+
+    paths: list[str] = field(default_factory=list)  # empty: the built-in demo corpus
+    min_count: int = 5
+
+    @property
+    def is_demo(self) -> bool:
+        return not self.paths
+
+    def title(self) -> str:
+        if self.is_demo:
+            return "Demo corpus"
+        if len(self.paths) == 1:
+            from pathlib import Path
+
+            return Path(self.paths[0]).name
+        return f"{len(self.paths)} paths"
+
+
+class Session(QObject):
+    """Current corpus, model, drawn frame, selection and highlighted words, with change signals."""
+
+    corpusChanged = Signal(object)  # Corpus or None
+    modelChanged = Signal(object)  # Model or None
+    frameChanged = Signal(object)  # Frame: the latest projection to draw
+    beforeFrameChanged = Signal(object)  # Frame of the untrained model (the article's "before")
+    selectionChanged = Signal(list)  # words the user picked (click, search)
+    highlightChanged = Signal(list)  # words to emphasise (neighbours, analogy results)
+    busyChanged = Signal(bool, str)  # loading something; the message says what
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.corpus: Corpus | None = None
+        self.source = CorpusSource()
+        self.model: Model | None = None
+        self.model_path: str | None = None
+        self.frame: Frame | None = None
+        self.before_frame: Frame | None = None
+        self.selection: list[str] = []
+        self.highlighted: list[str] = []
+        self.featured: list[str] = []  # words worth labelling even if rare (the demo's planted groups)
+        self.busy = False
+
+    # -- data
+    def set_corpus(self, corpus: Corpus, source: CorpusSource, featured: list[str] | None = None) -> None:
+        self.corpus = corpus
+        self.source = source
+        self.featured = list(featured or [])
+        self.corpusChanged.emit(corpus)
+
+    def set_model(self, model: Model | None, path: str | None = None) -> None:
+        self.model = model
+        self.model_path = path
+        self.selection = [w for w in self.selection if model is not None and w in model.vocab.index]
+        self.highlighted = [w for w in self.highlighted if model is not None and w in model.vocab.index]
+        self.modelChanged.emit(model)
+
+    def set_frame(self, frame: Frame) -> None:
+        if frame.extra.get("before"):
+            self.before_frame = frame
+            self.beforeFrameChanged.emit(frame)
+        self.frame = frame
+        self.frameChanged.emit(frame)
+
+    def clear_frames(self) -> None:
+        self.before_frame = None
+        self.beforeFrameChanged.emit(None)
+
+    # -- what the user is looking at
+    def select(self, words: list[str]) -> None:
+        words = list(dict.fromkeys(words))
+        if words != self.selection:
+            self.selection = words
+            self.selectionChanged.emit(list(words))
+
+    def toggle_selected(self, word: str) -> None:
+        self.select([w for w in self.selection if w != word] if word in self.selection
+                    else self.selection + [word])
+
+    def highlight(self, words: list[str]) -> None:
+        words = list(dict.fromkeys(words))
+        if words != self.highlighted:
+            self.highlighted = words
+            self.highlightChanged.emit(list(words))
+
+    def set_busy(self, busy: bool, message: str = "") -> None:
+        self.busy = busy
+        self.busyChanged.emit(busy, message)
+
+    def vocabulary(self) -> list[str]:
+        """Words the user can search: the model's if there is one, else the corpus's."""
+        if self.model is not None:
+            return self.model.words
+        if self.corpus is not None:
+            return self.corpus.vocab.words
+        return []

@@ -1,0 +1,162 @@
+"""The training thread: runs ``core.trainer`` off the UI thread and reports through throttled signals.
+
+The window talks to a run only through this object. Signals carry copies — a dict of floats per
+progress report, a :class:`~gui.frames.Frame` (the few hundred projected rows) per snapshot, the
+finished model once the trainer has let go of it — never the tables being trained. The projection of
+each snapshot is computed here, in the training thread, so the UI thread only draws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import threading
+import time
+import traceback
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+
+from core.config import TrainConfig
+from core.errors import StudioError
+from core.model import Model
+from core.trainer import EpochEnd, Progress, Trainer
+from core.vocab import Vocab
+
+from .frames import Frame, compute_frame, drawn_ids
+
+PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 progress signals a second
+SNAPSHOT_INTERVAL = 0.5  # seconds between embedding snapshots (each a copy of a few hundred rows)
+
+
+class TrainingThread(QThread):
+    """One training run. ``start()`` it; ``pause()``, ``resume()`` and ``stop()`` are safe any time."""
+
+    progress = Signal(dict)  # Progress fields plus "position": fractional epochs done
+    epochFinished = Signal(dict)  # EpochEnd fields
+    snapshot = Signal(object)  # Frame; the first one (extra["before"]) is the untrained model
+    trainingFinished = Signal(object)  # the Model (also after stop(): a usable, partly trained model)
+    failed = Signal(str)  # a message for a person
+
+    def __init__(self, ids: np.ndarray, vocab: Vocab, config: TrainConfig, *, top_words: int = 300,
+                 extra_ids: tuple[int, ...] = (), snapshot_interval: float = SNAPSHOT_INTERVAL,
+                 parent=None):
+        super().__init__(parent)
+        self.ids = ids
+        self.vocab = vocab
+        self.config = config
+        self.snapshot_interval = snapshot_interval
+        self._drawn = (top_words, tuple(extra_ids))
+        self._lock = threading.Lock()
+        self._trainer: Trainer | None = None
+        self._stop_requested = False
+        self._pause_requested = False
+        self.stopped_by_user = False
+        self._niced: set[int] = set()
+
+    # -- control, from any thread
+    def set_drawn_words(self, top_words: int, extra_ids: tuple[int, ...]) -> None:
+        """Change which rows the next snapshots hold (one atomic assignment, read by the run)."""
+        self._drawn = (int(top_words), tuple(extra_ids))
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop_requested = True
+            self.stopped_by_user = True
+            if self._trainer is not None:
+                self._trainer.resume()
+                self._trainer.stop()
+
+    def pause(self) -> None:
+        with self._lock:
+            self._pause_requested = True
+            if self._trainer is not None:
+                self._trainer.pause()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._pause_requested = False
+            if self._trainer is not None:
+                self._trainer.resume()
+
+    @property
+    def paused(self) -> bool:
+        return self._pause_requested
+
+    # -- the run, in the thread
+    def run(self) -> None:
+        try:
+            trainer = Trainer(self.ids, self.vocab, self.config)
+            with self._lock:
+                self._trainer = trainer
+                if self._pause_requested:
+                    trainer.pause()
+                if self._stop_requested:
+                    trainer.stop()
+            model = self._train(trainer)
+            model.unit_vectors  # noqa: B018 - warm the query cache here, not on the UI thread
+            self.trainingFinished.emit(model)
+        except StudioError as error:
+            self.failed.emit(str(error))
+        except MemoryError:
+            self.failed.emit("not enough memory to train this; try fewer dimensions or a larger min count")
+        except Exception as error:  # a bug: keep the app alive, say what happened, log the traceback
+            traceback.print_exc()
+            self.failed.emit(f"training stopped by an unexpected error: {type(error).__name__}: {error}")
+
+    def _train(self, trainer: Trainer) -> Model:
+        previous = self._frame(trainer.model, None, 0.0, before=True)
+        last_snapshot = time.perf_counter()
+        last_progress = 0.0
+        last_words = -1
+        position_now = 0.0
+
+        def on_progress(report: Progress) -> None:
+            nonlocal previous, last_snapshot, last_progress, last_words, position_now
+            _lower_worker_priority(self._niced)
+            now = time.perf_counter()
+            position = position_now = report.fraction * report.epochs
+            if now - last_progress >= PROGRESS_INTERVAL * 0.9 or report.fraction >= 1.0:
+                last_progress = now
+                self.progress.emit(dict(dataclasses.asdict(report), position=position))
+            if now - last_snapshot >= self.snapshot_interval and report.words_done != last_words:
+                last_snapshot, last_words = now, report.words_done
+                # trainer.model, read each time: with worker processes it moves into shared memory
+                previous = self._frame(trainer.model, previous, position)
+
+        def on_epoch_end(end: EpochEnd) -> None:
+            self.epochFinished.emit(dataclasses.asdict(end))
+
+        result = trainer.train(on_progress=on_progress, on_epoch_end=on_epoch_end,
+                               progress_interval=PROGRESS_INTERVAL)
+        self._frame(result, previous, position_now)
+        return result
+
+    def _frame(self, model: Model, previous: Frame | None, position: float, before: bool = False) -> Frame:
+        top, extra = self._drawn
+        ids = drawn_ids(len(model), top, extra)
+        frame = compute_frame(model.vectors, ids, model.words, model.counts, previous, position)
+        if before:
+            frame.extra["before"] = True
+        self.snapshot.emit(frame)
+        return frame
+
+
+def _lower_worker_priority(done: set[int], step: int = 5) -> None:
+    """Let the UI win the CPU when every core is busy training.
+
+    The trainer's worker processes (children of this process) get a higher ``nice`` value, so when the
+    cores are saturated the scheduler runs the UI thread first; when the UI is idle, training still gets
+    the whole machine. This thread keeps its priority on purpose: it takes the GIL, and starving it
+    would make the UI wait for the GIL instead (priority inversion, measured: worse).
+    """
+    if not hasattr(os, "setpriority"):
+        return
+    for child in multiprocessing.active_children():
+        if child.pid and child.pid not in done:
+            done.add(child.pid)
+            try:
+                os.setpriority(os.PRIO_PROCESS, child.pid, os.getpriority(os.PRIO_PROCESS, child.pid) + step)
+            except OSError:
+                pass

@@ -1,0 +1,78 @@
+"""Fixtures for the GUI tests: offscreen Qt, throw-away settings, and a window with the demo corpus."""
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+
+
+
+PROJECT = Path(__file__).resolve().parents[2]
+DOSTOEVSKY = PROJECT.parent / "shared" / "corpora" / "dostoevsky"
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path_factory, monkeypatch):
+    """Every test gets its own empty settings file, never the user's."""
+    folder = tmp_path_factory.mktemp("settings")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    return folder
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """Message boxes replaced by a recorder: a list of (kind, title, text)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+
+    def recorder(kind):
+        def show(parent, title, text, *args, **kwargs):
+            shown.append((kind, title, text))
+            return QMessageBox.StandardButton.Ok
+        return show
+
+    for kind in ("critical", "warning", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
+    return shown
+
+
+def wait_idle(qtbot, window, timeout=30_000):
+    """Until nothing is loading or training."""
+    qtbot.waitUntil(lambda: not window.session.busy and window.training is None, timeout=timeout)
+
+
+@pytest.fixture
+def window(qtbot, errors):
+    """The real window from the real entry point, demo corpus loaded, small fast settings."""
+    from gui.app import create_window
+
+    win = create_window([])
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitUntil(lambda: win.session.corpus is not None, timeout=20_000)
+    panel = win.settings_panel
+    panel.spins["epochs"].setValue(1)
+    panel.spins["dim"].setValue(16)
+    panel.spins["workers"].setValue(1)
+    yield win
+    win.close()
+
+
+def train(qtbot, window, epochs=1, timeout=60_000):
+    window.settings_panel.spins["epochs"].setValue(epochs)
+    window.settings_panel.train_button.click()
+    qtbot.waitUntil(lambda: window.training is None and window.session.model is not None, timeout=timeout)
+
+
+@pytest.fixture
+def trained(qtbot, window):
+    """The window after two epochs on the demo corpus (enough for king - man + woman = queen)."""
+    train(qtbot, window, epochs=2)
+    return window

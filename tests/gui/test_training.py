@@ -1,0 +1,137 @@
+"""Training in the app: the thread's signals, the buttons, pause/resume/stop, closing mid-run."""
+
+import math
+import time
+
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, QTimer
+
+from core.config import TrainConfig
+from core.demo import demo_corpus
+from gui.frames import Frame
+from gui.training import TrainingThread
+
+from .conftest import train
+
+
+def test_training_thread_signals(qtbot):
+    corpus = demo_corpus()
+    thread = TrainingThread(corpus.ids, corpus.vocab, TrainConfig(dim=8, epochs=2, workers=1),
+                            top_words=50, snapshot_interval=0.05)
+    progress, epochs, frames, done, failed = [], [], [], [], []
+    thread.progress.connect(progress.append)
+    thread.epochFinished.connect(epochs.append)
+    thread.snapshot.connect(frames.append)
+    thread.trainingFinished.connect(done.append)
+    thread.failed.connect(failed.append)
+    with qtbot.waitSignal(thread.finished, timeout=60_000):
+        thread.start()
+    qtbot.waitUntil(lambda: bool(done), timeout=5_000)
+    assert not failed
+    assert [e["epoch"] for e in epochs] == [1, 2]
+    assert progress and progress[-1]["fraction"] == 1.0
+    assert {"epoch", "loss", "words_per_sec", "eta_seconds", "position"} <= set(progress[0])
+    assert isinstance(frames[0], Frame) and frames[0].extra.get("before")
+    assert len(frames) >= 2 and all(len(f) == 50 for f in frames)
+    assert frames[-1].coords.dtype == np.float32 and frames[-1].coords.shape == (50, 2)
+    model = done[0]
+    assert len(model.loss_history) == 2 and model.loss_history[-1] < math.log(2)
+    frames[-1].coords[:] = 0  # copies: changing a frame cannot touch the model
+    assert np.abs(model.vectors).sum() > 0
+
+
+def test_progress_is_throttled(qtbot):
+    corpus = demo_corpus()
+    thread = TrainingThread(corpus.ids, corpus.vocab, TrainConfig(dim=8, epochs=3, workers=1))
+    stamps = []
+    thread.progress.connect(lambda _: stamps.append(time.perf_counter()))
+    with qtbot.waitSignal(thread.finished, timeout=60_000):
+        thread.start()
+    elapsed = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
+    assert len(stamps) <= elapsed * 12 + 4  # about ten a second at most, plus epoch ends
+
+
+def test_train_button_runs_and_fills_the_views(qtbot, window):
+    panel = window.settings_panel
+    panel.spins["epochs"].setValue(2)
+    panel.train_button.click()
+    assert not panel.train_button.isEnabled()
+    assert panel.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: window.training is None, timeout=60_000)
+    assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert window.session.model is not None and len(window.session.model.loss_history) == 2
+    assert window.loss_plot.point_count() >= 2
+    assert len(window.loss_plot.epoch_y) == 2
+    assert window.embedding_view.point_count() >= 100
+    assert window.progress_bar.value() == 1000
+    assert window.session.before_frame is not None
+    assert "Finished" in window.status_line.text()
+
+
+def test_worker_processes_in_the_app(qtbot, window):
+    """The multi-process path: the live view must follow the shared tables, not a stale copy."""
+    window.settings_panel.spins["workers"].setValue(2)
+    frames = []
+    window.session.frameChanged.connect(frames.append)
+    train(qtbot, window, epochs=2)
+    assert len(window.session.model.loss_history) == 2
+    first, last = frames[0], frames[-1]
+    assert first.extra.get("before") and not np.allclose(first.coords, last.coords)
+
+
+def test_pause_resume_stop(qtbot, window):
+    panel = window.settings_panel
+    panel.spins["epochs"].setValue(200)
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: window.loss_plot.point_count() > 0, timeout=30_000)
+    panel.pause_button.click()
+    assert panel.pause_button.text() == "Resume"
+    qtbot.wait(300)
+    before = window.progress_bar.value()
+    qtbot.wait(400)
+    assert window.progress_bar.value() == before  # paused: no progress
+    panel.pause_button.click()
+    assert panel.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: window.progress_bar.value() > before, timeout=10_000)
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: window.training is None, timeout=10_000)
+    model = window.session.model
+    assert model is not None and model.state["finished"] is False  # stopped early, still usable
+    assert panel.train_button.isEnabled()
+    assert "Stopped" in window.status_line.text()
+    window.search_panel.search("king")
+    assert window.search_panel.table.rowCount() >= 5
+
+
+def test_closing_during_training_stops_the_thread(qtbot, window, capfd):
+    window.settings_panel.spins["epochs"].setValue(500)
+    window.settings_panel.train_button.click()
+    thread = window.training
+    qtbot.waitUntil(lambda: window.loss_plot.point_count() > 0, timeout=30_000)
+    start = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - start < 5
+    assert thread.isFinished()
+    assert "Destroyed while thread" not in capfd.readouterr().err
+
+
+def test_ui_stays_responsive_while_training(qtbot, window):
+    """A 10 ms timer on the UI thread is never badly late (generous bound: CI is noisy)."""
+    window.settings_panel.spins["workers"].setValue(2)
+    clock, lateness = QElapsedTimer(), []
+    timer = QTimer(interval=10)
+    last = [None]
+
+    def tick():
+        now = clock.elapsed()
+        if last[0] is not None:
+            lateness.append(now - last[0] - 10)
+        last[0] = now
+
+    timer.timeout.connect(tick)
+    clock.start()
+    timer.start()
+    train(qtbot, window, epochs=3)
+    timer.stop()
+    assert len(lateness) > 50
+    assert max(lateness) < 400, f"UI thread blocked for {max(lateness)} ms"
