@@ -1,0 +1,101 @@
+"""Word analogies written as arithmetic: ``king - man + woman`` and its nearest words (3CosAdd)."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from core.demo import ANALOGIES
+from core.errors import StudioError, UnknownWordError
+
+from ..session import Session
+from .search_panel import fill_table, make_result_table
+
+_TERM = re.compile(r"\s*([+-]?)\s*([^\s+-]+)")
+
+
+def parse_analogy(text: str) -> tuple[list[str], list[str]]:
+    """``"king - man + woman"`` -> (["king", "woman"], ["man"]); a leading word counts as positive."""
+    positive, negative = [], []
+    position = 0
+    text = text.strip()
+    while position < len(text):
+        match = _TERM.match(text, position)
+        if match is None or match.end() == position:
+            raise StudioError(f"cannot read '{text[position:].strip()}': write words joined by + and -")
+        sign, word = match.groups()
+        (negative if sign == "-" else positive).append(word)
+        position = match.end()
+    if not positive and not negative:
+        raise StudioError("type an analogy such as: king - man + woman")
+    return positive, negative
+
+
+class AnalogyPanel(QWidget):
+    """``analogyEdit`` and its results table (``analogyTable``)."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.edit = QLineEdit(objectName="analogyEdit", placeholderText="king - man + woman",
+                              clearButtonEnabled=True,
+                              toolTip="Words joined by + and -; Enter lists the words nearest the result.")
+        self.go = QPushButton("Solve", objectName="analogyButton")
+        self.examples = QComboBox(objectName="analogyExamples", toolTip="Analogies planted in the demo corpus.")
+        self.examples.addItem("Examples…")
+        self.examples.addItems([f"{a} - {b} + {c}" for a, b, c, _ in ANALOGIES])
+        self.message = QLabel(objectName="analogyMessage", wordWrap=True)
+        self.message.setStyleSheet("color: #b00020;")
+        self.message.hide()
+        self.table = make_result_table("analogyTable")
+
+        row = QHBoxLayout()
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.go)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.examples)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+
+        self.edit.returnPressed.connect(self.solve)
+        self.go.clicked.connect(self.solve)
+        self.examples.activated.connect(self._example_chosen)
+        session.modelChanged.connect(lambda _: self.table.setRowCount(0))
+
+    def _example_chosen(self, index: int) -> None:
+        if index > 0:
+            self.edit.setText(self.examples.itemText(index))
+            self.examples.setCurrentIndex(0)
+            self.solve()
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def solve(self) -> None:
+        model = self.session.model
+        if model is None:
+            self.show_message("No model yet: train one or open one first.")
+            return
+        try:
+            positive, negative = parse_analogy(self.edit.text())
+            results = model.analogy(positive, negative, topn=10)
+        except UnknownWordError as error:
+            hint = f" Did you mean: {', '.join(error.suggestions)}?" if error.suggestions else ""
+            self.show_message(f"'{error.word}' is not in the vocabulary.{hint}")
+            self.table.setRowCount(0)
+            return
+        except StudioError as error:
+            self.show_message(str(error))
+            self.table.setRowCount(0)
+            return
+        self.show_message("")
+        counts, index = model.counts, model.vocab.index
+        fill_table(self.table, [(w, s, int(counts[index[w]])) for w, s in results])
+        self.session.select([model.words[model.index(w)] for w in positive + negative])
+        self.session.highlight([w for w, _ in results[:3]])
+
+    def results(self) -> list[str]:
+        return [self.table.item(r, 0).text() for r in range(self.table.rowCount())]

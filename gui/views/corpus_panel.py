@@ -1,0 +1,52 @@
+"""What was loaded: the corpus summary (files, tokens, vocabulary, most frequent words) or the model."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from ..session import Session
+
+
+class CorpusPanel(QGroupBox):
+    """A short, always-visible description of the data the user is working on."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__("Corpus", parent)
+        self.session = session
+        self.summary = QLabel(objectName="corpusSummary", wordWrap=True,
+                              textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.model_line = QLabel(objectName="modelSummary", wordWrap=True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.model_line)
+        session.corpusChanged.connect(lambda _: self.refresh())
+        session.modelChanged.connect(lambda _: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        corpus, source, model = self.session.corpus, self.session.source, self.session.model
+        if corpus is None:
+            self.summary.setText("<i>No corpus: open one from the File menu, or drop text files here.</i>")
+        else:
+            info = corpus.summary()
+            top = ", ".join(f"{html.escape(w)}&nbsp;({c:,})" for w, c in info["top_words"][:8])
+            files = "generated text" if source.is_demo else f"{info['files']} file{'s' * (info['files'] != 1)}"
+            warnings = (f"<br><span style='color:#a05a00'>{len(corpus.warnings)} warning(s): "
+                        f"{html.escape(corpus.warnings[0])}</span>" if corpus.warnings else "")
+            self.summary.setText(
+                f"<b>{html.escape(source.title())}</b> — {files}<br>"
+                f"{info['tokens']:,} tokens, {info['kept_tokens']:,} kept<br>"
+                f"{info['vocab_size']:,} words (min count {source.min_count})<br>"
+                f"<span style='color:#555'>Most frequent: {top}</span>{warnings}")
+            self.summary.setToolTip("\n".join(str(p) for p in source.paths) or "The built-in demo corpus")
+        if model is None:
+            self.model_line.setText("<i>No model yet.</i>")
+        else:
+            where = f" from {html.escape(self.session.model_path)}" if self.session.model_path else ""
+            epochs = len(model.loss_history)
+            self.model_line.setText(f"Model: {len(model):,} words × {model.dim} dims, "
+                                    f"{epochs} epoch{'s' * (epochs != 1)}{where}")

@@ -1,0 +1,293 @@
+"""The live 2D map of the embedding: the most frequent words plus any searched or selected ones.
+
+Frames arrive already projected and aligned (see ``gui.frames``); this view only moves items. Labels
+are a fixed pool of TextItems re-used every frame, for a readable subset of words. Hover shows a word,
+a click selects it (Ctrl-click adds to the selection), and selected words can show the trail they
+travelled while training. The projection of the untrained model — the article's "before" — can be
+overlaid on the current one or shown next to it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from .plots import named_plot
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from ..frames import Frame
+from ..session import Session
+
+LABEL_POOL = 120
+TRAIL_POOL = 12
+MAX_TRAIL_FRAMES = 600
+BEFORE_MODES = ["Hidden", "Overlay", "Side by side"]
+
+_PLAIN = pg.mkBrush(76, 114, 176, 150)
+_FEATURED = pg.mkBrush(76, 114, 176, 230)
+_SELECTED = pg.mkBrush("#ff7f0e")
+_HIGHLIGHTED = pg.mkBrush("#2ca02c")
+_BEFORE = pg.mkBrush(150, 150, 150, 110)
+_TRAIL_COLOURS = ["#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728", "#7f7f7f"]
+
+
+def _word_tip(x: float, y: float, data: object) -> str:
+    return str(data)
+
+
+class EmbeddingView(QWidget):
+    """The ``embeddingPlot`` scatter with its labels, trails, and the before/after comparison."""
+
+    drawnWordsChanged = Signal()  # the user changed how many words are drawn
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.frame: Frame | None = None
+        self.history: list[Frame] = []  # frames of the current run, for trails
+
+        self.word_count = QSpinBox(objectName="wordCountSpin", minimum=10, maximum=5000, value=300,
+                                   singleStep=50, toolTip="How many of the most frequent words to draw.")
+        self.label_count = QSpinBox(objectName="labelCountSpin", minimum=0, maximum=LABEL_POOL, value=80,
+                                    singleStep=5, toolTip="How many words get a text label.")
+        self.before_mode = QComboBox(objectName="beforeCombo", toolTip=(
+            "Show the projection of the untrained model: on top of the current one, or next to it."))
+        self.before_mode.addItems(BEFORE_MODES)
+        self.trails_check = QCheckBox("Trails", objectName="trailsCheck", checked=True,
+                                      toolTip="Draw the path each selected word travelled during training.")
+        self.clear_button = QPushButton("Clear selection", objectName="clearSelectionButton")
+        toolbar = QHBoxLayout()
+        for widget in (QLabel("Words"), self.word_count, QLabel("Labels"), self.label_count,
+                       QLabel("Before training"), self.before_mode, self.trails_check):
+            toolbar.addWidget(widget)
+        toolbar.addStretch(1)
+        toolbar.addWidget(self.clear_button)
+
+        self.plot = named_plot("embeddingPlot")
+        self.before_plot = named_plot("beforePlot")
+        for plot, title in ((self.plot, "Embedding (2D PCA)"), (self.before_plot, "Before training")):
+            plot.setBackground("w")
+            plot.setTitle(title, color="#333", size="11pt")
+            plot.setAspectLocked(True)
+            plot.getViewBox().setDefaultPadding(0.08)  # room for the labels of the outermost words
+            plot.hideAxis("left")
+            plot.hideAxis("bottom")
+        self.before_plot.hide()
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.before_plot)
+        splitter.addWidget(self.plot)
+
+        self.before_overlay = pg.ScatterPlotItem(size=6, pen=None, brush=_BEFORE, hoverable=True, tip=_word_tip)
+        self.before_overlay.setZValue(-5)
+        self.before_overlay.hide()
+        self.plot.addItem(self.before_overlay)
+        self.before_scatter = pg.ScatterPlotItem(size=7, pen=None, brush=_PLAIN, hoverable=True, tip=_word_tip)
+        self.before_plot.addItem(self.before_scatter)
+
+        self.trails = [pg.PlotDataItem(pen=pg.mkPen(_TRAIL_COLOURS[i % len(_TRAIL_COLOURS)], width=2))
+                       for i in range(TRAIL_POOL)]
+        for trail in self.trails:
+            trail.setZValue(-1)
+            self.plot.addItem(trail)
+        self.scatter = pg.ScatterPlotItem(size=8, pen=pg.mkPen(255, 255, 255, 120), hoverable=True,
+                                          tip=_word_tip, hoverSize=12, hoverBrush=pg.mkBrush("#d62728"))
+        self.plot.addItem(self.scatter)
+        font = QFont()
+        font.setPointSize(9)
+        bold = QFont(font)
+        bold.setBold(True)
+        self._fonts = (font, bold)
+        self._metrics = QFontMetrics(bold)
+        self.labels = [pg.TextItem("", color="#222", anchor=(-0.08, 0.5)) for _ in range(LABEL_POOL)]
+        self._label_state: list[tuple[str, bool] | None] = [None] * LABEL_POOL  # skip redundant updates
+        for label in self.labels:
+            label.setFont(font)
+            label.hide()
+            self.plot.addItem(label, ignoreBounds=True)
+        self.hover_label = pg.TextItem("", color="#d62728", anchor=(0.5, 1.3), fill=pg.mkBrush(255, 255, 255, 210))
+        self.hover_label.setFont(bold)
+        self.hover_label.setZValue(10)
+        self.hover_label.hide()
+        self.plot.addItem(self.hover_label, ignoreBounds=True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(toolbar)
+        layout.addWidget(splitter, 1)
+
+        self._relabel_timer = QTimer(self, singleShot=True, interval=0)  # coalesce zoom/pan bursts
+        self._relabel_timer.timeout.connect(self._relabel)
+        self.plot.getViewBox().sigRangeChanged.connect(lambda *_: self._relabel_timer.start())
+        self.scatter.sigClicked.connect(self._clicked)
+        self.scatter.sigHovered.connect(self._hovered)
+        self.word_count.valueChanged.connect(lambda _: self.drawnWordsChanged.emit())
+        self.label_count.valueChanged.connect(lambda _: self.redraw())
+        self.before_mode.currentIndexChanged.connect(lambda _: self._show_before())
+        self.trails_check.toggled.connect(lambda _: self._draw_trails())
+        self.clear_button.clicked.connect(lambda: (session.select([]), session.highlight([])))
+        session.frameChanged.connect(self.show_frame)
+        session.beforeFrameChanged.connect(self._before_changed)
+        session.selectionChanged.connect(lambda _: self.redraw())
+        session.highlightChanged.connect(lambda _: self.redraw())
+
+    # -- frames
+    def start_run(self) -> None:
+        """A new training run: forget the previous run's trails."""
+        self.history = []
+
+    def show_frame(self, frame: Frame) -> None:
+        if frame.extra.get("before"):
+            self.history = []
+        self.frame = frame
+        self.history.append(frame)
+        if len(self.history) > MAX_TRAIL_FRAMES:  # keep the start, thin the middle
+            self.history = self.history[:1] + self.history[2::2]
+        self.redraw()
+
+    def redraw(self) -> None:
+        frame = self.frame
+        if frame is None:
+            self.scatter.setData([])
+            return
+        selected, highlighted = set(self.session.selection), set(self.session.highlighted)
+        featured = set(self.session.featured)
+        brushes, sizes = [], []
+        for word in frame.words:
+            if word in selected:
+                brushes.append(_SELECTED)
+                sizes.append(13)
+            elif word in highlighted:
+                brushes.append(_HIGHLIGHTED)
+                sizes.append(11)
+            else:
+                brushes.append(_FEATURED if word in featured else _PLAIN)
+                sizes.append(8)
+        self.scatter.setData(pos=frame.coords, data=frame.words, brush=brushes, size=sizes)
+        self._draw_labels(frame, selected, highlighted)
+        self._draw_trails()
+        self._show_before()
+
+    def _label_rows(self, frame: Frame, selected: set[str], highlighted: set[str]) -> list[int]:
+        """Selected and highlighted words first, then the demo's planted words or the most frequent."""
+        where = {w: k for k, w in enumerate(frame.words)}
+        wanted = [w for w in self.session.selection if w in where]
+        wanted += [w for w in self.session.highlighted if w in where and w not in selected]
+        ranked = [w for w in self.session.featured if w in where] or frame.words
+        budget = self.label_count.value()
+        wanted += [w for w in ranked[:budget] if w not in selected and w not in highlighted]
+        return [where[w] for w in dict.fromkeys(wanted)][:LABEL_POOL]
+
+    def _relabel(self) -> None:
+        """The view was zoomed or panned: labels that collided may fit now, and the reverse."""
+        if self.frame is not None:
+            self._draw_labels(self.frame, set(self.session.selection), set(self.session.highlighted))
+
+    def _without_collisions(self, frame: Frame, rows: list[int], keep: set[str]) -> list[int]:
+        """Drop labels whose box would overlap one placed before it (``keep`` words always stay)."""
+        size = self.plot.getViewBox().viewPixelSize()
+        if not size or not all(np.isfinite(size)) or min(size) <= 0:
+            return rows
+        px, py = size
+        height = self._metrics.height() * py
+        placed: list[tuple[float, float, float, float]] = []
+        chosen = []
+        for row in rows:
+            word = frame.words[row]
+            x, y = float(frame.coords[row, 0]), float(frame.coords[row, 1])
+            box = (x, y - height / 2, x + (self._metrics.horizontalAdvance(word) + 8) * px, y + height / 2)
+            clash = any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed)
+            if word in keep or not clash:
+                placed.append(box)
+                chosen.append(row)
+        return chosen
+
+    def _draw_labels(self, frame: Frame, selected: set[str], highlighted: set[str]) -> None:
+        rows = self._label_rows(frame, selected, highlighted)
+        rows = self._without_collisions(frame, rows, selected)
+        font, bold = self._fonts
+        for k, (label, row) in enumerate(zip(self.labels, rows)):
+            word = frame.words[row]
+            emphasis = word in selected or word in highlighted
+            if self._label_state[k] != (word, emphasis):
+                label.setText(word, color="#000" if emphasis else "#333")
+                label.setFont(bold if emphasis else font)
+                self._label_state[k] = (word, emphasis)
+            label.setPos(float(frame.coords[row, 0]), float(frame.coords[row, 1]))
+            if not label.isVisible():
+                label.show()
+        for label in self.labels[len(rows):]:
+            if label.isVisible():
+                label.hide()
+
+    def _draw_trails(self) -> None:
+        words = self.session.selection if self.trails_check.isChecked() else []
+        shown = 0
+        for word in words[:TRAIL_POOL]:
+            path = [f.coords[f.words.index(word)] for f in self.history if word in f.words]
+            if len(path) >= 2:
+                xy = np.asarray(path)
+                self.trails[shown].setData(xy[:, 0], xy[:, 1])
+                self.trails[shown].show()
+                shown += 1
+        for trail in self.trails[shown:]:
+            trail.hide()
+
+    # -- before / after
+    def _before_changed(self, frame: Frame | None) -> None:
+        if frame is None:
+            self.before_overlay.setData([])
+            self.before_scatter.setData([])
+        self._show_before()
+
+    def _show_before(self) -> None:
+        mode = self.before_mode.currentText()
+        before = self.session.before_frame
+        self.before_overlay.setVisible(mode == "Overlay" and before is not None)
+        side_by_side = mode == "Side by side"
+        if side_by_side and not self.before_plot.isVisible():  # open it at half the width, not a sliver
+            self.before_plot.setVisible(True)
+            half = max(self.splitter.width() // 2, 100)
+            self.splitter.setSizes([half, half])
+        self.before_plot.setVisible(side_by_side)
+        if before is None:
+            return
+        if mode == "Overlay":
+            self.before_overlay.setData(pos=before.coords, data=before.words)
+        elif mode == "Side by side":
+            selected, highlighted = set(self.session.selection), set(self.session.highlighted)
+            brushes = [_SELECTED if w in selected else _HIGHLIGHTED if w in highlighted else _PLAIN
+                       for w in before.words]
+            self.before_scatter.setData(pos=before.coords, data=before.words, brush=brushes)
+
+    # -- interaction
+    def _clicked(self, item, points, event) -> None:
+        if len(points) == 0:
+            return
+        word = str(points[0].data())
+        additive = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier) if event is not None else False
+        if additive:
+            self.session.toggle_selected(word)
+        else:
+            self.session.select([word])
+
+    def _hovered(self, item, points, event) -> None:
+        if len(points):
+            point = points[0]
+            self.hover_label.setText(str(point.data()))
+            self.hover_label.setPos(point.pos())
+            self.hover_label.show()
+        else:
+            self.hover_label.hide()
+
+    # -- for the window and tests
+    def point_count(self) -> int:
+        return len(self.scatter.data)
+
+    def drawn_words(self) -> list[str]:
+        return list(self.frame.words) if self.frame is not None else []
+
+    def labelled_words(self) -> list[str]:
+        return [label.toPlainText() for label in self.labels if label.isVisible()]

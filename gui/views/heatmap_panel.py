@@ -1,0 +1,122 @@
+"""The article's cosine-similarity table, drawn as a heatmap for words the user types."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyqtgraph as pg
+
+from .plots import named_plot
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from core.errors import UnknownWordError
+
+from ..session import Session
+
+MAX_WORDS = 20
+DEMO_WORDS = "king queen man woman paris france berlin germany dog cat"
+
+
+class HeatmapPanel(QWidget):
+    """``heatmapEdit`` (words separated by spaces or commas) and a ``heatmapPlot`` of their cosines."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.edit = QLineEdit(objectName="heatmapEdit", placeholderText=DEMO_WORDS, clearButtonEnabled=True,
+                              toolTip=f"Up to {MAX_WORDS} words separated by spaces; Enter draws their cosine table.")
+        self.go = QPushButton("Show", objectName="heatmapButton")
+        self.message = QLabel(objectName="heatmapMessage", wordWrap=True)
+        self.message.setStyleSheet("color: #b00020;")
+        self.message.hide()
+        self.plot = named_plot("heatmapPlot")
+        self.plot.setBackground("w")
+        self.plot.setAspectLocked(True)
+        self.plot.invertY(True)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.image = pg.ImageItem()
+        self.image.setColorMap(pg.colormap.get("CET-D1"))
+        self.image.setLevels((-1.0, 1.0))
+        self.plot.addItem(self.image)
+        self.cells: list[pg.TextItem] = []
+        self.column_labels: list[pg.TextItem] = []
+        self.words: list[str] = []
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+
+        row = QHBoxLayout()
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.go)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        layout.addWidget(self.plot, 1)
+        self.edit.returnPressed.connect(self.show_table)
+        self.go.clicked.connect(self.show_table)
+        session.modelChanged.connect(lambda _: self.show_table() if self.words else None)
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def show_table(self) -> None:
+        model = self.session.model
+        text = self.edit.text().strip() or self.edit.placeholderText()
+        words = list(dict.fromkeys(w for w in re.split(r"[\s,;]+", text) if w))[:MAX_WORDS]
+        if model is None:
+            self.show_message("No model yet: train one or open one first.")
+            return
+        known = [w for w in words if w in model]
+        unknown = [w for w in words if w not in model]
+        note = ""
+        if unknown:
+            hints = []
+            for w in unknown:
+                try:
+                    model.index(w)
+                except UnknownWordError as error:
+                    hints.append(f"{w}" + (f" (did you mean {', '.join(error.suggestions)}?)"
+                                           if error.suggestions else ""))
+            note = "Not in the vocabulary: " + "; ".join(hints)
+        self.show_message(note)
+        if len(known) < 2:
+            if not unknown:
+                self.show_message("Type at least two words.")
+            return
+        self.words = known
+        self.matrix = model.similarity_matrix(known)
+        self._draw()
+
+    def _draw(self) -> None:
+        n = len(self.words)
+        self.image.setImage(self.matrix.T, levels=(-1.0, 1.0))  # ImageItem is column-major: x first
+        while len(self.cells) < n * n:
+            cell = pg.TextItem("", anchor=(0.5, 0.5))
+            font = QFont()
+            font.setPointSize(8)
+            cell.setFont(font)
+            self.plot.addItem(cell)
+            self.cells.append(cell)
+        for k, cell in enumerate(self.cells):
+            if k < n * n:
+                i, j = divmod(k, n)
+                value = float(self.matrix[i, j])
+                cell.setText(f"{value:.2f}", color="#fff" if abs(value) > 0.6 else "#111")
+                cell.setPos(j + 0.5, i + 0.5)
+                cell.show()
+            else:
+                cell.hide()
+        self.plot.getAxis("left").setTicks([[(k + 0.5, w) for k, w in enumerate(self.words)]])
+        self.plot.showAxis("left")
+        self.plot.hideAxis("bottom")
+        while len(self.column_labels) < n:  # slanted column headings: axis ticks would overlap
+            label = pg.TextItem("", color="#333", anchor=(0, 0.5), angle=50)
+            self.plot.addItem(label)
+            self.column_labels.append(label)
+        for k, label in enumerate(self.column_labels):
+            label.setVisible(k < n)
+            if k < n:
+                label.setText(self.words[k])
+                label.setPos(k + 0.5, -0.15)
+        self.plot.setRange(xRange=(0, n), yRange=(-0.25 * n, n), padding=0.02)

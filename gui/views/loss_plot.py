@@ -1,0 +1,79 @@
+"""The loss curve: the live loss (raw and smoothed) and each epoch's mean, against fractional epochs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+
+from .plots import named_plot
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+SMOOTHING_EPOCHS = 1 / 40  # time constant of the running average, as a share of the run's epochs
+
+
+class LossPlot(QWidget):
+    """A pyqtgraph plot named ``lossPlot``; curves are created once and only get new data."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.plot = named_plot("lossPlot")
+        self.plot.setBackground("w")
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setLabel("bottom", "epoch")
+        self.plot.setLabel("left", "loss (BCE per example)")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
+        self.plot.setTitle("Loss", color="#333", size="11pt")
+        self.plot.addLegend(offset=(-10, 10), labelTextColor="#333")
+        self.raw_curve = self.plot.plot(pen=pg.mkPen("#9fb7d6", width=1), name="live")
+        self.smooth_curve = self.plot.plot(pen=pg.mkPen("#1f5fa8", width=2), name="smoothed")
+        self.epoch_curve = self.plot.plot(pen=pg.mkPen("#d9541e", width=2), symbol="o", symbolSize=7,
+                                          symbolBrush="#d9541e", symbolPen=None, name="epoch mean")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        self.clear()
+
+    def clear(self) -> None:
+        self.x: list[float] = []
+        self.raw: list[float] = []
+        self.smooth: list[float] = []
+        self.epoch_x: list[float] = []
+        self.epoch_y: list[float] = []
+        for curve in (self.raw_curve, self.smooth_curve, self.epoch_curve):
+            curve.setData([], [])
+
+    def add_progress(self, report: dict) -> None:
+        loss = report.get("loss", math.nan)
+        if not math.isfinite(loss):  # no batch finished since the last report (e.g. paused)
+            return
+        x = float(report["position"])
+        if self.smooth:  # exponential average over a span of epochs, so it looks alike at any speed
+            tau = max(SMOOTHING_EPOCHS * float(report["epochs"]), 1e-6)
+            keep = math.exp(-max(x - self.x[-1], 0.0) / tau)
+            self.smooth.append(keep * self.smooth[-1] + (1 - keep) * loss)
+        else:
+            self.smooth.append(loss)
+        self.x.append(x)
+        self.raw.append(loss)
+        self.raw_curve.setData(self.x, self.raw)
+        self.smooth_curve.setData(self.x, self.smooth)
+
+    def add_epoch(self, end: dict) -> None:
+        if math.isfinite(end.get("loss", math.nan)):
+            self.epoch_x.append(float(end["epoch"]))
+            self.epoch_y.append(float(end["loss"]))
+            self.epoch_curve.setData(self.epoch_x, self.epoch_y)
+
+    def show_history(self, loss_history: np.ndarray) -> None:
+        """A model opened from a file: only its per-epoch means are known."""
+        self.clear()
+        history = np.asarray(loss_history, dtype=float)
+        if history.size:
+            self.epoch_x = list(range(1, history.size + 1))
+            self.epoch_y = history.tolist()
+            self.epoch_curve.setData(self.epoch_x, self.epoch_y)
+
+    def point_count(self) -> int:
+        return len(self.x) + len(self.epoch_x)

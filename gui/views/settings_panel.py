@@ -1,0 +1,150 @@
+"""Training settings and the Train / Pause / Stop buttons.
+
+Each setting has a one-line tooltip. Spin boxes keep whole numbers in their valid range; the two real
+numbers (subsampling and learning rate) are typed, and :meth:`SettingsPanel.config` builds a
+``TrainConfig``, whose validation gives the message a person sees for anything absurd.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from core.config import TrainConfig, default_workers
+from core.errors import ConfigError
+
+# name: (objectName, label, low, high, tooltip)
+_SPINS: list[tuple[str, str, str, int, int, str]] = [
+    ("dim", "dimSpin", "Dimensions", 1, 2048, "Length of each word vector: more can hold more, but trains slower."),
+    ("window", "windowSpin", "Window", 1, 100, "How many words on each side count as a word's context."),
+    ("negative", "negativeSpin", "Negatives", 1, 100, "Random 'noise' words contrasted with each real pair."),
+    ("epochs", "epochsSpin", "Epochs", 1, 10_000, "How many times training reads the whole corpus."),
+    ("min_count", "minCountSpin", "Min count", 1, 1_000_000, "Words seen fewer times than this are dropped."),
+    ("seed", "seedSpin", "Seed", 0, 2_147_483_647, "Random seed: the same seed and settings give the same run."),
+    ("workers", "workersSpin", "Workers", 1, 256, "Threads that train at once; one per CPU core is fastest."),
+]
+_TEXTS: list[tuple[str, str, str, str]] = [
+    ("sample", "sampleEdit", "Subsampling", "Frequent words are randomly skipped above this share (0 turns it off)."),
+    ("lr", "lrEdit", "Learning rate", "Starting step size; it decays linearly to almost zero by the end."),
+]
+
+
+class SettingsPanel(QWidget):
+    """The training settings form, the presets and the run buttons."""
+
+    trainRequested = Signal()
+    pauseRequested = Signal(bool)  # True: pause, False: resume
+    stopRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.spins: dict[str, QSpinBox] = {}
+        self.edits: dict[str, QLineEdit] = {}
+
+        form_box = QGroupBox("Training settings")
+        form = QFormLayout(form_box)
+        for name, object_name, label, low, high, tip in _SPINS:
+            spin = QSpinBox(objectName=object_name, minimum=low, maximum=high, toolTip=tip)
+            spin.setAccelerated(True)
+            self.spins[name] = spin
+            form.addRow(label, spin)
+            form.labelForField(spin).setToolTip(tip)
+        for name, object_name, label, tip in _TEXTS:
+            edit = QLineEdit(objectName=object_name, toolTip=tip)
+            self.edits[name] = edit
+            form.addRow(label, edit)
+            form.labelForField(edit).setToolTip(tip)
+
+        presets = QHBoxLayout()
+        self.article_button = QPushButton("The article", objectName="articlePreset",
+                                          toolTip="32 dims, window 2, 5 negatives, 20 epochs: the article's run.")
+        self.word2vec_button = QPushButton("word2vec defaults", objectName="word2vecPreset",
+                                           toolTip="100 dims, window 5, 5 negatives, 5 epochs: the original tool.")
+        self.article_button.clicked.connect(lambda: self.apply_preset(TrainConfig.article()))
+        self.word2vec_button.clicked.connect(lambda: self.apply_preset(TrainConfig.word2vec_defaults()))
+        presets.addWidget(self.article_button)
+        presets.addWidget(self.word2vec_button)
+        form.addRow("Presets", presets)
+
+        self.train_button = QPushButton("Train", objectName="trainButton",
+                                        toolTip="Train new vectors on the corpus with these settings.")
+        self.pause_button = QPushButton("Pause", objectName="pauseButton", toolTip="Pause or resume training.")
+        self.stop_button = QPushButton("Stop", objectName="stopButton",
+                                       toolTip="Stop now and keep the model trained so far.")
+        self.train_button.setDefault(True)
+        self.train_button.clicked.connect(self.trainRequested)
+        self.pause_button.clicked.connect(lambda: self.pauseRequested.emit(self.pause_button.text() == "Pause"))
+        self.stop_button.clicked.connect(self.stopRequested)
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(form_box)
+        layout.addLayout(buttons)
+        self.set_config(TrainConfig.article())
+        self.set_running(False)
+
+    # -- values
+    def set_config(self, config: TrainConfig) -> None:
+        for name, spin in self.spins.items():
+            spin.setValue(int(getattr(config, name)))
+        for name, edit in self.edits.items():
+            edit.setText(f"{getattr(config, name):g}")
+
+    def apply_preset(self, preset: TrainConfig) -> None:
+        """A preset sets the model's shape and length; seed, workers and min count stay as they are."""
+        keep = {k: self.spins[k].value() for k in ("seed", "workers", "min_count")}
+        self.set_config(preset.replace(**keep))
+
+    def values(self) -> dict[str, Any]:
+        """The raw settings as typed (for remembering them), numbers where they parse."""
+        values: dict[str, Any] = {name: spin.value() for name, spin in self.spins.items()}
+        for name, edit in self.edits.items():
+            values[name] = edit.text().strip()
+        return values
+
+    def config(self) -> TrainConfig:
+        """The settings as a validated ``TrainConfig``; raises ConfigError with a readable message."""
+        values: dict[str, Any] = {name: spin.value() for name, spin in self.spins.items()}
+        labels = {name: label for name, _, label, _ in _TEXTS}
+        for name, edit in self.edits.items():
+            text = edit.text().strip()
+            try:
+                values[name] = float(text)
+            except ValueError:
+                raise ConfigError(f"{labels[name]} must be a number, got {text!r}") from None
+        values["min_lr"] = values["lr"] * 1e-4
+        return TrainConfig(**values)
+
+    def restore(self, values: dict[str, Any]) -> None:
+        """Put back remembered settings, ignoring any that no longer make sense."""
+        for name, spin in self.spins.items():
+            if isinstance(values.get(name), int):
+                spin.setValue(values[name])
+        for name, edit in self.edits.items():
+            if isinstance(values.get(name), (str, int, float)):
+                edit.setText(str(values[name]))
+        if "workers" not in values:
+            self.spins["workers"].setValue(default_workers())
+
+    # -- run state
+    def set_running(self, running: bool, paused: bool = False) -> None:
+        self.train_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        for widget in [*self.spins.values(), *self.edits.values(), self.article_button, self.word2vec_button]:
+            widget.setEnabled(not running)
+
+    def set_can_train(self, can: bool) -> None:
+        """Train needs a corpus; a model opened on its own can be explored but not retrained."""
+        if self.stop_button.isEnabled():  # running: set_running decides
+            return
+        self.train_button.setEnabled(can)
+        self.train_button.setToolTip("Train new vectors on the corpus with these settings." if can
+                                     else "Open a corpus (File menu) to train.")

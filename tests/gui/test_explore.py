@@ -1,0 +1,104 @@
+"""Exploring a trained model: search and neighbours, analogy, the similarity heatmap, the map."""
+
+import pytest
+
+from gui.views.analogy_panel import parse_analogy
+from core.errors import StudioError
+
+
+def test_search_fills_neighbours_and_highlights(qtbot, trained):
+    panel = trained.search_panel
+    panel.edit.setText("king")
+    qtbot.keyClick(panel.edit, "\r")
+    assert panel.table.rowCount() >= 5
+    words = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert "queen" in words[:5]
+    assert float(panel.table.item(0, 1).text()) >= float(panel.table.item(1, 1).text())
+    assert trained.session.selection == ["king"]
+    assert set(trained.session.highlighted) == set(words)
+    assert "king" in trained.embedding_view.labelled_words()
+    assert not panel.message.isVisibleTo(trained)
+
+
+def test_unknown_word_gets_inline_suggestions(qtbot, trained, errors):
+    panel = trained.search_panel
+    panel.search("qeen")
+    assert panel.message.isVisibleTo(trained)
+    assert "not in the vocabulary" in panel.message.text() and "queen" in panel.message.text()
+    assert panel.table.rowCount() == 0
+    assert errors == []  # no dialog
+
+
+def test_completion_over_vocabulary(trained):
+    words = trained.search_panel.words_model.stringList()
+    assert "king" in words and len(words) == len(trained.session.model)
+
+
+def test_searched_rare_word_joins_the_map(qtbot, trained):
+    view = trained.embedding_view
+    view.word_count.setValue(20)
+    qtbot.waitUntil(lambda: view.point_count() == 20, timeout=10_000)
+    rare = trained.session.model.words[-1]
+    trained.search_panel.search(rare)
+    qtbot.waitUntil(lambda: rare in view.drawn_words(), timeout=10_000)
+
+
+def test_analogy(qtbot, trained):
+    panel = trained.analogy_panel
+    panel.edit.setText("king - man + woman")
+    qtbot.keyClick(panel.edit, "\r")
+    assert panel.results()[0] == "queen"
+    assert set(trained.session.selection) == {"king", "man", "woman"}
+
+
+def test_analogy_unknown_word(trained, errors):
+    panel = trained.analogy_panel
+    panel.edit.setText("king - mann + woman")
+    panel.solve()
+    assert "mann" in panel.message.text() and panel.table.rowCount() == 0 and errors == []
+
+
+def test_parse_analogy():
+    assert parse_analogy("king - man + woman") == (["king", "woman"], ["man"])
+    assert parse_analogy("paris-france+germany") == (["paris", "germany"], ["france"])
+    with pytest.raises(StudioError):
+        parse_analogy("   ")
+
+
+def test_heatmap(trained):
+    panel = trained.heatmap_panel
+    panel.edit.setText("king queen man woman dog")
+    panel.show_table()
+    assert panel.matrix.shape == (5, 5)
+    assert panel.matrix[0, 0] == pytest.approx(1.0, abs=1e-5)
+    panel.edit.setText("king qeen")
+    panel.show_table()
+    assert "qeen" in panel.message.text()
+
+
+def test_click_selects_and_trails(qtbot, trained):
+    view = trained.embedding_view
+    points = view.scatter.points()
+    word = str(points[5].data())
+    view._clicked(view.scatter, [points[5]], None)
+    assert trained.session.selection == [word]
+    assert view.trails[0].isVisible()  # the path it travelled while training
+    xs, _ = view.trails[0].getData()
+    assert len(xs) >= 2
+
+
+def test_hover_shows_the_word(trained):
+    view = trained.embedding_view
+    point = view.scatter.points()[3]
+    view._hovered(view.scatter, [point], None)
+    assert view.hover_label.toPlainText() == str(point.data())
+
+
+def test_before_after_views(trained):
+    view = trained.embedding_view
+    view.before_mode.setCurrentText("Overlay")
+    assert view.before_overlay.isVisible() and len(view.before_overlay.data) >= 100
+    view.before_mode.setCurrentText("Side by side")
+    assert view.before_plot.isVisibleTo(trained) and len(view.before_scatter.data) >= 100
+    view.before_mode.setCurrentText("Hidden")
+    assert not view.before_plot.isVisibleTo(trained)
