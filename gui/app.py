@@ -1,0 +1,88 @@
+"""Start the app: parse ``--corpus`` / ``--model``, reuse or build the QApplication, show the window.
+
+``main(argv)`` runs the event loop only when it created the QApplication itself, so tests and tools
+can call the real entry point inside their own application and then drive the window it returns via
+:func:`create_window`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication
+
+from . import persistence
+
+_windows: list = []  # windows shown by main() in an application it did not create (kept alive)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="embedding-studio", description=(
+        "Train word2vec skip-gram embeddings on your own texts, watch them learn, explore the result."))
+    parser.add_argument("--corpus", metavar="PATH", action="append",
+                        help="a .txt file or a folder of them to open (may be given more than once)")
+    parser.add_argument("--model", metavar="MODEL", help="a saved model (.npz) or word2vec/GloVe vectors to explore")
+    return parser.parse_args(argv)
+
+
+def application() -> tuple[QApplication, bool]:
+    """The running QApplication, or a new one; the flag says whether we created it."""
+    app = QApplication.instance()
+    created = app is None
+    if created:
+        app = QApplication(sys.argv[:1])
+    QCoreApplication.setOrganizationName(persistence.ORGANISATION)
+    QCoreApplication.setApplicationName(persistence.APPLICATION)
+    app.setApplicationDisplayName(persistence.APPLICATION)
+    return app, created
+
+
+def create_window(argv: list[str] | None = None):
+    """Build the main window for these arguments and start loading what they name (in the background).
+
+    Missing paths are reported in the window (and on stderr) instead of stopping the program; the demo
+    corpus is loaded whenever no corpus was named, so there is always something to train.
+    """
+    import pyqtgraph as pg
+
+    from .main_window import MainWindow
+
+    args = parse_args(list(argv or []))
+    application()
+    pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+    window = MainWindow()
+    problems = []
+    corpus = [p for p in (args.corpus or []) if Path(p).exists() or problems.append(f"no such file or folder: {p}")]
+    if args.model and not Path(args.model).exists():
+        problems.append(f"no such model file: {args.model}")
+        args.model = None
+    if corpus:
+        window.open_corpus(corpus, then=(lambda: window.open_model(args.model)) if args.model else None)
+    elif args.model:
+        window.open_model(args.model)
+    else:
+        window.load_demo()
+    if problems:
+        message = "; ".join(problems) + (". Opened the demo corpus instead." if args.corpus and not corpus else ".")
+        print(f"embedding-studio: {message}", file=sys.stderr)
+        QTimer.singleShot(0, lambda: window.show_error("Cannot open", message))  # once the window shows
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The entry point behind ``python main.py``; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        parse_args(argv)
+    except SystemExit as exit_:  # --help, or arguments argparse has already explained on stderr
+        return int(exit_.code or 0)
+    app, created = application()
+    window = create_window(argv)
+    window.show()
+    if not created:
+        _windows.append(window)
+        return 0
+    return app.exec()

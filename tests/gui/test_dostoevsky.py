@@ -1,0 +1,48 @@
+"""The issue's acceptance scenario on a real novel (skipped when the shared corpora are absent)."""
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, QTimer
+
+from .conftest import DOSTOEVSKY
+
+NOTES = DOSTOEVSKY / "Notes-from-the-Underground.txt"
+
+pytestmark = [
+    pytest.mark.corpus,
+    pytest.mark.skipif(not NOTES.exists(), reason=f"needs the shared corpus at {NOTES}"),
+]
+
+
+def test_notes_from_the_underground(qtbot, errors):
+    from gui.app import create_window
+
+    win = create_window(["--corpus", str(NOTES)])
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.session.corpus is not None, timeout=30_000)
+    win.settings_panel.spins["epochs"].setValue(3)
+
+    clock, lateness, last = QElapsedTimer(), [], [None]
+    timer = QTimer(interval=10)
+
+    def tick():
+        now = clock.elapsed()
+        if last[0] is not None:
+            lateness.append(now - last[0] - 10)
+        last[0] = now
+
+    timer.timeout.connect(tick)
+    clock.start()
+    timer.start()
+    win.settings_panel.train_button.click()
+    qtbot.waitUntil(lambda: win.training is None and win.session.model is not None, timeout=120_000)
+    timer.stop()
+
+    assert not errors
+    assert len(win.loss_plot.epoch_y) == 3 and win.loss_plot.point_count() > 3
+    assert win.embedding_view.point_count() >= 100
+    win.search_panel.edit.setText("love")
+    qtbot.keyClick(win.search_panel.edit, "\r")
+    assert win.search_panel.table.rowCount() >= 5
+    assert max(lateness) < 250, f"UI thread blocked for {max(lateness)} ms"  # bench_ui.py measures it properly
+    win.close()

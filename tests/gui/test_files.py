@@ -1,0 +1,123 @@
+"""Save and reopen, export, drag and drop, and bad input: a clear message, the app and data intact."""
+
+import numpy as np
+
+from core.io import load_any, load_model
+
+from .conftest import wait_idle
+
+
+def test_save_and_reopen(qtbot, trained, tmp_path):
+    path = tmp_path / "model.npz"
+    trained.save_model_to(str(path))
+    qtbot.waitUntil(path.exists, timeout=10_000)
+    qtbot.waitUntil(lambda: "Saved" in trained.status_line.text(), timeout=10_000)
+    saved = trained.session.model
+    trained.open_model(str(path))
+    qtbot.waitUntil(lambda: trained.session.model is not saved, timeout=10_000)
+    wait_idle(qtbot, trained)
+    assert np.allclose(trained.session.model.vectors, saved.vectors)
+    assert trained.session.model_path == str(path)
+    assert len(trained.loss_plot.epoch_y) == 2
+    trained.search_panel.search("queen")
+    assert trained.search_panel.table.rowCount() >= 5
+
+
+def test_export_word2vec(qtbot, trained, tmp_path):
+    path = tmp_path / "vectors.txt"
+    trained.export_word2vec_to(str(path))
+    qtbot.waitUntil(path.exists, timeout=10_000)
+    assert len(load_any(path)) == len(trained.session.model)
+
+
+def test_recent_corpora_and_drop(qtbot, window, tmp_path):
+    from gui import persistence
+
+    text = tmp_path / "a.txt"
+    text.write_text("one two three four five " * 40)
+    window.open_dropped([str(text)])
+    qtbot.waitUntil(lambda: window.session.source.paths == [str(text)], timeout=10_000)
+    assert persistence.recent_corpora()[0] == [str(text)]
+    window._fill_recent_menu()
+    assert any(str(text) in a.text() for a in window.recent_menu.actions())
+
+
+def _assert_demo_intact(window):
+    assert window.session.source.is_demo and len(window.session.corpus.vocab) > 100
+    assert window.settings_panel.train_button.isEnabled()
+
+
+def test_binary_file_corpus(qtbot, window, errors, tmp_path):
+    junk = tmp_path / "image.txt"
+    junk.write_bytes(bytes(range(256)) * 40)
+    window.open_corpus([str(junk)])
+    qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
+    wait_idle(qtbot, window)
+    assert errors[0][0] == "critical" and "image.txt" in errors[0][2]
+    _assert_demo_intact(window)
+
+
+def test_empty_file_and_empty_folder(qtbot, window, errors, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    window.open_corpus([str(empty)])
+    qtbot.waitUntil(lambda: len(errors) == 1, timeout=10_000)
+    wait_idle(qtbot, window)
+    folder = tmp_path / "nothing"
+    folder.mkdir()
+    window.open_corpus([str(folder)])
+    qtbot.waitUntil(lambda: len(errors) == 2, timeout=10_000)
+    wait_idle(qtbot, window)
+    assert all(kind == "critical" and text for kind, _, text in errors)
+    _assert_demo_intact(window)
+
+
+def test_unreadable_file(qtbot, window, errors, tmp_path):
+    """A file that cannot be read (here a link to nowhere, since root can read any file)."""
+    dangling = tmp_path / "gone.txt"
+    dangling.symlink_to(tmp_path / "deleted-meanwhile.txt")
+    window.open_corpus([str(dangling)])
+    qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
+    wait_idle(qtbot, window)
+    assert errors[0][0] == "critical" and "gone.txt" in errors[0][2]
+    _assert_demo_intact(window)
+
+
+def test_broken_model_file(qtbot, trained, errors, tmp_path):
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"PK\x03\x04 this is not really a zip archive")
+    model = trained.session.model
+    trained.open_model(str(broken))
+    qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
+    wait_idle(qtbot, trained)
+    assert errors[0][0] == "critical" and "broken.npz" in errors[0][2]
+    assert trained.session.model is model
+
+
+def test_absurd_settings(window, errors):
+    window.settings_panel.edits["lr"].setText("50")
+    window.settings_panel.train_button.click()
+    assert errors and errors[0][0] == "warning" and "lr" in errors[0][2]
+    window.settings_panel.edits["lr"].setText("fast")
+    window.settings_panel.train_button.click()
+    assert "Learning rate must be a number" in errors[1][2]
+    assert window.training is None and window.settings_panel.train_button.isEnabled()
+
+
+def test_diverging_run(qtbot, window, errors):
+    window.settings_panel.edits["lr"].setText("10")
+    window.settings_panel.spins["epochs"].setValue(5)
+    window.settings_panel.train_button.click()
+    qtbot.waitUntil(lambda: window.training is None, timeout=60_000)
+    assert errors and errors[0][0] == "critical" and "diverged" in errors[0][2]
+    assert window.session.model is None  # no broken model replaces the (absent) good one
+    assert window.settings_panel.train_button.isEnabled()
+
+
+def test_min_count_change_rereads_the_corpus(qtbot, window):
+    before = len(window.session.corpus.vocab)
+    window.settings_panel.spins["min_count"].setValue(200)
+    window.settings_panel.train_button.click()
+    qtbot.waitUntil(lambda: window.session.model is not None and window.training is None, timeout=60_000)
+    assert len(window.session.corpus.vocab) < before
+    assert len(window.session.model) == len(window.session.corpus.vocab)
