@@ -13,14 +13,17 @@ losses and epoch ends from the ledger only, so both ways of running report the s
 
 from __future__ import annotations
 
+import atexit
 import math
 import multiprocessing
+import queue
+import threading
 import time
 import traceback
 from contextlib import ExitStack
 from dataclasses import dataclass
 from multiprocessing import shared_memory
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -150,64 +153,155 @@ def _attach(block: _Block, keep_open: list) -> np.ndarray:
     return np.ndarray(block.shape, dtype=np.dtype(block.dtype), buffer=memory.buf)
 
 
-def _worker_main(job: _Job, worker: int, lock) -> None:  # runs in a worker process
+def _train_share(job: _Job, worker: int, lock) -> None:
+    """Take batches of one run until none are left or training stops (in a worker process)."""
     opened: list = []
-    arrays = {key: _attach(block, opened) for key, block in job.blocks.items()}
-    control = arrays["control"]
     try:
+        arrays = {key: _attach(block, opened) for key, block in job.blocks.items()}
+        control = arrays["control"]
         config = TrainConfig.from_dict(job.config)
         rng = np.random.default_rng([config.seed, worker, int(control[NEXT])])
         noise = AliasSampler.from_tables(arrays["noise_accept"], arrays["noise_alias"])
         runner = BatchRunner(arrays["tokens"], arrays["table"], arrays["keep"], noise, config, rng)
         ledger = Ledger(arrays["ledger"], arrays["done"])
-        while not control[STOP]:
-            if control[PAUSE]:
-                time.sleep(0.01)
-                continue
-            with lock:
-                index = int(control[NEXT])
-                control[NEXT] = index + 1
-            if index >= runner.total:
-                break
-            words, loss, examples, pairs = runner.run(index)
-            ledger.record(index, words, loss, examples, pairs)
-            if not math.isfinite(loss):
-                control[DIVERGED] = control[STOP] = 1
-    except BaseException:
-        traceback.print_exc()
-        control[FAILED] = control[STOP] = 1
-        raise
+        try:
+            while not control[STOP]:
+                if control[PAUSE]:
+                    time.sleep(0.01)
+                    continue
+                with lock:
+                    index = int(control[NEXT])
+                    control[NEXT] = index + 1
+                if index >= runner.total:
+                    break
+                words, loss, examples, pairs = runner.run(index)
+                ledger.record(index, words, loss, examples, pairs)
+                if not math.isfinite(loss):
+                    control[DIVERGED] = control[STOP] = 1
+        except BaseException:
+            control[FAILED] = control[STOP] = 1
+            raise
+    finally:
+        arrays = control = runner = ledger = noise = None  # noqa: F841 - views go before their memory
+        for memory in opened:
+            _close(memory)
+
+
+def _serve(inbox, outbox, worker: int, lock) -> None:
+    """A worker process's life: run the jobs it is given, report each one, until told to stop."""
+    while (job := inbox.get()) is not None:
+        try:
+            _train_share(job, worker, lock)
+            outbox.put((worker, None))
+        except BaseException:
+            outbox.put((worker, traceback.format_exc()))
+
+
+class WorkerPool:
+    """Worker processes kept between runs: starting one costs ~0.7 s (importing NumPy and SciPy),
+    most of a short run, and it competes with the window for the CPU while it happens."""
+
+    def __init__(self, size: int):
+        context = multiprocessing.get_context("spawn")  # safe beside Qt and other threads, on every OS
+        self.size = size
+        self._lock = context.Lock()
+        self._outbox = context.Queue()
+        self._inboxes = [context.SimpleQueue() for _ in range(size)]
+        self._busy = threading.Lock()
+        self.processes = [context.Process(target=_serve, args=(inbox, self._outbox, w, self._lock),
+                                          daemon=True, name=f"sgns-worker-{w}")
+                          for w, inbox in enumerate(self._inboxes)]
+        for process in self.processes:
+            process.start()
+
+    def alive(self) -> bool:
+        return all(p.is_alive() for p in self.processes)
+
+    def run(self, job: _Job, control: np.ndarray, poll: Callable[[], None]) -> None:
+        """Give every worker the job and call ``poll()`` every ~20 ms until all have finished it."""
+        with self._busy:
+            for inbox in self._inboxes:
+                inbox.put(job)
+            pending, failures = set(range(self.size)), []
+            while pending:
+                poll()
+                try:
+                    worker, failure = self._outbox.get(timeout=0.02)
+                except queue.Empty:
+                    if not self.alive():
+                        control[STOP] = 1
+                        raise RuntimeError("a training worker process died") from None
+                    continue
+                pending.discard(worker)
+                if failure:
+                    control[STOP] = 1
+                    failures.append(failure)
+            if failures:
+                raise RuntimeError(f"a training worker process failed:\n{failures[0]}")
+
+    def close(self) -> None:
+        for inbox, process in zip(self._inboxes, self.processes):
+            if process.is_alive():
+                inbox.put(None)
+        for process in self.processes:
+            process.join(timeout=2)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+
+
+_pool: WorkerPool | None = None
+_pool_guard = threading.Lock()
+
+
+def warm_up(size: int) -> None:
+    """Start the shared worker processes now, so that the first run does not wait for them."""
+    if size > 1:
+        _shared_pool(size)
+
+
+def _shared_pool(size: int) -> WorkerPool:
+    global _pool
+    with _pool_guard:
+        if _pool is None or _pool.size != size or not _pool.alive():
+            if _pool is not None:
+                _pool.close()
+            _pool = WorkerPool(size)
+        return _pool
+
+
+@atexit.register
+def shut_down_pool() -> None:
+    global _pool
+    with _pool_guard:
+        if _pool is not None:
+            _pool.close()
+            _pool = None
 
 
 def run_in_processes(shared: SharedArrays, keep: np.ndarray, noise: AliasSampler, config: TrainConfig,
                      workers: int, poll) -> None:
-    """Start ``workers`` processes on the shared arrays and call ``poll()`` every 20 ms until they end.
+    """Run the schedule in ``workers`` processes on the shared arrays, calling ``poll()`` meanwhile.
 
     ``shared`` holds "tokens", "table", "ledger", "done" and "control" (whose NEXT slot says where to
-    start). Worker failures are raised here as RuntimeError.
+    start). The shared pool of processes is used unless another run holds it, then a pool of its own.
+    Worker failures are raised here as RuntimeError.
     """
     shared.add("keep", keep)
     shared.add("noise_accept", noise.accept)
     shared.add("noise_alias", noise.alias)
     job = _Job(dict(shared.blocks), config.to_dict())
-    context = multiprocessing.get_context("spawn")  # safe beside Qt and other threads, on every OS
-    lock = context.Lock()
-    processes = [context.Process(target=_worker_main, args=(job, w, lock), daemon=True,
-                                 name=f"sgns-worker-{w}") for w in range(workers)]
     control = shared.arrays["control"]
+    pool = _shared_pool(workers)
+    if pool._busy.locked():  # another trainer is running in this process
+        private = WorkerPool(workers)
+        try:
+            private.run(job, control, poll)
+        finally:
+            private.close()
+        return
     try:
-        for process in processes:
-            process.start()
-        while any(p.is_alive() for p in processes):
-            poll()
-            for p in processes:
-                p.join(timeout=0.02 / len(processes))
-    finally:
-        control[STOP] = 1
-        for process in processes:
-            process.join(timeout=5)
-            if process.is_alive():  # pragma: no cover - a wedged worker
-                process.terminate()
-                process.join()
-    if control[FAILED] or any(p.exitcode not in (0, None) for p in processes):
-        raise RuntimeError("a training worker process failed; see the messages above")
+        pool.run(job, control, poll)
+    except RuntimeError:
+        shut_down_pool()  # start afresh next time
+        raise

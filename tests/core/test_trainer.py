@@ -311,3 +311,38 @@ def test_memory_mapped_tokens_train_in_worker_processes_without_a_copy(tmp_path)
     model = trainer.train()
     assert model.state["finished"] and len(model.loss_history) == 2
     assert all(w.startswith("a") for w, _ in model.most_similar("a2", topn=5))
+
+
+def test_worker_processes_are_reused_between_runs_and_replaced_when_they_die():
+    import os
+    import signal
+
+    import core.workers as workers
+
+    tokens, vocab = toy_corpus(20_000)
+    cfg = small_config(epochs=1, workers=2)
+    Trainer(tokens, vocab, cfg).train()
+    first = [p.pid for p in workers._pool.processes]
+    Trainer(tokens, vocab, cfg).train()
+    assert [p.pid for p in workers._pool.processes] == first  # no new processes: no start-up cost
+
+    os.kill(first[0], signal.SIGKILL)
+    workers._pool.processes[0].join(timeout=5)
+    model = Trainer(tokens, vocab, cfg).train()  # a dead pool is noticed and replaced
+    assert model.state["finished"]
+    assert first[0] not in [p.pid for p in workers._pool.processes]
+
+
+def test_two_trainers_at_once_do_not_share_workers():
+    tokens, vocab = toy_corpus(50_000)
+    results = {}
+
+    def run(name):
+        results[name] = Trainer(tokens, vocab, small_config(epochs=2, workers=2)).train()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert all(results[n].state["finished"] and len(results[n].loss_history) == 2 for n in "ab")
