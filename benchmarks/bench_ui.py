@@ -1,0 +1,137 @@
+"""Does the app keep up? Training speed inside the app vs headless, and UI-thread lateness.
+
+    python benchmarks/bench_ui.py [--runs 3] [--epochs N] [--corpus PATH] [--workers N]
+
+Headless: ``core.trainer.Trainer.train`` alone. In the app: the real window (``gui.app.create_window``),
+Train clicked, while a 10 ms QTimer on the UI thread records how late each tick is. Speed is the
+trainer's own words/s over the whole run (start-up included, the same way in both). Each figure is
+the median of ``--runs`` runs. Uses the offscreen platform unless a display is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+NOTES = ROOT.parent / "shared" / "corpora" / "dostoevsky" / "Notes-from-the-Underground.txt"
+
+
+def headless(corpus, config) -> float:
+    from core.trainer import Trainer
+
+    last = []
+    Trainer(corpus.ids, corpus.vocab, config).train(on_progress=last.append)
+    return last[-1].words_per_sec
+
+
+def in_app(app, corpus_args, config) -> tuple[float, float, float, float]:
+    """(words/s, max lateness ms, median lateness ms, 99th percentile lateness ms) of one run."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from gui.app import create_window
+
+    window = create_window(corpus_args)
+    window.resize(1400, 900)
+    window.show()
+    _pump(app, lambda: window.session.corpus is not None, 60)
+    panel = window.settings_panel
+    for name in ("dim", "window", "negative", "epochs", "workers", "min_count"):
+        panel.spins[name].setValue(getattr(config, name))
+    reports = []
+    clock, late, last = QElapsedTimer(), [], [None]
+
+    def tick() -> None:
+        now = clock.elapsed()
+        if last[0] is not None:
+            late.append(now - last[0] - 10)
+        last[0] = now
+
+    timer = QTimer(interval=10)
+    timer.timeout.connect(tick)
+    panel.train_button.click()
+    window.training.progress.connect(reports.append)
+    clock.start()
+    timer.start()
+    _pump(app, lambda: window.training is None, 600)
+    timer.stop()
+    window.close()
+    late.sort()
+    return (reports[-1]["words_per_sec"], float(late[-1]), float(statistics.median(late)),
+            float(late[int(0.99 * (len(late) - 1))]))
+
+
+def _pump(app, done, timeout: float) -> None:
+    """Run the real event loop (as app.exec() would, no busy polling) until ``done()``."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop, end = QEventLoop(), time.perf_counter() + timeout
+    check = QTimer(interval=50)
+    check.timeout.connect(lambda: loop.quit() if done() or time.perf_counter() > end else None)
+    check.start()
+    if not done():
+        loop.exec()
+    check.stop()
+    if not done():
+        raise TimeoutError("the app did not finish in time")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--corpus", default=str(NOTES) if NOTES.exists() else None,
+                        help="a .txt file or folder (default: Notes from the Underground if present, else the demo)")
+    args = parser.parse_args()
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from core.config import TrainConfig, default_workers
+    from core.corpus import load_corpus
+    from core.demo import demo_corpus
+    from gui.app import application
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      tempfile.mkdtemp(prefix="bench-ui-settings-"))  # never the user's settings
+    app, _ = application()
+    assert isinstance(app, QApplication)
+    corpus = load_corpus([args.corpus]) if args.corpus else demo_corpus()
+    name = Path(args.corpus).name if args.corpus else "demo corpus"
+    epochs = args.epochs or (3 if args.corpus else 10)
+    config = TrainConfig.article(epochs=epochs, workers=args.workers or default_workers())
+    corpus_args = ["--corpus", args.corpus] if args.corpus else []
+
+    print(f"{name}: {corpus.n_tokens:,} tokens, {len(corpus.vocab):,} words; {epochs} epochs, "
+          f"dim {config.dim}, {config.workers} worker(s), {args.runs} runs, platform "
+          f"{app.platformName()}")
+    head = [headless(corpus, config) for _ in range(args.runs)]
+    runs = [in_app(app, corpus_args, config) for _ in range(args.runs)]
+    app_speed = statistics.median(r[0] for r in runs)
+    head_speed = statistics.median(head)
+    rows = [
+        ("headless words/s", f"{head_speed:,.0f}"),
+        ("in-app words/s", f"{app_speed:,.0f}"),
+        ("in-app / headless", f"{app_speed / head_speed:.0%}  (goal >= 80%)"),
+        ("timer lateness max, ms", f"{statistics.median(r[1] for r in runs):.0f}  (goal < 100; "
+                                   f"worst run {max(r[1] for r in runs):.0f})"),
+        ("timer lateness p99, ms", f"{statistics.median(r[3] for r in runs):.0f}"),
+        ("timer lateness median, ms", f"{statistics.median(r[2] for r in runs):.0f}"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print("-" * (width + 40))
+    for key, value in rows:
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
