@@ -11,8 +11,11 @@ within a few milliseconds.
 from __future__ import annotations
 
 import math
+import os
+import shutil
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -108,11 +111,17 @@ class Trainer:
             table[n:] = 0.0 if model.output is None else model.output
             history = list(model.loss_history)
             state = dict(model.state)
-        return self._model_on(table, history, state)
-
-    def _model_on(self, table: np.ndarray, history, state: dict) -> Model:
+        self._table = table
         n = len(self.vocab)
         return Model(self.vocab, table[:n], table[n:], config=self.config, loss_history=history, state=state)
+
+    def _model_on(self, table: np.ndarray) -> Model:
+        """The current model (history, state) over another copy of the tables."""
+        n = len(self.vocab)
+        model = Model(self.vocab, table[:n], table[n:], config=self.config,
+                      loss_history=self.model.loss_history)
+        model.state = self.model.state  # one state dict, whichever copy of the tables is current
+        return model
 
     def _resume_batch(self, per_epoch: int) -> int:
         """First batch of the schedule still to do, if the model's last run was cut short, else 0."""
@@ -133,18 +142,25 @@ class Trainer:
     # -- the loop
     def train(self, on_progress: ProgressCallback | None = None, on_epoch_end: EpochCallback | None = None,
               progress_interval: float = 0.1) -> Model:
-        """Run the schedule (or what is left of it); returns the model, also when stopped early."""
-        cfg = self.config
-        table = np.concatenate((self.model.vectors, self.model.output))
-        runner = BatchRunner(self.tokens, table, self._keep, self._noise, cfg, np.random.default_rng(cfg.seed))
-        first = self._resume_batch(runner.per_epoch)
-        self.model.state.update(run_epochs=cfg.epochs, run_tokens=len(self.tokens),
-                                batch_tokens=cfg.batch_tokens, finished=False)
-        control = np.zeros(8, dtype=np.int64)
-        control[NEXT] = first
-        watch = _Watcher(self, runner, first, on_progress, on_epoch_end, progress_interval)
+        """Run the schedule (or what is left of it); returns the model, also when stopped early.
 
+        Whatever ends the run (the end, stop, an exception in a callback), the model's state says how
+        far it got, so it can be continued.
+        """
+        cfg = self.config
+        runner = BatchRunner(self.tokens, self._table, self._keep, self._noise, cfg)
+        first = self._resume_batch(runner.per_epoch)
+        self.model.state.update(run_epochs=cfg.epochs, run_tokens=len(self.tokens), batch_tokens=cfg.batch_tokens,
+                                run_next_batch=first, finished=False)
+        self._control = np.zeros(8, dtype=np.int64)  # NEXT, STOP, PAUSE, DIVERGED; shared with workers
+        self._control[NEXT] = first
+        watch = _Watcher(self, runner, first, on_progress, on_epoch_end, progress_interval)
         next_poll = [0.0]
+
+        def sync_flags() -> None:
+            control = self._control
+            control[STOP] = control[STOP] or self.stop_event.is_set()
+            control[PAUSE] = self.pause_event.is_set()
 
         def poll() -> None:  # called between batches: keep it cheap, act every 10 ms
             now = time.perf_counter()
@@ -153,44 +169,69 @@ class Trainer:
                 sync_flags()
                 watch.ledger_changed()
 
-        def sync_flags() -> None:
-            control[STOP] = control[STOP] or self.stop_event.is_set()
-            control[PAUSE] = self.pause_event.is_set()
-
-        if cfg.workers == 1:
-            self.model = self._model_on(table, self.model.loss_history, self.model.state)
-            watch.ledger = Ledger.allocate(runner.total)
-            sync_flags()
-            run_here(runner, watch.ledger, first, control, poll)
-        else:
-            with SharedArrays() as shared:
-                live = shared.add("table", table)
-                if isinstance(self.tokens, np.memmap) and self.tokens.filename:
-                    shared.add_mapped("tokens", self.tokens)
-                else:
-                    shared.add("tokens", self.tokens)
-                blank = Ledger.allocate(runner.total)
-                watch.ledger = Ledger(shared.add("ledger", blank.rows), shared.add("done", blank.done))
-                control = shared.add("control", control)
+        try:
+            if cfg.workers == 1 or not _shared_memory_fits(self, runner.total):
+                watch.ledger = Ledger.allocate(runner.total)
                 sync_flags()
-                self.model = self._model_on(live, self.model.loss_history, self.model.state)
-                try:
-                    run_in_processes(shared, self._keep, self._noise, cfg, cfg.workers, poll)
-                finally:  # leave shared memory: copy out, and drop every view into it
-                    watch.ledger_changed(final=True)
-                    table[...] = live
-                    watch.ledger = Ledger(watch.ledger.rows.copy(), watch.ledger.done.copy())
-                    control = control.copy()
-                    self.model = self._model_on(table, self.model.loss_history, self.model.state)
-                    del live
-        watch.ledger_changed(final=True)
-        self.model.state["run_next_batch"] = watch.upto
-        self.model.state["finished"] = watch.upto >= runner.total
-        self.model.invalidate()
-        if control[DIVERGED]:
-            raise TrainingDiverged(
-                f"training diverged (the loss became infinite) at lr={cfg.lr}; try a smaller learning rate")
+                run_here(runner, watch.ledger, first, self._control, poll)
+            else:
+                self._run_in_processes(runner, watch, sync_flags, poll)
+            watch.ledger_changed(final=True)
+        finally:
+            self.model.state["run_next_batch"] = watch.upto
+            self.model.state["finished"] = watch.upto >= runner.total
+            self.model.invalidate()
+            self.stop_event.clear()
+        if self._control[DIVERGED]:
+            raise TrainingDiverged(f"training diverged (the loss became NaN or infinite) at lr={cfg.lr}; "
+                                   "try a smaller learning rate")
         return self.model
+
+    def _run_in_processes(self, runner: BatchRunner, watch: "_Watcher", sync_flags, poll) -> None:
+        """The same run in worker processes over shared memory."""
+        with SharedArrays() as shared:
+            live = shared.add("table", self._table)
+            if _maps_whole_file(self.tokens):
+                shared.add_mapped("tokens", self.tokens)
+            else:
+                shared.add("tokens", self.tokens)
+            watch.ledger = Ledger(shared.zeros("ledger", (runner.total, 4), np.float64),
+                                  shared.zeros("done", (runner.total,), np.uint8))
+            self._control = shared.add("control", self._control)
+            sync_flags()
+            self.model = self._model_on(live)  # callbacks see the live tables
+            try:
+                run_in_processes(shared, self._keep, self._noise, self.config, self.config.workers, poll)
+            finally:  # leave shared memory: copy out, and drop every view into it
+                watch.ledger_changed(final=True)
+                self._table[...] = live
+                watch.ledger = Ledger(watch.ledger.rows.copy(), watch.ledger.done.copy())
+                self._control = self._control.copy()
+                self.model = self._model_on(self._table)
+                del live
+
+
+def _maps_whole_file(tokens: np.ndarray) -> bool:
+    """A memory-mapped array that is a whole .npy's data, so workers can map the same bytes."""
+    if not isinstance(tokens, np.memmap) or not tokens.filename:
+        return False
+    try:
+        return tokens.offset + tokens.nbytes == os.path.getsize(tokens.filename)
+    except OSError:
+        return False
+
+
+def _shared_memory_fits(trainer: Trainer, batches: int) -> bool:
+    """Whether /dev/shm can hold the run (a full one kills the process with SIGBUS, not an error)."""
+    needed = trainer._table.nbytes + batches * 33 + (0 if _maps_whole_file(trainer.tokens) else trainer.tokens.nbytes)
+    try:
+        free = shutil.disk_usage("/dev/shm").free
+    except OSError:
+        return True  # not Linux: shared memory comes from ordinary memory
+    if free >= needed * 1.1:
+        return True
+    warnings.warn(f"only {free >> 20} MB of shared memory free, {needed >> 20} MB needed: training with one worker")
+    return False
 
 
 class _Watcher:

@@ -14,9 +14,12 @@ losses and epoch ends from the ledger only, so both ways of running report the s
 from __future__ import annotations
 
 import atexit
+import itertools
 import math
 import multiprocessing
+import os
 import queue
+import signal
 import threading
 import time
 import traceback
@@ -32,7 +35,7 @@ from .sgns import BatchRunner
 from .vocab import AliasSampler
 
 # Slots of the control block shared with worker processes.
-NEXT, STOP, PAUSE, DIVERGED, FAILED = range(5)
+NEXT, STOP, PAUSE, DIVERGED = range(4)
 
 
 class Ledger:
@@ -115,12 +118,18 @@ class SharedArrays:
 
     def add(self, key: str, like: np.ndarray) -> np.ndarray:
         """A shared copy of ``like``."""
-        memory = shared_memory.SharedMemory(create=True, size=max(1, like.nbytes))
+        array = self.zeros(key, like.shape, like.dtype)
+        array[...] = like
+        return array
+
+    def zeros(self, key: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+        """A new shared array of zeros (shared memory starts zeroed: nothing is copied)."""
+        dtype = np.dtype(dtype)
+        memory = shared_memory.SharedMemory(create=True, size=max(1, int(np.prod(shape)) * dtype.itemsize))
         self._stack.callback(memory.unlink)
         self._stack.callback(_close, memory)
-        array = np.ndarray(like.shape, dtype=like.dtype, buffer=memory.buf)
-        array[...] = like
-        self.blocks[key] = _Block(memory.name, like.shape, like.dtype.str)
+        array = np.ndarray(shape, dtype=dtype, buffer=memory.buf)
+        self.blocks[key] = _Block(memory.name, tuple(shape), dtype.str)
         self.arrays[key] = array
         return array
 
@@ -153,62 +162,67 @@ def _attach(block: _Block, keep_open: list) -> np.ndarray:
     return np.ndarray(block.shape, dtype=np.dtype(block.dtype), buffer=memory.buf)
 
 
-def _train_share(job: _Job, worker: int, lock) -> None:
+def _train_share(job: _Job, lock) -> None:
     """Take batches of one run until none are left or training stops (in a worker process)."""
     opened: list = []
     try:
         arrays = {key: _attach(block, opened) for key, block in job.blocks.items()}
         control = arrays["control"]
-        config = TrainConfig.from_dict(job.config)
-        rng = np.random.default_rng([config.seed, worker, int(control[NEXT])])
         noise = AliasSampler.from_tables(arrays["noise_accept"], arrays["noise_alias"])
-        runner = BatchRunner(arrays["tokens"], arrays["table"], arrays["keep"], noise, config, rng)
+        runner = BatchRunner(arrays["tokens"], arrays["table"], arrays["keep"], noise,
+                             TrainConfig.from_dict(job.config))
         ledger = Ledger(arrays["ledger"], arrays["done"])
-        try:
-            while not control[STOP]:
-                if control[PAUSE]:
-                    time.sleep(0.01)
-                    continue
-                with lock:
-                    index = int(control[NEXT])
-                    control[NEXT] = index + 1
-                if index >= runner.total:
-                    break
-                words, loss, examples, pairs = runner.run(index)
-                ledger.record(index, words, loss, examples, pairs)
-                if not math.isfinite(loss):
-                    control[DIVERGED] = control[STOP] = 1
-        except BaseException:
-            control[FAILED] = control[STOP] = 1
-            raise
+        while not control[STOP]:
+            if control[PAUSE]:
+                time.sleep(0.01)
+                continue
+            with lock:
+                index = int(control[NEXT])
+                control[NEXT] = index + 1
+            if index >= runner.total:
+                break
+            words, loss, examples, pairs = runner.run(index)
+            ledger.record(index, words, loss, examples, pairs)
+            if not math.isfinite(loss):
+                control[DIVERGED] = control[STOP] = 1
     finally:
         arrays = control = runner = ledger = noise = None  # noqa: F841 - views go before their memory
         for memory in opened:
             _close(memory)
 
 
-def _serve(inbox, outbox, worker: int, lock) -> None:
+class WorkerFailed(RuntimeError):
+    """A worker process died or raised: a bug or an exhausted machine, not bad input."""
+
+
+def _serve(inbox, outbox, worker: int, lock, nice: int) -> None:
     """A worker process's life: run the jobs it is given, report each one, until told to stop."""
-    while (job := inbox.get()) is not None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it sets STOP
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
+    while (message := inbox.get()) is not None:
+        number, job = message
         try:
-            _train_share(job, worker, lock)
-            outbox.put((worker, None))
-        except BaseException:
-            outbox.put((worker, traceback.format_exc()))
+            _train_share(job, lock)
+            outbox.put((number, worker, None))
+        except BaseException as error:
+            outbox.put((number, worker, (type(error).__name__, traceback.format_exc())))
 
 
 class WorkerPool:
     """Worker processes kept between runs: starting one costs ~0.7 s (importing NumPy and SciPy),
     most of a short run, and it competes with the window for the CPU while it happens."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, nice: int = 0):
         context = multiprocessing.get_context("spawn")  # safe beside Qt and other threads, on every OS
         self.size = size
+        self.nice = nice
+        self.busy = threading.Lock()  # one run at a time
         self._lock = context.Lock()
         self._outbox = context.Queue()
         self._inboxes = [context.SimpleQueue() for _ in range(size)]
-        self._busy = threading.Lock()
-        self.processes = [context.Process(target=_serve, args=(inbox, self._outbox, w, self._lock),
+        self._jobs = itertools.count()
+        self.processes = [context.Process(target=_serve, args=(inbox, self._outbox, w, self._lock, nice),
                                           daemon=True, name=f"sgns-worker-{w}")
                           for w, inbox in enumerate(self._inboxes)]
         for process in self.processes:
@@ -218,26 +232,50 @@ class WorkerPool:
         return all(p.is_alive() for p in self.processes)
 
     def run(self, job: _Job, control: np.ndarray, poll: Callable[[], None]) -> None:
-        """Give every worker the job and call ``poll()`` every ~20 ms until all have finished it."""
-        with self._busy:
-            for inbox in self._inboxes:
-                inbox.put(job)
-            pending, failures = set(range(self.size)), []
+        """Give every worker the job and call ``poll()`` every ~20 ms until all have finished it.
+
+        Whatever goes wrong here (a callback raising in ``poll``, Ctrl-C), the workers are told to
+        stop and waited for before this returns, so no worker outlives its run's shared memory.
+        The caller must hold :attr:`busy`.
+        """
+        number = next(self._jobs)
+        for inbox in self._inboxes:
+            inbox.put((number, job))
+        pending, failures = set(range(self.size)), []
+        try:
             while pending:
                 poll()
-                try:
-                    worker, failure = self._outbox.get(timeout=0.02)
-                except queue.Empty:
-                    if not self.alive():
-                        control[STOP] = 1
-                        raise RuntimeError("a training worker process died") from None
-                    continue
-                pending.discard(worker)
-                if failure:
-                    control[STOP] = 1
-                    failures.append(failure)
-            if failures:
-                raise RuntimeError(f"a training worker process failed:\n{failures[0]}")
+                self._collect(number, pending, failures, control, timeout=0.02)
+        except BaseException:
+            control[STOP] = 1
+            deadline = time.monotonic() + 10
+            while pending and time.monotonic() < deadline:
+                self._collect(number, pending, failures, control, timeout=0.05)
+            if pending:
+                self.close()
+            raise
+        if failures:
+            kind, text = failures[0]
+            if kind == "MemoryError":
+                raise MemoryError("a training worker ran out of memory")
+            raise WorkerFailed(f"a training worker process failed:\n{text}")
+
+    def _collect(self, number: int, pending: set, failures: list, control: np.ndarray, timeout: float) -> None:
+        try:
+            done, worker, failure = self._outbox.get(timeout=timeout)
+        except queue.Empty:
+            if not self.alive():
+                control[STOP] = 1
+                pending.clear()
+                self.close()
+                raise WorkerFailed("a training worker process died") from None
+            return
+        if done != number:  # a late answer to a run that was abandoned: not ours
+            return
+        pending.discard(worker)
+        if failure:
+            control[STOP] = 1
+            failures.append(failure)
 
     def close(self) -> None:
         for inbox, process in zip(self._inboxes, self.processes):
@@ -254,28 +292,41 @@ _pool: WorkerPool | None = None
 _pool_guard = threading.Lock()
 
 
-def warm_up(size: int) -> None:
-    """Start the shared worker processes now, so that the first run does not wait for them."""
+def warm_up(size: int, nice: int = 0) -> None:
+    """Start the shared worker processes now, so that the first run does not wait for them.
+
+    ``nice`` lowers their priority (the app uses it so the window stays responsive).
+    """
     if size > 1:
-        _shared_pool(size)
+        pool = _claim_pool(size, nice)
+        if pool is not None:
+            pool.busy.release()
 
 
-def _shared_pool(size: int) -> WorkerPool:
+def _claim_pool(size: int, nice: int | None = None) -> WorkerPool | None:
+    """The shared pool with ``busy`` held, made anew if needed; None if another run is using it."""
     global _pool
     with _pool_guard:
-        if _pool is None or _pool.size != size or not _pool.alive():
-            if _pool is not None:
-                _pool.close()
-            _pool = WorkerPool(size)
+        if _pool is not None and not _pool.busy.acquire(blocking=False):
+            return None
+        if _pool is not None and _pool.size == size and _pool.alive() and nice in (None, _pool.nice):
+            return _pool
+        if _pool is not None:
+            _pool.close()
+            _pool.busy.release()
+        _pool = WorkerPool(size, nice or 0)
+        _pool.busy.acquire()
         return _pool
 
 
 @atexit.register
 def shut_down_pool() -> None:
+    """Stop the shared worker processes (they are daemons, so exiting would end them too)."""
     global _pool
     with _pool_guard:
-        if _pool is not None:
+        if _pool is not None and _pool.busy.acquire(blocking=False):
             _pool.close()
+            _pool.busy.release()
             _pool = None
 
 
@@ -284,16 +335,16 @@ def run_in_processes(shared: SharedArrays, keep: np.ndarray, noise: AliasSampler
     """Run the schedule in ``workers`` processes on the shared arrays, calling ``poll()`` meanwhile.
 
     ``shared`` holds "tokens", "table", "ledger", "done" and "control" (whose NEXT slot says where to
-    start). The shared pool of processes is used unless another run holds it, then a pool of its own.
-    Worker failures are raised here as RuntimeError.
+    start). The shared pool of processes is used unless another run holds it; then this run starts a
+    pool of its own. A worker that fails raises :class:`WorkerFailed` (or MemoryError) here.
     """
     shared.add("keep", keep)
     shared.add("noise_accept", noise.accept)
     shared.add("noise_alias", noise.alias)
     job = _Job(dict(shared.blocks), config.to_dict())
     control = shared.arrays["control"]
-    pool = _shared_pool(workers)
-    if pool._busy.locked():  # another trainer is running in this process
+    pool = _claim_pool(workers)
+    if pool is None:  # another trainer in this process holds the shared pool
         private = WorkerPool(workers)
         try:
             private.run(job, control, poll)
@@ -302,6 +353,5 @@ def run_in_processes(shared: SharedArrays, keep: np.ndarray, noise: AliasSampler
         return
     try:
         pool.run(job, control, poll)
-    except RuntimeError:
-        shut_down_pool()  # start afresh next time
-        raise
+    finally:
+        pool.busy.release()
