@@ -15,6 +15,7 @@ import numpy as np
 def tsne_2d(points: np.ndarray, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
     """2D t-SNE coordinates of ``points`` (n, 2) float32; perplexity is capped for small n."""
     from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
 
     points = np.asarray(points, dtype=np.float32)
     n = len(points)
@@ -22,7 +23,9 @@ def tsne_2d(points: np.ndarray, perplexity: float = 30.0, seed: int = 0) -> np.n
         return np.zeros((n, 2), dtype=np.float32)
     perplexity = float(min(perplexity, max(1.0, (n - 1) / 3)))
     embedding = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
-    return embedding.fit_transform(points).astype(np.float32)
+    # One OpenMP thread: on small inputs the threads' spinning cost 30 s instead of 0.5 s (measured).
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return embedding.fit_transform(points).astype(np.float32)
 
 
 class Cancelled(Exception):
