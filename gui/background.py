@@ -7,6 +7,7 @@ signals. Any other exception is a bug: its traceback goes to stderr and the user
 
 from __future__ import annotations
 
+import time
 import traceback
 from typing import Any, Callable
 
@@ -18,6 +19,7 @@ from core.errors import StudioError
 class _JobSignals(QObject):
     succeeded = Signal(object)
     failed = Signal(str)
+    progressed = Signal(object)  # a tuple of the arguments the job passed to its report function
 
 
 class _Job(QRunnable):
@@ -59,6 +61,36 @@ def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
     signals.succeeded.connect(finish)
     signals.failed.connect(finish)
     QThreadPool.globalInstance().start(_Job(fn, signals))
+
+
+def run_with_progress(fn: Callable[[Callable[..., None]], Any], on_progress: Callable[..., None],
+                      on_done: Callable[[Any], None], on_error: Callable[[str], None],
+                      interval: float = 0.05) -> None:
+    """Like :func:`run_in_background`, but ``fn(report)`` may call ``report(*args)`` as it goes.
+
+    Reports are throttled to one per ``interval`` seconds and delivered as ``on_progress(*args)`` on the
+    UI thread (queued, so they arrive before ``on_done``).
+    """
+    signals = _JobSignals()
+    _live.add(signals)
+    last = [0.0]
+
+    def report(*args: Any) -> None:
+        now = time.monotonic()
+        if now - last[0] >= interval:
+            last[0] = now
+            signals.progressed.emit(args)
+
+    def finish() -> None:
+        _live.discard(signals)
+        signals.deleteLater()
+
+    signals.progressed.connect(lambda args: on_progress(*args))
+    signals.succeeded.connect(on_done)
+    signals.failed.connect(on_error)
+    signals.succeeded.connect(finish)
+    signals.failed.connect(finish)
+    QThreadPool.globalInstance().start(_Job(lambda: fn(report), signals))
 
 
 def wait_for_background(msecs: int = 10_000) -> bool:

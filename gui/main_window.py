@@ -8,30 +8,38 @@ in the centre, search / analogy / similarity tabs on the right, the run's status
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
+
+import numpy as np
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+                               QProgressBar, QScrollArea, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from core.config import TrainConfig
 from core.corpus import Corpus, load_corpus
 from core.demo import GROUPS, demo_corpus
 from core.errors import ConfigError
-from core.io import load_any, save_model, save_word2vec
+from core.errors import ModelFileError, StudioError
+from core.io import load_any, load_model, load_vectors, save_model, save_projector_tsv, save_word2vec
 from core.model import Model
 
 from . import persistence
-from .background import run_in_background, wait_for_background
+from .background import run_in_background, run_with_progress, wait_for_background
 from .frames import Frame, compute_frame, drawn_ids
 from .session import CorpusSource, Session
 from .training import TrainingThread
 from .views.analogy_panel import AnalogyPanel
+from .views.compare_dialog import CompareDialog
 from .views.corpus_panel import CorpusPanel
 from .views.embedding_view import EmbeddingView
+from .views.evaluation_panel import EvaluationPanel
+from .views.gutenberg_dialog import GutenbergDialog
 from .views.heatmap_panel import HeatmapPanel
 from .views.loss_plot import LossPlot
+from .views.quality_plot import QualityPlot
 from .views.search_panel import SearchPanel
 from .views.settings_panel import SettingsPanel
 
@@ -39,16 +47,73 @@ TITLE = "Embedding Studio"
 ICON = Path(__file__).resolve().parent.parent / "resources" / "icon.svg"
 MODEL_SUFFIXES = {".npz", ".bin", ".vec", ".w2v"}
 MODEL_FILTER = "Embedding Studio models (*.npz);;word2vec / GloVe vectors (*.txt *.vec *.bin *.w2v);;All files (*)"
+VECTORS_FILTER = "word2vec / GloVe vectors (*.txt *.vec *.bin *.w2v);;All files (*)"
+IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 DEMO_FEATURED = [w for words in GROUPS.values() for w in words]
 
 
-def prepare_model(path: str, top_words: int) -> tuple[Model, Frame]:
-    """Read a model and get it ready to explore (off the UI thread): query cache and first frame."""
-    model = load_any(path)
+def _is_model_file(path: str) -> bool:
+    """An .npz model (a zip archive) rather than a word2vec / GloVe vectors file."""
+    if Path(path).suffix.lower() == ".npz":
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(2) == b"PK"
+    except OSError:
+        return True  # load_any says what is wrong with it
+
+
+def prepare_model(path: str, top_words: int, progress=None) -> tuple[Model, Frame]:
+    """Read a model and get it ready to explore (off the UI thread): query cache and first frame.
+
+    ``progress(bytes_done, bytes_total)`` follows the reading of a word2vec / GloVe vectors file.
+    """
+    if progress is None:
+        model = load_any(path)
+    else:
+        model = load_model(path) if _is_model_file(path) else load_vectors(path, progress=progress)
     model.unit_vectors  # noqa: B018 - build the cache here, not on the first search
     frame = compute_frame(model.vectors, drawn_ids(len(model), top_words), model.words, model.counts,
                           epoch=float(len(model.loss_history)))
     return model, frame
+
+
+def tsne_frame(model: Model, ids: np.ndarray, epoch: float, cancel: threading.Event) -> Frame | None:
+    """A frame of the rows ``ids`` placed by t-SNE (off the UI thread); None if cancelled."""
+    from core.tsne import Cancelled, tsne_2d_cancellable
+
+    try:
+        coords = tsne_2d_cancellable(model.vectors[ids], cancel.is_set)
+    except Cancelled:
+        return None
+    except RuntimeError as error:
+        raise StudioError(str(error)) from None
+    coords = np.asarray(coords, dtype=np.float64)
+    coords -= coords.mean(axis=0) if len(coords) else 0.0
+    spread = float(np.sqrt((coords ** 2).sum(axis=1).mean())) if len(coords) else 0.0
+    if spread > 0 and np.isfinite(spread):
+        coords /= spread
+    return Frame(ids.copy(), [model.words[i] for i in ids], np.asarray(model.counts)[ids].copy(),
+                 coords.astype(np.float32), epoch, {"projection": "tsne"})
+
+
+def _render_svg(widget: QWidget, path: str) -> None:
+    """Draw a plot widget into an SVG file with Qt's own SVG generator."""
+    from PySide6.QtCore import QRect, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    Path(path).open("wb").close()  # an unwritable path fails here, as an OSError with a reason
+    generator = QSvgGenerator()
+    generator.setFileName(path)
+    generator.setSize(QSize(widget.width(), widget.height()))
+    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    generator.setTitle(TITLE)
+    painter = QPainter(generator)
+    try:
+        widget.render(painter)
+    finally:
+        painter.end()
 
 
 def format_eta(seconds: float) -> str:
@@ -74,6 +139,11 @@ class MainWindow(QMainWindow):
         self.training: TrainingThread | None = None
         self._projecting = False
         self._reproject_again = False
+        self.projection = "pca"  # or "tsne": what the map shows once training is over
+        self._tsne_cancel: threading.Event | None = None
+        self._training_vocab = None  # the vocabulary of the run, for per-epoch evaluation
+        self.compare_dialog: CompareDialog | None = None
+        self.gutenberg_dialog: GutenbergDialog | None = None
 
         self._build_panels()
         self._build_status_bar()
@@ -102,9 +172,14 @@ class MainWindow(QMainWindow):
 
         self.embedding_view = EmbeddingView(s)
         self.loss_plot = LossPlot()
+        self.quality_plot = QualityPlot()
+        self.quality_plot.hide()  # shown while evaluating at each epoch end
+        self.curves = QSplitter(Qt.Orientation.Horizontal, objectName="curvesSplitter")
+        self.curves.addWidget(self.loss_plot)
+        self.curves.addWidget(self.quality_plot)
         centre = QSplitter(Qt.Orientation.Vertical, objectName="centreSplitter")
         centre.addWidget(self.embedding_view)
-        centre.addWidget(self.loss_plot)
+        centre.addWidget(self.curves)
         centre.setStretchFactor(0, 3)
         centre.setStretchFactor(1, 1)
         centre.setSizes([620, 260])
@@ -113,10 +188,12 @@ class MainWindow(QMainWindow):
         self.search_panel = SearchPanel(s)
         self.analogy_panel = AnalogyPanel(s)
         self.heatmap_panel = HeatmapPanel(s)
+        self.evaluation_panel = EvaluationPanel(s)
         self.tabs = QTabWidget(objectName="exploreTabs")
         self.tabs.addTab(self.search_panel, "Neighbours")
         self.tabs.addTab(self.analogy_panel, "Analogy")
         self.tabs.addTab(self.heatmap_panel, "Similarity")
+        self.tabs.addTab(self.evaluation_panel, "Evaluation")
         self.tabs.setMinimumWidth(320)
         self.right_dock = self._dock("Explore", "exploreDock", self.tabs, Qt.DockWidgetArea.RightDockWidgetArea)
 
@@ -131,6 +208,8 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         self.status_line = QLabel("Ready", objectName="statusLine")
+        # a long message must not widen the window: it is cut at the window's edge instead
+        self.status_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.progress_bar = QProgressBar(objectName="progressBar", minimum=0, maximum=1000, value=0)
         self.progress_bar.setFixedWidth(260)
         self.progress_bar.setFormat("%p%")
@@ -145,11 +224,23 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("&Recent corpora")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._action(file_menu, "Use the &demo corpus", self.load_demo)
+        self._action(file_menu, "Get texts from Project &Gutenberg…", self.show_gutenberg_dialog)
         file_menu.addSeparator()
         self._action(file_menu, "Open &model…", self.choose_model, "Ctrl+Shift+O")
+        self._action(file_menu, "Open &vectors (word2vec, GloVe)…", self.choose_vectors)
+        self.compare_action = self._action(file_menu, "&Compare with…", self.choose_compare_model)
         self.save_action = self._action(file_menu, "&Save model…", self.choose_save_path,
                                         QKeySequence.StandardKey.Save)
-        self.export_action = self._action(file_menu, "&Export word2vec…", self.choose_export_path, "Ctrl+E")
+        export_menu = file_menu.addMenu("&Export")
+        self.export_action = self._action(export_menu, "word2vec &text…", self.choose_export_path, "Ctrl+E")
+        self.export_binary_action = self._action(export_menu, "word2vec &binary…",
+                                                 lambda: self.choose_export_path(binary=True))
+        self.export_projector_action = self._action(export_menu, "TensorFlow &Projector (TSV folder)…",
+                                                    self.choose_projector_folder)
+        export_menu.addSeparator()
+        self._action(export_menu, "Embedding &map as image…", lambda: self.choose_plot_path("map"))
+        self._action(export_menu, "&Loss plot as image…", lambda: self.choose_plot_path("loss"))
+        self._action(export_menu, "&Quality plot as image…", lambda: self.choose_plot_path("quality"))
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -162,6 +253,13 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.left_dock.toggleViewAction())
         view_menu.addAction(self.right_dock.toggleViewAction())
+        projection_menu = view_menu.addMenu("P&rojection")
+        self.projection_actions = {}
+        for mode, text in (("pca", "&PCA (live)"), ("tsne", "&t-SNE of the final model")):
+            action = self._action(projection_menu, text, lambda m=mode: self.set_projection(m))
+            action.setCheckable(True)
+            self.projection_actions[mode] = action
+        self.projection_actions["pca"].setChecked(True)
         self._action(view_menu, "&Find a word", self._focus_search, QKeySequence.StandardKey.Find)
 
         help_menu = self.menuBar().addMenu("&Help")
@@ -186,13 +284,19 @@ class MainWindow(QMainWindow):
         s.selectionChanged.connect(lambda _: self._update_drawn_words())
         s.highlightChanged.connect(lambda _: self._update_drawn_words())
         self.embedding_view.drawnWordsChanged.connect(self._update_drawn_words)
+        self.embedding_view.projectionRequested.connect(self.set_projection)
+        self.embedding_view.tsneCancelRequested.connect(lambda: self.set_projection("pca"))
+        s.modelChanged.connect(lambda _: self._reset_projection())
+        self.evaluation_panel.epochEvaluationToggled.connect(self._epoch_evaluation_toggled)
+        self.evaluation_panel.epochScored.connect(self.quality_plot.add_scores)
 
     def _refresh_enabled(self) -> None:
         running, busy = self.training is not None, self.session.busy
         self.settings_panel.set_can_train(self.session.corpus is not None and not busy and not running)
         has_model = self.session.model is not None
-        self.save_action.setEnabled(has_model)
-        self.export_action.setEnabled(has_model)
+        for action in (self.save_action, self.export_action, self.export_binary_action,
+                       self.export_projector_action, self.compare_action):
+            action.setEnabled(has_model)
 
     # ---------------------------------------------------------------------------------- messages
     def show_error(self, title: str, message: str) -> None:
@@ -280,8 +384,19 @@ class MainWindow(QMainWindow):
         if path:
             self.open_model(path)
 
+    def choose_vectors(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open word2vec or GloVe vectors", "", VECTORS_FILTER)
+        if path:
+            self.open_model(path)
+
+    def _reading_progress(self, done: int, total: int) -> None:
+        if self.session.busy and total > 0:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(int(1000 * min(done / total, 1.0)))
+
     def open_model(self, path: str) -> None:
-        """Read a model in the background; it replaces the current model only if it loads."""
+        """Read a model or vectors file in the background (vectors files show their progress in the
+        status bar); it replaces the current model only if it loads."""
         if self._refuse_while_busy():
             return
         self.session.set_busy(True, f"Reading {Path(path).name}…")
@@ -295,6 +410,9 @@ class MainWindow(QMainWindow):
             self.embedding_view.start_run()
             self.session.set_frame(frame)
             self.loss_plot.show_history(model.loss_history)
+            self.evaluation_panel.clear_results()
+            self.quality_plot.clear()
+            self.quality_plot.setVisible(self.evaluation_panel.per_epoch)
             self.status_line.setText(f"Opened {Path(path).name}: {len(model):,} words × {model.dim} dims.")
             self._update_drawn_words()
 
@@ -302,24 +420,73 @@ class MainWindow(QMainWindow):
             self.session.set_busy(False)
             self.show_error("Cannot open the model", message)
 
-        run_in_background(lambda: prepare_model(path, top), done, failed)
+        run_with_progress(lambda report: prepare_model(path, top, report), self._reading_progress, done, failed)
 
     def choose_save_path(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.npz", "Embedding Studio models (*.npz)")
         if path:
             self.save_model_to(path if path.endswith(".npz") else path + ".npz")
 
-    def choose_export_path(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export word2vec vectors", "vectors.txt",
-                                              "word2vec text (*.txt *.vec);;word2vec binary (*.bin)")
+    def choose_export_path(self, binary: bool = False) -> None:
+        if binary:
+            path, _ = QFileDialog.getSaveFileName(self, "Export word2vec binary", "vectors.bin",
+                                                  "word2vec binary (*.bin);;All files (*)")
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "Export word2vec text", "vectors.txt",
+                                                  "word2vec text (*.txt *.vec);;All files (*)")
         if path:
-            self.export_word2vec_to(path)
+            self.export_word2vec_to(path, binary=binary)
+
+    def choose_projector_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export for the TensorFlow Projector: choose a folder")
+        if folder:
+            self.export_projector_to(folder)
+
+    def choose_plot_path(self, which: str) -> None:
+        names = {"map": "embedding-map.png", "loss": "loss.png", "quality": "quality.png"}
+        path, chosen = QFileDialog.getSaveFileName(self, "Export the plot as an image", names[which], IMAGE_FILTER)
+        if path:
+            if not Path(path).suffix:
+                path += ".svg" if "svg" in chosen.lower() else ".png"
+            self.export_plot(which, path)
+
+    def export_projector_to(self, folder: str) -> None:
+        """``vectors.tsv`` and ``metadata.tsv`` in ``folder``, for projector.tensorflow.org."""
+        self._write_model(folder, save_projector_tsv, "Exported vectors.tsv and metadata.tsv for the Projector to")
+
+    def export_plot(self, which: str, path: str) -> bool:
+        """The embedding map, the loss or the quality curve as PNG or SVG (pyqtgraph's exporters)."""
+        import pyqtgraph.exporters as exporters
+
+        widget = {"map": self.embedding_view.plot, "loss": self.loss_plot.plot,
+                  "quality": self.quality_plot.plot}[which]
+        svg = Path(path).suffix.lower() == ".svg"
+        try:
+            if svg:
+                try:
+                    exporters.SVGExporter(widget.getPlotItem()).export(path)
+                except ValueError:  # pyqtgraph 0.14's SVG exporter cannot parse the paths Qt 6.11 writes
+                    _render_svg(widget, path)
+            else:
+                exporter = exporters.ImageExporter(widget.getPlotItem())
+                exporter.parameters()["width"] = max(int(widget.width() * 2), 800)  # crisp on paper
+                if exporter.export(path) is False:
+                    raise OSError("the image could not be written")
+            if not Path(path).exists():
+                raise OSError("the image could not be written")
+        except (OSError, ValueError) as error:
+            self.show_error("Cannot export the plot", f"cannot write {path}: {getattr(error, 'strerror', None) or error}")
+            return False
+        self.status_line.setText(f"Exported the {'embedding map' if which == 'map' else which + ' plot'} to {path}")
+        return True
 
     def save_model_to(self, path: str) -> None:
         self._write_model(path, save_model, "Saved the model to")
 
-    def export_word2vec_to(self, path: str) -> None:
-        binary = Path(path).suffix.lower() == ".bin"
+    def export_word2vec_to(self, path: str, binary: bool | None = None) -> None:
+        """word2vec text, or binary (``binary=None``: binary if the file name ends in .bin)."""
+        if binary is None:
+            binary = Path(path).suffix.lower() == ".bin"
         self._write_model(path, lambda model, p: save_word2vec(model, p, binary=binary), "Exported vectors to")
 
     def _write_model(self, path: str, write, what: str) -> None:
@@ -332,13 +499,44 @@ class MainWindow(QMainWindow):
             try:
                 write(model, path)
             except OSError as error:
-                from core.errors import ModelFileError
-
                 raise ModelFileError(f"cannot write {path}: {error.strerror or error}") from None
             return path
 
         run_in_background(job, lambda p: self.status_line.setText(f"{what} {p}"),
                           lambda message: self.show_error("Cannot save", message))
+
+    # ------------------------------------------------------------------------- compare, Gutenberg
+    def choose_compare_model(self) -> None:
+        if self.session.model is None:
+            self.show_error("Nothing to compare", "There is no model yet: train one or open one first.")
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Compare with…", "", MODEL_FILTER)
+        if path:
+            self.compare_with(path)
+
+    def compare_with(self, path: str | None = None) -> CompareDialog | None:
+        """Open the compare dialog for the current model (and read ``path`` as the other one)."""
+        if self.session.model is None:
+            self.show_error("Nothing to compare", "There is no model yet: train one or open one first.")
+            return None
+        if self.compare_dialog is not None:
+            self.compare_dialog.close()
+            self.compare_dialog.deleteLater()
+        dialog = self.compare_dialog = CompareDialog(self.session, self)
+        if self.session.selection:
+            dialog.edit.setText(self.session.selection[0])
+        dialog.show()
+        if path:
+            dialog.open_model(path)
+        return dialog
+
+    def show_gutenberg_dialog(self) -> GutenbergDialog:
+        if self.gutenberg_dialog is None:
+            self.gutenberg_dialog = GutenbergDialog(self)
+            self.gutenberg_dialog.openCorpusRequested.connect(lambda folder: self.open_corpus([folder]))
+        self.gutenberg_dialog.show()
+        self.gutenberg_dialog.raise_()
+        return self.gutenberg_dialog
 
     # ----------------------------------------------------------------------------------- training
     def start_training(self) -> None:
@@ -366,7 +564,13 @@ class MainWindow(QMainWindow):
         thread = TrainingThread(corpus.ids, corpus.vocab, config, top_words=self.embedding_view.word_count.value(),
                                 extra_ids=self._extra_ids(corpus.vocab.index))
         thread.progress.connect(self._on_progress)
-        thread.epochFinished.connect(self.loss_plot.add_epoch)
+        thread.epochFinished.connect(self._on_epoch_end)
+        thread.set_epoch_vectors(self.evaluation_panel.per_epoch)
+        self._training_vocab = corpus.vocab
+        self._reset_projection()
+        self.evaluation_panel.start_run()
+        self.quality_plot.clear()
+        self.quality_plot.setVisible(self.evaluation_panel.per_epoch)
         thread.snapshot.connect(self.session.set_frame)
         thread.trainingFinished.connect(self._on_trained)
         thread.failed.connect(lambda message: self.show_error("Training failed", message))
@@ -407,6 +611,20 @@ class MainWindow(QMainWindow):
             f"{report['words_per_sec']:,.0f} words/s · ETA {format_eta(report['eta_seconds'])}")
         self.loss_plot.add_progress(report)
 
+    def _on_epoch_end(self, end: dict) -> None:
+        self.loss_plot.add_epoch(end)
+        vectors = end.get("vectors")
+        if vectors is not None and self.evaluation_panel.per_epoch and self._training_vocab is not None:
+            self.evaluation_panel.evaluate_epoch(int(end["epoch"]), vectors, self._training_vocab)
+
+    def _epoch_evaluation_toggled(self, on: bool) -> None:
+        if self.training is not None:
+            self.training.set_epoch_vectors(on)
+        self.quality_plot.setVisible(on or self.quality_plot.point_count() > 0)
+        if on:
+            half = max(self.curves.width() // 2, 200)
+            self.curves.setSizes([half, half])
+
     def _on_trained(self, model: Model) -> None:
         stopped = self.training is not None and self.training.stopped_by_user
         self.session.set_model(model)
@@ -432,7 +650,10 @@ class MainWindow(QMainWindow):
         return tuple(index[w] for w in words if w in index)
 
     def _update_drawn_words(self) -> None:
-        """Searched and selected words join the map; re-project off the UI thread if they were missing."""
+        """Searched and selected words join the map; re-project off the UI thread if they were missing.
+
+        In t-SNE mode the words in view are embedded again with t-SNE (cancellable), else with PCA.
+        """
         top = self.embedding_view.word_count.value()
         if self.training is not None:
             self.training.set_drawn_words(top, self._extra_ids(self.session.corpus.vocab.index))
@@ -440,30 +661,95 @@ class MainWindow(QMainWindow):
         model, frame = self.session.model, self.session.frame
         if model is None:
             return
+        mode = self.projection
         ids = drawn_ids(len(model), top, self._extra_ids(model.vocab.index))
         if frame is not None and len(frame.ids) == len(ids) and set(frame.ids.tolist()) == set(ids.tolist()) \
-                and frame.words[:1] == model.words[:1]:
+                and frame.words[:1] == model.words[:1] and frame.extra.get("projection", "pca") == mode:
             return
         if self._projecting:
             self._reproject_again = True
             return
         self._projecting, self._reproject_again = True, False
-        previous = frame
+        previous = frame if frame is None or frame.extra.get("projection", "pca") == "pca" else self._last_pca_frame()
+        epoch = frame.epoch if frame is not None else 0.0
+        cancel = self._tsne_cancel = threading.Event() if mode == "tsne" else None
 
-        def done(new_frame: Frame) -> None:
+        def done(new_frame: Frame | None) -> None:
             self._projecting = False
-            if model is self.session.model:
+            if cancel is not None and cancel is self._tsne_cancel:
+                self._tsne_cancel = None
+                self.embedding_view.set_tsne_busy(False)
+            if new_frame is not None and model is self.session.model and mode == self.projection:
                 self.session.set_frame(new_frame)
-            if self._reproject_again:
+                if mode == "tsne":
+                    self.status_line.setText(f"t-SNE of {len(new_frame):,} words. "
+                                             "Search, select and neighbours work as with PCA.")
+            if self._reproject_again or mode != self.projection:
                 self._update_drawn_words()
 
         def failed(message: str) -> None:
             self._projecting = False
+            if cancel is not None:
+                if cancel is self._tsne_cancel:
+                    self._tsne_cancel = None
+                    self.embedding_view.set_tsne_busy(False)
+                self._reset_projection()
+                self.show_error("t-SNE failed", message)
+                return
             self.status_line.setText(message)
 
-        epoch = previous.epoch if previous is not None else 0.0
-        run_in_background(lambda: compute_frame(model.vectors, ids, model.words, model.counts, previous, epoch),
-                          done, failed)
+        if mode == "tsne":
+            self.embedding_view.set_tsne_busy(True)
+            self.status_line.setText(f"Computing t-SNE of {len(ids):,} words… (Cancel returns to PCA)")
+            run_in_background(lambda: tsne_frame(model, ids, epoch, cancel), done, failed)
+        else:
+            run_in_background(lambda: compute_frame(model.vectors, ids, model.words, model.counts, previous, epoch),
+                              done, failed)
+
+    # ---------------------------------------------------------------------------------- projection
+    def _last_pca_frame(self) -> Frame | None:
+        history = self.embedding_view.history
+        model = self.session.model
+        if history and model is not None and history[-1].words[:1] == model.words[:1] \
+                and all(0 <= i < len(model) and model.words[i] == w for i, w in zip(history[-1].ids[:5], history[-1].words)):
+            return history[-1]
+        return None
+
+    def set_projection(self, mode: str) -> None:
+        """Show the map as the live PCA ("pca") or as a t-SNE of the final model ("tsne")."""
+        if mode == self.projection:
+            self._show_projection(mode)
+            return
+        if mode == "tsne":
+            if self.training is not None or self.session.model is None:
+                self._show_projection("pca")
+                self.status_line.setText("t-SNE is for a finished model: " + (
+                    "stop or finish the training first." if self.training is not None else "train or open one first."))
+                return
+            self.projection = "tsne"
+            self._show_projection("tsne")
+            self._update_drawn_words()
+            return
+        self._reset_projection()
+        last = self._last_pca_frame()
+        if last is not None:  # the live PCA view as it was
+            self.session.set_frame(last)
+        self._update_drawn_words()
+
+    def _show_projection(self, mode: str) -> None:
+        self.embedding_view.set_projection(mode)
+        for key, action in self.projection_actions.items():
+            action.setChecked(key == mode)
+
+    def _reset_projection(self) -> None:
+        """Back to PCA, cancelling a t-SNE being computed (a new model, a new run, or the user's choice)."""
+        if self._tsne_cancel is not None:
+            self._tsne_cancel.set()
+            self._tsne_cancel = None
+            self.embedding_view.set_tsne_busy(False)
+            self.status_line.setText("t-SNE cancelled.")
+        self.projection = "pca"
+        self._show_projection("pca")
 
     # -------------------------------------------------------------------------------- drag & drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -498,6 +784,9 @@ class MainWindow(QMainWindow):
         if self.training is not None:
             self.training.stop()
             self.training.wait(10_000)
+        self._reset_projection()
+        if self.gutenberg_dialog is not None:
+            self.gutenberg_dialog.cancel()
         wait_for_background(10_000)
         persistence.save_window_layout(self.saveGeometry(), self.saveState())
         persistence.remember_training_settings(self.settings_panel.values())

@@ -28,13 +28,14 @@ from .frames import Frame, compute_frame, drawn_ids
 
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 progress signals a second
 SNAPSHOT_INTERVAL = 0.5  # seconds between embedding snapshots (each a copy of a few hundred rows)
+EPOCH_VECTOR_ROWS = 300_000  # rows copied at each epoch end for evaluation (the evaluations' own limit)
 
 
 class TrainingThread(QThread):
     """One training run. ``start()`` it; ``pause()``, ``resume()`` and ``stop()`` are safe any time."""
 
     progress = Signal(dict)  # Progress fields plus "position": fractional epochs done
-    epochFinished = Signal(dict)  # EpochEnd fields
+    epochFinished = Signal(dict)  # EpochEnd fields, plus "vectors" (a copy) if epoch vectors are on
     snapshot = Signal(object)  # Frame; the first one (extra["before"]) is the untrained model
     trainingFinished = Signal(object)  # the Model (also after stop(): a usable, partly trained model)
     failed = Signal(str)  # a message for a person
@@ -54,6 +55,14 @@ class TrainingThread(QThread):
         self._pause_requested = False
         self.stopped_by_user = False
         self._niced: set[int] = set()
+        self._epoch_vectors = False
+
+    def set_epoch_vectors(self, enabled: bool) -> None:
+        """Send a copy of the vector table (its first EPOCH_VECTOR_ROWS rows) with each epoch end.
+
+        The copy is made in the training thread, and only while this is on (for per-epoch evaluation).
+        """
+        self._epoch_vectors = bool(enabled)
 
     # -- control, from any thread
     def set_drawn_words(self, top_words: int, extra_ids: tuple[int, ...]) -> None:
@@ -126,7 +135,10 @@ class TrainingThread(QThread):
                 previous = self._frame(trainer.model, previous, position)
 
         def on_epoch_end(end: EpochEnd) -> None:
-            self.epochFinished.emit(dataclasses.asdict(end))
+            info = dataclasses.asdict(end)
+            if self._epoch_vectors:
+                info["vectors"] = np.array(trainer.model.vectors[:EPOCH_VECTOR_ROWS], dtype=np.float32, copy=True)
+            self.epochFinished.emit(info)
 
         result = trainer.train(on_progress=on_progress, on_epoch_end=on_epoch_end,
                                progress_interval=PROGRESS_INTERVAL)

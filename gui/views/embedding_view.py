@@ -15,8 +15,8 @@ import pyqtgraph as pg
 from .plots import named_plot
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
+                               QSplitter, QVBoxLayout, QWidget)
 
 from ..frames import Frame
 from ..session import Session
@@ -25,6 +25,8 @@ LABEL_POOL = 120
 TRAIL_POOL = 12
 MAX_TRAIL_FRAMES = 600
 BEFORE_MODES = ["Hidden", "Overlay", "Side by side"]
+PROJECTIONS = {"pca": "PCA (live)", "tsne": "t-SNE (final model)"}
+TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final model)"}
 
 _PLAIN = pg.mkBrush(76, 114, 176, 150)
 _FEATURED = pg.mkBrush(76, 114, 176, 230)
@@ -42,6 +44,8 @@ class EmbeddingView(QWidget):
     """The ``embeddingPlot`` scatter with its labels, trails, and the before/after comparison."""
 
     drawnWordsChanged = Signal()  # the user changed how many words are drawn
+    projectionRequested = Signal(str)  # the user picked "pca" or "tsne"
+    tsneCancelRequested = Signal()
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -58,13 +62,31 @@ class EmbeddingView(QWidget):
         self.before_mode.addItems(BEFORE_MODES)
         self.trails_check = QCheckBox("Trails", objectName="trailsCheck", checked=True,
                                       toolTip="Draw the path each selected word travelled during training.")
-        self.clear_button = QPushButton("Clear selection", objectName="clearSelectionButton")
+        self.clear_button = QPushButton("Clear", objectName="clearSelectionButton",
+                                        toolTip="Clear the selection and the highlighted words.")
+        self.projection = QComboBox(objectName="projectionCombo", toolTip=(
+            "PCA follows training live; t-SNE (slower, computed on demand) often separates groups better."))
+        for key, text in PROJECTIONS.items():
+            self.projection.addItem(text, key)
+        self.tsne_busy = QProgressBar(objectName="tsneBusy", minimum=0, maximum=0, textVisible=False)
+        self.tsne_busy.setFixedWidth(120)
+        self.tsne_cancel = QPushButton("Cancel", objectName="tsneCancelButton", toolTip="Stop computing t-SNE.")
         toolbar = QHBoxLayout()
         for widget in (QLabel("Words"), self.word_count, QLabel("Labels"), self.label_count,
-                       QLabel("Before training"), self.before_mode, self.trails_check):
+                       QLabel("Before", toolTip="The untrained model's projection"), self.before_mode,
+                       self.trails_check, self.projection):
             toolbar.addWidget(widget)
         toolbar.addStretch(1)
         toolbar.addWidget(self.clear_button)
+        # a second row, shown only while t-SNE is computed (so the toolbar stays narrow)
+        self.tsne_row = QWidget(objectName="tsneRow")
+        row = QHBoxLayout(self.tsne_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Computing t-SNE of the words in view…"))
+        row.addWidget(self.tsne_busy)
+        row.addWidget(self.tsne_cancel)
+        row.addStretch(1)
+        self.tsne_row.hide()
 
         self.plot = named_plot("embeddingPlot")
         self.before_plot = named_plot("beforePlot")
@@ -116,6 +138,7 @@ class EmbeddingView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(toolbar)
+        layout.addWidget(self.tsne_row)
         layout.addWidget(splitter, 1)
 
         self._relabel_timer = QTimer(self, singleShot=True, interval=0)  # coalesce zoom/pan bursts
@@ -128,6 +151,8 @@ class EmbeddingView(QWidget):
         self.before_mode.currentIndexChanged.connect(lambda _: self._show_before())
         self.trails_check.toggled.connect(lambda _: self._draw_trails())
         self.clear_button.clicked.connect(lambda: (session.select([]), session.highlight([])))
+        self.projection.currentIndexChanged.connect(lambda _: self.projectionRequested.emit(self.projection_mode()))
+        self.tsne_cancel.clicked.connect(self.tsneCancelRequested)
         session.frameChanged.connect(self.show_frame)
         session.beforeFrameChanged.connect(self._before_changed)
         session.selectionChanged.connect(lambda _: self.redraw())
@@ -138,11 +163,27 @@ class EmbeddingView(QWidget):
         """A new training run: forget the previous run's trails."""
         self.history = []
 
+    # -- projection
+    def projection_mode(self) -> str:
+        return str(self.projection.currentData())
+
+    def set_projection(self, mode: str) -> None:
+        """Show ``mode`` in the chooser without asking for it again."""
+        self.projection.blockSignals(True)
+        self.projection.setCurrentIndex(list(PROJECTIONS).index(mode))
+        self.projection.blockSignals(False)
+
+    def set_tsne_busy(self, busy: bool) -> None:
+        self.tsne_row.setVisible(busy)
+
     def show_frame(self, frame: Frame) -> None:
         if frame.extra.get("before"):
             self.history = []
         self.frame = frame
-        self.history.append(frame)
+        mode = frame.extra.get("projection", "pca")
+        self.plot.setTitle(TITLES.get(mode, TITLES["pca"]), color="#333", size="11pt")
+        if mode == "pca" and not (self.history and self.history[-1] is frame):  # t-SNE frames make no trails
+            self.history.append(frame)
         if len(self.history) > MAX_TRAIL_FRAMES:  # keep the start, thin the middle
             self.history = self.history[:1] + self.history[2::2]
         self.redraw()
@@ -223,7 +264,8 @@ class EmbeddingView(QWidget):
                 label.hide()
 
     def _draw_trails(self) -> None:
-        words = self.session.selection if self.trails_check.isChecked() else []
+        live = self.frame is None or self.frame.extra.get("projection", "pca") == "pca"
+        words = self.session.selection if self.trails_check.isChecked() and live else []
         shown = 0
         for word in words[:TRAIL_POOL]:
             path = [f.coords[f.words.index(word)] for f in self.history if word in f.words]

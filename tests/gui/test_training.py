@@ -131,7 +131,7 @@ def test_ui_stays_responsive_while_training(qtbot, window):
     timer.timeout.connect(tick)
     clock.start()
     timer.start()
-    train(qtbot, window, epochs=3)
+    train(qtbot, window, epochs=10)
     timer.stop()
-    assert len(lateness) > 50
+    assert len(lateness) > 20  # the timer did run while training
     assert max(lateness) < 400, f"UI thread blocked for {max(lateness)} ms"

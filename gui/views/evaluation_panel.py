@@ -1,0 +1,320 @@
+"""Evaluation: word-pair similarity and analogy benchmarks, on demand or at each epoch end.
+
+The list holds benchmark files (gensim's WordSim-353, SimLex-999 and Google analogies when gensim is
+installed, plus any the user adds); the ticked ones are evaluated off the UI thread and the results
+fill a tree: one row per file and metric, analogy sections as expandable children. With "Evaluate at
+each epoch end" ticked, the window hands this panel a copy of the vectors at every epoch end; the
+scores go out through ``epochScored`` (for the quality curve beside the loss) and into the tree.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+                               QListWidget, QListWidgetItem, QMessageBox, QPushButton, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from core.evaluate import AnalogyResult, PairsResult, evaluate_analogies, evaluate_pairs
+from core.model import Model
+from core.vocab import Vocab
+
+from ..background import run_in_background
+from ..session import Session
+
+EPOCH_ANALOGY_VOCAB = 30_000  # per-epoch analogies search only the most frequent words: cheap
+PAIRS, ANALOGIES = "pairs", "analogies"
+_GENSIM_FILES = [("WordSim-353", "wordsim353.tsv", PAIRS), ("SimLex-999", "simlex999.txt", PAIRS),
+                 ("Google analogies", "questions-words.txt", ANALOGIES)]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    path: str
+    kind: str  # PAIRS or ANALOGIES
+    name: str
+
+    @property
+    def short(self) -> str:
+        """The name used in the quality curve's legend."""
+        return f"{self.name} {'Spearman' if self.kind == PAIRS else 'accuracy'}"
+
+
+def gensim_presets() -> list[Benchmark]:
+    """The benchmark files that ship inside gensim, if it is installed (found without importing it)."""
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    found = []
+    for location in spec.submodule_search_locations:
+        folder = Path(location) / "test" / "test_data"
+        for name, file, kind in _GENSIM_FILES:
+            if (folder / file).is_file() and not any(b.name == name for b in found):
+                found.append(Benchmark(str(folder / file), kind, name))
+    return found
+
+
+def guess_kind(path: str) -> str:
+    """Analogies if the file has ': section' lines or four-word lines, else word pairs."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(65536).decode("utf-8", "replace").splitlines()[:200]
+    except OSError:
+        return PAIRS  # the evaluation will say what is wrong with it
+    for line in head:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(":"):
+            return ANALOGIES
+        if "\t" not in line and "," not in line and len(line.split()) == 4:
+            return ANALOGIES
+    return PAIRS
+
+
+def run_benchmarks(model: Model, benchmarks: list[Benchmark],
+                   analogy_vocab: int | None = None) -> list[tuple[Benchmark, object]]:
+    """Each benchmark's result, or the message of the error it raised (one bad file spoils nothing)."""
+    from core.errors import StudioError
+
+    results: list[tuple[Benchmark, object]] = []
+    for benchmark in benchmarks:
+        try:
+            if benchmark.kind == PAIRS:
+                result = evaluate_pairs(model, benchmark.path)
+            else:
+                kwargs = {} if analogy_vocab is None else {"restrict_vocab": analogy_vocab}
+                result = evaluate_analogies(model, benchmark.path, **kwargs)
+        except StudioError as error:
+            result = str(error)
+        results.append((benchmark, result))
+    return results
+
+
+def headline(result: object) -> float:
+    """The one number drawn per epoch: Spearman for pairs, accuracy for analogies (NaN for errors)."""
+    if isinstance(result, PairsResult):
+        return result.spearman
+    if isinstance(result, AnalogyResult):
+        return result.accuracy if result.total else math.nan
+    return math.nan
+
+
+def _number(value: float) -> str:
+    return f"{value:.3f}" if math.isfinite(value) else "—"
+
+
+class EvaluationPanel(QWidget):
+    """``benchmarkList``, ``evaluateButton``, ``epochEvalCheck`` and the ``evaluationTree`` of results."""
+
+    epochScored = Signal(float, dict)  # epoch, {benchmark.short: headline value}
+    epochEvaluationToggled = Signal(bool)
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.running = False
+        self._epoch_queue: list[tuple[int, np.ndarray, Vocab]] = []
+        self._epoch_busy = False
+        self._run_id = 0  # bumped by start_run: results of an older run's epochs are dropped
+
+        self.list = QListWidget(objectName="benchmarkList")
+        self.list.setToolTip("Benchmark files; the ticked ones are evaluated.")
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setMaximumHeight(120)
+        for benchmark in gensim_presets():
+            self.add_benchmark(benchmark, checked=benchmark.name != "SimLex-999")
+        self.add_button = QPushButton("Add files…", objectName="addBenchmarkButton", toolTip=(
+            "Add word-pair files (word1 word2 score) or analogy files (questions-words format)."))
+        self.remove_button = QPushButton("Remove", objectName="removeBenchmarkButton")
+        self.evaluate_button = QPushButton("Evaluate", objectName="evaluateButton",
+                                           toolTip="Evaluate the current model on the ticked files.")
+        self.epoch_check = QCheckBox("Evaluate at each epoch end", objectName="epochEvalCheck", toolTip=(
+            "While training, score a copy of the vectors after every epoch and draw the quality curve "
+            f"(analogies search the {EPOCH_ANALOGY_VOCAB:,} most frequent words)."))
+        self.message = QLabel(objectName="evaluationMessage", wordWrap=True)
+        self.tree = QTreeWidget(objectName="evaluationTree")
+        self.tree.setHeaderLabels(["file", "metric", "value", "details"])
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setRootIsDecorated(True)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.evaluate_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Benchmarks"))
+        layout.addWidget(self.list)
+        layout.addLayout(buttons)
+        layout.addWidget(self.epoch_check)
+        layout.addWidget(self.message)
+        layout.addWidget(self.tree, 1)
+        if not self.list.count():
+            self.message.setText("gensim is not installed: add benchmark files with “Add files…”.")
+
+        self.add_button.clicked.connect(self.choose_files)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.evaluate_button.clicked.connect(self.evaluate)
+        self.epoch_check.toggled.connect(self.epochEvaluationToggled)
+        session.modelChanged.connect(lambda _: self._refresh())
+        self._refresh()
+
+    # -- the list
+    def add_benchmark(self, benchmark: Benchmark, checked: bool = True) -> None:
+        item = QListWidgetItem(f"{benchmark.name}  ({'word pairs' if benchmark.kind == PAIRS else 'analogies'})")
+        item.setData(Qt.ItemDataRole.UserRole, benchmark)
+        item.setToolTip(benchmark.path)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        self.list.addItem(item)
+
+    def add_files(self, paths: list[str]) -> None:
+        for path in paths:
+            self.add_benchmark(Benchmark(str(path), guess_kind(str(path)), Path(path).name))
+
+    def choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add benchmark files", "",
+                                                "Benchmark files (*.txt *.tsv *.csv);;All files (*)")
+        self.add_files(paths)
+
+    def remove_selected(self) -> None:
+        for item in self.list.selectedItems():
+            self.list.takeItem(self.list.row(item))
+
+    def benchmarks(self) -> list[Benchmark]:
+        """The ticked benchmarks, in list order."""
+        return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())
+                if self.list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _refresh(self) -> None:
+        self.evaluate_button.setEnabled(self.session.model is not None and not self.running)
+
+    # -- evaluate the current model
+    def evaluate(self) -> None:
+        model, benchmarks = self.session.model, self.benchmarks()
+        if model is None:
+            self.message.setText("No model yet: train one or open one first.")
+            return
+        if not benchmarks:
+            self.message.setText("Tick at least one benchmark file (or add one).")
+            return
+        self.running = True
+        self._refresh()
+        self.message.setText(f"Evaluating on {len(benchmarks)} file{'s' * (len(benchmarks) != 1)}…")
+
+        def done(results) -> None:
+            self.running = False
+            self._refresh()
+            self.show_results(results, "")
+
+        def failed(message: str) -> None:
+            self.running = False
+            self._refresh()
+            self.message.setText(message)
+            QMessageBox.warning(self, "Evaluation failed", message)
+
+        run_in_background(lambda: run_benchmarks(model, benchmarks), done, failed)
+
+    def show_results(self, results: list[tuple[Benchmark, object]], title: str) -> None:
+        self.tree.clear()
+        problems = []
+        for benchmark, result in results:
+            if isinstance(result, PairsResult):
+                used = f"{result.pairs_used}/{result.pairs_total} pairs · OOV {result.oov:.0%}"
+                self._row(None, benchmark.name, "Spearman", _number(result.spearman), used, benchmark.path)
+                self._row(None, benchmark.name, "Pearson", _number(result.pearson), used, benchmark.path)
+            elif isinstance(result, AnalogyResult):
+                top = self._row(None, benchmark.name, "accuracy", _number(result.accuracy if result.total else math.nan),
+                                f"{result.correct}/{result.total} correct · {result.skipped} skipped (OOV)",
+                                benchmark.path)
+                for name, section in result.sections.items():
+                    accuracy = section["accuracy"] if section["total"] else math.nan
+                    self._row(top, name, "accuracy", _number(accuracy),
+                              f"{section['correct']}/{section['total']} correct · {section['skipped']} skipped")
+            else:
+                problems.append(f"{benchmark.name}: {result}")
+                self._row(None, benchmark.name, "error", "—", str(result), str(result))
+        self.message.setText((title + " " if title else "") + ("Done." if not problems else
+                             f"{len(problems)} file{'s' * (len(problems) != 1)} could not be evaluated."))
+        if problems and not title:  # per-epoch runs do not raise a dialog every epoch
+            QMessageBox.warning(self, "Some benchmarks failed", "\n".join(problems))
+
+    def _row(self, parent, *cells_and_tip) -> QTreeWidgetItem:
+        cells, tip = cells_and_tip[:4], cells_and_tip[4] if len(cells_and_tip) > 4 else ""
+        item = QTreeWidgetItem(list(cells))
+        item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if tip:
+            item.setToolTip(0, tip)
+            item.setToolTip(3, tip)
+        if parent is None:
+            self.tree.addTopLevelItem(item)
+        else:
+            parent.addChild(item)
+        return item
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """The top-level rows as text (for tests and copying)."""
+        return [tuple(self.tree.topLevelItem(i).text(c) for c in range(4)) for i in range(self.tree.topLevelItemCount())]
+
+    # -- per epoch
+    @property
+    def per_epoch(self) -> bool:
+        return self.epoch_check.isChecked()
+
+    def start_run(self) -> None:
+        """A new training run: forget the queued epochs and the results of the last model."""
+        self._run_id += 1
+        self._epoch_queue.clear()
+        self.clear_results()
+
+    def clear_results(self) -> None:
+        self.tree.clear()
+        self.message.setText("")
+
+    def evaluate_epoch(self, epoch: int, vectors: np.ndarray, vocab: Vocab) -> None:
+        """Score a copy of the vectors taken at an epoch end (one evaluation at a time, in order)."""
+        if not self.benchmarks():
+            self.message.setText("Per-epoch evaluation: tick at least one benchmark file.")
+            return
+        self._epoch_queue.append((epoch, vectors, vocab))
+        self._next_epoch()
+
+    def _next_epoch(self) -> None:
+        if self._epoch_busy or not self._epoch_queue:
+            return
+        epoch, vectors, vocab = self._epoch_queue.pop(0)
+        benchmarks, run = self.benchmarks(), self._run_id
+        self._epoch_busy = True
+
+        def job():
+            rows = len(vectors)
+            snapshot = Model(Vocab(vocab.words[:rows], vocab.counts[:rows]), vectors)
+            return run_benchmarks(snapshot, benchmarks, analogy_vocab=EPOCH_ANALOGY_VOCAB)
+
+        def done(results) -> None:
+            self._epoch_busy = False
+            if run == self._run_id:
+                self.show_results(results, f"Epoch {epoch}:")
+                self.epochScored.emit(float(epoch), {b.short: headline(r) for b, r in results})
+            self._next_epoch()
+
+        def failed(message: str) -> None:
+            self._epoch_busy = False
+            self.message.setText(f"Epoch {epoch}: {message}")
+            self._next_epoch()
+
+        run_in_background(job, done, failed)
+
+    @property
+    def idle(self) -> bool:
+        return not self.running and not self._epoch_busy and not self._epoch_queue
