@@ -72,6 +72,18 @@ def create_window(argv: list[str] | None = None):
     return window
 
 
+def _start_workers_early(window) -> None:
+    """Start the training worker processes in the background now, not when Train is clicked."""
+    import threading
+
+    from core.workers import warm_up
+
+    from .training import WORKER_NICE
+
+    workers = window.settings_panel.spins["workers"].value()
+    threading.Thread(target=warm_up, args=(workers, WORKER_NICE), daemon=True, name="warm-up").start()
+
+
 def main(argv: list[str] | None = None) -> int:
     """The entry point behind ``python main.py``; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -82,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     app, created = application()
     window = create_window(argv)
     window.show()
+    _start_workers_early(window)
     if not created:
         _windows.append(window)
         return 0

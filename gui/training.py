@@ -9,8 +9,6 @@ each snapshot is computed here, in the training thread, so the UI thread only dr
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-import os
 import threading
 import time
 import traceback
@@ -23,11 +21,15 @@ from core.errors import StudioError
 from core.model import Model
 from core.trainer import EpochEnd, Progress, Trainer
 from core.vocab import Vocab
+from core.workers import warm_up
 
 from .frames import Frame, compute_frame, drawn_ids
 
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 progress signals a second
 SNAPSHOT_INTERVAL = 0.5  # seconds between embedding snapshots (each a copy of a few hundred rows)
+# Worker processes run at a lower priority, so when every core trains, the scheduler serves the window
+# first; an idle window costs training nothing. (This thread keeps its priority: it holds the GIL.)
+WORKER_NICE = 5
 EPOCH_VECTOR_ROWS = 300_000  # rows copied at each epoch end for evaluation (the evaluations' own limit)
 
 
@@ -54,7 +56,6 @@ class TrainingThread(QThread):
         self._stop_requested = False
         self._pause_requested = False
         self.stopped_by_user = False
-        self._niced: set[int] = set()
         self._epoch_vectors = False
 
     def set_epoch_vectors(self, enabled: bool) -> None:
@@ -96,6 +97,7 @@ class TrainingThread(QThread):
     # -- the run, in the thread
     def run(self) -> None:
         try:
+            warm_up(self.config.workers, nice=WORKER_NICE)
             trainer = Trainer(self.ids, self.vocab, self.config)
             with self._lock:
                 self._trainer = trainer
@@ -123,7 +125,6 @@ class TrainingThread(QThread):
 
         def on_progress(report: Progress) -> None:
             nonlocal previous, last_snapshot, last_progress, last_words, position_now
-            _lower_worker_priority(self._niced)
             now = time.perf_counter()
             position = position_now = report.fraction * report.epochs
             if now - last_progress >= PROGRESS_INTERVAL * 0.9 or report.fraction >= 1.0:
@@ -153,22 +154,3 @@ class TrainingThread(QThread):
             frame.extra["before"] = True
         self.snapshot.emit(frame)
         return frame
-
-
-def _lower_worker_priority(done: set[int], step: int = 5) -> None:
-    """Let the UI win the CPU when every core is busy training.
-
-    The trainer's worker processes (children of this process) get a higher ``nice`` value, so when the
-    cores are saturated the scheduler runs the UI thread first; when the UI is idle, training still gets
-    the whole machine. This thread keeps its priority on purpose: it takes the GIL, and starving it
-    would make the UI wait for the GIL instead (priority inversion, measured: worse).
-    """
-    if not hasattr(os, "setpriority"):
-        return
-    for child in multiprocessing.active_children():
-        if child.pid and child.pid not in done:
-            done.add(child.pid)
-            try:
-                os.setpriority(os.PRIO_PROCESS, child.pid, os.getpriority(os.PRIO_PROCESS, child.pid) + step)
-            except OSError:
-                pass
