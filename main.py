@@ -1,15 +1,17 @@
-"""Embedding Studio: `python main.py` opens the app; `python main.py train|export|similar ...` runs headless."""
+"""Embedding Studio: `python main.py` opens the app; `python main.py COMMAND ...` runs headless.
+
+The app takes only options (--corpus, --model), so a first argument that is a word is a command,
+and a mistyped one gets the command line's usage error rather than a window.
+"""
 
 from __future__ import annotations
 
 import sys
 
-COMMANDS = {"train", "export", "similar", "evaluate", "fetch-gutenberg"}
-
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and (argv[0] in COMMANDS or argv[0] in {"-h", "--help"}):
+    if argv and (not argv[0].startswith("-") or argv[0] in {"-h", "--help"}):
         from core.cli import main as cli_main
 
         return cli_main(argv)

@@ -57,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="initial learning rate (0.025), decays linearly to lr*1e-4")
     train.add_argument("--seed", type=int, default=d["seed"].default, help="random seed (1)")
     train.add_argument("--workers", type=int, default=default_workers(),
-                       help=f"training threads (this machine: {default_workers()})")
+                       help=f"worker processes (this machine's cores: {default_workers()})")
+    train.add_argument("--token-cache", metavar="DIR",
+                       help="keep the token ids in DIR, memory-mapped: for corpora larger than memory, "
+                            "and free re-reads of the same texts")
     train.add_argument("--batch-tokens", type=int, default=d["batch_tokens"].default,
                        help=argparse.SUPPRESS)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -125,6 +128,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         name = f" {error.filename}" if getattr(error, "filename", None) else ""
         print(f"error:{name}: {error.strerror or error}", file=stderr)
         return EXIT_BAD_INPUT
+    except MemoryError:
+        print("error: not enough memory for this; try fewer dimensions, a higher --min-count or "
+              "--token-cache", file=stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\ninterrupted; nothing was written", file=stderr)
         return EXIT_INTERRUPTED
@@ -144,7 +151,8 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                          workers=args.workers, batch_tokens=args.batch_tokens)
     out = _writable_target(args.out)
     started = time.perf_counter()
-    corpus = load_corpus(args.corpus, min_count=config.min_count, max_vocab=config.max_vocab)
+    corpus = load_corpus(args.corpus, min_count=config.min_count, max_vocab=config.max_vocab,
+                         cache_dir=args.token_cache)
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=stderr)
     print(f"corpus: {len(corpus.files)} file(s), {corpus.raw_tokens:,} tokens, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from .errors import StudioError
 from .model import Model
 
 
@@ -13,7 +14,7 @@ class NeighbourComparison:
     word: str
     left: list[tuple[str, float]]
     right: list[tuple[str, float]]
-    overlap: float  # |left ∩ right| / topn: 1.0 when both models agree on the whole list
+    overlap: float  # |left ∩ right| / list length: 1.0 when both models agree on the whole list
 
     @property
     def shared(self) -> set[str]:
@@ -25,7 +26,8 @@ def compare_neighbours(left: Model, right: Model, word: str, topn: int = 10) -> 
     a = left.most_similar(word, topn=topn)
     b = right.most_similar(word, topn=topn)
     shared = {w for w, _ in a} & {w for w, _ in b}
-    return NeighbourComparison(word, a, b, len(shared) / topn if topn else 0.0)
+    length = min(len(a), len(b))
+    return NeighbourComparison(word, a, b, len(shared) / length if length else 0.0)
 
 
 def mean_overlap(left: Model, right: Model, words: Sequence[str] | None = None, topn: int = 10,
@@ -35,5 +37,5 @@ def mean_overlap(left: Model, right: Model, words: Sequence[str] | None = None, 
         words = [w for w in left.words[:limit] if w in right]
     words = list(words)
     if not words:
-        raise ValueError("the two models share none of the words to compare")
+        raise StudioError("the two models share none of the words to compare")
     return sum(compare_neighbours(left, right, w, topn).overlap for w in words) / len(words)

@@ -29,7 +29,7 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-# name: (low, high, inclusive_low) -- the "absurd" limits keep a typo from eating the machine.
+# name: (low, high), both allowed -- the "absurd" limits keep a typo from eating the machine.
 _INT_RANGES: dict[str, tuple[int, int]] = {
     "dim": (1, 2048),
     "window": (1, 100),
@@ -75,6 +75,12 @@ class TrainConfig:
         _check_float("min_lr", self.min_lr, 0.0, 10.0, allow_low=True)
         if self.min_lr > self.lr:
             raise ConfigError(f"min_lr ({self.min_lr}) must not exceed lr ({self.lr})")
+        # One batch holds up to batch_tokens * 2 * window pairs of (negative + 1) rows each.
+        rows = self.batch_tokens * 2 * self.window * (self.negative + 1)
+        if rows * max(self.dim, 8) * 4 > 2**31:
+            raise ConfigError(
+                f"batch_tokens={self.batch_tokens}, window={self.window}, negative={self.negative} and "
+                f"dim={self.dim} together make batches of over 2 GB; lower one of them")
 
     @classmethod
     def article(cls, **overrides: Any) -> "TrainConfig":

@@ -255,9 +255,15 @@ class _TokenIds:
 
     def add(self, tokens: list[str]) -> None:
         chunk = np.fromiter(map(self.index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-        if len(self.index) > len(self._counts):
-            self._counts = np.concatenate((self._counts, np.zeros(len(self.index) - len(self._counts), np.int64)))
-        self._counts += np.bincount(chunk, minlength=len(self._counts))
+        if len(self.index) > len(self._counts):  # grow by doubling: amortised O(1) per new word
+            grown = np.zeros(max(len(self.index), 2 * len(self._counts), 1024), dtype=np.int64)
+            grown[: len(self._counts)] = self._counts
+            self._counts = grown
+        if len(self.index) <= 4 * len(chunk):
+            self._counts[: len(self.index)] += np.bincount(chunk, minlength=len(self.index))
+        else:  # a huge vocabulary: don't pay for every word on every chunk
+            seen, times = np.unique(chunk, return_counts=True)
+            self._counts[seen] += times
         if self._spill is not None:
             chunk.tofile(self._spill)
         else:
@@ -265,7 +271,7 @@ class _TokenIds:
         self.n_tokens += len(tokens)
 
     def counts(self) -> np.ndarray:
-        return self._counts
+        return self._counts[: len(self.index)]
 
     def _stored_chunks(self) -> Iterator[np.ndarray]:
         """The provisional ids in order, each chunk released once used."""
@@ -287,10 +293,10 @@ class _TokenIds:
             self._spill_path.unlink(missing_ok=True)
 
     def build(self, min_count: int, max_vocab: int | None, name: str,
-              out: Path | None = None) -> tuple[Vocab, np.ndarray]:
+              out: Path | None = None) -> tuple[Vocab, np.ndarray | None]:
         """The vocabulary (Vocab.from_counts rules) and the kept tokens renumbered into it.
 
-        With ``out``, the ids are written to that ``.npy`` file and returned memory-mapped.
+        With ``out``, the ids are written to that ``.npy`` file instead (and None is returned for them).
         """
         words = list(self.index)
         vocab = Vocab.from_counts(dict(zip(words, self.counts().tolist())), min_count, max_vocab)
@@ -314,7 +320,7 @@ class _TokenIds:
         if out is not None:
             ids.flush()
             del ids
-            ids = np.load(out, mmap_mode="r")
+            return vocab, None
         return vocab, ids
 
 
@@ -386,7 +392,12 @@ def load_corpus(
     try:
         for (path, named), size in zip(found, sizes):
             report = (lambda done: progress(offset + done, total)) if progress else None
-            problem = _read_into(token_ids, path, size, warnings, report)
+            try:
+                problem = _read_into(token_ids, path, size, warnings, report)
+            except CorpusError as error:  # unreadable: fatal if named, skipped if found in a folder
+                if named:
+                    raise
+                problem = f"could not be read ({error})"
             if problem and named:
                 raise CorpusError(f"{path} {problem}")
             if problem:

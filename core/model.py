@@ -2,8 +2,9 @@
 
 A :class:`Model` holds the vocabulary, the input table (the embeddings), optionally the output table,
 the settings it was trained with and its loss history. Queries use cosine similarity against a cached
-unit-normalised copy of the input table; the trainer updates the tables in place and calls
-:meth:`Model.invalidate` so the cache is rebuilt on the next query.
+unit-normalised copy of the input table. The trainer updates the tables in place and calls
+:meth:`Model.invalidate` when a run ends; a query made during a run may see the tables as they were
+at the first query of the run (copy the rows you want to inspect live).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from .config import TrainConfig
 from .errors import ConfigError, TrainingDiverged
 from .model import Model
 from .sgns import BatchRunner, initial_table
-from .vocab import AliasSampler, Vocab
+from .vocab import Vocab
 from .workers import DIVERGED, NEXT, PAUSE, STOP, Ledger, SharedArrays, run_here, run_in_processes
 
 
@@ -82,7 +82,7 @@ class Trainer:
         self.pause_event = threading.Event()
         self.model = self._starting_model(model)
         self._keep = vocab.keep_probabilities(config.sample).astype(np.float32)
-        self._noise = AliasSampler(vocab.noise_probabilities(0.75))
+        self._noise = vocab.noise_sampler()
 
     # -- control, safe to call from any thread
     def stop(self) -> None:

@@ -73,6 +73,12 @@ class Vocab:
         threshold = sample * counts.sum()
         return np.minimum(1.0, (np.sqrt(counts / threshold) + 1.0) * threshold / counts)
 
+    def noise_sampler(self) -> "AliasSampler":
+        """The sampler of noise words (counts**0.75), built once per vocabulary: its setup is a loop."""
+        if getattr(self, "_noise_sampler", None) is None:
+            self._noise_sampler = AliasSampler(self.noise_probabilities(0.75))
+        return self._noise_sampler
+
     def noise_probabilities(self, power: float = 0.75) -> np.ndarray:
         """The distribution negative samples are drawn from: counts**power, normalised."""
         weights = self.counts.astype(np.float64) ** power

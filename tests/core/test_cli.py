@@ -319,3 +319,15 @@ def test_main_py_knows_the_new_commands(capsys):
     assert "--analogies" in capsys.readouterr().out
     assert main(["fetch-gutenberg", "--help"]) == 0
     assert "article" in capsys.readouterr().out
+
+
+def test_train_with_a_token_cache_maps_the_ids_from_disk(corpus, tmp_path):
+    cache = tmp_path / "tokens"
+    code, _, err = run("train", str(corpus), "--out", str(tmp_path / "m.npz"), "--token-cache", str(cache), *FAST)
+    assert code == 0, err
+    assert any(p.suffix == ".npy" for p in cache.iterdir())
+
+
+def test_a_mistyped_command_is_a_usage_error_not_a_window(capsys):
+    assert main(["trian", "x"]) == 2
+    assert "invalid choice: 'trian'" in capsys.readouterr().err

@@ -37,3 +37,8 @@ def test_min_lr_above_lr_is_refused_and_replace_keeps_the_ratio():
 def test_round_trip_through_a_dict_ignores_unknown_keys():
     c = TrainConfig(dim=50, workers=1)
     assert TrainConfig.from_dict({**c.to_dict(), "from_the_future": 1}) == c
+
+
+def test_settings_that_together_would_need_gigabytes_per_batch_are_refused():
+    with pytest.raises(ConfigError, match="2 GB"):
+        TrainConfig(batch_tokens=1_000_000, window=100, negative=100, workers=1)

@@ -414,3 +414,33 @@ def test_a_failed_cached_read_leaves_no_entry(tmp_path):
     with pytest.raises(CorpusError):
         load_corpus([good, binary], min_count=1, cache_dir=cache)
     assert list(cache.iterdir()) == []
+
+
+def test_counts_agree_whichever_way_a_chunk_is_counted(tmp_path):
+    # Many distinct words in small chunks takes the np.unique path; the result must not change.
+    words = [f"w{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676)}" for i in range(5000)]
+    tokens = words + words[:100] * 3
+    many_small = corpus_module._TokenIds()
+    for start in range(0, len(tokens), 50):
+        many_small.add(tokens[start:start + 50])
+    one_big = corpus_module._TokenIds()
+    one_big.add(tokens)
+    np.testing.assert_array_equal(many_small.counts(), one_big.counts())
+    assert many_small.counts().sum() == len(tokens)
+
+
+def test_an_unreadable_file_inside_a_folder_is_skipped_with_a_warning(tmp_path, monkeypatch):
+    folder = tmp_path / "texts"
+    write(folder / "good.txt", "some words here and there\n" * 5)
+    write(folder / "locked.txt", "other words\n")
+    real = corpus_module._iter_text
+
+    def refuse_locked(path, warnings):
+        if path.name == "locked.txt":
+            raise CorpusError(f"cannot read {path}: Permission denied")
+        return real(path, warnings)
+
+    monkeypatch.setattr(corpus_module, "_iter_text", refuse_locked)
+    corpus = load_corpus([folder], min_count=1)
+    assert [p.name for p in corpus.files] == ["good.txt"]
+    assert any("locked.txt" in w and "Permission denied" in w for w in corpus.warnings)
