@@ -63,12 +63,14 @@ TRAIN = textwrap.dedent("""
     from core.config import TrainConfig
     from core.corpus import load_corpus
     from core.trainer import Trainer
+    from core.workers import shut_down_pool
     if __name__ == "__main__":
         corpus = load_corpus([{text!r}], cache_dir={cache!r})
         assert type(corpus.ids).__name__ == "memmap"
         started = time.perf_counter()
         Trainer(corpus.ids, corpus.vocab, TrainConfig(epochs=1, workers={workers})).train()
         seconds = time.perf_counter() - started
+        shut_down_pool()  # RUSAGE_CHILDREN only counts children that have ended
         print(json.dumps(dict(seconds=seconds, tokens=len(corpus.ids),
                               peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                               worker_peak_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)))

@@ -111,6 +111,10 @@ def main() -> None:
     config = TrainConfig.article(epochs=epochs, workers=args.workers or default_workers())
     corpus_args = ["--corpus", args.corpus] if args.corpus else []
 
+    from core.workers import warm_up
+    from gui.training import WORKER_NICE
+
+    warm_up(config.workers, WORKER_NICE)  # as the app does when its window opens
     print(f"{name}: {corpus.n_tokens:,} tokens, {len(corpus.vocab):,} words; {epochs} epochs, "
           f"dim {config.dim}, {config.workers} worker(s), {args.runs} runs, platform "
           f"{app.platformName()}")

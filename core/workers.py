@@ -277,6 +277,14 @@ class WorkerPool:
             control[STOP] = 1
             failures.append(failure)
 
+    def renice(self, nice: int) -> None:
+        for process in self.processes:
+            try:
+                os.setpriority(os.PRIO_PROCESS, process.pid, nice)
+            except (OSError, AttributeError):  # not permitted, or not a Unix
+                return
+        self.nice = nice
+
     def close(self) -> None:
         for inbox, process in zip(self._inboxes, self.processes):
             if process.is_alive():
@@ -304,12 +312,18 @@ def warm_up(size: int, nice: int = 0) -> None:
 
 
 def _claim_pool(size: int, nice: int | None = None) -> WorkerPool | None:
-    """The shared pool with ``busy`` held, made anew if needed; None if another run is using it."""
+    """The shared pool with ``busy`` held, made anew if needed; None if another run is using it.
+
+    A higher ``nice`` than the pool's is applied to its processes in place (lowering a priority needs
+    no privilege; raising one would, so a lower ``nice`` is simply not applied).
+    """
     global _pool
     with _pool_guard:
         if _pool is not None and not _pool.busy.acquire(blocking=False):
             return None
-        if _pool is not None and _pool.size == size and _pool.alive() and nice in (None, _pool.nice):
+        if _pool is not None and _pool.size == size and _pool.alive():
+            if nice is not None and nice > _pool.nice:
+                _pool.renice(nice)
             return _pool
         if _pool is not None:
             _pool.close()

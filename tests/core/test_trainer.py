@@ -390,3 +390,16 @@ def test_a_slice_of_a_memory_mapped_corpus_trains_on_its_own_tokens(tmp_path):
     assert model.state["finished"] and in_memory.state["finished"]
     # same tokens: the epoch losses agree closely (not exactly: workers interleave)
     assert model.loss_history[0] == pytest.approx(in_memory.loss_history[0], rel=0.02)
+
+
+def test_asking_for_lower_priority_renices_the_pool_in_place():
+    import os
+
+    import core.workers as workers
+
+    workers.warm_up(2)
+    pids = [p.pid for p in workers._pool.processes]
+    before = os.getpriority(os.PRIO_PROCESS, pids[0])
+    workers.warm_up(2, nice=3)
+    assert [p.pid for p in workers._pool.processes] == pids  # the same processes, not new ones
+    assert os.getpriority(os.PRIO_PROCESS, pids[0]) == max(before, 3)
