@@ -23,15 +23,18 @@ from common import ROOT
 
 LOAD = textwrap.dedent("""
     import json, resource, sys, time
+    def peak_mb(field="VmHWM"):  # this process's own peak (ru_maxrss is inherited across fork+exec)
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
     sys.path.insert(0, {root!r})
     import numpy, core.io
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline = peak_mb("VmRSS")
     reports = []
     started = time.perf_counter()
     model = core.io.load_vectors({path!r}, progress=lambda done, total: reports.append(done))
     seconds = time.perf_counter() - started
     print(json.dumps(dict(seconds=seconds, rows=len(model), dim=model.dim, progress_reports=len(reports),
-                          baseline_mb=baseline, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+                          baseline_mb=baseline, peak_mb=peak_mb())))
 """)
 
 

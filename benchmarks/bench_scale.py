@@ -48,17 +48,23 @@ def generate(path: Path, millions: int, seed: int = 0) -> None:
 
 READ = textwrap.dedent("""
     import json, resource, sys, time
+    def peak_mb(field="VmHWM"):  # this process's own peak (ru_maxrss is inherited across fork+exec)
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
     sys.path.insert(0, {root!r})
     from core.corpus import load_corpus
     started = time.perf_counter()
     corpus = load_corpus([{text!r}], cache_dir={cache!r})
     seconds = time.perf_counter() - started
     print(json.dumps(dict(seconds=seconds, tokens=corpus.raw_tokens, vocab=len(corpus.vocab),
-                          peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+                          peak_mb=peak_mb())))
 """)
 
 TRAIN = textwrap.dedent("""
     import json, resource, sys, time
+    def peak_mb(field="VmHWM"):  # this process's own peak (ru_maxrss is inherited across fork+exec)
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
     sys.path.insert(0, {root!r})
     from core.config import TrainConfig
     from core.corpus import load_corpus
@@ -72,7 +78,7 @@ TRAIN = textwrap.dedent("""
         seconds = time.perf_counter() - started
         shut_down_pool()  # RUSAGE_CHILDREN only counts children that have ended
         print(json.dumps(dict(seconds=seconds, tokens=len(corpus.ids),
-                              peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                              peak_mb=peak_mb(),
                               worker_peak_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)))
 """)
 
