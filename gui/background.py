@@ -3,6 +3,10 @@
 ``run_in_background(fn, on_done, on_error)`` calls ``fn()`` on the global QThreadPool and delivers its
 result, or the message of a :class:`~core.errors.StudioError`, back on the UI thread through queued
 signals. Any other exception is a bug: its traceback goes to stderr and the user gets a short message.
+With ``owner=``, a result that arrives after that object was deleted is dropped.
+
+:class:`LatestRequest` runs the queries a panel makes (search, analogy, heatmap, compare) this way:
+only the newest request's answer is shown, and an inline "searching…" appears if it takes a while.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ import time
 import traceback
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from core.errors import StudioError
 
@@ -46,9 +51,24 @@ class _Job(QRunnable):
 _live: set[_JobSignals] = set()  # keeps each job's signal object alive until it has reported
 
 
+def _guarded(callback: Callable[..., None], owner: QObject | None) -> Callable[..., None]:
+    """``callback``, unless ``owner`` (a widget, say) has been deleted by the time it would run."""
+    if owner is None:
+        return callback
+
+    def call(*args: Any) -> None:
+        if shiboken6.isValid(owner):
+            callback(*args)
+    return call
+
+
 def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
-                      on_error: Callable[[str], None]) -> None:
-    """Call ``fn`` on a pool thread; ``on_done(result)`` or ``on_error(message)`` run on the UI thread."""
+                      on_error: Callable[[str], None], owner: QObject | None = None) -> None:
+    """Call ``fn`` on a pool thread; ``on_done(result)`` or ``on_error(message)`` run on the UI thread.
+
+    With ``owner``, the result is dropped if that object has been deleted in the meantime (a closed
+    dialog, say), so the callbacks never touch a deleted widget.
+    """
     signals = _JobSignals()
     _live.add(signals)
 
@@ -56,8 +76,8 @@ def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
         _live.discard(signals)
         signals.deleteLater()
 
-    signals.succeeded.connect(on_done)
-    signals.failed.connect(on_error)
+    signals.succeeded.connect(_guarded(on_done, owner))
+    signals.failed.connect(_guarded(on_error, owner))
     signals.succeeded.connect(finish)
     signals.failed.connect(finish)
     QThreadPool.globalInstance().start(_Job(fn, signals))
@@ -96,3 +116,57 @@ def run_with_progress(fn: Callable[[Callable[..., None]], Any], on_progress: Cal
 def wait_for_background(msecs: int = 10_000) -> bool:
     """Block until every background job has finished (used when closing, and by tests)."""
     return QThreadPool.globalInstance().waitForDone(msecs)
+
+
+class LatestRequest(QObject):
+    """Queries run off the UI thread where only the latest request counts.
+
+    ``run(fn, on_done, on_error)`` bumps a generation counter; a result that comes back from an older
+    request is dropped. If a request takes longer than ``busy_after`` ms, ``on_busy(True)`` is called
+    (to show an inline "searching…"), and ``on_busy(False)`` once the latest request has answered.
+    The owner is the parent: results arriving after it was deleted are dropped too.
+    """
+
+    def __init__(self, owner: QObject, on_busy: Callable[[bool], None] | None = None, busy_after: int = 150):
+        super().__init__(owner)
+        self.owner = owner
+        self.generation = 0
+        self.pending = False
+        self._on_busy = on_busy
+        self._busy_timer = QTimer(self, singleShot=True, interval=busy_after)
+        self._busy_timer.timeout.connect(lambda: self._set_busy(True))
+
+    def _set_busy(self, busy: bool) -> None:
+        if self._on_busy is not None:
+            self._on_busy(busy)
+
+    def _settle(self) -> None:
+        self.pending = False
+        self._busy_timer.stop()
+        self._set_busy(False)
+
+    def cancel(self) -> None:
+        """Forget the request in flight (its result will be dropped)."""
+        self.generation += 1
+        if self.pending:
+            self._settle()
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[str], None]) -> int:
+        self.generation += 1
+        generation = self.generation
+        self.pending = True
+        if not self._busy_timer.isActive():
+            self._busy_timer.start()
+
+        def done(result: Any) -> None:
+            if generation == self.generation and shiboken6.isValid(self):
+                self._settle()
+                on_done(result)
+
+        def failed(message: str) -> None:
+            if generation == self.generation and shiboken6.isValid(self):
+                self._settle()
+                on_error(message)
+
+        run_in_background(fn, done, failed, owner=self.owner)
+        return generation

@@ -144,6 +144,8 @@ class MainWindow(QMainWindow):
         self._training_vocab = None  # the vocabulary of the run, for per-epoch evaluation
         self.compare_dialog: CompareDialog | None = None
         self.gutenberg_dialog: GutenbergDialog | None = None
+        self._writes = 0  # save and export jobs still writing files
+        self._close_requested = False  # close() was asked for, waiting for training or writes to end
 
         self._build_panels()
         self._build_status_bar()
@@ -288,6 +290,7 @@ class MainWindow(QMainWindow):
         self.embedding_view.tsneCancelRequested.connect(lambda: self.set_projection("pca"))
         s.modelChanged.connect(lambda _: self._reset_projection())
         self.evaluation_panel.epochEvaluationToggled.connect(self._epoch_evaluation_toggled)
+        self.evaluation_panel.epochVectorsWanted.connect(self._epoch_vectors_wanted)
         self.evaluation_panel.epochScored.connect(self.quality_plot.add_scores)
 
     def _refresh_enabled(self) -> None:
@@ -502,8 +505,20 @@ class MainWindow(QMainWindow):
                 raise ModelFileError(f"cannot write {path}: {error.strerror or error}") from None
             return path
 
-        run_in_background(job, lambda p: self.status_line.setText(f"{what} {p}"),
-                          lambda message: self.show_error("Cannot save", message))
+        def written(p: str) -> None:
+            self._writes -= 1
+            self.status_line.setText(f"{what} {p}")
+            self._close_if_requested()
+
+        def failed(message: str) -> None:
+            self._writes -= 1
+            if self._close_requested:  # the file the close waited for is not written: stay open, say so
+                self._close_requested = False
+                message += "\n\nThe window stays open so that you can save elsewhere."
+            self.show_error("Cannot save", message)
+
+        self._writes += 1
+        run_in_background(job, written, failed)
 
     # ------------------------------------------------------------------------- compare, Gutenberg
     def choose_compare_model(self) -> None:
@@ -565,7 +580,7 @@ class MainWindow(QMainWindow):
                                 extra_ids=self._extra_ids(corpus.vocab.index))
         thread.progress.connect(self._on_progress)
         thread.epochFinished.connect(self._on_epoch_end)
-        thread.set_epoch_vectors(self.evaluation_panel.per_epoch)
+        thread.set_epoch_vectors(self.evaluation_panel.wants_epoch_vectors)  # no copies when nothing to score
         self._training_vocab = corpus.vocab
         self._reset_projection()
         self.evaluation_panel.start_run()
@@ -573,7 +588,8 @@ class MainWindow(QMainWindow):
         self.quality_plot.setVisible(self.evaluation_panel.per_epoch)
         thread.snapshot.connect(self.session.set_frame)
         thread.trainingFinished.connect(self._on_trained)
-        thread.failed.connect(lambda message: self.show_error("Training failed", message))
+        thread.failed.connect(lambda message: None if self._close_requested
+                              else self.show_error("Training failed", message))
         thread.finished.connect(self._on_thread_done)
         self.training = thread
         self.loss_plot.clear()
@@ -614,12 +630,17 @@ class MainWindow(QMainWindow):
     def _on_epoch_end(self, end: dict) -> None:
         self.loss_plot.add_epoch(end)
         vectors = end.get("vectors")
-        if vectors is not None and self.evaluation_panel.per_epoch and self._training_vocab is not None:
-            self.evaluation_panel.evaluate_epoch(int(end["epoch"]), vectors, self._training_vocab)
+        panel = self.evaluation_panel
+        if vectors is not None and panel.per_epoch and self._training_vocab is not None:
+            panel.evaluate_epoch(int(end["epoch"]), vectors, self._training_vocab)
+        elif panel.per_epoch and not panel.benchmarks():
+            panel.message.setText("Per-epoch evaluation: tick at least one benchmark file.")
+
+    def _epoch_vectors_wanted(self, wanted: bool) -> None:
+        if self.training is not None:
+            self.training.set_epoch_vectors(wanted)
 
     def _epoch_evaluation_toggled(self, on: bool) -> None:
-        if self.training is not None:
-            self.training.set_epoch_vectors(on)
         self.quality_plot.setVisible(on or self.quality_plot.point_count() > 0)
         if on:
             half = max(self.curves.width() // 2, 200)
@@ -639,9 +660,13 @@ class MainWindow(QMainWindow):
     def _on_thread_done(self) -> None:
         thread, self.training = self.training, None
         if thread is not None:
+            thread.wait()  # finished() is emitted just before run() returns: let it end for real
             thread.deleteLater()
         self.settings_panel.set_running(False)
         self._refresh_enabled()
+        if self._close_requested:
+            self._close_if_requested()
+            return
         self._update_drawn_words()
 
     # ------------------------------------------------------------------------- what the map shows
@@ -780,17 +805,34 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop a run cleanly (the thread must end before the window goes) and remember the layout."""
-        if self.training is not None:
-            self.training.stop()
-            self.training.wait(10_000)
+        """Stop a run and let save/export jobs finish before the window goes, then remember the layout.
+
+        Nothing blocks here: while a training thread runs or a file is being written, the close is
+        ignored and done again (``close()``) from the handler that sees the last of them finish, so a
+        running QThread is never destroyed and no file is left half written.
+        """
+        if self.training is not None or self._writes:
+            self._close_requested = True
+            if self.training is not None:
+                self.training.stop()
+                self.status_line.setText("Stopping the training before closing…")
+            else:
+                self.status_line.setText("Finishing writing the file before closing…")
+            event.ignore()
+            return
+        self._close_requested = False
         self._reset_projection()
         if self.gutenberg_dialog is not None:
             self.gutenberg_dialog.cancel()
-        wait_for_background(10_000)
+        wait_for_background(10_000)  # what is left: queries and projections, quick or cancelled
         persistence.save_window_layout(self.saveGeometry(), self.saveState())
         persistence.remember_training_settings(self.settings_panel.values())
         super().closeEvent(event)
+
+    def _close_if_requested(self) -> None:
+        """Close for real once the training thread and the writes a close was waiting for are done."""
+        if self._close_requested and self.training is None and not self._writes:
+            self.close()
 
     # ------------------------------------------------------------------------------------- misc
     def _focus_search(self) -> None:

@@ -9,8 +9,9 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 from core.demo import ANALOGIES
 from core.errors import StudioError, UnknownWordError
 
+from ..background import LatestRequest
 from ..session import Session
-from .search_panel import fill_table, make_result_table
+from .search_panel import fill_table, make_busy_label, make_result_table, unknown_hint
 
 _TERM = re.compile(r"\s*([+-]?)\s*([^\s+-]+)")
 
@@ -48,7 +49,9 @@ class AnalogyPanel(QWidget):
         self.message = QLabel(objectName="analogyMessage", wordWrap=True)
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
+        self.busy = make_busy_label("analogyBusy")
         self.table = make_result_table("analogyTable")
+        self.query = LatestRequest(self, self.busy.setVisible)
 
         row = QHBoxLayout()
         row.addWidget(self.edit, 1)
@@ -57,12 +60,22 @@ class AnalogyPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.examples)
         layout.addWidget(self.message)
+        layout.addWidget(self.busy)
         layout.addWidget(self.table, 1)
 
         self.edit.returnPressed.connect(self.solve)
         self.go.clicked.connect(self.solve)
         self.examples.activated.connect(self._example_chosen)
-        session.modelChanged.connect(lambda _: self.table.setRowCount(0))
+        session.modelChanged.connect(self._model_changed)
+
+    def _model_changed(self, _model) -> None:
+        self.query.cancel()
+        self.table.setRowCount(0)
+
+    @property
+    def pending(self) -> bool:
+        """An analogy is being solved in the background."""
+        return self.query.pending
 
     def _example_chosen(self, index: int) -> None:
         if index > 0:
@@ -81,21 +94,37 @@ class AnalogyPanel(QWidget):
             return
         try:
             positive, negative = parse_analogy(self.edit.text())
-            results = model.analogy(positive, negative, topn=10)
-        except UnknownWordError as error:
-            hint = f" Did you mean: {', '.join(error.suggestions)}?" if error.suggestions else ""
-            self.show_message(f"'{error.word}' is not in the vocabulary.{hint}")
-            self.table.setRowCount(0)
-            return
         except StudioError as error:
+            self.query.cancel()
             self.show_message(str(error))
             self.table.setRowCount(0)
             return
-        self.show_message("")
-        counts, index = model.counts, model.vocab.index
-        fill_table(self.table, [(w, s, int(counts[index[w]])) for w, s in results])
-        self.session.select([model.words[model.index(w)] for w in positive + negative])
-        self.session.highlight([w for w, _ in results[:3]])
+
+        def job():  # on a pool thread: the vector arithmetic and search, and suggestions for unknown words
+            try:
+                results = model.analogy(positive, negative, topn=10)
+            except UnknownWordError as error:
+                return None, f"'{error.word}' is not in the vocabulary.{unknown_hint(error)}"
+            counts, index = model.counts, model.vocab.index
+            rows = [(w, s, int(counts[index[w]])) for w, s in results]
+            return rows, [model.words[model.index(w)] for w in positive + negative]
+
+        def done(result) -> None:
+            rows, extra = result
+            if rows is None:
+                self.show_message(extra)
+                self.table.setRowCount(0)
+                return
+            self.show_message("")
+            fill_table(self.table, rows)
+            self.session.select(extra)
+            self.session.highlight([w for w, _, _ in rows[:3]])
+
+        def failed(message: str) -> None:
+            self.show_message(message)
+            self.table.setRowCount(0)
+
+        self.query.run(job, done, failed)
 
     def results(self) -> list[str]:
         return [self.table.item(r, 0).text() for r in range(self.table.rowCount())]

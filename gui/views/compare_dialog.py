@@ -1,8 +1,9 @@
 """Compare the current model with another one: a word's neighbours side by side, and their overlap.
 
 The other model is read off the UI thread; once it is in, the mean overlap at 10 over the 1,000 most
-frequent words both models know is computed off the UI thread too. A word's two neighbour lists are a
-pair of cosine queries, cheap enough to answer at once; the words both lists share are highlighted.
+frequent words both models know is computed off the UI thread too, and so is a word's pair of neighbour
+lists (the latest word asked wins); the words both lists share are highlighted. Every job is owned by
+the dialog: a result that arrives after the dialog was deleted is dropped.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from core.errors import UnknownWordError
 from core.io import load_any
 from core.model import Model
 
-from ..background import run_in_background
+from ..background import LatestRequest, run_in_background
 from ..session import Session
-from .search_panel import make_result_table
+from .search_panel import make_busy_label, make_result_table
 
 TOPN = 10
 OVERLAP_WORDS = 1000
@@ -56,6 +57,8 @@ class CompareDialog(QDialog):
                               clearButtonEnabled=True)
         self.message = QLabel(objectName="compareMessage", wordWrap=True)
         self.message.setStyleSheet("color: #b00020;")
+        self.busy = make_busy_label("compareBusy")
+        self.query = LatestRequest(self, self.busy.setVisible)
         self.overlap_label = QLabel(objectName="overlapLabel")
         self.mean_label = QLabel(objectName="meanOverlapLabel")
         self.left_table: QTableWidget = make_result_table("leftTable")
@@ -77,6 +80,7 @@ class CompareDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.message)
+        layout.addWidget(self.busy)
         layout.addLayout(grid, 1)
         layout.addWidget(self.overlap_label)
         layout.addWidget(self.mean_label)
@@ -129,7 +133,7 @@ class CompareDialog(QDialog):
 
             QMessageBox.critical(self, "Cannot open the model", message)
 
-        run_in_background(lambda: _load(path), done, failed)
+        run_in_background(lambda: _load(path), done, failed, owner=self)
 
     def _compute_mean(self) -> None:
         left, right = self.left, self.right
@@ -157,7 +161,12 @@ class CompareDialog(QDialog):
             if right is self.right:
                 self.mean_label.setText(f"Mean overlap: {message}")
 
-        run_in_background(job, done, failed)
+        run_in_background(job, done, failed, owner=self)
+
+    @property
+    def pending(self) -> bool:
+        """A word's neighbours are being compared in the background."""
+        return self.query.pending
 
     # -- one word
     def compare(self, word: str | None = None) -> None:
@@ -169,24 +178,34 @@ class CompareDialog(QDialog):
         if self.left is None or self.right is None:
             self.show_message("Open the other model first (Open other model…).")
             return
-        missing = [side for side, model in (("left", self.left), ("right", self.right)) if word not in model]
-        if missing:
-            self.show_message(f"'{word}' is not in the {' or the '.join(missing)} model's vocabulary.")
-            for table in (self.left_table, self.right_table):
-                table.setRowCount(0)
-            self.overlap_label.setText("")
-            return
-        try:
-            result = compare_neighbours(self.left, self.right, word, topn=TOPN)
-        except UnknownWordError as error:
-            self.show_message(str(error))
-            return
-        self.show_message("")
-        shared = result.shared
-        for table, model, rows in ((self.left_table, self.left, result.left), (self.right_table, self.right, result.right)):
-            self._fill(table, model, rows, shared)
-        self.overlap_label.setText(f"Overlap at {TOPN} for <b>{word}</b>: <b>{result.overlap:.2f}</b> "
-                                   f"({len(shared)} of {TOPN} neighbours shared, highlighted)")
+        left, right = self.left, self.right
+
+        def job():  # on a pool thread: two cosine queries
+            missing = [side for side, model in (("left", left), ("right", right)) if word not in model]
+            if missing:
+                return None, f"'{word}' is not in the {' or the '.join(missing)} model's vocabulary."
+            try:
+                return compare_neighbours(left, right, word, topn=TOPN), ""
+            except UnknownWordError as error:
+                return None, str(error)
+
+        def done(answer) -> None:
+            result, message = answer
+            if left is not self.left or right is not self.right:
+                return  # the other model changed meanwhile
+            self.show_message(message)
+            if result is None:
+                for table in (self.left_table, self.right_table):
+                    table.setRowCount(0)
+                self.overlap_label.setText("")
+                return
+            shared = result.shared
+            for table, model, rows in ((self.left_table, left, result.left), (self.right_table, right, result.right)):
+                self._fill(table, model, rows, shared)
+            self.overlap_label.setText(f"Overlap at {TOPN} for <b>{word}</b>: <b>{result.overlap:.2f}</b> "
+                                       f"({len(shared)} of {TOPN} neighbours shared, highlighted)")
+
+        self.query.run(job, done, self.show_message)
 
     @staticmethod
     def _fill(table: QTableWidget, model: Model, rows: list[tuple[str, float]], shared: set[str]) -> None:

@@ -3,8 +3,11 @@
 The list holds benchmark files (gensim's WordSim-353, SimLex-999 and Google analogies when gensim is
 installed, plus any the user adds); the ticked ones are evaluated off the UI thread and the results
 fill a tree: one row per file and metric, analogy sections as expandable children. With "Evaluate at
-each epoch end" ticked, the window hands this panel a copy of the vectors at every epoch end; the
-scores go out through ``epochScored`` (for the quality curve beside the loss) and into the tree.
+each epoch end" ticked (and at least one file ticked: else no copy is made at all), the window hands
+this panel a copy of the vectors at every epoch end; the scores go out through ``epochScored`` (for the
+quality curve beside the loss) and into the tree. One epoch is evaluated at a time and at most one more
+waits: a newer epoch replaces the waiting one, so copies never pile up when evaluation is slower
+than training.
 """
 
 from __future__ import annotations
@@ -114,12 +117,13 @@ class EvaluationPanel(QWidget):
 
     epochScored = Signal(float, dict)  # epoch, {benchmark.short: headline value}
     epochEvaluationToggled = Signal(bool)
+    epochVectorsWanted = Signal(bool)  # whether epoch ends should carry a copy of the vectors
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
         self.running = False
-        self._epoch_queue: list[tuple[int, np.ndarray, Vocab]] = []
+        self._pending_epoch: tuple[int, np.ndarray, Vocab] | None = None  # the newest epoch waiting
         self._epoch_busy = False
         self._run_id = 0  # bumped by start_run: results of an older run's epochs are dropped
 
@@ -166,6 +170,10 @@ class EvaluationPanel(QWidget):
         self.remove_button.clicked.connect(self.remove_selected)
         self.evaluate_button.clicked.connect(self.evaluate)
         self.epoch_check.toggled.connect(self.epochEvaluationToggled)
+        self.epoch_check.toggled.connect(self._wanted_changed)
+        self.list.itemChanged.connect(self._wanted_changed)
+        self.list.model().rowsInserted.connect(self._wanted_changed)
+        self.list.model().rowsRemoved.connect(self._wanted_changed)
         session.modelChanged.connect(lambda _: self._refresh())
         self._refresh()
 
@@ -195,6 +203,14 @@ class EvaluationPanel(QWidget):
         """The ticked benchmarks, in list order."""
         return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())
                 if self.list.item(i).checkState() == Qt.CheckState.Checked]
+
+    @property
+    def wants_epoch_vectors(self) -> bool:
+        """Per-epoch evaluation is on and there is something to evaluate: epoch ends need the vectors."""
+        return self.per_epoch and bool(self.benchmarks())
+
+    def _wanted_changed(self, *_args) -> None:
+        self.epochVectorsWanted.emit(self.wants_epoch_vectors)
 
     def _refresh(self) -> None:
         self.evaluate_button.setEnabled(self.session.model is not None and not self.running)
@@ -274,7 +290,7 @@ class EvaluationPanel(QWidget):
     def start_run(self) -> None:
         """A new training run: forget the queued epochs and the results of the last model."""
         self._run_id += 1
-        self._epoch_queue.clear()
+        self._pending_epoch = None
         self.clear_results()
 
     def clear_results(self) -> None:
@@ -282,17 +298,26 @@ class EvaluationPanel(QWidget):
         self.message.setText("")
 
     def evaluate_epoch(self, epoch: int, vectors: np.ndarray, vocab: Vocab) -> None:
-        """Score a copy of the vectors taken at an epoch end (one evaluation at a time, in order)."""
+        """Score a copy of the vectors taken at an epoch end.
+
+        One evaluation runs at a time; an epoch that arrives meanwhile waits, replacing (and freeing) an
+        older waiting one: the curve may skip an epoch, memory holds at most two copies.
+        """
         if not self.benchmarks():
             self.message.setText("Per-epoch evaluation: tick at least one benchmark file.")
             return
-        self._epoch_queue.append((epoch, vectors, vocab))
+        self._pending_epoch = (epoch, vectors, vocab)
         self._next_epoch()
 
+    @property
+    def pending_epochs(self) -> int:
+        """How many epoch copies wait for their evaluation (0 or 1)."""
+        return int(self._pending_epoch is not None)
+
     def _next_epoch(self) -> None:
-        if self._epoch_busy or not self._epoch_queue:
+        if self._epoch_busy or self._pending_epoch is None:
             return
-        epoch, vectors, vocab = self._epoch_queue.pop(0)
+        (epoch, vectors, vocab), self._pending_epoch = self._pending_epoch, None
         benchmarks, run = self.benchmarks(), self._run_id
         self._epoch_busy = True
 
@@ -317,4 +342,4 @@ class EvaluationPanel(QWidget):
 
     @property
     def idle(self) -> bool:
-        return not self.running and not self._epoch_busy and not self._epoch_queue
+        return not self.running and not self._epoch_busy and self._pending_epoch is None

@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from core.errors import UnknownWordError
 
+from ..background import LatestRequest
 from ..session import Session
+from .search_panel import make_busy_label
 
 MAX_WORDS = 20
 DEMO_WORDS = "king queen man woman paris france berlin germany dog cat"
@@ -31,6 +33,8 @@ class HeatmapPanel(QWidget):
         self.message = QLabel(objectName="heatmapMessage", wordWrap=True)
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
+        self.busy = make_busy_label("heatmapBusy")
+        self.query = LatestRequest(self, self.busy.setVisible)
         self.plot = named_plot("heatmapPlot")
         self.plot.setBackground("w")
         self.plot.setAspectLocked(True)
@@ -51,10 +55,21 @@ class HeatmapPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.message)
+        layout.addWidget(self.busy)
         layout.addWidget(self.plot, 1)
         self.edit.returnPressed.connect(self.show_table)
         self.go.clicked.connect(self.show_table)
-        session.modelChanged.connect(lambda _: self.show_table() if self.words else None)
+        session.modelChanged.connect(self._model_changed)
+
+    def _model_changed(self, _model) -> None:
+        self.query.cancel()
+        if self.words:
+            self.show_table()
+
+    @property
+    def pending(self) -> bool:
+        """A table is being computed in the background."""
+        return self.query.pending
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -67,10 +82,10 @@ class HeatmapPanel(QWidget):
         if model is None:
             self.show_message("No model yet: train one or open one first.")
             return
-        known = [w for w in words if w in model]
-        unknown = [w for w in words if w not in model]
-        note = ""
-        if unknown:
+
+        def job():  # on a pool thread: the cosines, and difflib's suggestions for unknown words
+            known = [w for w in words if w in model]
+            unknown = [w for w in words if w not in model]
             hints = []
             for w in unknown:
                 try:
@@ -78,15 +93,21 @@ class HeatmapPanel(QWidget):
                 except UnknownWordError as error:
                     hints.append(f"{w}" + (f" (did you mean {', '.join(error.suggestions)}?)"
                                            if error.suggestions else ""))
-            note = "Not in the vocabulary: " + "; ".join(hints)
-        self.show_message(note)
-        if len(known) < 2:
-            if not unknown:
-                self.show_message("Type at least two words.")
-            return
-        self.words = known
-        self.matrix = model.similarity_matrix(known)
-        self._draw()
+            matrix = model.similarity_matrix(known) if len(known) >= 2 else None
+            return known, unknown, hints, matrix
+
+        def done(result) -> None:
+            known, unknown, hints, matrix = result
+            self.show_message("Not in the vocabulary: " + "; ".join(hints) if unknown else "")
+            if matrix is None:
+                if not unknown:
+                    self.show_message("Type at least two words.")
+                return
+            self.words = known
+            self.matrix = matrix
+            self._draw()
+
+        self.query.run(job, done, self.show_message)
 
     def _draw(self) -> None:
         n = len(self.words)

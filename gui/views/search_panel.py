@@ -11,7 +11,22 @@ from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QHBoxLayout, QHead
 
 from core.errors import UnknownWordError
 
+from ..background import LatestRequest
 from ..session import Session
+
+BUSY_TEXT = "searching…"
+
+
+def make_busy_label(object_name: str) -> QLabel:
+    """The inline "searching…" shown when a query takes a moment."""
+    label = QLabel(BUSY_TEXT, objectName=object_name)
+    label.setStyleSheet("color: #666; font-style: italic;")
+    label.hide()
+    return label
+
+
+def unknown_hint(error: UnknownWordError) -> str:
+    return f" Did you mean: {', '.join(error.suggestions)}?" if error.suggestions else ""
 
 
 def fill_table(table: QTableWidget, rows: list[tuple]) -> None:
@@ -60,7 +75,10 @@ class SearchPanel(QWidget):
         self.message = QLabel(objectName="searchMessage", wordWrap=True)
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
+        self.busy = make_busy_label("searchBusy")
         self.table = make_result_table("neighboursTable")
+        self.query = LatestRequest(self, self.busy.setVisible)
+        self._vocabulary_source: object = None  # the words list the completer was built from
         self.table.setToolTip("Nearest words by cosine similarity; double-click one to search it.")
 
         row = QHBoxLayout()
@@ -70,6 +88,7 @@ class SearchPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.message)
+        layout.addWidget(self.busy)
         layout.addWidget(self.table, 1)
 
         self.edit.returnPressed.connect(self.search)
@@ -78,10 +97,24 @@ class SearchPanel(QWidget):
         session.corpusChanged.connect(lambda _: self._set_vocabulary())
 
     def _set_vocabulary(self) -> None:
-        self.words_model.setStringList(sorted(self.session.vocabulary()))
+        """The completer's words, sorted as the completer is told (case-insensitively); rebuilt only when
+        the vocabulary itself changed (a new model over the same Vocab keeps the list)."""
+        session = self.session
+        source = session.model.vocab if session.model is not None else (
+            session.corpus.vocab if session.corpus is not None else None)
+        if source is not None and source is self._vocabulary_source:
+            return
+        self._vocabulary_source = source
+        self.words_model.setStringList(sorted(session.vocabulary(), key=str.casefold))
+
+    @property
+    def pending(self) -> bool:
+        """A query is running in the background."""
+        return self.query.pending
 
     def _model_changed(self, model) -> None:
         self._set_vocabulary()
+        self.query.cancel()
         self.table.setRowCount(0)
         if self.edit.text().strip() and model is not None:
             self.search()
@@ -101,16 +134,30 @@ class SearchPanel(QWidget):
         if model is None:
             self.show_message("No model yet: train one (Train) or open one (File ▸ Open model).")
             return
-        try:
-            neighbours = model.most_similar(word, topn=self.topn.value())
-        except UnknownWordError as error:
-            hint = f" Did you mean: {', '.join(error.suggestions)}?" if error.suggestions else ""
-            self.show_message(f"'{word}' is not in the vocabulary.{hint}")
+        topn = self.topn.value()
+
+        def job():  # on a pool thread: the cosine query, and difflib's suggestions for an unknown word
+            try:
+                neighbours = model.most_similar(word, topn=topn)
+            except UnknownWordError as error:
+                return None, unknown_hint(error)
+            counts, index = model.counts, model.vocab.index
+            rows = [(w, s, int(counts[index[w]])) for w, s in neighbours]
+            return rows, model.words[model.index(word)]
+
+        def done(result) -> None:
+            rows, extra = result
+            if rows is None:
+                self.show_message(f"'{word}' is not in the vocabulary.{extra}")
+                self.table.setRowCount(0)
+                return
+            self.show_message("")
+            fill_table(self.table, rows)
+            self.session.select([extra])
+            self.session.highlight([w for w, _, _ in rows])
+
+        def failed(message: str) -> None:
+            self.show_message(message)
             self.table.setRowCount(0)
-            return
-        self.show_message("")
-        counts, index = model.counts, model.vocab.index
-        fill_table(self.table, [(w, s, int(counts[index[w]])) for w, s in neighbours])
-        query = model.words[model.index(word)]
-        self.session.select([query])
-        self.session.highlight([w for w, _ in neighbours])
+
+        self.query.run(job, done, failed)

@@ -17,10 +17,13 @@ DOSTOEVSKY = PROJECT.parent / "shared" / "corpora" / "dostoevsky"
 
 @pytest.fixture(autouse=True)
 def private_settings(tmp_path_factory, monkeypatch):
-    """Every test gets its own empty settings file, never the user's."""
+    """Every test gets its own empty settings file, cache and data folders, never the user's."""
     folder = tmp_path_factory.mktemp("settings")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    monkeypatch.setenv("EMBEDDING_STUDIO_CACHE", str(tmp_path_factory.mktemp("studio-cache")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
     return folder
 
 
@@ -40,6 +43,17 @@ def errors(monkeypatch):
     for kind in ("critical", "warning", "information", "question"):
         monkeypatch.setattr(QMessageBox, kind, recorder(kind))
     return shown
+
+
+def wait_query(qtbot, panel, timeout=10_000):
+    """Until a panel's background query (search, analogy, heatmap, compare) has answered."""
+    qtbot.waitUntil(lambda: not panel.pending, timeout=timeout)
+
+
+def close_window(qtbot, window, timeout=30_000):
+    """Close, and wait for a close that first stops a training run (or a file being written)."""
+    window.close()
+    qtbot.waitUntil(lambda: window.training is None and not window.isVisible(), timeout=timeout)
 
 
 def wait_idle(qtbot, window, timeout=30_000):
@@ -62,7 +76,7 @@ def window(qtbot, errors):
     panel.spins["dim"].setValue(16)
     panel.spins["workers"].setValue(1)
     yield win
-    win.close()
+    close_window(qtbot, win)
 
 
 def train(qtbot, window, epochs=1, timeout=60_000):

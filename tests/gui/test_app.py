@@ -5,7 +5,7 @@ import pyqtgraph as pg
 
 from core.io import save_model
 
-from .conftest import wait_idle
+from .conftest import wait_idle, wait_query
 
 NAMED = {
     "epochsSpin": QSpinBox, "dimSpin": QSpinBox, "windowSpin": QSpinBox, "negativeSpin": QSpinBox,
@@ -78,6 +78,7 @@ def test_model_argument_opens_model_for_exploring(qtbot, tmp_path, errors, train
     assert win.session.corpus is None
     assert win.embedding_view.point_count() > 100
     win.search_panel.search("king")
+    wait_query(qtbot, win.search_panel)
     assert win.search_panel.table.rowCount() >= 5
     assert not win.settings_panel.train_button.isEnabled()  # nothing to train on
     win.close()

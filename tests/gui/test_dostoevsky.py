@@ -3,7 +3,7 @@
 import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 
-from .conftest import DOSTOEVSKY
+from .conftest import DOSTOEVSKY, wait_query
 
 NOTES = DOSTOEVSKY / "Notes-from-the-Underground.txt"
 
@@ -43,6 +43,7 @@ def test_notes_from_the_underground(qtbot, errors):
     assert win.embedding_view.point_count() >= 100
     win.search_panel.edit.setText("love")
     qtbot.keyClick(win.search_panel.edit, "\r")
+    wait_query(qtbot, win.search_panel)
     assert win.search_panel.table.rowCount() >= 5
     assert max(lateness) < 250, f"UI thread blocked for {max(lateness)} ms"  # bench_ui.py measures it properly
     win.close()

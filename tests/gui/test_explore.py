@@ -5,11 +5,14 @@ import pytest
 from gui.views.analogy_panel import parse_analogy
 from core.errors import StudioError
 
+from .conftest import wait_query
+
 
 def test_search_fills_neighbours_and_highlights(qtbot, trained):
     panel = trained.search_panel
     panel.edit.setText("king")
     qtbot.keyClick(panel.edit, "\r")
+    wait_query(qtbot, panel)
     assert panel.table.rowCount() >= 5
     words = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
     assert "queen" in words[:5]
@@ -23,6 +26,7 @@ def test_search_fills_neighbours_and_highlights(qtbot, trained):
 def test_unknown_word_gets_inline_suggestions(qtbot, trained, errors):
     panel = trained.search_panel
     panel.search("qeen")
+    wait_query(qtbot, panel)
     assert panel.message.isVisibleTo(trained)
     assert "not in the vocabulary" in panel.message.text() and "queen" in panel.message.text()
     assert panel.table.rowCount() == 0
@@ -47,14 +51,16 @@ def test_analogy(qtbot, trained):
     panel = trained.analogy_panel
     panel.edit.setText("king - man + woman")
     qtbot.keyClick(panel.edit, "\r")
+    wait_query(qtbot, panel)
     assert panel.results()[0] == "queen"
     assert set(trained.session.selection) == {"king", "man", "woman"}
 
 
-def test_analogy_unknown_word(trained, errors):
+def test_analogy_unknown_word(qtbot, trained, errors):
     panel = trained.analogy_panel
     panel.edit.setText("king - mann + woman")
     panel.solve()
+    wait_query(qtbot, panel)
     assert "mann" in panel.message.text() and panel.table.rowCount() == 0 and errors == []
 
 
@@ -65,14 +71,16 @@ def test_parse_analogy():
         parse_analogy("   ")
 
 
-def test_heatmap(trained):
+def test_heatmap(qtbot, trained):
     panel = trained.heatmap_panel
     panel.edit.setText("king queen man woman dog")
     panel.show_table()
+    wait_query(qtbot, panel)
     assert panel.matrix.shape == (5, 5)
     assert panel.matrix[0, 0] == pytest.approx(1.0, abs=1e-5)
     panel.edit.setText("king qeen")
     panel.show_table()
+    wait_query(qtbot, panel)
     assert "qeen" in panel.message.text()
 
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from core.io import load_any
 
-from .conftest import wait_idle
+from .conftest import wait_idle, wait_query
 
 
 def test_save_and_reopen(qtbot, trained, tmp_path):
@@ -20,6 +20,7 @@ def test_save_and_reopen(qtbot, trained, tmp_path):
     assert trained.session.model_path == str(path)
     assert len(trained.loss_plot.epoch_y) == 2
     trained.search_panel.search("queen")
+    wait_query(qtbot, trained.search_panel)
     assert trained.search_panel.table.rowCount() >= 5
 
 
