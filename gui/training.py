@@ -26,7 +26,7 @@ from core.workers import warm_up
 from .frames import Frame, compute_frame, drawn_ids
 
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 progress signals a second
-SNAPSHOT_INTERVAL = 0.5  # seconds between embedding snapshots (each a copy of a few hundred rows)
+SNAPSHOT_INTERVAL = 1.0  # seconds between embedding snapshots (each a copy of a few hundred rows)
 # Worker processes run at a lower priority, so when every core trains, the scheduler serves the window
 # first; an idle window costs training nothing. (This thread keeps its priority: it holds the GIL.)
 WORKER_NICE = 5

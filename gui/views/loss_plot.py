@@ -7,10 +7,13 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from .plots import named_plot
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from .plots import named_plot
+
 SMOOTHING_EPOCHS = 1 / 40  # time constant of the running average, as a share of the run's epochs
+REDRAW_MS = 250  # live points arrive ~10 a second; redrawing (axes above all) at 4 a second is enough
 
 
 class LossPlot(QWidget):
@@ -33,9 +36,12 @@ class LossPlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._redraw.timeout.connect(self._draw_live)
         self.clear()
 
     def clear(self) -> None:
+        self._redraw.stop()
         self.x: list[float] = []
         self.raw: list[float] = []
         self.smooth: list[float] = []
@@ -57,10 +63,15 @@ class LossPlot(QWidget):
             self.smooth.append(loss)
         self.x.append(x)
         self.raw.append(loss)
+        if not self._redraw.isActive():
+            self._redraw.start()
+
+    def _draw_live(self) -> None:
         self.raw_curve.setData(self.x, self.raw)
         self.smooth_curve.setData(self.x, self.smooth)
 
     def add_epoch(self, end: dict) -> None:
+        self._draw_live()  # an epoch's end is drawn with the live curve up to it
         if math.isfinite(end.get("loss", math.nan)):
             self.epoch_x.append(float(end["epoch"]))
             self.epoch_y.append(float(end["loss"]))
