@@ -248,6 +248,8 @@ class MainWindow(QMainWindow):
 
         train_menu = self.menuBar().addMenu("&Training")
         self._action(train_menu, "&Train", self.start_training, "Ctrl+T")
+        self.continue_action = self._action(train_menu, "&Continue training this model", self.continue_training,
+                                            "Ctrl+Shift+T")
         self._action(train_menu, "&Pause / Resume", lambda: self.pause_training(
             not (self.training is not None and self.training.paused)), "Ctrl+P")
         self._action(train_menu, "&Stop", self.stop_training, "Ctrl+.")
@@ -300,6 +302,9 @@ class MainWindow(QMainWindow):
         for action in (self.save_action, self.export_action, self.export_binary_action,
                        self.export_projector_action, self.compare_action):
             action.setEnabled(has_model)
+        corpus, model = self.session.corpus, self.session.model
+        self.continue_action.setEnabled(not running and not busy and corpus is not None and model is not None
+                                        and model.vocab.words == corpus.vocab.words)
 
     # ---------------------------------------------------------------------------------- messages
     def show_error(self, title: str, message: str) -> None:
@@ -574,10 +579,31 @@ class MainWindow(QMainWindow):
             return
         self._launch(config)
 
-    def _launch(self, config: TrainConfig) -> None:
+    def continue_training(self) -> None:
+        """Train the current model further on the current corpus: a stopped run resumes where it
+        stopped (same schedule), a finished one trains the set number of epochs more."""
+        if self.training is not None or self.session.busy:
+            return
+        corpus, model = self.session.corpus, self.session.model
+        if corpus is None or model is None or model.vocab.words != corpus.vocab.words:
+            self.show_error("Cannot continue", "Continuing needs a model trained on the corpus that is open now "
+                                               "(the same words, so also the same min count).")
+            return
+        try:
+            config = self.settings_panel.config()
+        except ConfigError as error:
+            QMessageBox.warning(self, "Check the settings", str(error))
+            return
+        if config.dim != model.dim:
+            self.show_error("Cannot continue", f"The model has {model.dim} dimensions; set Dimensions to "
+                                               f"{model.dim} to continue it, or press Train for a new model.")
+            return
+        self._launch(config, model)
+
+    def _launch(self, config: TrainConfig, model: Model | None = None) -> None:
         corpus = self.session.corpus
         thread = TrainingThread(corpus.ids, corpus.vocab, config, top_words=self.embedding_view.word_count.value(),
-                                extra_ids=self._extra_ids(corpus.vocab.index))
+                                extra_ids=self._extra_ids(corpus.vocab.index), model=model)
         thread.progress.connect(self._on_progress)
         thread.epochFinished.connect(self._on_epoch_end)
         thread.set_epoch_vectors(self.evaluation_panel.wants_epoch_vectors)  # no copies when nothing to score

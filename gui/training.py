@@ -44,11 +44,13 @@ class TrainingThread(QThread):
 
     def __init__(self, ids: np.ndarray, vocab: Vocab, config: TrainConfig, *, top_words: int = 300,
                  extra_ids: tuple[int, ...] = (), snapshot_interval: float = SNAPSHOT_INTERVAL,
-                 parent=None):
+                 model: Model | None = None, parent=None):
+        """``model``: continue it (a stopped run resumes where it stopped; a finished one trains more)."""
         super().__init__(parent)
         self.ids = ids
         self.vocab = vocab
         self.config = config
+        self.model = model
         self.snapshot_interval = snapshot_interval
         self._drawn = (top_words, tuple(extra_ids))
         self._lock = threading.Lock()
@@ -98,7 +100,7 @@ class TrainingThread(QThread):
     def run(self) -> None:
         try:
             warm_up(self.config.workers, nice=WORKER_NICE)
-            trainer = Trainer(self.ids, self.vocab, self.config)
+            trainer = Trainer(self.ids, self.vocab, self.config, model=self.model)
             with self._lock:
                 self._trainer = trainer
                 if self._pause_requested:

@@ -142,3 +142,30 @@ def test_ui_stays_responsive_while_training(qtbot, window):
     timer.stop()
     assert len(lateness) > 20  # the timer did run while training
     assert max(lateness) < 400, f"UI thread blocked for {max(lateness)} ms"
+
+
+def test_continue_training_adds_epochs_to_the_same_model(qtbot, window):
+    from .conftest import train
+
+    assert not window.continue_action.isEnabled()  # no model yet
+    train(qtbot, window, epochs=1)
+    first = window.session.model
+    assert window.continue_action.isEnabled()
+    window.continue_action.trigger()
+    qtbot.waitUntil(lambda: window.training is None and window.session.model is not first, timeout=60_000)
+    more = window.session.model
+    assert len(more.loss_history) == 2 and more.state["epochs_trained"] == 2
+    assert more.loss_history[0] == first.loss_history[0]
+
+
+def test_continue_refuses_a_model_of_other_dimensions(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from .conftest import train
+
+    train(qtbot, window, epochs=1)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args[2]))
+    window.settings_panel.spins["dim"].setValue(window.session.model.dim + 4)
+    window.continue_action.trigger()
+    assert window.training is None and shown and "dimensions" in shown[0]
