@@ -252,9 +252,11 @@ class EmbeddingView(QWidget):
         for k, (label, row) in enumerate(zip(self.labels, rows)):
             word = frame.words[row]
             emphasis = word in selected or word in highlighted
-            if self._label_state[k] != (word, emphasis):
+            state = self._label_state[k]
+            if state != (word, emphasis):
                 label.setText(word, color="#000" if emphasis else "#333")
-                label.setFont(bold if emphasis else font)
+                if emphasis != (state[1] if state else False):  # labels start in the plain font
+                    label.setFont(bold if emphasis else font)
                 self._label_state[k] = (word, emphasis)
             label.setPos(float(frame.coords[row, 0]), float(frame.coords[row, 1]))
             if not label.isVisible():
