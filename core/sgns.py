@@ -109,13 +109,20 @@ def sgns_step(table: np.ndarray, n_words: int, centres: np.ndarray, contexts: np
 
 
 
+def initial_rows(count: int, dim: int, seed: int) -> np.ndarray:
+    """The first ``count`` input rows of :func:`initial_table`, the same numbers, without the rest.
+
+    (Shows the untrained map of the most frequent words without building a whole table.)
+    """
+    rng = np.random.default_rng(seed)
+    return (rng.random((count, dim), dtype=np.float32) - 0.5) / dim
+
+
 def initial_table(n_words: int, dim: int, seed: int) -> np.ndarray:
     """Input rows uniform(-0.5, 0.5)/dim and output rows zero, as in the article."""
     table = np.zeros((2 * n_words, dim), dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    table[:n_words] = (rng.random((n_words, dim), dtype=np.float32) - 0.5) / dim
+    table[:n_words] = initial_rows(n_words, dim, seed)
     return table
-
 
 
 class BatchRunner:

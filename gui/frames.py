@@ -52,6 +52,17 @@ def compute_frame(vectors: np.ndarray, ids: np.ndarray, words: list[str], counts
     return Frame(ids, [words[i] for i in ids], np.asarray(counts)[ids].copy(), coords, epoch)
 
 
+def untrained_frame(vocab, dim: int, seed: int, top: int) -> Frame:
+    """The map before any training, as the article's "before" figure: the most frequent words at their
+    initial vectors (the same ones Train will start from, for this dimension and seed)."""
+    from core.sgns import initial_rows
+
+    count = min(top, len(vocab))
+    frame = compute_frame(initial_rows(count, dim, seed), np.arange(count), vocab.words, vocab.counts)
+    frame.extra["before"] = True
+    return frame
+
+
 def _unit_spread(coords: np.ndarray) -> np.ndarray:
     """Centre and scale to unit RMS radius: vectors grow a lot while training, the picture should not."""
     centred = coords - coords.mean(axis=0) if len(coords) else coords

@@ -28,7 +28,7 @@ from core.model import Model
 
 from . import persistence
 from .background import run_in_background, run_with_progress, wait_for_background
-from .frames import Frame, compute_frame, drawn_ids
+from .frames import Frame, compute_frame, drawn_ids, untrained_frame
 from .session import CorpusSource, Session
 from .training import TrainingThread
 from .views.analogy_panel import AnalogyPanel
@@ -368,10 +368,19 @@ class MainWindow(QMainWindow):
 
     def _load_corpus(self, source: CorpusSource, read, then) -> None:
         self.session.set_busy(True, f"Reading {source.title()}…")
+        spins = self.settings_panel.spins
+        dim, seed, top = spins["dim"].value(), spins["seed"].value(), self.embedding_view.word_count.value()
 
-        def done(corpus: Corpus) -> None:
+        def read_with_preview() -> tuple[Corpus, Frame]:  # in the background, like the reading itself
+            corpus = read()
+            return corpus, untrained_frame(corpus.vocab, dim, seed, top)
+
+        def done(result: tuple[Corpus, Frame]) -> None:
+            corpus, preview = result
             self.session.set_busy(False)
             self.session.set_corpus(corpus, source, DEMO_FEATURED if source.is_demo else [])
+            if self.session.model is None:  # nothing trained yet: show the map training will start from
+                self.session.set_frame(preview)
             info = corpus.summary()
             self.status_line.setText(f"Loaded {source.title()}: {info['kept_tokens']:,} tokens, "
                                      f"{info['vocab_size']:,} words. Ready to train.")
@@ -384,7 +393,7 @@ class MainWindow(QMainWindow):
             self.session.set_busy(False)
             self.show_error("Cannot open the corpus", message)
 
-        run_in_background(read, done, failed)
+        run_in_background(read_with_preview, done, failed)
 
     # ------------------------------------------------------------------------------------- models
     def choose_model(self) -> None:

@@ -110,3 +110,16 @@ def test_before_after_views(trained):
     assert view.before_plot.isVisibleTo(trained) and len(view.before_scatter.data) >= 100
     view.before_mode.setCurrentText("Hidden")
     assert not view.before_plot.isVisibleTo(trained)
+
+
+def test_the_untrained_map_shows_as_soon_as_a_corpus_loads(qtbot, window):
+    """The article's 'before' picture, without training: the words Train will start from."""
+    import numpy as np
+
+    qtbot.waitUntil(lambda: window.session.frame is not None, timeout=10_000)
+    frame = window.session.frame
+    vocab = window.session.corpus.vocab
+    assert window.session.model is None and frame.extra.get("before")
+    assert frame.words == vocab.words[: len(frame.words)] and len(frame.words) >= 100
+    np.testing.assert_array_equal(frame.ids, np.arange(len(frame.words)))
+    assert np.isfinite(frame.coords).all() and frame.coords.std() > 0
