@@ -7,7 +7,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
 
 
 
@@ -90,3 +90,28 @@ def trained(qtbot, window):
     """The window after two epochs on the demo corpus (enough for king - man + woman = queen)."""
     train(qtbot, window, epochs=2)
     return window
+
+
+class TimerLateness:
+    """How late a 10 ms QTimer on the UI thread fires, tick by tick, while it runs."""
+
+    def __init__(self) -> None:
+        self.lateness: list[int] = []
+        self._clock = QElapsedTimer()
+        self._timer = QTimer(interval=10)
+        self._timer.timeout.connect(self._tick)
+        self._last: int | None = None
+
+    def _tick(self) -> None:
+        now = self._clock.elapsed()
+        if self._last is not None:
+            self.lateness.append(now - self._last - 10)
+        self._last = now
+
+    def __enter__(self) -> "TimerLateness":
+        self._clock.start()
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.stop()

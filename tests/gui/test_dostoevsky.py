@@ -1,9 +1,8 @@
 """The issue's acceptance scenario on a real novel (skipped when the shared corpora are absent)."""
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, QTimer
 
-from .conftest import DOSTOEVSKY, wait_query
+from .conftest import DOSTOEVSKY, TimerLateness, wait_query
 
 NOTES = DOSTOEVSKY / "Notes-from-the-Underground.txt"
 
@@ -22,21 +21,10 @@ def test_notes_from_the_underground(qtbot, errors):
     qtbot.waitUntil(lambda: win.session.corpus is not None, timeout=30_000)
     win.settings_panel.spins["epochs"].setValue(3)
 
-    clock, lateness, last = QElapsedTimer(), [], [None]
-    timer = QTimer(interval=10)
-
-    def tick():
-        now = clock.elapsed()
-        if last[0] is not None:
-            lateness.append(now - last[0] - 10)
-        last[0] = now
-
-    timer.timeout.connect(tick)
-    clock.start()
-    timer.start()
-    win.settings_panel.train_button.click()
-    qtbot.waitUntil(lambda: win.training is None and win.session.model is not None, timeout=120_000)
-    timer.stop()
+    with TimerLateness() as probe:
+        win.settings_panel.train_button.click()
+        qtbot.waitUntil(lambda: win.training is None and win.session.model is not None, timeout=120_000)
+    lateness = probe.lateness
 
     assert not errors
     assert len(win.loss_plot.epoch_y) == 3 and win.loss_plot.point_count() > 3

@@ -5,14 +5,13 @@ import time
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QElapsedTimer, QTimer
 
 from core.config import TrainConfig
 from core.demo import demo_corpus
 from gui.frames import Frame
 from gui.training import TrainingThread
 
-from .conftest import train, wait_query
+from .conftest import TimerLateness, train, wait_query
 
 
 def test_training_thread_signals(qtbot):
@@ -125,21 +124,9 @@ def test_closing_during_training_stops_the_thread(qtbot, window, capfd):
 def test_ui_stays_responsive_while_training(qtbot, window):
     """A 10 ms timer on the UI thread is never badly late (generous bound: CI is noisy)."""
     window.settings_panel.spins["workers"].setValue(2)
-    clock, lateness = QElapsedTimer(), []
-    timer = QTimer(interval=10)
-    last = [None]
-
-    def tick():
-        now = clock.elapsed()
-        if last[0] is not None:
-            lateness.append(now - last[0] - 10)
-        last[0] = now
-
-    timer.timeout.connect(tick)
-    clock.start()
-    timer.start()
-    train(qtbot, window, epochs=10)
-    timer.stop()
+    with TimerLateness() as probe:
+        train(qtbot, window, epochs=10)
+    lateness = probe.lateness
     assert len(lateness) > 20  # the timer did run while training
     assert max(lateness) < 400, f"UI thread blocked for {max(lateness)} ms"
 
