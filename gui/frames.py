@@ -72,11 +72,9 @@ def _unit_spread(coords: np.ndarray) -> np.ndarray:
 
 def align_on_shared(coords: np.ndarray, ids: np.ndarray, previous: Frame) -> np.ndarray:
     """Rotate/reflect ``coords`` about its centroid to best match ``previous`` on the rows both hold."""
-    where = {int(i): k for k, i in enumerate(previous.ids)}
-    mine = [k for k, i in enumerate(ids) if int(i) in where]
+    _, mine, theirs = np.intersect1d(ids, previous.ids, assume_unique=True, return_indices=True)
     if len(mine) < 3:
         return coords
-    theirs = [where[int(ids[k])] for k in mine]
     a = coords[mine].astype(np.float64)
     b = previous.coords[theirs].astype(np.float64)
     if not (np.isfinite(a).all() and np.isfinite(b).all()):

@@ -12,14 +12,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from .plots import named_plot
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QBrush, QFont, QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
                                QSplitter, QVBoxLayout, QWidget)
 
 from ..frames import Frame
 from ..session import Session
+from .moving_scatter import MovingScatter
+from .plots import named_plot
 
 LABEL_POOL = 120
 TRAIL_POOL = 12
@@ -33,11 +34,21 @@ _FEATURED = pg.mkBrush(76, 114, 176, 230)
 _SELECTED = pg.mkBrush("#ff7f0e")
 _HIGHLIGHTED = pg.mkBrush("#2ca02c")
 _BEFORE = pg.mkBrush(150, 150, 150, 110)
+_MARK_SIZES = {"featured": 8.0, "highlighted": 11.0, "selected": 13.0}  # plain points are 8
+_BEFORE_MARK_SIZES = {"highlighted": 9.0, "selected": 10.0}  # plain points are 7 in the before plot
 _TRAIL_COLOURS = ["#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728", "#7f7f7f"]
 
 
 def _word_tip(x: float, y: float, data: object) -> str:
     return str(data)
+
+
+def _marks_item() -> pg.ScatterPlotItem:
+    """Points drawn over others to style them; the points beneath answer hover and clicks."""
+    item = pg.ScatterPlotItem(pen=pg.mkPen(255, 255, 255, 160))
+    item.setAcceptHoverEvents(False)
+    item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+    return item
 
 
 class EmbeddingView(QWidget):
@@ -52,8 +63,9 @@ class EmbeddingView(QWidget):
         self.session = session
         self.frame: Frame | None = None
         self.history: list[Frame] = []  # frames of the current run, for trails
+        self._paths: dict[int, tuple[int, list]] = {}  # row -> (frames of history read, its positions)
 
-        self.word_count = QSpinBox(objectName="wordCountSpin", minimum=10, maximum=5000, value=300,
+        self.word_count = QSpinBox(objectName="wordCountSpin", minimum=10, maximum=10_000, value=300,
                                    singleStep=50, toolTip="How many of the most frequent words to draw.")
         self.label_count = QSpinBox(objectName="labelCountSpin", minimum=0, maximum=LABEL_POOL, value=80,
                                     singleStep=5, toolTip="How many words get a text label.")
@@ -106,17 +118,26 @@ class EmbeddingView(QWidget):
         self.before_overlay.setZValue(-5)
         self.before_overlay.hide()
         self.plot.addItem(self.before_overlay)
-        self.before_scatter = pg.ScatterPlotItem(size=7, pen=None, brush=_PLAIN, hoverable=True, tip=_word_tip)
+        self.before_scatter = MovingScatter(size=7, pen=None, brush=_PLAIN, hoverable=True, tip=_word_tip)
+        self.before_marks = _marks_item()
         self.before_plot.addItem(self.before_scatter)
+        self.before_plot.addItem(self.before_marks)
 
-        self.trails = [pg.PlotDataItem(pen=pg.mkPen(_TRAIL_COLOURS[i % len(_TRAIL_COLOURS)], width=2))
+        self.trails = [pg.PlotCurveItem(pen=pg.mkPen(_TRAIL_COLOURS[i % len(_TRAIL_COLOURS)], width=2))
                        for i in range(TRAIL_POOL)]
         for trail in self.trails:
             trail.setZValue(-1)
             self.plot.addItem(trail)
-        self.scatter = pg.ScatterPlotItem(size=8, pen=pg.mkPen(255, 255, 255, 120), hoverable=True,
-                                          tip=_word_tip, hoverSize=12, hoverBrush=pg.mkBrush("#d62728"))
+        # every drawn word in one plain style (so a new frame only moves them), and the few words in
+        # another style (featured, highlighted, selected) drawn again on top by a small second item
+        self.scatter = MovingScatter(size=8, pen=pg.mkPen(255, 255, 255, 120), brush=_PLAIN, hoverable=True,
+                                     tip=_word_tip, hoverSize=12, hoverBrush=pg.mkBrush("#d62728"))
+        self.marks = _marks_item()
         self.plot.addItem(self.scatter)
+        self.plot.addItem(self.marks)
+        self._drawn_words: list[str] = []  # the words self.scatter holds, in order
+        self._where: dict[str, int] = {}  # word -> its row in self._drawn_words
+        self._before_drawn: tuple = ()  # what the before views last drew (they change rarely)
         font = QFont()
         font.setPointSize(9)
         bold = QFont(font)
@@ -161,7 +182,11 @@ class EmbeddingView(QWidget):
     # -- frames
     def start_run(self) -> None:
         """A new training run: forget the previous run's trails."""
-        self.history = []
+        self._set_history([])
+
+    def _set_history(self, frames: list[Frame]) -> None:
+        self.history = frames
+        self._paths = {}
 
     # -- projection
     def projection_mode(self) -> str:
@@ -178,42 +203,50 @@ class EmbeddingView(QWidget):
 
     def show_frame(self, frame: Frame) -> None:
         if frame.extra.get("before"):
-            self.history = []
+            self._set_history([])
         self.frame = frame
         mode = frame.extra.get("projection", "pca")
         self.plot.setTitle(TITLES.get(mode, TITLES["pca"]), color="#333", size="11pt")
         if mode == "pca" and not (self.history and self.history[-1] is frame):  # t-SNE frames make no trails
             self.history.append(frame)
         if len(self.history) > MAX_TRAIL_FRAMES:  # keep the start, thin the middle
-            self.history = self.history[:1] + self.history[2::2]
+            self._set_history(self.history[:1] + self.history[2::2])
         self.redraw()
 
     def redraw(self) -> None:
         frame = self.frame
         if frame is None:
             self.scatter.setData([])
+            self.marks.setData([])
+            self._drawn_words, self._where = [], {}
             return
+        if frame.words == self._drawn_words:  # the same words moved: the usual case while training
+            self.scatter.move_points(frame.coords)
+        else:
+            self.scatter.setData(pos=frame.coords, data=frame.words)
+            self._drawn_words, self._where = frame.words, {w: k for k, w in enumerate(frame.words)}
         selected, highlighted = set(self.session.selection), set(self.session.highlighted)
-        featured = set(self.session.featured)
-        brushes, sizes = [], []
-        for word in frame.words:
-            if word in selected:
-                brushes.append(_SELECTED)
-                sizes.append(13)
-            elif word in highlighted:
-                brushes.append(_HIGHLIGHTED)
-                sizes.append(11)
-            else:
-                brushes.append(_FEATURED if word in featured else _PLAIN)
-                sizes.append(8)
-        self.scatter.setData(pos=frame.coords, data=frame.words, brush=brushes, size=sizes)
+        self._draw_marks(self.marks, frame.coords, self._where, _MARK_SIZES)
         self._draw_labels(frame, selected, highlighted)
         self._draw_trails()
         self._show_before()
 
+    def _draw_marks(self, item: pg.ScatterPlotItem, coords: np.ndarray, where: dict[str, int],
+                    sizes: dict[str, float]) -> None:
+        """Draw the featured, highlighted and selected words among ``where`` again, in their own style."""
+        styles: dict[int, tuple[int, QBrush, float]] = {}
+        for rank, (group, brush, kind) in enumerate(((self.session.featured, _FEATURED, "featured"),
+                                                     (self.session.highlighted, _HIGHLIGHTED, "highlighted"),
+                                                     (self.session.selection, _SELECTED, "selected"))):
+            if kind in sizes:  # a later group restyles a word of an earlier one, and draws it on top
+                styles.update((where[w], (rank, brush, sizes[kind])) for w in group if w in where)
+        order = sorted(styles, key=lambda row: styles[row][0])
+        item.setData(pos=coords[np.asarray(order, dtype=np.int64)].reshape(-1, 2),
+                     brush=[styles[row][1] for row in order], size=[styles[row][2] for row in order])
+
     def _label_rows(self, frame: Frame, selected: set[str], highlighted: set[str]) -> list[int]:
         """Selected and highlighted words first, then the demo's planted words or the most frequent."""
-        where = {w: k for k, w in enumerate(frame.words)}
+        where = self._where
         wanted = [w for w in self.session.selection if w in where]
         wanted += [w for w in self.session.highlighted if w in where and w not in selected]
         ranked = [w for w in self.session.featured if w in where] or frame.words
@@ -270,20 +303,39 @@ class EmbeddingView(QWidget):
         words = self.session.selection if self.trails_check.isChecked() and live else []
         shown = 0
         for word in words[:TRAIL_POOL]:
-            path = [f.coords[f.words.index(word)] for f in self.history if word in f.words]
-            if len(path) >= 2:
-                xy = np.asarray(path)
+            row = self._where.get(word)
+            xy = self._path(int(self.frame.ids[row])) if row is not None else np.empty((0, 2))
+            if len(xy) >= 2:
                 self.trails[shown].setData(xy[:, 0], xy[:, 1])
                 self.trails[shown].show()
                 shown += 1
         for trail in self.trails[shown:]:
             trail.hide()
 
+    def _path(self, row: int) -> np.ndarray:
+        """Where vocabulary row ``row`` was in each frame of the run that drew it: (frames, 2).
+
+        Frames draw the most frequent rows first, in order, so row ``i`` is usually at index ``i``;
+        only searched words that joined later need a search. Frames already read are not read again.
+        """
+        read, points = self._paths.get(row, (0, []))
+        for f in self.history[read:]:
+            ids = f.ids
+            if row < len(ids) and ids[row] == row:
+                points.append(f.coords[row])
+            else:
+                at = np.flatnonzero(ids == row)
+                if len(at):
+                    points.append(f.coords[at[0]])
+        self._paths[row] = (len(self.history), points)
+        return np.asarray(points, dtype=np.float32).reshape(-1, 2)
+
     # -- before / after
     def _before_changed(self, frame: Frame | None) -> None:
         if frame is None:
-            self.before_overlay.setData([])
-            self.before_scatter.setData([])
+            for item in (self.before_overlay, self.before_scatter, self.before_marks):
+                item.setData([])
+        self._before_drawn = ()
         self._show_before()
 
     def _show_before(self) -> None:
@@ -296,15 +348,16 @@ class EmbeddingView(QWidget):
             half = max(self.splitter.width() // 2, 100)
             self.splitter.setSizes([half, half])
         self.before_plot.setVisible(side_by_side)
-        if before is None:
+        shown = (id(before), mode, tuple(self.session.selection), tuple(self.session.highlighted))
+        if before is None or shown == self._before_drawn:  # the before frame is fixed for a whole run
             return
+        self._before_drawn = shown
         if mode == "Overlay":
             self.before_overlay.setData(pos=before.coords, data=before.words)
         elif mode == "Side by side":
-            selected, highlighted = set(self.session.selection), set(self.session.highlighted)
-            brushes = [_SELECTED if w in selected else _HIGHLIGHTED if w in highlighted else _PLAIN
-                       for w in before.words]
-            self.before_scatter.setData(pos=before.coords, data=before.words, brush=brushes)
+            self.before_scatter.setData(pos=before.coords, data=before.words)
+            where = {w: k for k, w in enumerate(before.words)}
+            self._draw_marks(self.before_marks, before.coords, where, _BEFORE_MARK_SIZES)
 
     # -- interaction
     def _clicked(self, item, points, event) -> None:

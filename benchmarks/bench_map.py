@@ -1,0 +1,82 @@
+"""A refresh of the live map with many points, from vectors to pixels: does it fit in 50 ms?
+
+    python benchmarks/bench_map.py [--points 10000] [--dim 32] [--repeats 30] [--selected 12]
+
+A refresh has two halves. ``compute_frame`` (copy the rows, PCA, align to the previous frame) runs off
+the UI thread in the app; the UI thread's share is ``EmbeddingView.show_frame`` (points, labels,
+trails) plus the repaint of the map and whatever events that queues. Both are timed here on the real
+view, sized as in the window, with ``--selected`` words selected and a full trail history (the view's
+longest), so the trails are drawn at their most expensive. The vectors drift between refreshes, as
+they do while training. Medians and maxima over ``--repeats`` refreshes after one warm-up. Uses the
+offscreen platform unless a display is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy as np
+
+from common import ROOT  # noqa: F401 - puts the project on sys.path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=10_000)
+    parser.add_argument("--dim", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--selected", type=int, default=12, help="selected words (each draws a trail)")
+    args = parser.parse_args()
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from gui.app import application
+    from gui.frames import Frame, compute_frame
+    from gui.session import Session
+    from gui.views.embedding_view import MAX_TRAIL_FRAMES, EmbeddingView
+
+    app, _ = application()
+    rng = np.random.default_rng(0)
+    n = args.points
+    words = [f"word{i}" for i in range(n)]
+    counts = np.arange(n, 0, -1, dtype=np.int64)
+    vectors = rng.standard_normal((n, args.dim)).astype(np.float32)
+    ids = np.arange(n)
+
+    session = Session()
+    view = EmbeddingView(session)
+    view.word_count.setValue(n)
+    view.resize(1000, 800)
+    view.show()
+    session.select(words[: args.selected])
+    previous = compute_frame(vectors, ids, words, counts)
+    view.history = [Frame(ids, previous.words, counts, previous.coords + rng.normal(0, 0.01, previous.coords.shape)
+                          .astype(np.float32)) for _ in range(MAX_TRAIL_FRAMES - 1)]
+    app.processEvents()
+
+    compute, ui = [], []
+    for repeat in range(args.repeats + 1):
+        vectors += rng.normal(0, 0.02, vectors.shape).astype(np.float32)
+        started = time.perf_counter()
+        previous = compute_frame(vectors, ids, words, counts, previous, epoch=float(repeat))
+        computed = time.perf_counter()
+        session.set_frame(previous)
+        app.processEvents()  # the queued repaint, and anything else the frame set off
+        drawn = time.perf_counter()
+        if repeat:  # the first one warms caches
+            compute.append(1e3 * (computed - started))
+            ui.append(1e3 * (drawn - computed))
+    assert view.point_count() == n and len(view.history) >= MAX_TRAIL_FRAMES // 2
+    total = [a + b for a, b in zip(compute, ui)]
+    print(f"map refresh of {n:,} points (dim {args.dim}), {args.selected} selected with trails over "
+          f"{len(view.history)} frames, {args.repeats} refreshes, platform {app.platformName()}:")
+    for name, values in (("compute_frame (off the UI thread)", compute), ("UI thread: draw + repaint", ui),
+                         ("whole refresh", total)):
+        print(f"  {name:<36s} median {statistics.median(values):6.1f} ms   max {max(values):6.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
