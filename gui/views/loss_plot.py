@@ -14,6 +14,7 @@ from .plots import named_plot
 
 SMOOTHING_EPOCHS = 1 / 40  # time constant of the running average, as a share of the run's epochs
 REDRAW_MS = 250  # live points arrive ~10 a second; redrawing (axes above all) at 4 a second is enough
+X_PADDING = 0.02
 
 
 class LossPlot(QWidget):
@@ -40,7 +41,18 @@ class LossPlot(QWidget):
         self._redraw.timeout.connect(self._draw_live)
         self.clear()
 
+    def start_run(self, epochs: int) -> None:
+        """A run of ``epochs`` begins: clear, and fix the epoch axis to the whole run.
+
+        A fixed x axis shows how much of the run is left, and spares a redraw of the axes and grid
+        each time a point is added (autoranging x doubled the cost of every live redraw).
+        """
+        self.clear()
+        self.plot.setXRange(0, max(int(epochs), 1), padding=X_PADDING)  # this turns x autorange off
+
     def clear(self) -> None:
+        """Forget all points; the axes fit the data again (for a model opened from a file)."""
+        self.plot.enableAutoRange(x=True, y=True)
         self._redraw.stop()
         self.x: list[float] = []
         self.raw: list[float] = []

@@ -62,6 +62,8 @@ def test_train_button_runs_and_fills_the_views(qtbot, window):
     assert window.session.model is not None and len(window.session.model.loss_history) == 2
     assert window.loss_plot.point_count() >= 2
     assert len(window.loss_plot.epoch_y) == 2
+    x_min, x_max = window.loss_plot.plot.getViewBox().viewRange()[0]
+    assert x_min < 0.1 and 2 < x_max < 2.2  # the epoch axis spans the whole run from the start
     assert window.embedding_view.point_count() >= 100
     assert window.progress_bar.value() == 1000
     assert window.session.before_frame is not None
