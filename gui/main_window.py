@@ -110,9 +110,16 @@ def _render_svg(widget: QWidget, path: str) -> None:
     generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
     generator.setTitle(TITLE)
     painter = QPainter(generator)
+    # as pyqtgraph's exporters do: scatters then draw each symbol as vector shapes, not as pieces of
+    # their cached bitmap (which an SVG cannot cut out, so every point showed the whole cache)
+    items = [item for item in widget.scene().items() if hasattr(item, "setExportMode")]
     try:
+        for item in items:
+            item.setExportMode(True, {"antialias": True, "painter": painter, "resolutionScale": 1.0})
         widget.render(painter)
     finally:
+        for item in items:
+            item.setExportMode(False)
         painter.end()
 
 
@@ -627,7 +634,7 @@ class MainWindow(QMainWindow):
                               else self.show_error("Training failed", message))
         thread.finished.connect(self._on_thread_done)
         self.training = thread
-        self.loss_plot.clear()
+        self.loss_plot.start_run(config.epochs)
         self.embedding_view.start_run()
         self.session.clear_frames()
         self.settings_panel.set_running(True)

@@ -13,9 +13,9 @@ import numpy as np
 import pyqtgraph as pg
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QFont, QFontMetrics
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QTransform
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QGraphicsSimpleTextItem, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from ..frames import Frame
 from ..session import Session
@@ -34,6 +34,7 @@ _FEATURED = pg.mkBrush(76, 114, 176, 230)
 _SELECTED = pg.mkBrush("#ff7f0e")
 _HIGHLIGHTED = pg.mkBrush("#2ca02c")
 _BEFORE = pg.mkBrush(150, 150, 150, 110)
+_LABEL_COLOURS = {False: QColor("#333"), True: QColor("#000")}  # plain, emphasised
 _MARK_SIZES = {"featured": 8.0, "highlighted": 11.0, "selected": 13.0}  # plain points are 8
 _BEFORE_MARK_SIZES = {"highlighted": 9.0, "selected": 10.0}  # plain points are 7 in the before plot
 _TRAIL_COLOURS = ["#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728", "#7f7f7f"]
@@ -41,6 +42,25 @@ _TRAIL_COLOURS = ["#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd2
 
 def _word_tip(x: float, y: float, data: object) -> str:
     return str(data)
+
+
+class _Label(QGraphicsSimpleTextItem):
+    """A word beside its point, the same size at any zoom.
+
+    Qt keeps it unscaled (ItemIgnoresTransformations) in C++ when the view zooms or rescales, where a
+    pyqtgraph TextItem runs Python per label each time. An image exported at a higher resolution
+    scales it like the rest of the picture.
+    """
+
+    def __init__(self, line_height: float):
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self._beside = QTransform.fromTranslate(5, -line_height / 2)  # right of the point, centred on it
+        self.setTransform(self._beside)
+
+    def setExportMode(self, export: bool, opts: dict | None = None) -> None:  # noqa: N802 - pyqtgraph's name
+        scale = float((opts or {}).get("resolutionScale", 1.0)) if export else 1.0
+        self.setTransform(self._beside * QTransform.fromScale(scale, scale))
 
 
 def _marks_item() -> pg.ScatterPlotItem:
@@ -144,10 +164,14 @@ class EmbeddingView(QWidget):
         bold.setBold(True)
         self._fonts = (font, bold)
         self._metrics = QFontMetrics(bold)
-        self.labels = [pg.TextItem("", color="#222", anchor=(-0.08, 0.5)) for _ in range(LABEL_POOL)]
+        # Plain Qt text items that ignore the view's scaling: Qt places them in C++ when the view
+        # zooms or rescales, where a pyqtgraph TextItem runs Python per label each time.
+        self.labels = [_Label(QFontMetrics(font).height()) for _ in range(LABEL_POOL)]
         self._label_state: list[tuple[str, bool] | None] = [None] * LABEL_POOL  # skip redundant updates
         for label in self.labels:
             label.setFont(font)
+            label.setBrush(_LABEL_COLOURS[False])
+            label.setZValue(5)
             label.hide()
             self.plot.addItem(label, ignoreBounds=True)
         self.hover_label = pg.TextItem("", color="#d62728", anchor=(0.5, 1.3), fill=pg.mkBrush(255, 255, 255, 210))
@@ -287,7 +311,8 @@ class EmbeddingView(QWidget):
             emphasis = word in selected or word in highlighted
             state = self._label_state[k]
             if state != (word, emphasis):
-                label.setText(word, color="#000" if emphasis else "#333")
+                label.setText(word)
+                label.setBrush(_LABEL_COLOURS[emphasis])
                 if emphasis != (state[1] if state else False):  # labels start in the plain font
                     label.setFont(bold if emphasis else font)
                 self._label_state[k] = (word, emphasis)
@@ -387,4 +412,4 @@ class EmbeddingView(QWidget):
         return list(self.frame.words) if self.frame is not None else []
 
     def labelled_words(self) -> list[str]:
-        return [label.toPlainText() for label in self.labels if label.isVisible()]
+        return [label.text() for label in self.labels if label.isVisible()]

@@ -168,6 +168,7 @@ def test_exports(qtbot, trained, tmp_path, errors):
     qtbot.waitUntil(lambda: (tmp_path / "v.txt").exists() and (tmp_path / "v.w2v").exists(), timeout=10_000)
     assert (tmp_path / "v.w2v").read_bytes()[:40].count(b"\n") == 1  # binary: only the header is text
     assert np.allclose(load_any(tmp_path / "v.w2v").vectors, trained.session.model.vectors)
+    trained.session.select(["king"])
     for which in ("map", "loss"):
         for suffix in ("png", "svg"):
             path = tmp_path / f"{which}.{suffix}"
@@ -175,6 +176,9 @@ def test_exports(qtbot, trained, tmp_path, errors):
             assert path.stat().st_size > 1000
     assert (tmp_path / "map.png").read_bytes()[:4] == b"\x89PNG"
     assert "<svg" in (tmp_path / "loss.svg").read_text()[:2000]
+    svg = (tmp_path / "map.svg").read_text()
+    assert ">king<" in svg  # labels are text
+    assert "<image" not in svg  # points are shapes, not pieces of the screen's symbol cache
     assert not trained.export_plot("map", str(tmp_path / "no" / "such" / "folder" / "map.png"))
     assert errors and errors[-1][0] == "critical"
 
