@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTimer
+from threadpoolctl import threadpool_limits
 from PySide6.QtWidgets import QApplication
 
 from . import persistence
@@ -27,6 +28,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a .txt file or a folder of them to open (may be given more than once)")
     parser.add_argument("--model", metavar="MODEL", help="a saved model (.npz) or word2vec/GloVe vectors to explore")
     return parser.parse_args(argv)
+
+
+SWITCH_INTERVAL = 0.001  # seconds; see create_window
 
 
 def application() -> tuple[QApplication, bool]:
@@ -73,6 +77,15 @@ def create_window(argv: list[str] | None = None):
     # The tens of thousands of objects Qt, pyqtgraph and NumPy made at start-up live as long as the app:
     # moved out of the collector's sight, they no longer make each full collection a visible stall.
     gc.freeze()
+    # The window's threads share one GIL: when the training thread (projecting a snapshot) holds it, a
+    # paint on the UI thread waits up to the switch interval at every call back into Python. 5 ms
+    # (the default) turned 10 ms paints into 50 ms ones; 1 ms keeps them short.
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    # One BLAS thread in this process (training runs in worker processes, which do not use BLAS).
+    # OpenBLAS's helper threads busy-wait ~0.1 s after each call they join: the live map's projection
+    # once a second kept one spinning for 12% of a core, taken from training. OpenBLAS also asks
+    # programs that call it from several threads of their own, as this one does, to use one thread.
+    threadpool_limits(limits=1, user_api="blas")
     return window
 
 

@@ -24,6 +24,17 @@ def test_window_opens_with_demo_corpus_ready(window):
     assert "Demo corpus" in window.corpus_panel.summary.text()
 
 
+def test_the_app_process_runs_blas_on_one_thread_and_switches_threads_often(window):
+    """Helper BLAS threads busy-wait after each call, taking CPU from training (see gui.app)."""
+    import sys
+
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
+    assert sys.getswitchinterval() <= 0.001
+
+
 def test_widgets_named_for_tests_and_tools(window):
     for name, kind in NAMED.items():
         widget = window.findChild(QWidget, name)
