@@ -81,6 +81,12 @@ class LossPlot(QWidget):
     def _draw_live(self) -> None:
         self.raw_curve.setData(self.x, self.raw)
         self.smooth_curve.setData(self.x, self.smooth)
+        self._fit()
+
+    def _fit(self) -> None:
+        # Autorange now rather than at the start of the paint, where it changes the axes and makes Qt
+        # paint the whole plot a second time (a no-op if the user zoomed: that turns autorange off).
+        self.plot.getViewBox().updateAutoRange()
 
     def add_epoch(self, end: dict) -> None:
         self._draw_live()  # an epoch's end is drawn with the live curve up to it
@@ -88,6 +94,7 @@ class LossPlot(QWidget):
             self.epoch_x.append(float(end["epoch"]))
             self.epoch_y.append(float(end["loss"]))
             self.epoch_curve.setData(self.epoch_x, self.epoch_y)
+            self._fit()
 
     def show_history(self, loss_history: np.ndarray) -> None:
         """A model opened from a file: only its per-epoch means are known."""
