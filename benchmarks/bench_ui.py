@@ -1,11 +1,13 @@
 """Does the app keep up? Training speed inside the app vs headless, and UI-thread lateness.
 
-    python benchmarks/bench_ui.py [--runs 3] [--epochs N] [--corpus PATH] [--workers N]
+    python benchmarks/bench_ui.py [--runs 3] [--epochs N] [--corpus PATH] [--workers N] [--words N]
 
 Headless: ``core.trainer.Trainer.train`` alone. In the app: the real window (``gui.app.create_window``),
 Train clicked, while a 10 ms QTimer on the UI thread records how late each tick is. Speed is the
 trainer's own words/s over the whole run (start-up included, the same way in both). Each figure is
-the median of ``--runs`` runs. Uses the offscreen platform unless a display is set.
+the median of ``--runs`` runs. ``--words`` sets how many words the live map draws (the app's default
+is 300; 10000 draws the whole vocabulary of Dostoevsky's five books). Uses the offscreen platform
+unless a display is set.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def headless(corpus, config) -> float:
     return last[-1].words_per_sec
 
 
-def in_app(app, corpus_args, config) -> tuple[float, float, float, float]:
+def in_app(app, corpus_args, config, words: int | None = None) -> tuple[float, float, float, float]:
     """(words/s, max lateness ms, median lateness ms, 99th percentile lateness ms) of one run."""
     from PySide6.QtCore import QElapsedTimer, QTimer
 
@@ -41,6 +43,10 @@ def in_app(app, corpus_args, config) -> tuple[float, float, float, float]:
     window.resize(1400, 900)
     window.show()
     _pump(app, lambda: window.session.corpus is not None, 60)
+    if words:  # as a user would: set it, see the untrained map redrawn with that many words, then train
+        window.embedding_view.word_count.setValue(words)
+        wanted = min(words, len(window.session.corpus.vocab))
+        _pump(app, lambda: window.embedding_view.point_count() == wanted, 60)
     panel = window.settings_panel
     for name in ("dim", "window", "negative", "epochs", "workers", "min_count"):
         panel.spins[name].setValue(getattr(config, name))
@@ -87,6 +93,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--words", type=int, default=None, help="words drawn on the live map (app default 300)")
     parser.add_argument("--corpus", default=str(NOTES) if NOTES.exists() else None,
                         help="a .txt file or folder (default: Notes from the Underground if present, else the demo)")
     args = parser.parse_args()
@@ -116,10 +123,10 @@ def main() -> None:
 
     warm_up(config.workers, WORKER_NICE)  # as the app does when its window opens
     print(f"{name}: {corpus.n_tokens:,} tokens, {len(corpus.vocab):,} words; {epochs} epochs, "
-          f"dim {config.dim}, {config.workers} worker(s), {args.runs} runs, platform "
+          f"dim {config.dim}, {config.workers} worker(s), {args.words or 300} words drawn, {args.runs} runs, platform "
           f"{app.platformName()}")
     head = [headless(corpus, config) for _ in range(args.runs)]
-    runs = [in_app(app, corpus_args, config) for _ in range(args.runs)]
+    runs = [in_app(app, corpus_args, config, args.words) for _ in range(args.runs)]
     app_speed = statistics.median(r[0] for r in runs)
     head_speed = statistics.median(head)
     rows = [

@@ -727,6 +727,7 @@ class MainWindow(QMainWindow):
             return
         model, frame = self.session.model, self.session.frame
         if model is None:
+            self._update_preview(top)
             return
         mode = self.projection
         ids = drawn_ids(len(model), top, self._extra_ids(model.vocab.index))
@@ -772,6 +773,20 @@ class MainWindow(QMainWindow):
         else:
             run_in_background(lambda: compute_frame(model.vectors, ids, model.words, model.counts, previous, epoch),
                               done, failed)
+
+    def _update_preview(self, top: int) -> None:
+        """No model yet: the untrained map shows ``top`` words, as Train will (off the UI thread)."""
+        corpus, frame = self.session.corpus, self.session.frame
+        if corpus is None or frame is None or not frame.extra.get("before") or len(frame) == min(top, len(corpus.vocab)):
+            return
+        dim, seed = self.settings_panel.spins["dim"].value(), self.settings_panel.spins["seed"].value()
+
+        def done(preview: Frame) -> None:  # typing 1000 passes through 1, 10, 100: keep only the latest
+            if self.session.model is None and self.training is None and self.session.corpus is corpus \
+                    and top == self.embedding_view.word_count.value():
+                self.session.set_frame(preview)
+
+        run_in_background(lambda: untrained_frame(corpus.vocab, dim, seed, top), done, self.status_line.setText)
 
     # ---------------------------------------------------------------------------------- projection
     def _last_pca_frame(self) -> Frame | None:
