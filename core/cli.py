@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .config import TrainConfig, default_workers
-from .errors import StudioError
+from .errors import StudioError, WorkerFailed
 
+EXIT_BUG = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -118,6 +119,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     except StudioError as error:
         print(f"error: {error}", file=stderr)
         return EXIT_BAD_INPUT
+    except WorkerFailed as error:  # a bug, not bad input: say so, with the worker's own trace for a report
+        print(f"error: {error}", file=stderr)
+        return EXIT_BUG
     except BrokenPipeError:  # e.g. `... | head` closed stdout: not an error worth a message
         try:
             sys.stdout = open(os.devnull, "w")

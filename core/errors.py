@@ -1,7 +1,8 @@
 """Errors that mean "the user gave us something we cannot use".
 
 Every one of them carries a message meant for a person: the command line prints it on one line and
-exits with code 2, the app shows it in a dialog. Anything else escaping is a bug.
+exits with code 2, the app shows it in a dialog. Anything else escaping is a bug (WorkerFailed, at the
+end, names one that happened in a worker process).
 """
 
 
@@ -36,3 +37,11 @@ class UnknownWordError(StudioError, KeyError):
 
 class TrainingDiverged(StudioError):
     """The loss became infinite or NaN: the learning rate is too high for this data."""
+
+
+class WorkerFailed(RuntimeError):
+    """A training worker process died or raised: a bug or an exhausted machine, not bad input.
+
+    Not a StudioError: the command line says so on stderr with the worker's own trace, for a report,
+    and exits with code 1.
+    """

@@ -31,6 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .config import TrainConfig
+from .errors import WorkerFailed
 from .sgns import BatchRunner
 from .vocab import AliasSampler
 
@@ -189,10 +190,6 @@ def _train_share(job: _Job, lock) -> None:
         arrays = control = runner = ledger = noise = None  # noqa: F841 - views go before their memory
         for memory in opened:
             _close(memory)
-
-
-class WorkerFailed(RuntimeError):
-    """A worker process died or raised: a bug or an exhausted machine, not bad input."""
 
 
 def _serve(inbox, outbox, worker: int, lock, nice: int) -> None:

@@ -182,6 +182,20 @@ def test_training_with_worker_processes_from_the_real_process(corpus, tmp_path):
     assert len(load_model(out).loss_history) == 1
 
 
+def test_a_failed_worker_is_reported_as_a_bug_without_our_traceback(corpus, tmp_path, monkeypatch):
+    from core import cli
+    from core.workers import WorkerFailed
+
+    def fail(*_):
+        raise WorkerFailed("a training worker process failed:\nTraceback (in the worker)\nZeroDivisionError")
+
+    monkeypatch.setitem(cli.COMMANDS, "train", fail)
+    code, out, err = run("train", str(corpus), "--out", str(tmp_path / "m.npz"))
+    assert code == 1 and out == ""
+    assert err.startswith("error: a training worker process failed:") and "ZeroDivisionError" in err
+    assert not (tmp_path / "m.npz").exists()
+
+
 # --- evaluate ---------------------------------------------------------------------------------------
 
 
