@@ -138,7 +138,7 @@ class EmbeddingView(QWidget):
         self.before_overlay.setZValue(-5)
         self.before_overlay.hide()
         self.plot.addItem(self.before_overlay)
-        self.before_scatter = MovingScatter(size=7, pen=None, brush=_PLAIN, hoverable=True, tip=_word_tip)
+        self.before_scatter = pg.ScatterPlotItem(size=7, pen=None, brush=_PLAIN, hoverable=True, tip=_word_tip)
         self.before_marks = _marks_item()
         self.before_plot.addItem(self.before_scatter)
         self.before_plot.addItem(self.before_marks)
