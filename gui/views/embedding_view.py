@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QGraphicsSim
 from ..frames import Frame
 from ..session import Session
 from .moving_scatter import MovingScatter
-from .plots import named_plot
+from .plots import fit_now, named_plot
 
 LABEL_POOL = 120
 TRAIL_POOL = 12
@@ -249,7 +249,7 @@ class EmbeddingView(QWidget):
         else:
             self.scatter.setData(pos=frame.coords, data=frame.words)
             self._drawn_words, self._where = frame.words, {w: k for k, w in enumerate(frame.words)}
-        self.plot.getViewBox().updateAutoRange()  # now, not inside the paint, where it forces a second one
+        fit_now(self.plot)
         selected, highlighted = set(self.session.selection), set(self.session.highlighted)
         self._draw_marks(self.marks, frame.coords, self._where, _MARK_SIZES)
         self._draw_labels(frame, selected, highlighted)

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from .plots import named_plot
+from .plots import fit_now, named_plot
 
 SMOOTHING_EPOCHS = 1 / 40  # time constant of the running average, as a share of the run's epochs
 REDRAW_MS = 250  # live points arrive ~10 a second; redrawing (axes above all) at 4 a second is enough
@@ -84,9 +84,7 @@ class LossPlot(QWidget):
         self._fit()
 
     def _fit(self) -> None:
-        # Autorange now rather than at the start of the paint, where it changes the axes and makes Qt
-        # paint the whole plot a second time (a no-op if the user zoomed: that turns autorange off).
-        self.plot.getViewBox().updateAutoRange()
+        fit_now(self.plot)
 
     def add_epoch(self, end: dict) -> None:
         self._draw_live()  # an epoch's end is drawn with the live curve up to it
