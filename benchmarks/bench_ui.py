@@ -1,13 +1,14 @@
 """Does the app keep up? Training speed inside the app vs headless, and UI-thread lateness.
 
-    python benchmarks/bench_ui.py [--runs 3] [--epochs N] [--corpus PATH] [--workers N] [--words N]
+    python benchmarks/bench_ui.py [--runs 3] [--epochs N] [--corpus PATH] [--workers N] [--words N] [--trace]
 
 Headless: ``core.trainer.Trainer.train`` alone. In the app: the real window (``gui.app.create_window``),
 Train clicked, while a 10 ms QTimer on the UI thread records how late each tick is. Speed is the
 trainer's own words/s over the whole run (start-up included, the same way in both). Each figure is
 the median of ``--runs`` runs. ``--words`` sets how many words the live map draws (the app's default
-is 300; 10000 draws the whole vocabulary of Dostoevsky's five books). Uses the offscreen platform
-unless a display is set.
+is 300; 10000 draws the whole vocabulary of Dostoevsky's five books). ``--trace`` also says, for
+each run, what the UI thread was doing in its latest ticks (see ``ui_trace.py``). Uses the offscreen
+platform unless a display is set.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def headless(corpus, config) -> float:
     return last[-1].words_per_sec
 
 
-def in_app(app, corpus_args, config, words: int | None = None) -> tuple[float, float, float, float]:
+def in_app(app, corpus_args, config, words: int | None = None, trace=None) -> tuple[float, float, float, float]:
     """(words/s, max lateness ms, median lateness ms, 99th percentile lateness ms) of one run."""
     from PySide6.QtCore import QElapsedTimer, QTimer
 
@@ -51,22 +52,29 @@ def in_app(app, corpus_args, config, words: int | None = None) -> tuple[float, f
     for name in ("dim", "window", "negative", "epochs", "workers", "min_count"):
         panel.spins[name].setValue(getattr(config, name))
     reports = []
-    clock, late, last = QElapsedTimer(), [], [None]
+    clock, late, last, stamps = QElapsedTimer(), [], [None], []
 
     def tick() -> None:
         now = clock.elapsed()
         if last[0] is not None:
             late.append(now - last[0] - 10)
         last[0] = now
+        if trace is not None:
+            stamps.append(time.perf_counter())
 
     timer = QTimer(interval=10)
     timer.timeout.connect(tick)
+    if trace is not None:
+        trace.events.clear()
+        cpu_before = trace.thread_cpu()
     panel.train_button.click()
     window.training.progress.connect(reports.append)
     clock.start()
     timer.start()
     _pump(app, lambda: window.training is None, 600)
     timer.stop()
+    if trace is not None:
+        trace.report(stamps, cpu_before, trace.thread_cpu())
     window.close()
     late.sort()
     return (reports[-1]["words_per_sec"], float(late[-1]), float(statistics.median(late)),
@@ -94,6 +102,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--words", type=int, default=None, help="words drawn on the live map (app default 300)")
+    parser.add_argument("--trace", action="store_true", help="say what the UI thread did in its latest ticks")
     parser.add_argument("--corpus", default=str(NOTES) if NOTES.exists() else None,
                         help="a .txt file or folder (default: Notes from the Underground if present, else the demo)")
     args = parser.parse_args()
@@ -126,7 +135,13 @@ def main() -> None:
           f"dim {config.dim}, {config.workers} worker(s), {args.words or 300} words drawn, {args.runs} runs, platform "
           f"{app.platformName()}")
     head = [headless(corpus, config) for _ in range(args.runs)]
-    runs = [in_app(app, corpus_args, config, args.words) for _ in range(args.runs)]
+    trace = None
+    if args.trace:
+        from ui_trace import Trace
+
+        trace = Trace()
+        trace.install()
+    runs = [in_app(app, corpus_args, config, args.words, trace) for _ in range(args.runs)]
     app_speed = statistics.median(r[0] for r in runs)
     head_speed = statistics.median(head)
     rows = [
