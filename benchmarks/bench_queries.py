@@ -1,9 +1,10 @@
 """Query and projection latency: most_similar on a 200,000 x 300 model, PCA of 10,000 points.
 
-    python benchmarks/bench_queries.py [--repeats 50]
+    python benchmarks/bench_queries.py [--repeats 50] [--as-in-app]
 
 Random vectors (the arithmetic does not care what they mean); medians over --repeats calls after a
-warm-up call that builds the cached unit matrix.
+warm-up call that builds the cached unit matrix. ``--as-in-app`` sets up threads as the app does
+(BLAS on one thread, large queries split across the cores; see ``gui.app``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,17 @@ def median_ms(call, repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--as-in-app", action="store_true", help="BLAS on one thread, queries split, as in the app")
     args = parser.parse_args()
+    if args.as_in_app:
+        import os
+
+        from threadpoolctl import threadpool_limits
+
+        from core.model import split_queries_across_threads
+
+        threadpool_limits(limits=1, user_api="blas")
+        split_queries_across_threads(min(os.cpu_count() or 1, 4))
     rng = np.random.default_rng(0)
     n, dim = 200_000, 300
     model = Model(Vocab([f"w{i}" for i in range(n)], np.arange(n, 0, -1)),

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTimer
-from threadpoolctl import threadpool_limits
 from PySide6.QtWidgets import QApplication
+from threadpoolctl import threadpool_limits
+
+from core.model import split_queries_across_threads
 
 from . import persistence
 
@@ -86,6 +89,7 @@ def create_window(argv: list[str] | None = None):
     # once a second kept one spinning for 12% of a core, taken from training. OpenBLAS also asks
     # programs that call it from several threads of their own, as this one does, to use one thread.
     threadpool_limits(limits=1, user_api="blas")
+    split_queries_across_threads(min(os.cpu_count() or 1, 4))  # large queries still use the cores
     return window
 
 

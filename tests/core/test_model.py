@@ -59,6 +59,25 @@ def test_most_similar_by_vector_includes_everyone():
     assert scores == sorted(scores, reverse=True)
 
 
+def test_queries_split_across_threads_give_the_same_answers(monkeypatch):
+    import core.model as model_module
+
+    model = make_model(n=1003, dim=16, seed=3)
+    words = ["w07", "w500", "w1002"]
+    alone = [model.most_similar(w, topn=20) for w in words] + [model.analogy(["w01", "w02"], ["w03"], topn=5)]
+    monkeypatch.setattr(model_module, "SPLIT_ROWS", 100)  # small enough to split this table
+    try:
+        for threads in (2, 3):
+            model_module.split_queries_across_threads(threads)
+            split = [model.most_similar(w, topn=20) for w in words] + [model.analogy(["w01", "w02"], ["w03"], topn=5)]
+            for got, want in zip(split, alone):
+                assert [w for w, _ in got] == [w for w, _ in want]
+                np.testing.assert_allclose([c for _, c in got], [c for _, c in want], rtol=0, atol=1e-6)
+    finally:
+        model_module.split_queries_across_threads(1)
+    assert model_module._split["pool"] is None
+
+
 def test_similarity_and_matrix():
     model = make_model()
     cos = brute_cosines(model.vectors, model.vectors[2])

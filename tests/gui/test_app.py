@@ -24,14 +24,18 @@ def test_window_opens_with_demo_corpus_ready(window):
     assert "Demo corpus" in window.corpus_panel.summary.text()
 
 
-def test_the_app_process_runs_blas_on_one_thread_and_switches_threads_often(window):
+def test_the_app_runs_blas_on_one_thread_splits_queries_and_switches_threads_often(window):
     """Helper BLAS threads busy-wait after each call, taking CPU from training (see gui.app)."""
+    import os
     import sys
 
     from threadpoolctl import threadpool_info
 
+    import core.model
+
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
+    assert core.model._split["threads"] == min(os.cpu_count() or 1, 4)  # large queries still use the cores
     assert sys.getswitchinterval() <= 0.001
 
 
