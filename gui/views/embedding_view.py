@@ -63,12 +63,19 @@ class _Label(QGraphicsSimpleTextItem):
         self.setTransform(self._beside * QTransform.fromScale(scale, scale))
 
 
-def _marks_item() -> pg.ScatterPlotItem:
-    """Points drawn over others to style them; the points beneath answer hover and clicks."""
-    item = pg.ScatterPlotItem(pen=pg.mkPen(255, 255, 255, 160))
-    item.setAcceptHoverEvents(False)
-    item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-    return item
+class _Marks(pg.ScatterPlotItem):
+    """Points drawn again over the plain ones to style them; clicks and hover go to the points beneath.
+
+    pyqtgraph hands a click to the topmost item under it whatever its accepted buttons, so the marks
+    must decline it themselves.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(pen=pg.mkPen(255, 255, 255, 160))
+        self.setAcceptHoverEvents(False)
+
+    def mouseClickEvent(self, event) -> None:  # noqa: N802 - pyqtgraph's name
+        event.ignore()
 
 
 class EmbeddingView(QWidget):
@@ -139,7 +146,7 @@ class EmbeddingView(QWidget):
         self.before_overlay.hide()
         self.plot.addItem(self.before_overlay)
         self.before_scatter = pg.ScatterPlotItem(size=7, pen=None, brush=_PLAIN, hoverable=True, tip=_word_tip)
-        self.before_marks = _marks_item()
+        self.before_marks = _Marks()
         self.before_plot.addItem(self.before_scatter)
         self.before_plot.addItem(self.before_marks)
 
@@ -152,7 +159,7 @@ class EmbeddingView(QWidget):
         # another style (featured, highlighted, selected) drawn again on top by a small second item
         self.scatter = MovingScatter(size=8, pen=pg.mkPen(255, 255, 255, 120), brush=_PLAIN, hoverable=True,
                                      tip=_word_tip, hoverSize=12, hoverBrush=pg.mkBrush("#d62728"))
-        self.marks = _marks_item()
+        self.marks = _Marks()
         self.plot.addItem(self.scatter)
         self.plot.addItem(self.marks)
         self._drawn_words: list[str] = []  # the words self.scatter holds, in order
@@ -374,7 +381,8 @@ class EmbeddingView(QWidget):
             half = max(self.splitter.width() // 2, 100)
             self.splitter.setSizes([half, half])
         self.before_plot.setVisible(side_by_side)
-        shown = (id(before), mode, tuple(self.session.selection), tuple(self.session.highlighted))
+        shown = (id(before), mode) if mode != "Side by side" else \
+            (id(before), mode, tuple(self.session.selection), tuple(self.session.highlighted))
         if before is None or shown == self._before_drawn:  # the before frame is fixed for a whole run
             return
         self._before_drawn = shown

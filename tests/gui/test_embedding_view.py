@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF, Qt
 
 from gui.frames import Frame
 from gui.session import Session
@@ -41,10 +42,14 @@ def test_selected_and_highlighted_words_are_marked_on_top(view):
     assert len(view.marks.data) == 0
 
 
-def test_a_new_frame_of_the_same_words_moves_the_points(view):
+def test_a_new_frame_of_the_same_words_moves_the_points(view, monkeypatch):
     view.session.set_frame(frame(range(6), 0.0))
     view.session.highlight(["w4"])
+    rebuilt = []
+    monkeypatch.setattr(view.scatter, "setData", lambda *a, **k: rebuilt.append(k))
     view.session.set_frame(frame(range(6), 5.0))
+    assert rebuilt == []  # moved, not rebuilt
+    monkeypatch.undo()
     xs, ys = view.scatter.getData()
     assert list(xs) == [5.0, 6.0, 7.0, 8.0, 9.0, 10.0] and list(ys) == [0, -1, -2, -3, -4, -5]
     assert [p.data() for p in view.scatter.points()] == [f"w{i}" for i in range(6)]
@@ -71,3 +76,26 @@ def test_no_trail_for_a_word_not_drawn_now(view):
     view.session.set_frame(frame(range(10), 1.0))
     view.session.select(["w3", "w99"])
     assert view.trails[0].isVisible() and not view.trails[1].isVisible()
+
+
+def click(qtbot, view, x: float, y: float, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A real mouse click on the map at data coordinates (x, y)."""
+    scene = view.plot.getViewBox().mapViewToScene(QPointF(x, y))
+    qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, modifier, view.plot.mapFromScene(scene))
+
+
+def test_clicks_reach_words_drawn_with_marks_on_top(qtbot, view):
+    qtbot.waitExposed(view)
+    session = view.session
+    session.set_frame(frame(range(6), 0.0))
+    qtbot.wait(20)
+    click(qtbot, view, 2, -2)
+    assert session.selection == ["w2"]
+    click(qtbot, view, 4, -4, Qt.KeyboardModifier.ControlModifier)
+    assert session.selection == ["w2", "w4"]
+    click(qtbot, view, 2, -2, Qt.KeyboardModifier.ControlModifier)  # a selected (marked) word: deselected
+    assert session.selection == ["w4"]
+    session.select([])
+    session.highlight(["w3"])
+    click(qtbot, view, 3, -3)  # a highlighted (marked) word
+    assert session.selection == ["w3"]
