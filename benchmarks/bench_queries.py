@@ -40,10 +40,10 @@ def main() -> None:
 
         from threadpoolctl import threadpool_limits
 
-        from core.model import split_queries_across_threads
+        from core.parallel import split_across_threads
 
         threadpool_limits(limits=1, user_api="blas")
-        split_queries_across_threads(min(os.cpu_count() or 1, 4))
+        split_across_threads(min(os.cpu_count() or 1, 4))
     rng = np.random.default_rng(0)
     n, dim = 200_000, 300
     model = Model(Vocab([f"w{i}" for i in range(n)], np.arange(n, 0, -1)),

@@ -9,14 +9,13 @@ at the first query of the run (copy the rows you want to inspect live).
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
 import numpy as np
 
 from .config import TrainConfig
 from .errors import UnknownWordError
+from .parallel import matvec
 from .vocab import Vocab
 
 
@@ -165,7 +164,7 @@ class Model:
         topn = max(0, min(int(topn), n - len(set(exclude))))
         if topn == 0:
             return []
-        scores = _scores(self.unit_vectors, unit_query.astype(np.float32, copy=False))
+        scores = matvec(self.unit_vectors, unit_query.astype(np.float32, copy=False))
         if exclude:
             scores[list(exclude)] = -np.inf
         if topn < n:
@@ -175,43 +174,6 @@ class Model:
         top = top[np.argsort(-scores[top], kind="stable")]
         words = self.vocab.words
         return [(words[i], float(scores[i])) for i in top]
-
-
-SPLIT_ROWS = 50_000  # smaller tables score faster in one call than handed out to threads
-_split = {"threads": 1, "pool": None}
-_split_lock = threading.Lock()
-
-
-def split_queries_across_threads(threads: int) -> None:
-    """Score large tables in ``threads`` slices at once, on threads of our own.
-
-    For programs that keep BLAS on one thread, as the app does (see ``gui.app``): NumPy lets go of
-    the GIL in the matrix-vector product, so the slices run in parallel, without BLAS's own helper
-    threads and their busy-waiting. With BLAS threads as well, this would oversubscribe the cores:
-    on 200,000 x 300, one BLAS thread took 19.7 ms, two slices 12.6 ms; two BLAS threads 12.7 ms,
-    and two slices on top of them 15.4 ms.
-    """
-    with _split_lock:
-        _split["threads"] = max(1, int(threads))
-        if _split["pool"] is not None:
-            _split["pool"].shutdown(wait=False)
-        _split["pool"] = ThreadPoolExecutor(_split["threads"], thread_name_prefix="query") \
-            if _split["threads"] > 1 else None
-
-
-def _scores(unit: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """``unit @ query``, in slices on several threads when asked to and the table is large."""
-    pool, threads = _split["pool"], _split["threads"]
-    if pool is None or len(unit) < SPLIT_ROWS or not unit.flags.c_contiguous:
-        return unit @ query
-    out = np.empty(len(unit), dtype=np.result_type(unit, query))
-    edges = np.linspace(0, len(unit), threads + 1).astype(int)
-
-    def score(k: int) -> None:
-        np.dot(unit[edges[k]:edges[k + 1]], query, out=out[edges[k]:edges[k + 1]])
-
-    list(pool.map(score, range(threads)))
-    return out
 
 
 def _normalise_rows(matrix: np.ndarray) -> np.ndarray:

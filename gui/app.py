@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 from threadpoolctl import threadpool_limits
 
-from core.model import split_queries_across_threads
+from core.parallel import split_across_threads
 
 from . import persistence
 
@@ -33,7 +33,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-SWITCH_INTERVAL = 0.001  # seconds; see create_window
+SWITCH_INTERVAL = 0.001  # seconds; see _set_up_process
+_process_set_up = False
 
 
 def application() -> tuple[QApplication, bool]:
@@ -46,6 +47,24 @@ def application() -> tuple[QApplication, bool]:
     QCoreApplication.setApplicationName(persistence.APPLICATION)
     app.setApplicationDisplayName(persistence.APPLICATION)
     return app, created
+
+
+def _set_up_process() -> None:
+    """Process-wide settings for the app, made once, before any window starts a thread of its own."""
+    global _process_set_up
+    if _process_set_up:
+        return
+    _process_set_up = True
+    # The window's threads share one GIL: when the training thread (projecting a snapshot) holds it, a
+    # paint on the UI thread waits up to the switch interval at every call back into Python. 5 ms
+    # (the default) turned 10 ms paints into 50 ms ones; 1 ms keeps them short.
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    # One BLAS thread in this process (training runs in worker processes, which do not use BLAS).
+    # OpenBLAS's helper threads busy-wait ~0.1 s after each call they join: the live map's projection
+    # once a second kept one spinning for 12% of a core, taken from training. OpenBLAS also asks
+    # programs that call it from several threads of their own, as this one does, to use one thread.
+    threadpool_limits(limits=1, user_api="blas")
+    split_across_threads(min(os.cpu_count() or 1, 4))  # large queries still use the cores
 
 
 def create_window(argv: list[str] | None = None):
@@ -61,6 +80,7 @@ def create_window(argv: list[str] | None = None):
     args = parse_args(list(argv or []))
     application()
     pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+    _set_up_process()
     window = MainWindow()
     problems = []
     corpus = [p for p in (args.corpus or []) if Path(p).exists() or problems.append(f"no such file or folder: {p}")]
@@ -80,16 +100,6 @@ def create_window(argv: list[str] | None = None):
     # The tens of thousands of objects Qt, pyqtgraph and NumPy made at start-up live as long as the app:
     # moved out of the collector's sight, they no longer make each full collection a visible stall.
     gc.freeze()
-    # The window's threads share one GIL: when the training thread (projecting a snapshot) holds it, a
-    # paint on the UI thread waits up to the switch interval at every call back into Python. 5 ms
-    # (the default) turned 10 ms paints into 50 ms ones; 1 ms keeps them short.
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    # One BLAS thread in this process (training runs in worker processes, which do not use BLAS).
-    # OpenBLAS's helper threads busy-wait ~0.1 s after each call they join: the live map's projection
-    # once a second kept one spinning for 12% of a core, taken from training. OpenBLAS also asks
-    # programs that call it from several threads of their own, as this one does, to use one thread.
-    threadpool_limits(limits=1, user_api="blas")
-    split_queries_across_threads(min(os.cpu_count() or 1, 4))  # large queries still use the cores
     return window
 
 

@@ -60,22 +60,30 @@ def test_most_similar_by_vector_includes_everyone():
 
 
 def test_queries_split_across_threads_give_the_same_answers(monkeypatch):
-    import core.model as model_module
+    import core.parallel as parallel
 
     model = make_model(n=1003, dim=16, seed=3)
     words = ["w07", "w500", "w1002"]
-    alone = [model.most_similar(w, topn=20) for w in words] + [model.analogy(["w01", "w02"], ["w03"], topn=5)]
-    monkeypatch.setattr(model_module, "SPLIT_ROWS", 100)  # small enough to split this table
+
+    def answers():
+        return [model.most_similar(w, topn=20) for w in words] + [model.analogy(["w01", "w02"], ["w03"], topn=5)]
+
+    alone = answers()
+    before = parallel.split_threads()
+    slices = []
+    product = parallel._product
+    monkeypatch.setattr(parallel, "_product", lambda *args: (slices.append(args[3:]), product(*args)))
+    monkeypatch.setattr(parallel, "SPLIT_ROWS", 100)  # small enough to split this table
     try:
         for threads in (2, 3):
-            model_module.split_queries_across_threads(threads)
-            split = [model.most_similar(w, topn=20) for w in words] + [model.analogy(["w01", "w02"], ["w03"], topn=5)]
-            for got, want in zip(split, alone):
+            parallel.split_across_threads(threads)
+            slices.clear()
+            for got, want in zip(answers(), alone):
                 assert [w for w, _ in got] == [w for w, _ in want]
                 np.testing.assert_allclose([c for _, c in got], [c for _, c in want], rtol=0, atol=1e-6)
+            assert len(slices) == 4 * threads and sorted(slices)[0][0] == 0 and sorted(slices)[-1][1] == 1003
     finally:
-        model_module.split_queries_across_threads(1)
-    assert model_module._split["pool"] is None
+        parallel.split_across_threads(before)
 
 
 def test_similarity_and_matrix():

@@ -31,11 +31,11 @@ def test_the_app_runs_blas_on_one_thread_splits_queries_and_switches_threads_oft
 
     from threadpoolctl import threadpool_info
 
-    import core.model
+    from core.parallel import split_threads
 
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
-    assert core.model._split["threads"] == min(os.cpu_count() or 1, 4)  # large queries still use the cores
+    assert split_threads() == min(os.cpu_count() or 1, 4)  # large queries still use the cores
     assert sys.getswitchinterval() <= 0.001
 
 
