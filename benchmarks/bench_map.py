@@ -7,8 +7,9 @@ the UI thread in the app; the UI thread's share is ``EmbeddingView.show_frame`` 
 trails) plus the repaint of the map and whatever events that queues. Both are timed here on the real
 view, sized as in the window, with ``--selected`` words selected and a full trail history (the view's
 longest), so the trails are drawn at their most expensive. The vectors drift between refreshes, as
-they do while training. Medians and maxima over ``--repeats`` refreshes after one warm-up. Uses the
-offscreen platform unless a display is set.
+they do while training. Medians and maxima over ``--repeats`` refreshes after one warm-up. BLAS keeps
+its default threads here (the app uses one; see gui.app). Uses the offscreen platform unless a display
+is set.
 """
 
 from __future__ import annotations

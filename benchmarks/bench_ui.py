@@ -7,7 +7,7 @@ Train clicked, while a 10 ms QTimer on the UI thread records how late each tick 
 trainer's own words/s over the whole run (start-up included, the same way in both). Each figure is
 the median of ``--runs`` runs. ``--words`` sets how many words the live map draws (the app's default
 is 300; 10000 draws the whole vocabulary of Dostoevsky's five books). ``--trace`` also says, for
-each run, what the UI thread was doing in its latest ticks (see ``ui_trace.py``). Uses the offscreen
+each run, what the UI thread was doing in its worst ticks (see ``ui_trace.py``). Uses the offscreen
 platform unless a display is set.
 """
 
@@ -20,6 +20,10 @@ import tempfile
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ui_trace import Trace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -34,7 +38,8 @@ def headless(corpus, config) -> float:
     return last[-1].words_per_sec
 
 
-def in_app(app, corpus_args, config, words: int | None = None, trace=None) -> tuple[float, float, float, float]:
+def in_app(app, corpus_args, config, words: int | None = None,
+           trace: Trace | None = None) -> tuple[float, float, float, float]:
     """(words/s, max lateness ms, median lateness ms, 99th percentile lateness ms) of one run."""
     from PySide6.QtCore import QElapsedTimer, QTimer
 
@@ -102,7 +107,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--words", type=int, default=None, help="words drawn on the live map (app default 300)")
-    parser.add_argument("--trace", action="store_true", help="say what the UI thread did in its latest ticks")
+    parser.add_argument("--trace", action="store_true", help="say what the UI thread did in its worst ticks")
     parser.add_argument("--corpus", default=str(NOTES) if NOTES.exists() else None,
                         help="a .txt file or folder (default: Notes from the Underground if present, else the demo)")
     args = parser.parse_args()

@@ -13,6 +13,8 @@ import pyqtgraph as pg
 
 
 class MovingScatter(pg.ScatterPlotItem):
+    """A ScatterPlotItem that can also move its points in place (:meth:`move_points`)."""
+
     def move_points(self, pos: np.ndarray) -> None:
         """Put the existing points at ``pos`` (n, 2), in the order they were added; styles and data stay."""
         pos = np.asarray(pos)
