@@ -63,6 +63,37 @@ class _Label(QGraphicsSimpleTextItem):
         self.setTransform(self._beside * QTransform.fromScale(scale, scale))
 
 
+class _Tip(QGraphicsSimpleTextItem):
+    """The word under the mouse, above its point on a white ground, the same size at any zoom.
+
+    (A pyqtgraph TextItem shown after being hidden kept a stale transform and was not drawn.)
+    """
+
+    MARGIN = (3, 1)
+
+    def __init__(self, font: QFont):
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setFont(font)
+        self.setBrush(QColor("#d62728"))
+        self.setZValue(10)
+
+    def show_word(self, word: str, x: float, y: float) -> None:
+        self.setText(word)
+        text = super().boundingRect()
+        self.setTransform(QTransform.fromTranslate(-text.width() / 2, -text.height() - 8))  # centred above
+        self.setPos(x, y)
+        self.show()
+
+    def boundingRect(self):  # noqa: N802 - Qt's name
+        dx, dy = self.MARGIN
+        return super().boundingRect().adjusted(-dx, -dy, dx, dy)
+
+    def paint(self, painter, option, widget=None) -> None:
+        painter.fillRect(self.boundingRect(), QColor(255, 255, 255, 215))
+        super().paint(painter, option, widget)
+
+
 class _Marks(pg.ScatterPlotItem):
     """Points drawn again over the plain ones to style them; clicks and hover go to the points beneath.
 
@@ -70,8 +101,8 @@ class _Marks(pg.ScatterPlotItem):
     must decline it themselves.
     """
 
-    def __init__(self) -> None:
-        super().__init__(pen=pg.mkPen(255, 255, 255, 160))
+    def __init__(self, **style) -> None:
+        super().__init__(**{"pen": pg.mkPen(255, 255, 255, 160), **style})
         self.setAcceptHoverEvents(False)
 
     def mouseClickEvent(self, event) -> None:  # noqa: N802 - pyqtgraph's name
@@ -158,7 +189,7 @@ class EmbeddingView(QWidget):
         # every drawn word in one plain style (so a new frame only moves them), and the few words in
         # another style (featured, highlighted, selected) drawn again on top by a small second item
         self.scatter = MovingScatter(size=8, pen=pg.mkPen(255, 255, 255, 120), brush=_PLAIN, hoverable=True,
-                                     tip=_word_tip, hoverSize=12, hoverBrush=pg.mkBrush("#d62728"))
+                                     tip=_word_tip)
         self.marks = _Marks()
         self.plot.addItem(self.scatter)
         self.plot.addItem(self.marks)
@@ -181,11 +212,15 @@ class EmbeddingView(QWidget):
             label.setZValue(5)
             label.hide()
             self.plot.addItem(label, ignoreBounds=True)
-        self.hover_label = pg.TextItem("", color="#d62728", anchor=(0.5, 1.3), fill=pg.mkBrush(255, 255, 255, 210))
-        self.hover_label.setFont(bold)
-        self.hover_label.setZValue(10)
+        self.hover_label = _Tip(bold)
         self.hover_label.hide()
         self.plot.addItem(self.hover_label, ignoreBounds=True)
+        # the word under the mouse, drawn above everything (a hover style on the scatter would sit under
+        # the marks of selected and highlighted words)
+        self.hover_point = _Marks(size=12, pen=pg.mkPen("w"), brush=pg.mkBrush("#d62728"))
+        self.hover_point.setZValue(9)
+        self.hover_point.hide()
+        self.plot.addItem(self.hover_point, ignoreBounds=True)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -407,11 +442,12 @@ class EmbeddingView(QWidget):
     def _hovered(self, item, points, event) -> None:
         if len(points):
             point = points[0]
-            self.hover_label.setText(str(point.data()))
-            self.hover_label.setPos(point.pos())
-            self.hover_label.show()
+            self.hover_label.show_word(str(point.data()), point.pos().x(), point.pos().y())
+            self.hover_point.setData(pos=[(point.pos().x(), point.pos().y())])
+            self.hover_point.show()
         else:
             self.hover_label.hide()
+            self.hover_point.hide()
 
     # -- for the window and tests
     def point_count(self) -> int:

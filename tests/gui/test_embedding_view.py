@@ -97,5 +97,7 @@ def test_clicks_reach_words_drawn_with_marks_on_top(qtbot, view):
     assert session.selection == ["w4"]
     session.select([])
     session.highlight(["w3"])
-    click(qtbot, view, 3, -3)  # a highlighted (marked) word
+    view._hovered(view.scatter, view.scatter.pointsAt(view.scatter.points()[3].pos()), None)  # as the mouse does
+    assert view.hover_point.isVisible()
+    click(qtbot, view, 3, -3)  # a highlighted (marked) word, under the hover point
     assert session.selection == ["w3"]

@@ -99,7 +99,11 @@ def test_hover_shows_the_word(trained):
     view = trained.embedding_view
     point = view.scatter.points()[3]
     view._hovered(view.scatter, [point], None)
-    assert view.hover_label.toPlainText() == str(point.data())
+    assert view.hover_label.text() == str(point.data()) and view.hover_label.isVisible()
+    assert view.hover_point.isVisible() and view.hover_point.zValue() > view.marks.zValue()
+    assert tuple(view.hover_point.points()[0].pos()) == tuple(point.pos())
+    view._hovered(view.scatter, [], None)
+    assert not view.hover_point.isVisible() and not view.hover_label.isVisible()
 
 
 def test_before_after_views(trained):
