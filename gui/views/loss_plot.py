@@ -81,9 +81,6 @@ class LossPlot(QWidget):
     def _draw_live(self) -> None:
         self.raw_curve.setData(self.x, self.raw)
         self.smooth_curve.setData(self.x, self.smooth)
-        self._fit()
-
-    def _fit(self) -> None:
         fit_now(self.plot)
 
     def add_epoch(self, end: dict) -> None:
@@ -92,7 +89,7 @@ class LossPlot(QWidget):
             self.epoch_x.append(float(end["epoch"]))
             self.epoch_y.append(float(end["loss"]))
             self.epoch_curve.setData(self.epoch_x, self.epoch_y)
-            self._fit()
+            fit_now(self.plot)
 
     def show_history(self, loss_history: np.ndarray) -> None:
         """A model opened from a file: only its per-epoch means are known."""
