@@ -291,11 +291,12 @@ class EmbeddingView(QWidget):
         else:
             self.scatter.setData(pos=frame.coords, data=frame.words)
             self._drawn_words, self._where = frame.words, {w: k for k, w in enumerate(frame.words)}
-        fit_now(self.plot)
-        selected, highlighted = set(self.session.selection), set(self.session.highlighted)
         self._draw_marks(self.marks, frame.coords, self._where, _MARK_SIZES)
-        self._draw_labels(frame, selected, highlighted)
         self._draw_trails()
+        fit_now(self.plot)  # everything that counts for the range is in place: fit once
+        selected, highlighted = set(self.session.selection), set(self.session.highlighted)
+        self._draw_labels(frame, selected, highlighted)  # laid out for the range just set, so the
+        self._relabel_timer.stop()  # relabel that range change asked for would only repeat it
         self._show_before()
 
     def _draw_marks(self, item: pg.ScatterPlotItem, coords: np.ndarray, where: dict[str, int],

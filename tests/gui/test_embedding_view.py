@@ -101,3 +101,15 @@ def test_clicks_reach_words_drawn_with_marks_on_top(qtbot, view):
     assert view.hover_point.isVisible()
     click(qtbot, view, 3, -3)  # a highlighted (marked) word, under the hover point
     assert session.selection == ["w3"]
+
+
+def test_labels_are_laid_out_once_per_frame_and_again_after_a_zoom(qtbot, view, monkeypatch):
+    layouts = []
+    draw = view._draw_labels
+    monkeypatch.setattr(view, "_draw_labels", lambda *args: (layouts.append(1), draw(*args)))
+    view.session.set_frame(frame(range(30), 0.0))
+    qtbot.wait(30)
+    assert len(layouts) == 1  # the frame's own layout, already for its fitted range
+    view.plot.getViewBox().scaleBy((0.5, 0.5))  # the user zooms in: labels that clashed may fit now
+    qtbot.waitUntil(lambda: len(layouts) == 2, timeout=2_000)
+    assert view.labelled_words()
