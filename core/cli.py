@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .config import TrainConfig, default_workers
-from .errors import StudioError, WorkerFailed
+from .errors import StudioError, TrainingDiverged, WorkerFailed
 
-EXIT_BUG = 1
+EXIT_FAILED = 1  # training went wrong (it diverged), or a bug (a worker process failed)
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -116,12 +116,15 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return int(exit_.code or 0)
     try:
         return COMMANDS[args.command](args, stdout, stderr)
+    except TrainingDiverged as error:  # not bad input as such: the run failed, and nothing was written
+        print(f"error: {error}", file=stderr)
+        return EXIT_FAILED
     except StudioError as error:
         print(f"error: {error}", file=stderr)
         return EXIT_BAD_INPUT
     except WorkerFailed as error:  # a bug, not bad input: say so, with the worker's own trace for a report
         print(f"error: {error}", file=stderr)
-        return EXIT_BUG
+        return EXIT_FAILED
     except BrokenPipeError:  # e.g. `... | head` closed stdout: not an error worth a message
         try:
             sys.stdout = open(os.devnull, "w")
@@ -162,9 +165,11 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     print(f"corpus: {len(corpus.files)} file(s), {corpus.raw_tokens:,} tokens, "
           f"{len(corpus.vocab):,} words seen at least {config.min_count} times", file=stderr)
     bar = None if args.quiet else ProgressBar(stderr)
-    model = Trainer(corpus.ids, corpus.vocab, config).train(on_progress=bar, progress_interval=0.25)
-    if bar is not None:
-        bar.close()
+    try:
+        model = Trainer(corpus.ids, corpus.vocab, config).train(on_progress=bar, progress_interval=0.25)
+    finally:  # an error message starts on a line of its own
+        if bar is not None:
+            bar.close()
     save_model(model, out)
     elapsed = time.perf_counter() - started
     final = model.loss_history[-1] if len(model.loss_history) else math.nan

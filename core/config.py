@@ -20,6 +20,12 @@ from .errors import ConfigError
 #: pile too many updates onto frequent rows and lose quality (see benchmarks/README.md).
 DEFAULT_BATCH_TOKENS = 1024
 
+#: The most a table row may move in one batch, as learning rate x the updates it sums (shared among
+#: the workers): 200 updates at lr 0.025. A batch computes every update from the rows as they were
+#: before it, so a frequent word's hundreds of updates would overshoot together and diverge; past
+#: this bound they are scaled down (core.sgns.overloaded_rows, benchmarks/README.md "Stability").
+DEFAULT_MAX_ROW_STEP = 5.0
+
 
 def default_workers() -> int:
     """One worker per core the process may use."""
@@ -58,6 +64,7 @@ class TrainConfig:
     seed: int = 1
     workers: int = dataclasses.field(default_factory=default_workers)
     batch_tokens: int = DEFAULT_BATCH_TOKENS
+    max_row_step: float = DEFAULT_MAX_ROW_STEP
 
     def __post_init__(self) -> None:
         for name, (low, high) in _INT_RANGES.items():
@@ -73,6 +80,7 @@ class TrainConfig:
         _check_float("sample", self.sample, 0.0, 1.0, allow_low=True)
         _check_float("lr", self.lr, 0.0, 10.0, allow_low=False)
         _check_float("min_lr", self.min_lr, 0.0, 10.0, allow_low=True)
+        _check_float("max_row_step", self.max_row_step, 0.0, 1e9, allow_low=False)
         if self.min_lr > self.lr:
             raise ConfigError(f"min_lr ({self.min_lr}) must not exceed lr ({self.lr})")
         # One batch holds up to batch_tokens * 2 * window pairs of (negative + 1) rows each.

@@ -14,6 +14,8 @@ the whole batch, and all updates are scattered back, duplicates summed, by one s
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import expit
 
@@ -68,19 +70,67 @@ def scatter_add(table: np.ndarray, rows: np.ndarray, columns_ptr: np.ndarray, we
     table[touched] += product  # pragma: no cover
 
 
+#: Rows counted by :func:`update_factors`: the most frequent words (ids are frequency ranks).
+_COUNTED_ROWS = 1 << 16
+
+
+def update_factors(centres: np.ndarray, targets: np.ndarray, max_updates: float
+                   ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Factors that cap how many updates any one row sums in a batch; None when no row needs one.
+
+    Every update of a batch is computed from the rows as they were before it, then all are summed.
+    A row that takes ``m`` updates at once therefore moves like ``m`` steps of sequential SGD that
+    never saw each other's effect, and a frequent word's row (``the`` as a noise word, say, hundreds
+    of times a batch) overshoots, feeds back through every row it touched, and the run diverges.
+    Sequential SGD would have damped those steps as it went; here each of the row's updates is scaled
+    by ``max_updates / m``, so no row moves more than ``max_updates`` steps' worth in one batch.
+    Rows below the bound, nearly all of them, are untouched.
+
+    An update is what word2vec applies at once: one (pair, target) term for an output row, one pair
+    (its ``k`` terms, summed) for an input row, which therefore counts ``k`` terms per pair.
+    ``targets`` are output word ids (``pairs x k``, not offset). Returns float32 factors per pair for
+    the input rows and per (pair, target) for the output rows. Scaling the terms, rather than the rows
+    after the scatter, keeps each worker's correction to its own updates when several share a table.
+    """
+    k = targets.shape[1]
+    if len(centres) * k <= max_updates:  # not even one row can pass the bound
+        return None
+    out_ids, in_ids = targets, centres
+    if targets.size and max(int(targets.max()), int(centres.max())) >= _COUNTED_ROWS:
+        # Ids are frequency ranks: a batch cannot pile enough updates onto a rarer word to matter,
+        # and a huge vocabulary is not scanned per batch. The rarer ids share one bin, never capped.
+        out_ids, in_ids = np.minimum(targets, _COUNTED_ROWS), np.minimum(centres, _COUNTED_ROWS)
+    out_counts = np.bincount(out_ids.reshape(-1))
+    in_counts = np.bincount(in_ids) * k
+    if out_counts[:_COUNTED_ROWS].max() <= max_updates and in_counts[:_COUNTED_ROWS].max() <= max_updates:
+        return None
+    out_table = _cap_factors(out_counts, max_updates)
+    in_table = _cap_factors(in_counts, max_updates)
+    return in_table[in_ids], out_table[out_ids]
+
+
+def _cap_factors(counts: np.ndarray, max_updates: float) -> np.ndarray:
+    factors = (max_updates / np.maximum(counts, max_updates)).astype(np.float32)
+    factors[_COUNTED_ROWS:] = 1.0
+    return factors
+
+
 def sgns_step(table: np.ndarray, n_words: int, centres: np.ndarray, contexts: np.ndarray,
-              noise: np.ndarray, lr: float) -> float:
+              noise: np.ndarray, lr: float, max_updates: float = math.inf) -> float:
     """One batched SGNS update; returns the summed binary cross-entropy of its examples (float64).
 
     ``table`` holds both tables: rows ``[0, n_words)`` are input vectors, rows ``[n_words, 2 n_words)``
     output vectors, so one gather and one scatter serve both. ``noise`` is (pairs, negative).
-    Every gradient is computed from the rows as they were before the batch, then all are applied.
+    Every gradient is computed from the rows as they were before the batch, then all are applied;
+    a row that takes more than ``max_updates`` of them has their sum scaled down to that many
+    (:func:`update_factors`: what keeps large batches and several workers from diverging).
     """
     pairs, negative = noise.shape
     k = negative + 1
     targets = np.empty((pairs, k), dtype=np.int32)
     targets[:, 0] = contexts
     targets[:, 1:] = noise
+    factors = update_factors(centres, targets, max(1.0, max_updates))
     targets += n_words
     rows = np.concatenate((centres, targets.reshape(-1)))
     gathered = np.take(table, rows, axis=0)  # (pairs * (1 + k), dim): inputs, then targets
@@ -98,15 +148,16 @@ def sgns_step(table: np.ndarray, n_words: int, centres: np.ndarray, contexts: np
 
     # input row of pair b  += sum_k step[b, k] * output[b, k]
     # output row of (b, k) += step[b, k] * input[b]
-    flat_step = step.reshape(-1)
     entry_rows = np.concatenate((targets.reshape(-1), np.repeat(centres, k)))
-    weights = np.concatenate((flat_step, flat_step))
+    if factors is None:
+        weights = np.concatenate((step.reshape(-1), step.reshape(-1)))
+    else:
+        per_pair, per_target = factors
+        weights = np.concatenate(((step * per_target).reshape(-1), (step * per_pair[:, None]).reshape(-1)))
     columns_ptr = np.concatenate((np.arange(0, pairs * k, k, dtype=np.int32),
                                   np.arange(pairs * k, 2 * pairs * k + 1, dtype=np.int32)))
     scatter_add(table, entry_rows, columns_ptr, weights, gathered)
     return float(loss)
-
-
 
 
 def initial_rows(count: int, dim: int, seed: int) -> np.ndarray:
@@ -151,6 +202,15 @@ class BatchRunner:
         c = self.config
         return c.lr - (c.lr - c.min_lr) * index / self.total
 
+    def max_updates(self, lr: float) -> float:
+        """How many updates one row may sum in a batch: ``max_row_step`` shared among the workers.
+
+        Workers add onto the same rows at once, each from rows it read before the others' updates
+        landed, so with ``w`` workers a row can take ``w`` batches' worth of stale updates together.
+        The bound is on the step (lr x updates), so it loosens as the learning rate decays.
+        """
+        return self.config.max_row_step / (self.config.workers * lr) if lr > 0 else math.inf
+
     def run(self, index: int) -> tuple[int, float, int, int]:
         """Train batch ``index``; returns (corpus tokens, summed loss, examples, pairs)."""
         cfg = self.config
@@ -166,5 +226,6 @@ class BatchRunner:
         if not pairs:
             return len(chunk), 0.0, 0, 0
         noise = self.noise.sample(rng, pairs * cfg.negative).reshape(pairs, cfg.negative)
-        loss = sgns_step(self.table, self.n_words, centres, contexts, noise, self.lr(index))
+        lr = self.lr(index)
+        loss = sgns_step(self.table, self.n_words, centres, contexts, noise, lr, self.max_updates(lr))
         return len(chunk), loss, pairs * (cfg.negative + 1), pairs

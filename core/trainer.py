@@ -155,6 +155,11 @@ class Trainer:
         self._control = np.zeros(8, dtype=np.int64)  # NEXT, STOP, PAUSE, DIVERGED; shared with workers
         self._control[NEXT] = first
         watch = _Watcher(self, runner, first, on_progress, on_epoch_end, progress_interval)
+
+        def diverged() -> None:  # self._control moves into shared memory with worker processes: look it up
+            self._control[DIVERGED] = self._control[STOP] = 1
+
+        watch.on_diverged = diverged
         next_poll = [0.0]
 
         def sync_flags() -> None:
@@ -183,8 +188,7 @@ class Trainer:
             self.model.invalidate()
             self.stop_event.clear()
         if self._control[DIVERGED]:
-            raise TrainingDiverged(f"training diverged (the loss became NaN or infinite) at lr={cfg.lr}; "
-                                   "try a smaller learning rate")
+            raise TrainingDiverged(watch.divergence or "training diverged: the loss became NaN or infinite")
         return self.model
 
     def _run_in_processes(self, runner: BatchRunner, watch: "_Watcher", sync_flags, poll) -> None:
@@ -250,9 +254,18 @@ class _Watcher:
         self.interval = interval
         self.started = self.last_report = self.epoch_clock = time.perf_counter()
         self.ledger: Ledger | None = None
+        # Divergence is judged from the first batch after the first epoch (of the model's life: a
+        # model that is continued is past it from the start).
+        trained_before = int(trainer.model.state.get("epochs_trained", 0)) > 0 and first == 0
+        self.judged_from = 0 if trained_before else runner.per_epoch
+        self.checked = first
+        self.divergence: str | None = None
+        self.on_diverged: Callable[[], None] = lambda: None
 
     def ledger_changed(self, final: bool = False) -> None:
         self.upto = self.ledger.done_upto(self.upto)
+        if self.upto > self.checked:
+            self._check_divergence()
         now = time.perf_counter()
         per_epoch = self.runner.per_epoch
         while (self.epoch_start // per_epoch + 1) * per_epoch <= self.upto:
@@ -260,6 +273,37 @@ class _Watcher:
         if self.on_progress is not None and (final or now - self.last_report >= self.interval) \
                 and self.upto > self.reported:
             self._report(now)
+
+    def _check_divergence(self) -> None:
+        """Stop the run when its loss is no longer finite, or climbs past ln 2 once an epoch is done.
+
+        An untrained model scores ln 2, so a loss above it after an epoch of training (over any stretch
+        of batches since the last look, or over the whole first epoch) means the tables have blown up.
+        Without this check a garbage model would be reported, and saved, like any other.
+        """
+        lo, hi = self.checked, self.upto
+        self.checked = hi
+        if self.divergence is not None:
+            return
+        if not math.isfinite(self._mean_loss(lo, hi)):
+            what = "the loss became NaN or infinite"
+        else:
+            start = max(lo, self.judged_from)
+            worst = self._mean_loss(start, hi) if start < hi else 0.0
+            if lo < self.judged_from <= hi:  # the first epoch has just ended: judge it whole
+                worst = max(worst, self._mean_loss(self.first, self.judged_from))
+            if worst <= math.log(2):
+                return
+            what = f"the loss climbed to {worst:.3f}, above the untrained model's {math.log(2):.3f}"
+        cfg = self.trainer.config
+        epoch = min(cfg.epochs, (hi - 1) // self.runner.per_epoch + 1)
+        self.divergence = (f"training diverged in epoch {epoch}: {what} (lr={cfg.lr}, workers={cfg.workers}); "
+                           "the model is garbage and was not kept; try a smaller learning rate")
+        self.on_diverged()
+
+    def _mean_loss(self, lo: int, hi: int) -> float:
+        _, loss, examples, _ = self.ledger.totals(lo, hi)
+        return float(loss / examples) if examples else 0.0
 
     def _report(self, now: float) -> None:
         t = self.trainer

@@ -182,6 +182,20 @@ def test_training_with_worker_processes_from_the_real_process(corpus, tmp_path):
     assert len(load_model(out).loss_history) == 1
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_diverging_run_is_one_line_exit_1_and_overwrites_nothing(corpus, tmp_path, workers):
+    out = tmp_path / "m.npz"
+    out.write_bytes(b"an earlier model")
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", str(corpus), "--out", str(out),
+                             "--dim", "64", "--epochs", "2", "--lr", "10", "--workers", workers, "--quiet"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("corpus: ") and len(lines) == 2, result.stderr  # the summary, then the error
+    assert lines[1].startswith("error: training diverged in epoch ") and "learning rate" in lines[1]
+    assert out.read_bytes() == b"an earlier model" and sorted(tmp_path.iterdir()) == [out]
+
+
 def test_a_failed_worker_is_reported_as_a_bug_without_our_traceback(corpus, tmp_path, monkeypatch):
     from core import cli
     from core.workers import WorkerFailed

@@ -11,7 +11,7 @@ import pytest
 
 from core.config import TrainConfig
 from core.errors import ConfigError, TrainingDiverged
-from core.sgns import initial_table, make_pairs, scatter_add, sgns_step
+from core.sgns import initial_table, make_pairs, scatter_add, sgns_step, update_factors
 from core.trainer import EpochEnd, Progress, Trainer
 from core.vocab import Vocab
 
@@ -71,6 +71,84 @@ def test_batched_update_equals_per_pair_reference_with_repeated_rows():
     loss = sgns_step(table, n_words, centres, contexts, noise, lr=0.1)
     np.testing.assert_allclose(table, expected, rtol=1e-5, atol=1e-6)
     assert loss == pytest.approx(expected_loss, rel=1e-5)
+
+
+def test_update_factors_count_updates_as_word2vec_applies_them():
+    # word2vec updates an output row once per (pair, target) and an input row once per pair, with the
+    # sum of its k terms: so a centre's pairs count k each.
+    centres = np.array([0, 0, 0, 1], dtype=np.int32)
+    targets = np.array([[2, 3], [2, 3], [2, 4], [2, 2]], dtype=np.int32)  # k = 2
+    per_pair, per_target = update_factors(centres, targets, max_updates=4.0)
+    # Centre 0 sums 3 pairs x 2 terms = 6 updates > 4; output 2 takes 5 > 4; the rest are under the bound.
+    np.testing.assert_allclose(per_pair, [4 / 6, 4 / 6, 4 / 6, 1.0])
+    np.testing.assert_allclose(per_target, [[4 / 5, 1], [4 / 5, 1], [4 / 5, 1], [4 / 5, 4 / 5]])
+    assert update_factors(centres, targets, max_updates=6.0) is None  # nothing over the bound: untouched
+
+
+def test_a_row_never_moves_more_than_its_bound_in_one_batch():
+    rng = np.random.default_rng(2)
+    n_words, dim = 6, 4
+    table = rng.normal(0, 0.5, size=(2 * n_words, dim)).astype(np.float32)
+    centres = np.zeros(40, dtype=np.int32)  # one word as the centre of every pair
+    contexts = rng.integers(1, n_words, 40).astype(np.int32)
+    noise = rng.integers(1, n_words, (40, 3)).astype(np.int32)
+    free, capped = table.copy(), table.copy()
+    sgns_step(free, n_words, centres, contexts, noise, lr=0.1)
+    sgns_step(capped, n_words, centres, contexts, noise, lr=0.1, max_updates=20.0)
+    # The centre sums 40 pairs x 4 terms = 160 updates: capped at 20, its move is 20/160 of the free one.
+    np.testing.assert_allclose(capped[0] - table[0], (free[0] - table[0]) * 20 / 160, rtol=1e-4, atol=1e-7)
+
+
+def sequential_sgd(table, n_words, centres, contexts, noise, lr):
+    """word2vec's own order: pair after pair, each from the rows as the pairs before left them."""
+    after = table.astype(np.float64)
+    for c, o, negs in zip(centres.tolist(), contexts.tolist(), noise.tolist()):
+        h = after[c].copy()
+        centre_step = np.zeros_like(h)
+        for target, label in [(o, 1.0)] + [(m, 0.0) for m in negs]:
+            out = after[n_words + target]
+            step = lr * (label - 1.0 / (1.0 + math.exp(-h @ out)))
+            centre_step += step * out
+            after[n_words + target] += step * h
+        after[c] += centre_step
+    return after
+
+
+def test_a_window_10_batch_of_two_workers_stays_close_to_sequential_sgd():
+    """The divergence of issue #9 in miniature: a Zipf corpus, window 10, vectors that share a direction
+    (as trained ones do). Summed blindly, the frequent words' hundreds of stale updates overshoot by an
+    order of magnitude; bounded as the trainer bounds them for two workers, the batch moves like
+    word2vec's one-pair-at-a-time SGD."""
+    rng = np.random.default_rng(0)
+    n_words, dim, window, lr = 50, 16, 10, 0.025
+    zipf = 1.0 / np.arange(1, n_words + 1) ** 1.1
+    tokens = rng.choice(n_words, size=400, p=zipf / zipf.sum()).astype(np.int32)
+    centres, contexts = make_pairs(tokens, rng.integers(1, window + 1, 400).astype(np.int32), window)
+    noise_p = zipf ** 0.75 / (zipf ** 0.75).sum()
+    noise = rng.choice(n_words, size=(len(centres), 5), p=noise_p).astype(np.int32)
+    table = (rng.normal(0, 0.3, (2 * n_words, dim)) + 0.3 * rng.normal(size=dim)).astype(np.float32)
+
+    reference = sequential_sgd(table, n_words, centres, contexts, noise, lr) - table
+    max_updates = TrainConfig().max_row_step / (2 * lr)  # what BatchRunner uses with 2 workers
+    moves = {}
+    for name, bound in [("capped", max_updates), ("free", math.inf)]:
+        batched = table.copy()
+        sgns_step(batched, n_words, centres, contexts, noise, lr, max_updates=bound)
+        assert np.isfinite(batched).all()
+        moves[name] = (batched - table).ravel()
+
+    def cosine(a, b):
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+    size = {name: np.linalg.norm(move) / np.linalg.norm(reference) for name, move in moves.items()}
+    assert size["free"] > 8  # the failure is real at these settings
+    assert 0.5 < size["capped"] < 2.5 and cosine(moves["capped"], reference.ravel()) > 0.65
+
+    def batch_loss(t):
+        return sgns_step(t.astype(np.float32), n_words, centres, contexts, noise, lr=0.0)
+
+    assert batch_loss(table + moves["capped"].reshape(table.shape)) < batch_loss(table)
+    assert batch_loss(table + moves["free"].reshape(table.shape)) > 10 * batch_loss(table)
 
 
 def test_untrained_model_scores_ln2_per_example():
@@ -235,6 +313,48 @@ def test_a_diverging_run_is_reported():
     tokens, vocab = toy_corpus(20_000)
     with pytest.raises(TrainingDiverged, match="learning rate"):
         Trainer(tokens, vocab, small_config(lr=10.0, dim=64, epochs=3)).train()
+
+
+def ledger_watch(losses_per_batch, batches_per_epoch=4):
+    """A _Watcher over a ledger whose batches had these mean losses (100 examples each)."""
+    from core.sgns import BatchRunner
+    from core.trainer import _Watcher
+    from core.workers import Ledger
+
+    tokens, vocab = toy_corpus(256 * batches_per_epoch)
+    trainer = Trainer(tokens, vocab, small_config(epochs=3))
+    runner = BatchRunner(trainer.tokens, trainer._table, trainer._keep, trainer._noise, trainer.config)
+    watch = _Watcher(trainer, runner, 0, None, None, 0.1)
+    watch.ledger = Ledger.allocate(runner.total)
+    stops = []
+    watch.on_diverged = lambda: stops.append(watch.upto)
+    for index, loss in enumerate(losses_per_batch):
+        watch.ledger.record(index, 256, loss * 100, 100, 20)
+        watch.ledger_changed()
+    return watch, stops
+
+
+def test_the_divergence_rule():
+    healthy = [0.69, 0.6, 0.5, 0.45] + [0.44, 0.43, 0.43, 0.42]
+    watch, stops = ledger_watch(healthy)
+    assert not stops and watch.divergence is None
+    # A first epoch may start at ln 2 and wobble; after it, any stretch above ln 2 is a blow-up.
+    watch, stops = ledger_watch([0.69, 0.75, 0.5, 0.45] + [0.44, 0.8])
+    assert stops == [6] and "epoch 2" in watch.divergence and "climbed to 0.800" in watch.divergence
+    # A first epoch that ends worse than untrained, as a whole, is one too (even a 1-epoch run).
+    watch, stops = ledger_watch([0.69, 0.9, 0.8, 0.75])
+    assert stops == [4] and "epoch 1" in watch.divergence and "0.785" in watch.divergence
+    watch, stops = ledger_watch([0.69, math.nan])
+    assert stops == [2] and "NaN" in watch.divergence
+
+
+def test_a_run_that_blows_up_says_so_and_keeps_nothing():
+    tokens, vocab = toy_corpus(20_000)
+    with pytest.raises(TrainingDiverged, match="epoch 1: the loss climbed to .* not kept"):
+        Trainer(tokens, vocab, small_config(lr=0.5, dim=64, epochs=1)).train()
+    model = Trainer(tokens, vocab, small_config(epochs=1)).train()
+    with pytest.raises(TrainingDiverged, match="diverged in epoch 1"):  # a continued model is judged at once
+        Trainer(tokens, vocab, small_config(lr=0.5, dim=8, epochs=2), model=model).train()
 
 
 def test_bad_inputs_are_refused():

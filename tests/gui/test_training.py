@@ -158,3 +158,22 @@ def test_continue_refuses_a_model_of_other_dimensions(qtbot, window, monkeypatch
     window.settings_panel.spins["dim"].setValue(window.session.model.dim + 4)
     window.continue_action.trigger()
     assert window.training is None and shown and "dimensions" in shown[0]
+
+
+def test_a_diverging_run_is_a_dialog_and_the_earlier_model_stays(qtbot, window, errors):
+    from PySide6.QtCore import Qt
+
+    from .conftest import train
+
+    train(qtbot, window, epochs=1)
+    earlier = window.session.model
+    edit = window.settings_panel.edits["lr"]
+    edit.selectAll()
+    qtbot.keyClicks(edit, "10")  # an absurd learning rate, typed
+    window.settings_panel.spins["dim"].setValue(64)
+    qtbot.mouseClick(window.settings_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.training is None, timeout=60_000)
+    failures = [text for kind, title, text in errors if title == "Training failed"]
+    assert len(failures) == 1 and "diverged" in failures[0] and "learning rate" in failures[0]
+    assert window.session.model is earlier  # the garbage model replaced nothing
+    assert window.settings_panel.train_button.isEnabled()
