@@ -16,9 +16,9 @@ from common import DOSTOEVSKY, quality, require_corpus
 
 def ours(batch: int, seed: int, workers: int) -> dict:
     from core.config import TrainConfig
-    from core.corpus import load_corpus
+    from core.text.corpus import load_corpus
     from core.errors import TrainingDiverged
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
 
     corpus = load_corpus([DOSTOEVSKY])
     try:

@@ -2,8 +2,8 @@
 
     python benchmarks/bench_load_vectors.py [--rows 400000] [--dim 300] [--folder DIR]
 
-Writes a random rows x dim model with core.io.save_word2vec (once; kept in --folder), then loads it in
-a fresh process with core.io.load_vectors and reports seconds, peak resident memory, and how that
+Writes a random rows x dim model with core.vectors.io.save_word2vec (once; kept in --folder), then loads it in
+a fresh process with core.vectors.io.load_vectors and reports seconds, peak resident memory, and how that
 compares with the float32 matrix itself and with the interpreter's baseline.
 """
 
@@ -27,11 +27,11 @@ LOAD = textwrap.dedent("""
         with open("/proc/self/status") as status:
             return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
     sys.path.insert(0, {root!r})
-    import numpy, core.io
+    import numpy, core.vectors.io
     baseline = peak_mb("VmRSS")
     reports = []
     started = time.perf_counter()
-    model = core.io.load_vectors({path!r}, progress=lambda done, total: reports.append(done))
+    model = core.vectors.io.load_vectors({path!r}, progress=lambda done, total: reports.append(done))
     seconds = time.perf_counter() - started
     print(json.dumps(dict(seconds=seconds, rows=len(model), dim=model.dim, progress_reports=len(reports),
                           baseline_mb=baseline, peak_mb=peak_mb())))
@@ -44,9 +44,9 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=300)
     parser.add_argument("--folder", type=Path)
     args = parser.parse_args()
-    from core.io import save_word2vec
-    from core.model import Model
-    from core.vocab import Vocab
+    from core.vectors.io import save_word2vec
+    from core.vectors.model import Model
+    from core.text.vocab import Vocab
 
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.folder or Path(scratch)

@@ -16,9 +16,9 @@ import time
 import numpy as np
 
 from common import ROOT  # noqa: F401 - puts the project on sys.path
-from core.model import Model
-from core.projection import pca_2d
-from core.vocab import Vocab
+from core.vectors.model import Model
+from core.maps.projection import pca_2d
+from core.text.vocab import Vocab
 
 
 def median_ms(call, repeats: int) -> float:

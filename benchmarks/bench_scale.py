@@ -55,7 +55,7 @@ READ = textwrap.dedent("""
         with open("/proc/self/status") as status:
             return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
     sys.path.insert(0, {root!r})
-    from core.corpus import load_corpus
+    from core.text.corpus import load_corpus
     started = time.perf_counter()
     corpus = load_corpus([{text!r}], cache_dir={cache!r})
     seconds = time.perf_counter() - started
@@ -70,9 +70,9 @@ TRAIN = textwrap.dedent("""
             return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
     sys.path.insert(0, {root!r})
     from core.config import TrainConfig
-    from core.corpus import load_corpus
-    from core.trainer import Trainer
-    from core.workers import shut_down_pool
+    from core.text.corpus import load_corpus
+    from core.train.trainer import Trainer
+    from core.train.workers import shut_down_pool
     if __name__ == "__main__":
         corpus = load_corpus([{text!r}], cache_dir={cache!r})
         assert type(corpus.ids).__name__ == "memmap"

@@ -23,9 +23,9 @@ def main() -> None:
     args = parser.parse_args()
     require_corpus()
     from core.config import TrainConfig
-    from core.corpus import load_corpus
-    from core.trainer import Trainer
-    from core.workers import warm_up
+    from core.text.corpus import load_corpus
+    from core.train.trainer import Trainer
+    from core.train.workers import warm_up
 
     corpus = load_corpus([DOSTOEVSKY])
     print(f"{'workers':>8s}{'dim':>6s}{'words/s':>12s}{'s/epoch':>9s}")

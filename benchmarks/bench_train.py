@@ -27,7 +27,7 @@ def timed(command: list[str]) -> float:
 
 
 def run_ours(corpus: Path, out: Path, args) -> tuple[float, dict]:
-    from core.io import load_model
+    from core.vectors.io import load_model
 
     seconds = timed([sys.executable, "main.py", "train", str(corpus), "--out", str(out), "--quiet",
                      "--dim", str(args.dim), "--window", str(args.window), "--epochs", str(args.epochs),
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     corpus = require_corpus()
-    from core.corpus import load_corpus
+    from core.text.corpus import load_corpus
 
     tokens = load_corpus([corpus]).raw_tokens
     results: dict[str, list] = {"ours": [], "gensim": []}

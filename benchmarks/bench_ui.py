@@ -2,7 +2,7 @@
 
     python benchmarks/bench_ui.py [--runs 3] [--epochs N] [--corpus PATH] [--workers N] [--words N] [--trace]
 
-Headless: ``core.trainer.Trainer.train`` alone. In the app: the real window (``gui.app.create_window``),
+Headless: ``core.train.trainer.Trainer.train`` alone. In the app: the real window (``gui.app.create_window``),
 Train clicked, while a 10 ms QTimer on the UI thread records how late each tick is. Speed is the
 trainer's own words/s over the whole run (start-up included, the same way in both). Each figure is
 the median of ``--runs`` runs. ``--words`` sets how many words the live map draws (the app's default
@@ -31,7 +31,7 @@ NOTES = ROOT.parent / "shared" / "corpora" / "dostoevsky" / "Notes-from-the-Unde
 
 
 def headless(corpus, config) -> float:
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
 
     last = []
     Trainer(corpus.ids, corpus.vocab, config).train(on_progress=last.append)
@@ -118,8 +118,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from core.config import TrainConfig, default_workers
-    from core.corpus import load_corpus
-    from core.demo import demo_corpus
+    from core.text.corpus import load_corpus
+    from core.text.demo import demo_corpus
     from gui.app import application
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
@@ -132,7 +132,7 @@ def main() -> None:
     config = TrainConfig.article(epochs=epochs, workers=args.workers or default_workers())
     corpus_args = ["--corpus", args.corpus] if args.corpus else []
 
-    from core.workers import warm_up
+    from core.train.workers import warm_up
     from gui.training import WORKER_NICE
 
     warm_up(config.workers, WORKER_NICE)  # as the app does when its window opens

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.corpus import find_text_files, iter_text, tokenize  # noqa: E402
+from core.text.corpus import find_text_files, iter_text, tokenize  # noqa: E402
 
 
 def sentences(paths: list[str], length: int = 10_000) -> list[list[str]]:

@@ -1,7 +1,7 @@
 """The headless command line: ``train``, ``export``, ``similar``, ``evaluate`` and ``fetch-gutenberg``.
 
 Bad input of any kind ends with one line on stderr and exit code 2, never a traceback and never a
-half-written output file (every file is written atomically by ``core.io``).
+half-written output file (every file is written atomically by ``core.vectors.io``).
 """
 
 from __future__ import annotations
@@ -148,9 +148,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 
 def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .corpus import load_corpus
-    from .io import save_model
-    from .trainer import Trainer
+    from .text.corpus import load_corpus
+    from .vectors.io import save_model
+    from .train.trainer import Trainer
 
     config = TrainConfig(dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
                          min_count=args.min_count, max_vocab=args.max_vocab, sample=args.sample,
@@ -179,7 +179,7 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .io import load_model, save_projector_tsv, save_word2vec
+    from .vectors.io import load_model, save_projector_tsv, save_word2vec
 
     model = load_model(args.model)
     if args.format == "tsv":
@@ -193,7 +193,7 @@ def _export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _similar(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .io import load_any
+    from .vectors.io import load_any
 
     if args.n < 1:
         raise StudioError(f"-n must be at least 1, got {args.n}")
@@ -204,8 +204,8 @@ def _similar(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
-    from .io import load_any
+    from .vectors.evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
+    from .vectors.io import load_any
 
     if not args.pairs and not args.analogies:
         raise StudioError("evaluate needs at least one test file: --pairs FILE... and/or --analogies FILE...")
@@ -261,7 +261,7 @@ def _fmt(value: float) -> str:
 
 
 def _fetch_gutenberg(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .gutenberg import ARTICLE_BOOKS, fetch, parse_ids
+    from .text.gutenberg import ARTICLE_BOOKS, fetch, parse_ids
 
     ids = parse_ids(args.ids)
     out = Path(args.out)

@@ -23,7 +23,7 @@ DEFAULT_BATCH_TOKENS = 1024
 #: The most a table row may move in one batch, as learning rate x the updates it sums (shared among
 #: the workers): 200 updates at lr 0.025. A batch computes every update from the rows as they were
 #: before it, so a frequent word's hundreds of updates would overshoot together and diverge; past
-#: this bound they are scaled down (core.sgns.overloaded_rows, benchmarks/README.md "Stability").
+#: this bound they are scaled down (core.train.sgns.overloaded_rows, benchmarks/README.md "Stability").
 DEFAULT_MAX_ROW_STEP = 5.0
 
 

@@ -107,7 +107,7 @@ def _start_workers_early(window) -> None:
     """Start the training worker processes in the background now, not when Train is clicked."""
     import threading
 
-    from core.workers import warm_up
+    from core.train.workers import warm_up
 
     from .training import WORKER_NICE
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.linalg import orthogonal_procrustes
 
-from core.projection import pca_2d
+from core.maps.projection import pca_2d
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,6 @@ class Frame:
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    def positions(self) -> dict[int, np.ndarray]:
-        return {int(i): self.coords[k] for k, i in enumerate(self.ids)}
 
 
 def drawn_ids(n_words: int, top: int, extra_ids: list[int] | tuple[int, ...] = ()) -> np.ndarray:
@@ -55,7 +52,7 @@ def compute_frame(vectors: np.ndarray, ids: np.ndarray, words: list[str], counts
 def untrained_frame(vocab, dim: int, seed: int, top: int) -> Frame:
     """The map before any training, as the article's "before" figure: the most frequent words at their
     initial vectors (the same ones Train will start from, for this dimension and seed)."""
-    from core.sgns import initial_rows
+    from core.train.sgns import initial_rows
 
     count = min(top, len(vocab))
     frame = compute_frame(initial_rows(count, dim, seed), np.arange(count), vocab.words, vocab.counts)

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
                                QProgressBar, QScrollArea, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from core.config import TrainConfig
-from core.corpus import Corpus, load_corpus
-from core.demo import GROUPS, demo_corpus
+from core.text.corpus import Corpus, load_corpus
+from core.text.demo import GROUPS, demo_corpus
 from core.errors import ConfigError
 from core.errors import ModelFileError, StudioError
-from core.io import load_any, load_model, load_vectors, save_model, save_projector_tsv, save_word2vec
-from core.model import Model
+from core.vectors.io import load_any, load_model, load_vectors, save_model, save_projector_tsv, save_word2vec
+from core.vectors.model import Model
 
 from . import persistence
 from .background import run_in_background, run_with_progress, wait_for_background
@@ -80,7 +80,7 @@ def prepare_model(path: str, top_words: int, progress=None) -> tuple[Model, Fram
 
 def tsne_frame(model: Model, ids: np.ndarray, epoch: float, cancel: threading.Event) -> Frame | None:
     """A frame of the rows ``ids`` placed by t-SNE (off the UI thread); None if cancelled."""
-    from core.tsne import Cancelled, tsne_2d_cancellable
+    from core.maps.tsne import Cancelled, tsne_2d_cancellable
 
     try:
         coords = tsne_2d_cancellable(model.vectors[ids], cancel.is_set)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
-from core.corpus import Corpus
-from core.model import Model
+from core.text.corpus import Corpus
+from core.vectors.model import Model
 
 from .frames import Frame
 

@@ -1,4 +1,4 @@
-"""The training thread: runs ``core.trainer`` off the UI thread and reports through throttled signals.
+"""The training thread: runs ``core.train.trainer`` off the UI thread and reports through throttled signals.
 
 The window talks to a run only through this object. Signals carry copies — a dict of floats per
 progress report, a :class:`~gui.frames.Frame` (the few hundred projected rows) per snapshot, the
@@ -18,10 +18,10 @@ from PySide6.QtCore import QThread, Signal
 
 from core.config import TrainConfig
 from core.errors import StudioError
-from core.model import Model
-from core.trainer import EpochEnd, Progress, Trainer
-from core.vocab import Vocab
-from core.workers import warm_up
+from core.vectors.model import Model
+from core.train.trainer import EpochEnd, Progress, Trainer
+from core.text.vocab import Vocab
+from core.train.workers import warm_up
 
 from .frames import Frame, compute_frame, drawn_ids
 

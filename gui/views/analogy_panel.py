@@ -6,7 +6,7 @@ import re
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from core.demo import ANALOGIES
+from core.text.demo import ANALOGIES
 from core.errors import StudioError, UnknownWordError
 
 from ..background import LatestRequest

@@ -14,10 +14,10 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QTableWidget, QVBoxLayout, QWidget)
 
-from core.compare import compare_neighbours, mean_overlap
+from core.vectors.compare import compare_neighbours, mean_overlap
 from core.errors import UnknownWordError
-from core.io import load_any
-from core.model import Model
+from core.vectors.io import load_any
+from core.vectors.model import Model
 
 from ..background import LatestRequest, run_in_background
 from ..session import Session

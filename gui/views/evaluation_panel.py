@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxL
                                QListWidget, QListWidgetItem, QMessageBox, QPushButton, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from core.evaluate import AnalogyResult, PairsResult, evaluate_analogies, evaluate_pairs
-from core.model import Model
-from core.vocab import Vocab
+from core.vectors.evaluate import AnalogyResult, PairsResult, evaluate_analogies, evaluate_pairs
+from core.vectors.model import Model
+from core.text.vocab import Vocab
 
 from ..background import run_in_background
 from ..session import Session

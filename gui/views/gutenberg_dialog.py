@@ -1,6 +1,6 @@
 """Get texts from Project Gutenberg: ebook ids, a target folder, a download off the UI thread.
 
-``core.gutenberg.fetch`` does the work on a pool thread; its progress callback drives the bar and is
+``core.text.gutenberg.fetch`` does the work on a pool thread; its progress callback drives the bar and is
 also where Cancel takes effect (it raises between chunks, and the half-written book is discarded by
 ``fetch``'s atomic write). Errors are ``GutenbergError`` messages shown as they are. On success the
 dialog offers to open the folder as the corpus (``openCorpusRequested``).
@@ -15,7 +15,7 @@ from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
-from core import gutenberg
+from core.text import gutenberg
 from core.errors import StudioError
 
 from ..background import run_with_progress

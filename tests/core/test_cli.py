@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.demo import demo_text
-from core.io import load_model, load_vectors
+from core.text.demo import demo_text
+from core.vectors.io import load_model, load_vectors
 from main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -198,7 +198,7 @@ def test_a_diverging_run_is_one_line_exit_1_and_overwrites_nothing(corpus, tmp_p
 
 def test_a_failed_worker_is_reported_as_a_bug_without_our_traceback(corpus, tmp_path, monkeypatch):
     from core import cli
-    from core.workers import WorkerFailed
+    from core.train.workers import WorkerFailed
 
     def fail(*_):
         raise WorkerFailed("a training worker process failed:\nTraceback (in the worker)\nZeroDivisionError")
@@ -234,7 +234,7 @@ def test_evaluate_prints_tables(trained, test_sets):
 def test_evaluate_json_matches_the_library(trained, test_sets):
     import json
 
-    from core.evaluate import evaluate_analogies, evaluate_pairs
+    from core.vectors.evaluate import evaluate_analogies, evaluate_pairs
 
     code, out, err = run("evaluate", str(trained), "--pairs", str(test_sets["pairs"]),
                          "--analogies", str(test_sets["analogies"]), "--json")
@@ -316,7 +316,7 @@ def test_fetch_gutenberg_writes_texts_with_progress(gutenberg, tmp_path):
 
 
 def test_fetch_gutenberg_article_means_the_five_books(gutenberg, tmp_path, monkeypatch):
-    from core.gutenberg import ARTICLE_BOOKS
+    from core.text.gutenberg import ARTICLE_BOOKS
 
     from . import test_gutenberg
 

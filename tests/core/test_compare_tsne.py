@@ -7,11 +7,11 @@ import time
 import numpy as np
 import pytest
 
-from core.compare import compare_neighbours, mean_overlap
+from core.vectors.compare import compare_neighbours, mean_overlap
 from core.errors import UnknownWordError
-from core.model import Model
-from core.tsne import Cancelled, tsne_2d, tsne_2d_cancellable
-from core.vocab import Vocab
+from core.vectors.model import Model
+from core.maps.tsne import Cancelled, tsne_2d, tsne_2d_cancellable
+from core.text.vocab import Vocab
 
 
 def random_model(seed: int, n: int = 60, dim: int = 8) -> Model:

@@ -1,4 +1,4 @@
-"""core.corpus: tokenising, decoding, Gutenberg stripping, finding files, vocabulary and ids."""
+"""core.text.corpus: tokenising, decoding, Gutenberg stripping, finding files, vocabulary and ids."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import core.corpus as corpus_module
-from core.corpus import Corpus, corpus_from_tokens, find_text_files, iter_text, load_corpus, tokenize
+import core.text.corpus as corpus_module
+from core.text.corpus import Corpus, corpus_from_tokens, find_text_files, iter_text, load_corpus, tokenize
 from core.errors import ConfigError, CorpusError
 
 DOSTOEVSKY = Path(__file__).resolve().parents[2].parent / "shared/corpora/dostoevsky"

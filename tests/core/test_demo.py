@@ -1,11 +1,11 @@
-"""core.demo: the generated corpus is deterministic, sized right, and its planted structure is learnable."""
+"""core.text.demo: the generated corpus is deterministic, sized right, and its planted structure is learnable."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.corpus import tokenize
-from core.demo import ANALOGIES, GROUPS, demo_corpus, demo_text
+from core.text.corpus import tokenize
+from core.text.demo import ANALOGIES, GROUPS, demo_corpus, demo_text
 
 
 def test_same_seed_same_text_other_seed_other_text():
@@ -36,15 +36,15 @@ def test_groups_do_not_overlap():
 
 
 def _trained_model(epochs: int):
-    """The real trainer on the demo; skipped while core.trainer is still a stub."""
+    """The real trainer on the demo; skipped while core.train.trainer is still a stub."""
     from core.config import TrainConfig
-    from core.trainer import Trainer
+    from core.train.trainer import Trainer
 
     corpus = demo_corpus()
     try:
         return Trainer(corpus.ids, corpus.vocab, TrainConfig(epochs=epochs, workers=1, seed=1)).train()
     except NotImplementedError:
-        pytest.skip("core.trainer is not implemented yet")
+        pytest.skip("core.train.trainer is not implemented yet")
 
 
 def test_training_finds_the_planted_structure():

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 
 from core.errors import StudioError
-from core.evaluate import (
+from core.vectors.evaluate import (
     EvaluationError,
     evaluate_analogies,
     evaluate_pairs,
     read_analogies,
     read_pairs,
 )
-from core.model import Model
-from core.vocab import Vocab
+from core.vectors.model import Model
+from core.text.vocab import Vocab
 
 
 def make_model(vectors: dict) -> Model:

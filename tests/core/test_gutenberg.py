@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import StudioError
-from core.gutenberg import ARTICLE_BOOKS, GutenbergError, cache_folder, fetch, parse_ids
+from core.text.gutenberg import ARTICLE_BOOKS, GutenbergError, cache_folder, fetch, parse_ids
 
 HEADER = (
     "\ufeffThe Project Gutenberg eBook of A Test Book\n\n"

@@ -6,11 +6,12 @@ import os
 import numpy as np
 import pytest
 
-from core import io as studio_io
+from core import files
+from core.files import atomic_write
+from core.vectors import io as studio_io
 from core.config import TrainConfig
 from core.errors import ModelFileError, StudioError
-from core.io import (
-    atomic_write,
+from core.vectors.io import (
     load_any,
     load_model,
     load_vectors,
@@ -18,8 +19,8 @@ from core.io import (
     save_projector_tsv,
     save_word2vec,
 )
-from core.model import Model
-from core.vocab import Vocab
+from core.vectors.model import Model
+from core.text.vocab import Vocab
 
 
 def make_model(n=20, dim=5, seed=0, trained=True):
@@ -141,7 +142,7 @@ def test_permission_error_is_a_clear_error(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(studio_io.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
     with pytest.raises(ModelFileError, match="Cannot write .*Permission denied"):
         save_model(make_model(seed=2), path)
     assert path.read_bytes() == before and listing(tmp_path) == ["m.npz"]

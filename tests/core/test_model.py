@@ -5,8 +5,8 @@ import pytest
 
 from core.config import TrainConfig
 from core.errors import UnknownWordError
-from core.model import Model
-from core.vocab import Vocab
+from core.vectors.model import Model
+from core.text.vocab import Vocab
 
 
 def make_model(n=50, dim=8, seed=0, output=False):
@@ -163,7 +163,6 @@ def test_unknown_word_raises_with_suggestions():
         lambda: model.similarity("king", "qqq"),
         lambda: model.analogy(["king", "xx"], ["queen"]),
         lambda: model.similarity_matrix(["king", "nope"]),
-        lambda: model.project_2d(["king", "nope"]),
     ):
         with pytest.raises(UnknownWordError):
             call()
@@ -223,12 +222,3 @@ def test_constructor_fields():
     assert model.state == {"epochs_done": 2} and model.config.dim == 3
     with pytest.raises(ValueError):
         Model(Vocab(["a"], np.array([1])), np.ones((2, 3)))
-
-
-def test_project_2d_shape_and_alignment():
-    model = make_model(n=20, dim=6)
-    words = model.words[:12]
-    coords = model.project_2d(words)
-    assert coords.shape == (12, 2) and coords.dtype == np.float32
-    again = model.project_2d(words, previous=-coords)
-    np.testing.assert_allclose(again, -coords, atol=1e-4)

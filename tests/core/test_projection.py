@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
-from core.projection import align_to, pca_2d
+from core.maps.projection import align_to, pca_2d
 
 
 def rotation(angle):

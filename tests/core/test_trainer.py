@@ -11,9 +11,9 @@ import pytest
 
 from core.config import TrainConfig
 from core.errors import ConfigError, TrainingDiverged
-from core.sgns import initial_table, make_pairs, scatter_add, sgns_step, update_factors
-from core.trainer import EpochEnd, Progress, Trainer
-from core.vocab import Vocab
+from core.train.sgns import initial_table, make_pairs, scatter_add, sgns_step, update_factors
+from core.train.trainer import EpochEnd, Progress, Trainer
+from core.text.vocab import Vocab
 
 
 def brute_force_pairs(tokens, reduced, window):
@@ -162,7 +162,7 @@ def test_untrained_model_scores_ln2_per_example():
 
 
 def test_scatter_fallback_agrees_with_fast_path(monkeypatch):
-    import core.sgns as trainer_module
+    import core.train.sgns as trainer_module
 
     rng = np.random.default_rng(1)
     values = rng.normal(size=(7, 3)).astype(np.float32)
@@ -317,9 +317,9 @@ def test_a_diverging_run_is_reported():
 
 def ledger_watch(losses_per_batch, batches_per_epoch=4):
     """A _Watcher over a ledger whose batches had these mean losses (100 examples each)."""
-    from core.sgns import BatchRunner
-    from core.trainer import _Watcher
-    from core.workers import Ledger
+    from core.train.sgns import BatchRunner
+    from core.train.trainer import _Watcher
+    from core.train.workers import Ledger
 
     tokens, vocab = toy_corpus(256 * batches_per_epoch)
     trainer = Trainer(tokens, vocab, small_config(epochs=3))
@@ -437,7 +437,7 @@ def test_worker_processes_are_reused_between_runs_and_replaced_when_they_die():
     import os
     import signal
 
-    import core.workers as workers
+    import core.train.workers as workers
 
     tokens, vocab = toy_corpus(20_000)
     cfg = small_config(epochs=1, workers=2)
@@ -515,7 +515,7 @@ def test_a_slice_of_a_memory_mapped_corpus_trains_on_its_own_tokens(tmp_path):
 def test_asking_for_lower_priority_renices_the_pool_in_place():
     import os
 
-    import core.workers as workers
+    import core.train.workers as workers
 
     workers.warm_up(2)
     pids = [p.pid for p in workers._pool.processes]

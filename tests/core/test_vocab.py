@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.errors import UnknownWordError
-from core.vocab import AliasSampler, Vocab
+from core.text.vocab import AliasSampler, Vocab
 
 
 def test_vocabulary_is_sorted_by_count_then_word_and_cut():

@@ -3,7 +3,7 @@
 from PySide6.QtWidgets import QWidget, QApplication, QPushButton, QTableView, QLineEdit, QSpinBox, QProgressBar
 import pyqtgraph as pg
 
-from core.io import save_model
+from core.vectors.io import save_model
 
 from .conftest import wait_idle, wait_query
 

@@ -11,8 +11,8 @@ import shiboken6
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from core.model import Model
-from core.vocab import Vocab
+from core.vectors.model import Model
+from core.text.vocab import Vocab
 from gui.background import LatestRequest, run_in_background, wait_for_background
 from gui.session import Session
 
@@ -135,7 +135,7 @@ def test_completer_is_case_insensitive_and_kept_for_the_same_vocabulary(qtbot):
 
 
 def test_compare_dialog_replaced_while_its_jobs_run(qtbot, trained, tmp_path):
-    from core.io import save_model
+    from core.vectors.io import save_model
 
     model = trained.session.model
     other = Model(Vocab(list(model.words), model.counts), model.vectors + 0.1)

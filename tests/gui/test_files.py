@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from core.io import load_any
+from core.vectors.io import load_any
 
 from .conftest import wait_idle, wait_query
 

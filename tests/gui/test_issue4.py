@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.io import load_any
-from core.model import Model
-from core.vocab import Vocab
+from core.vectors.io import load_any
+from core.vectors.model import Model
+from core.text.vocab import Vocab
 from gui.views.evaluation_panel import ANALOGIES, PAIRS, gensim_presets, guess_kind
 
 from .conftest import train, wait_idle, wait_query
@@ -110,7 +110,7 @@ def test_per_epoch_evaluation_draws_the_quality_curve(qtbot, window, tmp_path):
 
 def test_epoch_vectors_are_copies_only_when_asked(qtbot):
     from core.config import TrainConfig
-    from core.demo import demo_corpus
+    from core.text.demo import demo_corpus
     from gui.training import TrainingThread
 
     corpus = demo_corpus()
@@ -188,7 +188,7 @@ def test_compare_with_another_model(qtbot, trained, tmp_path, errors):
     model = trained.session.model
     rng = np.random.default_rng(1)
     other = Model(Vocab(list(model.words), model.counts), model.vectors + rng.normal(0, 0.3, model.vectors.shape))
-    from core.io import save_model
+    from core.vectors.io import save_model
 
     save_model(other, tmp_path / "other.npz")
     dialog = trained.compare_with(str(tmp_path / "other.npz"))
@@ -326,7 +326,7 @@ def test_gutenberg_errors(qtbot, window, gutenberg_server, tmp_path, errors):
 
 def test_gutenberg_cancel(qtbot, window, tmp_path, monkeypatch, errors):
     """Cancel ends the download at its next progress report (fetch replaced: no network, no server)."""
-    from core import gutenberg
+    from core.text import gutenberg
 
     started, release = threading.Event(), threading.Event()
 

@@ -7,7 +7,7 @@ import numpy as np
 import shiboken6
 
 from core.config import TrainConfig
-from core.demo import demo_corpus
+from core.text.demo import demo_corpus
 from gui.frames import Frame
 from gui.training import TrainingThread
 

@@ -13,10 +13,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .config import TrainConfig
-from .errors import UnknownWordError
-from .parallel import matvec
-from .vocab import Vocab
+from ..config import TrainConfig
+from ..errors import UnknownWordError
+from ..parallel import matvec
+from ..text.vocab import Vocab
 
 
 class Model:
@@ -147,13 +147,6 @@ class Model:
         """Cosine similarity of every pair of ``words``: an (n, n) float32 table."""
         rows = self.unit_vectors[[self.index(w) for w in words]]
         return (rows @ rows.T).astype(np.float32)
-
-    def project_2d(self, words: Sequence[str], previous: np.ndarray | None = None) -> np.ndarray:
-        """2D PCA coordinates of ``words`` (aligned to ``previous`` if given): (n, 2) float32."""
-        from .projection import pca_2d
-
-        rows = self.vectors[[self.index(w) for w in words]]
-        return pca_2d(rows, previous)
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -11,11 +11,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .vocab import Vocab
+
+@dataclass
+class CachedCorpus:
+    """What an entry holds: a corpus's fields (``core.text.corpus.Corpus`` is built from them)."""
+
+    files: list[Path]
+    vocab: Vocab
+    ids: np.ndarray
+    raw_tokens: int
+    warnings: list[str]
+
 
 #: Bump when tokenize() changes what it produces, so old entries are not reused.
 TOKENIZER_VERSION = 1
@@ -38,10 +50,8 @@ class TokenCache:
         self.partial_path = folder / f"tokens-{key}.part.npy"
         self.spill_path = folder / f"tokens-{key}.spill"
 
-    def load(self):
+    def load(self) -> CachedCorpus | None:
         """The cached corpus with memory-mapped ids, or None if there is no complete entry."""
-        from .corpus import Corpus
-
         try:
             meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
             vocab = Vocab(meta["words"], np.asarray(meta["counts"], dtype=np.int64))
@@ -50,23 +60,23 @@ class TokenCache:
             return None
         if ids.dtype != np.int32 or ids.ndim != 1 or len(ids) != vocab.total:
             return None
-        return Corpus([Path(f) for f in meta["files"]], vocab, ids, int(meta["raw_tokens"]), list(meta["warnings"]))
+        return CachedCorpus([Path(f) for f in meta["files"]], vocab, ids, int(meta["raw_tokens"]),
+                            list(meta["warnings"]))
 
-    def store(self, corpus):
-        """Make the entry complete (ids at ``partial_path`` already); returns the corpus, ids mapped."""
+    def store(self, entry: CachedCorpus) -> np.memmap:
+        """Make the entry complete (ids at ``partial_path`` already); returns the ids, mapped."""
         os.replace(self.partial_path, self.ids_path)
         meta = {
-            "files": [str(f) for f in corpus.files],
-            "words": corpus.vocab.words,
-            "counts": corpus.vocab.counts.tolist(),
-            "raw_tokens": corpus.raw_tokens,
-            "warnings": corpus.warnings,
+            "files": [str(f) for f in entry.files],
+            "words": entry.vocab.words,
+            "counts": entry.vocab.counts.tolist(),
+            "raw_tokens": entry.raw_tokens,
+            "warnings": entry.warnings,
         }
         temporary = self.meta_path.with_suffix(".json.tmp")
         temporary.write_text(json.dumps(meta), encoding="utf-8")
         os.replace(temporary, self.meta_path)
-        corpus.ids = np.load(self.ids_path, mmap_mode="r")
-        return corpus
+        return np.load(self.ids_path, mmap_mode="r")
 
     def discard_partial(self) -> None:
         for leftover in (self.partial_path, self.spill_path):

@@ -19,8 +19,8 @@ import math
 import numpy as np
 from scipy.special import expit
 
-from .config import TrainConfig
-from .vocab import AliasSampler
+from ..config import TrainConfig
+from ..text.vocab import AliasSampler
 
 try:  # The fast path: SciPy's C kernel that adds a sparse product into an existing array, in place.
     from scipy.sparse._sparsetools import csc_matvecs as _csc_matvecs

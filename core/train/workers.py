@@ -30,10 +30,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .config import TrainConfig
-from .errors import WorkerFailed
+from ..config import TrainConfig
+from ..errors import WorkerFailed
+from ..text.vocab import AliasSampler
 from .sgns import BatchRunner
-from .vocab import AliasSampler
 
 # Slots of the control block shared with worker processes.
 NEXT, STOP, PAUSE, DIVERGED = range(4)

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import StudioError
+from ..errors import StudioError
 from .model import Model
 
 DEFAULT_RESTRICT_VOCAB = 300_000

@@ -18,7 +18,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .errors import ConfigError, CorpusError
+from ..errors import ConfigError, CorpusError
+from .token_cache import CachedCorpus, TokenCache
 from .vocab import Vocab
 
 _BLOCK = 1 << 20  # bytes read at a time
@@ -373,18 +374,16 @@ def load_corpus(
     folder are skipped with a warning. ``progress(bytes_done, bytes_total)`` is called per ~1 MB.
     With ``cache_dir``, the token ids go to a file there and come back memory-mapped, so a corpus
     larger than memory can be read and trained; reading the same unchanged files with the same
-    settings again then costs nothing (see :mod:`core.token_cache`).
+    settings again then costs nothing (see :mod:`core.text.token_cache`).
     """
     _check_limits(min_count, max_vocab)
     found = _find(paths)
     sizes = [_size(path) for path, _ in found]
     cache = None
     if cache_dir is not None:
-        from .token_cache import TokenCache
-
         cache = TokenCache(Path(cache_dir), [path for path, _ in found], min_count, max_vocab)
         if (hit := cache.load()) is not None:
-            return hit
+            return Corpus(hit.files, hit.vocab, hit.ids, hit.raw_tokens, hit.warnings)
     total, offset = sum(sizes), 0
     token_ids = _TokenIds(cache.spill_path if cache else None)
     used: list[Path] = []
@@ -413,7 +412,8 @@ def load_corpus(
             vocab, ids = token_ids.build(min_count, max_vocab, _describe(paths))
             return Corpus(used, vocab, ids, token_ids.n_tokens, warnings)
         vocab, _ = token_ids.build(min_count, max_vocab, _describe(paths), out=cache.partial_path)
-        return cache.store(Corpus(used, vocab, np.empty(0, np.int32), token_ids.n_tokens, warnings))
+        ids = cache.store(CachedCorpus(used, vocab, np.empty(0, np.int32), token_ids.n_tokens, warnings))
+        return Corpus(used, vocab, ids, token_ids.n_tokens, warnings)
     finally:
         token_ids.close()
         if cache is not None:

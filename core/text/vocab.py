@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import UnknownWordError
+from ..errors import UnknownWordError
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Model files (``.npz``) and vectors files (word2vec text/binary, GloVe, TensorFlow projector TSV).
 
-Writing: every file is written through :func:`atomic_write`, so a crash or an error midway leaves the
+Writing: every file is written through :func:`core.files.atomic_write`, so a crash or an error midway leaves the
 old file (if any) untouched and no half-written file behind.
 
 Reading: any problem with a file the user gave us becomes a :class:`~core.errors.ModelFileError` with
@@ -18,17 +18,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .config import TrainConfig
-from .errors import ModelFileError, StudioError
+from ..config import TrainConfig
+from ..errors import ModelFileError, StudioError
+from ..files import atomic_write
+from ..text.vocab import Vocab
 from .model import Model
-from .vocab import Vocab
 
 FORMAT_MARKER = "embedding-studio-model"
 FORMAT_VERSION = 1
@@ -40,81 +40,6 @@ _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
 _BLOCK_LINES = 4096
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-# --------------------------------------------------------------------------------------------
-# atomic writes
-# --------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
-    """Open a temporary file next to ``path``; on success fsync it and move it onto ``path``.
-
-    On any exception inside the ``with`` block the temporary file is removed and an existing
-    ``path`` is left as it was. Text modes write UTF-8 with ``\\n`` line endings.
-    """
-    if "w" not in mode:
-        raise ValueError(f"atomic_write needs a write mode, got {mode!r}")
-    path = Path(path)
-    folder = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        if "b" in mode:
-            handle = os.fdopen(fd, mode)
-        else:
-            handle = os.fdopen(fd, mode, encoding="utf-8", newline="\n")
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        _copy_permissions(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(folder)
-
-
-def _copy_permissions(target: Path, tmp: Path) -> None:
-    """mkstemp makes files only the owner can read: give the file the mode a plain open() would."""
-    try:
-        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-    except OSError:
-        pass
-
-
-_UMASK: int | None = None
-
-
-def _umask() -> int:
-    global _UMASK
-    if _UMASK is None:
-        current = os.umask(0o022)  # reading the umask means setting it; put it straight back
-        os.umask(current)
-        _UMASK = current
-    return _UMASK
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); best effort elsewhere."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """The training loop: a schedule of batches, run by one or more workers, watched through callbacks.
 
 A run is ``epochs`` passes over the token ids, cut into batches of ``batch_tokens`` (see
-``core.sgns`` for what one batch does). Whoever runs a batch records it in a ledger; this module reads
+``core.train.sgns`` for what one batch does). Whoever runs a batch records it in a ledger; this module reads
 the ledger to report progress, the exact loss (the mean binary cross-entropy over every scored example,
 each real pair and each of its negatives, summed in float64; an untrained model scores ln 2 = 0.693)
 and the end of each epoch. Stop and pause are flags checked between batches, so both take effect
@@ -21,11 +21,11 @@ from typing import Callable
 
 import numpy as np
 
-from .config import TrainConfig
-from .errors import ConfigError, TrainingDiverged
-from .model import Model
+from ..config import TrainConfig
+from ..errors import ConfigError, TrainingDiverged
+from ..text.vocab import Vocab
+from ..vectors.model import Model
 from .sgns import BatchRunner, initial_table
-from .vocab import Vocab
 from .workers import DIVERGED, NEXT, PAUSE, STOP, Ledger, SharedArrays, run_here, run_in_processes
 
 
@@ -337,7 +337,3 @@ class _Watcher:
             self.on_epoch_end(EpochEnd(epoch, self.trainer.config.epochs, mean, now - self.epoch_clock))
         self.epoch_clock = now
 
-
-def train(tokens: np.ndarray, vocab: Vocab, config: TrainConfig | None = None, **callbacks) -> Model:
-    """Train a new model: ``Trainer(tokens, vocab, config).train(**callbacks)``."""
-    return Trainer(tokens, vocab, config or TrainConfig()).train(**callbacks)

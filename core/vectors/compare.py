@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from .errors import StudioError
+from ..errors import StudioError
 from .model import Model
 
 

@@ -2,7 +2,7 @@
 
 :func:`fetch` downloads ``{mirror}/cache/epub/{ID}/pg{ID}.txt`` (the UTF-8 plain text) for each id with
 ``urllib``, keeps the raw download in a cache folder, and writes ``out_dir/pg{ID}.txt``: the book's text
-with Project Gutenberg's header and licence footer removed (by :func:`core.corpus.iter_text`, the same
+with Project Gutenberg's header and licence footer removed (by :func:`core.text.corpus.iter_text`, the same
 rule training applies to any file). Output files are named by id, not title: the name is known before
 the download, stays the same on every mirror and needs no cleaning for the file system.
 
@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .errors import StudioError
+from ..errors import StudioError
 
 DEFAULT_MIRROR = "https://www.gutenberg.org"
 DEFAULT_MAX_BYTES = 64 << 20
@@ -117,7 +117,7 @@ def fetch(
     Returns the written files, ``out_dir/pg{ID}.txt``, in the order of ``ids``. Books already written
     before a failure stay written; the failing one leaves nothing behind.
     """
-    from .io import atomic_write
+    from ..files import atomic_write
 
     ebooks = parse_ids(ids)
     if not ebooks:
@@ -153,7 +153,7 @@ def fetch(
 
 
 def _clean_text(raw: Path):
-    """The book's text without Project Gutenberg's header and footer (core.corpus's rule)."""
+    """The book's text without Project Gutenberg's header and footer (core.text.corpus's rule)."""
     from .corpus import iter_text
 
     return iter_text(raw)
@@ -161,7 +161,7 @@ def _clean_text(raw: Path):
 
 def _download(ebook: int, url: str, raw: Path, report: FetchProgress, timeout: float, max_bytes: int) -> None:
     """Stream ``url`` into ``raw`` through a temporary file; any failure -> GutenbergError."""
-    from .io import atomic_write
+    from ..files import atomic_write
 
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     host = urllib.parse.urlsplit(url).netloc
