@@ -7,6 +7,7 @@ half-written output file (every file is written atomically by ``core.vectors.io`
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -15,8 +16,9 @@ import time
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from .config import TrainConfig, default_workers
+from .config import INT_RANGES, MIN_LR_FRACTION, TrainConfig, default_workers, range_text
 from .errors import StudioError, TrainingDiverged, WorkerFailed
+from .vectors.evaluate import DEFAULT_RESTRICT_VOCAB
 
 EXIT_FAILED = 1  # training went wrong (it diverged), or a bug (a worker process failed)
 EXIT_BAD_INPUT = 2
@@ -39,31 +41,24 @@ def build_parser() -> argparse.ArgumentParser:
                      "Without a command, the desktop app opens.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    d = TrainConfig.__dataclass_fields__
     train = commands.add_parser("train", help="train skip-gram vectors on text files",
                                 description="Train skip-gram with negative sampling on .txt files or folders.")
     train.add_argument("corpus", nargs="+", help=".txt files or folders of them")
     train.add_argument("--out", required=True, help="model file to write (.npz)")
-    train.add_argument("--dim", type=int, default=d["dim"].default, help="vector dimensions (32)")
-    train.add_argument("--window", type=int, default=d["window"].default, help="context window (2)")
-    train.add_argument("--negative", type=int, default=d["negative"].default,
-                       help="noise words per real pair (5)")
-    train.add_argument("--epochs", type=int, default=d["epochs"].default, help="passes over the text (20)")
-    train.add_argument("--min-count", type=int, default=d["min_count"].default,
-                       help="ignore words seen fewer times (5)")
-    train.add_argument("--max-vocab", type=int, default=None, help="keep at most this many words")
-    train.add_argument("--sample", type=float, default=d["sample"].default,
-                       help="subsampling threshold for frequent words (1e-3; 0 disables)")
-    train.add_argument("--lr", type=float, default=d["lr"].default,
-                       help="initial learning rate (0.025), decays linearly to lr*1e-4")
-    train.add_argument("--seed", type=int, default=d["seed"].default, help="random seed (1)")
-    train.add_argument("--workers", type=int, default=default_workers(),
-                       help=f"worker processes (this machine's cores: {default_workers()})")
+    _add_setting(train, "dim", "vector dimensions")
+    _add_setting(train, "window", "context window")
+    _add_setting(train, "negative", "noise words per real pair")
+    _add_setting(train, "epochs", "passes over the text")
+    _add_setting(train, "min_count", "ignore words seen fewer times")
+    _add_setting(train, "max_vocab", "keep at most this many words", shown="all")
+    _add_setting(train, "sample", "subsampling threshold for frequent words, 0 to turn it off")
+    _add_setting(train, "lr", f"initial learning rate, decaying linearly to lr * {MIN_LR_FRACTION:g}")
+    _add_setting(train, "seed", "random seed")
+    _add_setting(train, "workers", "worker processes", shown=f"{default_workers()}, one per core")
     train.add_argument("--token-cache", metavar="DIR",
                        help="keep the token ids in DIR, memory-mapped: for corpora larger than memory, "
                             "and free re-reads of the same texts")
-    train.add_argument("--batch-tokens", type=int, default=d["batch_tokens"].default,
-                       help=argparse.SUPPRESS)
+    _add_setting(train, "batch_tokens", argparse.SUPPRESS)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     export = commands.add_parser("export", help="write a model's vectors in another format")
@@ -75,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     similar = commands.add_parser("similar", help="nearest neighbours of a word")
     similar.add_argument("model", help="model (.npz) or word2vec/GloVe vectors file")
     similar.add_argument("word")
-    similar.add_argument("-n", type=int, default=10, help="how many neighbours (10)")
+    similar.add_argument("-n", type=int, default=10, help="how many neighbours (%(default)s)")
 
     evaluate = commands.add_parser(
         "evaluate", help="score vectors on word-pair similarity and analogy test sets",
@@ -85,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model", help="model (.npz) or word2vec/GloVe vectors file")
     evaluate.add_argument("--pairs", nargs="+", default=[], metavar="FILE", help="word-pair similarity files")
     evaluate.add_argument("--analogies", nargs="+", default=[], metavar="FILE", help="analogy question files")
-    evaluate.add_argument("--restrict-vocab", type=int, default=300_000, metavar="N",
-                          help="only the N most frequent words count as known (300000, as gensim)")
+    evaluate.add_argument("--restrict-vocab", type=int, default=DEFAULT_RESTRICT_VOCAB, metavar="N",
+                          help="only the N most frequent words count as known (%(default)s, as gensim)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
     fetch = commands.add_parser(
@@ -97,9 +92,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="ebook numbers, or 'article' for the article's five Dostoevsky books")
     fetch.add_argument("--out", required=True, metavar="DIR", help="folder for the texts (created if needed)")
     fetch.add_argument("--mirror", default="https://www.gutenberg.org", help="site to download from")
-    fetch.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the server (30)")
+    fetch.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the server (%(default)g)")
     fetch.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
+
+
+def _add_setting(parser: argparse.ArgumentParser, name: str, what: str, shown: str | None = None) -> None:
+    """A ``--name`` option for a TrainConfig setting: its default and range as core.config states them.
+
+    ``what`` is the help text (or argparse.SUPPRESS); ``shown`` replaces the default's number in it.
+    """
+    field = TrainConfig.__dataclass_fields__[name]
+    default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+    if shown is None:
+        shown = f"{default:g}" if isinstance(default, float) else str(default)
+    text = what if what == argparse.SUPPRESS else f"{what} (default {shown}; {range_text(name)})"
+    parser.add_argument("--" + name.replace("_", "-"), type=int if name in INT_RANGES else float,
+                        default=default, help=text)
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -154,8 +163,7 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     config = TrainConfig(dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
                          min_count=args.min_count, max_vocab=args.max_vocab, sample=args.sample,
-                         lr=args.lr, min_lr=args.lr * 1e-4 if args.lr > 0 else 0.0, seed=args.seed,
-                         workers=args.workers, batch_tokens=args.batch_tokens)
+                         lr=args.lr, seed=args.seed, workers=args.workers, batch_tokens=args.batch_tokens)
     out = _writable_target(args.out)
     started = time.perf_counter()
     corpus = load_corpus(args.corpus, min_count=config.min_count, max_vocab=config.max_vocab,

@@ -1,5 +1,8 @@
 """Training settings: one small frozen object, validated in one place.
 
+Each rule is written once, here: the ranges, the defaults and the derived final learning rate. The
+command line and the app read them from this module rather than repeating numbers that could drift.
+
 Like scikit-learn's estimators, settings are plain keyword arguments; unlike them we validate at
 construction so a bad value is reported before any text is read, naming the setting and its range.
 The defaults are the article's (32 dims, window 2, 5 negatives, 20 epochs) plus what every real
@@ -35,52 +38,93 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-# name: (low, high), both allowed -- the "absurd" limits keep a typo from eating the machine.
-_INT_RANGES: dict[str, tuple[int, int]] = {
+#: The final learning rate as a share of the first, unless ``min_lr`` is given (word2vec's rule).
+MIN_LR_FRACTION = 1e-4
+
+#: Words seen fewer times are dropped; the corpus reader uses the same default as TrainConfig.
+DEFAULT_MIN_COUNT = 5
+
+#: The high end of a setting with no upper limit worth stating (the largest int64).
+_NO_LIMIT = 2**63 - 1
+
+#: name: (low, high), both allowed -- the "absurd" limits keep a typo from eating the machine. Every
+#: front end takes its limits from here (a Qt spin box clamps them to what it can hold).
+INT_RANGES: dict[str, tuple[int, int]] = {
     "dim": (1, 2048),
     "window": (1, 100),
     "negative": (1, 100),
     "epochs": (1, 10_000),
     "min_count": (1, 1_000_000_000),
+    "max_vocab": (2, _NO_LIMIT),  # None, the default, keeps every word
     "workers": (1, 256),
     "batch_tokens": (16, 1_000_000),
-    "seed": (0, 2**63 - 1),
+    "seed": (0, _NO_LIMIT),
 }
+
+#: name: (low, high, low allowed); high is always allowed. A learning rate or step bound of 0 would
+#: never move a vector, so those exclude their low end.
+FLOAT_RANGES: dict[str, tuple[float, float, bool]] = {
+    "sample": (0.0, 1.0, True),
+    "lr": (0.0, 10.0, False),
+    "min_lr": (0.0, 10.0, True),
+    "max_row_step": (0.0, 1e9, False),
+}
+
+#: Settings that shape the vocabulary: checked by check_vocabulary_limits, not again by TrainConfig.
+_VOCABULARY_SETTINGS = ("min_count", "max_vocab")
+
+
+def range_text(name: str) -> str:
+    """A setting's allowed values in words, so error messages and help texts state the same range."""
+    if name in INT_RANGES:
+        low, high = INT_RANGES[name]
+        return f"{low} or more" if high == _NO_LIMIT else f"{low} to {high}"
+    low, high, low_allowed = FLOAT_RANGES[name]
+    return f"{low:g} to {high:g}" if low_allowed else f"above {low:g} and at most {high:g}"
+
+
+def check_vocabulary_limits(min_count: Any, max_vocab: Any) -> None:
+    """Raise ConfigError for a bad min_count or max_vocab (None: no cap).
+
+    Public because a corpus is read with these two before, or without, any TrainConfig.
+    """
+    _check_int("min_count", min_count)
+    if max_vocab is not None:
+        _check_int("max_vocab", max_vocab)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Settings of one training run of skip-gram with negative sampling."""
+    """Settings of one training run of skip-gram with negative sampling.
+
+    ``min_lr`` left as None becomes ``lr * MIN_LR_FRACTION``; after construction it is always a number.
+    """
 
     dim: int = 32
     window: int = 2
     negative: int = 5
     epochs: int = 20
-    min_count: int = 5
+    min_count: int = DEFAULT_MIN_COUNT
     max_vocab: int | None = None
     sample: float = 1e-3
     lr: float = 0.025
-    min_lr: float = 0.025 * 1e-4
+    min_lr: float | None = None
     seed: int = 1
     workers: int = dataclasses.field(default_factory=default_workers)
     batch_tokens: int = DEFAULT_BATCH_TOKENS
     max_row_step: float = DEFAULT_MAX_ROW_STEP
 
     def __post_init__(self) -> None:
-        for name, (low, high) in _INT_RANGES.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ConfigError(f"{name} must be a whole number, got {value!r}")
-            if not low <= value <= high:
-                raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
-        if self.max_vocab is not None and (
-            isinstance(self.max_vocab, bool) or not isinstance(self.max_vocab, int) or self.max_vocab < 2
-        ):
-            raise ConfigError(f"max_vocab must be a whole number of at least 2, got {self.max_vocab!r}")
-        _check_float("sample", self.sample, 0.0, 1.0, allow_low=True)
-        _check_float("lr", self.lr, 0.0, 10.0, allow_low=False)
-        _check_float("min_lr", self.min_lr, 0.0, 10.0, allow_low=True)
-        _check_float("max_row_step", self.max_row_step, 0.0, 1e9, allow_low=False)
+        check_vocabulary_limits(self.min_count, self.max_vocab)
+        for name in INT_RANGES:
+            if name not in _VOCABULARY_SETTINGS:
+                _check_int(name, getattr(self, name))
+        _check_float("sample", self.sample)
+        _check_float("lr", self.lr)
+        if self.min_lr is None:  # frozen: set the derived value the way dataclasses do
+            object.__setattr__(self, "min_lr", self.lr * MIN_LR_FRACTION)
+        _check_float("min_lr", self.min_lr)
+        _check_float("max_row_step", self.max_row_step)
         if self.min_lr > self.lr:
             raise ConfigError(f"min_lr ({self.min_lr}) must not exceed lr ({self.lr})")
         # One batch holds up to batch_tokens * 2 * window pairs of (negative + 1) rows each.
@@ -105,13 +149,15 @@ class TrainConfig:
     def replace(self, **changes: Any) -> "TrainConfig":
         """A copy with some settings changed (validated again).
 
-        Changing ``lr`` alone keeps the article's final rate of ``lr * 1e-4``.
+        A min_lr that follows the rule (``lr * MIN_LR_FRACTION``) follows a new ``lr``; any other stays.
         """
-        if "lr" in changes and "min_lr" not in changes and math.isclose(self.min_lr, self.lr * 1e-4):
-            changes["min_lr"] = float(changes["lr"]) * 1e-4
+        derived = math.isclose(self.min_lr, self.lr * MIN_LR_FRACTION)
+        if "lr" in changes and "min_lr" not in changes and derived:
+            changes["min_lr"] = None
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
+        """Every setting as a plain value; min_lr as its number, so older versions read the dict too."""
         return dataclasses.asdict(self)
 
     @classmethod
@@ -121,12 +167,14 @@ class TrainConfig:
         return cls(**{k: v for k, v in values.items() if k in known})
 
 
-def _check_float(name: str, value: Any, low: float, high: float, *, allow_low: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ConfigError(f"{name} must be a finite number, got {value}")
-    ok_low = value >= low if allow_low else value > low
-    if not (ok_low and value <= high):
-        bracket = "[" if allow_low else "("
-        raise ConfigError(f"{name} must be in {bracket}{low}, {high}], got {value}")
+def _check_int(name: str, value: Any) -> None:
+    low, high = INT_RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{name} must be a whole number, {range_text(name)}, got {value!r}")
+
+
+def _check_float(name: str, value: Any) -> None:
+    low, high, low_allowed = FLOAT_RANGES[name]
+    number = not isinstance(value, bool) and isinstance(value, (int, float))
+    if not (number and (low <= value if low_allowed else low < value) and value <= high):  # NaN fails too
+        raise ConfigError(f"{name} must be a number, {range_text(name)}, got {value!r}")

@@ -18,7 +18,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..errors import ConfigError, CorpusError
+from ..config import DEFAULT_MIN_COUNT, check_vocabulary_limits
+from ..errors import CorpusError
 from .token_cache import CachedCorpus, TokenCache
 from .vocab import Vocab
 
@@ -325,13 +326,6 @@ class _TokenIds:
         return vocab, ids
 
 
-def _check_limits(min_count: int, max_vocab: int | None) -> None:
-    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-        raise ConfigError(f"min_count must be a whole number of at least 1, got {min_count!r}")
-    if max_vocab is not None and (isinstance(max_vocab, bool) or not isinstance(max_vocab, int) or max_vocab < 2):
-        raise ConfigError(f"max_vocab must be a whole number of at least 2, got {max_vocab!r}")
-
-
 # ---------------------------------------------------------------------------------------------
 # The corpus
 
@@ -363,7 +357,7 @@ class Corpus:
 
 def load_corpus(
     paths: Sequence[str | os.PathLike],
-    min_count: int = 5,
+    min_count: int = DEFAULT_MIN_COUNT,
     max_vocab: int | None = None,
     progress: ProgressFn | None = None,
     cache_dir: str | os.PathLike | None = None,
@@ -376,7 +370,7 @@ def load_corpus(
     larger than memory can be read and trained; reading the same unchanged files with the same
     settings again then costs nothing (see :mod:`core.text.token_cache`).
     """
-    _check_limits(min_count, max_vocab)
+    check_vocabulary_limits(min_count, max_vocab)
     found = _find(paths)
     sizes = [_size(path) for path, _ in found]
     cache = None
@@ -456,12 +450,15 @@ def _describe(paths: Sequence[str | os.PathLike]) -> str:
 
 
 def corpus_from_tokens(
-    tokens: Iterable[str], min_count: int = 5, max_vocab: int | None = None, name: str = "<tokens>"
+    tokens: Iterable[str],
+    min_count: int = DEFAULT_MIN_COUNT,
+    max_vocab: int | None = None,
+    name: str = "<tokens>",
 ) -> Corpus:
     """A corpus from words already split (generated text, tests); same vocabulary rules, no files."""
     if isinstance(tokens, str):
         raise TypeError("corpus_from_tokens takes a sequence of words; split text with tokenize() first")
-    _check_limits(min_count, max_vocab)
+    check_vocabulary_limits(min_count, max_vocab)
     token_ids = _TokenIds()
     stream = iter(tokens)
     while batch := list(itertools.islice(stream, _BLOCK)):  # list: add() needs a length

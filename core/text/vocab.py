@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..config import DEFAULT_MIN_COUNT
 from ..errors import UnknownWordError
 
 
@@ -30,7 +31,7 @@ class Vocab:
 
     @classmethod
     def from_counts(
-        cls, counts: dict[str, int], min_count: int = 5, max_vocab: int | None = None
+        cls, counts: dict[str, int], min_count: int = DEFAULT_MIN_COUNT, max_vocab: int | None = None
     ) -> "Vocab":
         """Keep words seen at least ``min_count`` times, the ``max_vocab`` most frequent of them."""
         kept = [(w, c) for w, c in counts.items() if c >= min_count]

@@ -1,8 +1,9 @@
 """Training settings and the Train / Pause / Stop buttons.
 
-Each setting has a one-line tooltip. Spin boxes keep whole numbers in their valid range; the two real
-numbers (subsampling and learning rate) are typed, and :meth:`SettingsPanel.config` builds a
-``TrainConfig``, whose validation gives the message a person sees for anything absurd.
+Each setting has a one-line tooltip. Spin boxes keep whole numbers in the ranges core.config states
+(the panel repeats no numbers); the two real numbers (subsampling and learning rate) are typed, and
+:meth:`SettingsPanel.config` builds a ``TrainConfig``, whose validation gives the message a person sees
+for anything absurd, and which derives the final learning rate.
 """
 
 from __future__ import annotations
@@ -13,23 +14,32 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from core.config import TrainConfig, default_workers
+from core.config import INT_RANGES, TrainConfig, default_workers
 from core.errors import ConfigError
 
-# name: (objectName, label, low, high, tooltip)
-_SPINS: list[tuple[str, str, str, int, int, str]] = [
-    ("dim", "dimSpin", "Dimensions", 1, 2048, "Length of each word vector: more can hold more, but trains slower."),
-    ("window", "windowSpin", "Window", 1, 100, "How many words on each side count as a word's context."),
-    ("negative", "negativeSpin", "Negatives", 1, 100, "Random 'noise' words contrasted with each real pair."),
-    ("epochs", "epochsSpin", "Epochs", 1, 10_000, "How many times training reads the whole corpus."),
-    ("min_count", "minCountSpin", "Min count", 1, 1_000_000, "Words seen fewer times than this are dropped."),
-    ("seed", "seedSpin", "Seed", 0, 2_147_483_647, "Random seed: the same seed and settings give the same run."),
-    ("workers", "workersSpin", "Workers", 1, 256, "Threads that train at once; one per CPU core is fastest."),
+#: The most a QSpinBox holds (a C int); a wider range in core.config is cut to it.
+_SPIN_LIMIT = 2**31 - 1
+
+# name, objectName, label, tooltip; each spin's range comes from core.config.INT_RANGES.
+_SPINS: list[tuple[str, str, str, str]] = [
+    ("dim", "dimSpin", "Dimensions", "Length of each word vector: more can hold more, but trains slower."),
+    ("window", "windowSpin", "Window", "How many words on each side count as a word's context."),
+    ("negative", "negativeSpin", "Negatives", "Random 'noise' words contrasted with each real pair."),
+    ("epochs", "epochsSpin", "Epochs", "How many times training reads the whole corpus."),
+    ("min_count", "minCountSpin", "Min count", "Words seen fewer times than this are dropped."),
+    ("seed", "seedSpin", "Seed", "Random seed: the same seed and settings give the same run."),
+    ("workers", "workersSpin", "Workers", "Worker processes that train at once; one per CPU core is fastest."),
 ]
 _TEXTS: list[tuple[str, str, str, str]] = [
     ("sample", "sampleEdit", "Subsampling", "Frequent words are randomly skipped above this share (0 turns it off)."),
     ("lr", "lrEdit", "Learning rate", "Starting step size; it decays linearly to almost zero by the end."),
 ]
+
+
+def _spin_range(name: str) -> tuple[int, int]:
+    """A setting's range from core.config, cut to what a QSpinBox can hold."""
+    low, high = INT_RANGES[name]
+    return low, min(high, _SPIN_LIMIT)
 
 
 class SettingsPanel(QWidget):
@@ -46,7 +56,8 @@ class SettingsPanel(QWidget):
 
         form_box = QGroupBox("Training settings")
         form = QFormLayout(form_box)
-        for name, object_name, label, low, high, tip in _SPINS:
+        for name, object_name, label, tip in _SPINS:
+            low, high = _spin_range(name)
             spin = QSpinBox(objectName=object_name, minimum=low, maximum=high, toolTip=tip)
             spin.setAccelerated(True)
             self.spins[name] = spin
@@ -118,7 +129,6 @@ class SettingsPanel(QWidget):
                 values[name] = float(text)
             except ValueError:
                 raise ConfigError(f"{labels[name]} must be a number, got {text!r}") from None
-        values["min_lr"] = values["lr"] * 1e-4
         return TrainConfig(**values)
 
     def restore(self, values: dict[str, Any]) -> None:

@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.config import MIN_LR_FRACTION, TrainConfig, range_text
 from core.text.demo import demo_text
+from core.vectors.evaluate import DEFAULT_RESTRICT_VOCAB
 from core.vectors.io import load_model, load_vectors
 from main import main
 
@@ -359,3 +361,43 @@ def test_train_with_a_token_cache_maps_the_ids_from_disk(corpus, tmp_path):
 def test_a_mistyped_command_is_a_usage_error_not_a_window(capsys):
     assert main(["trian", "x"]) == 2
     assert "invalid choice: 'trian'" in capsys.readouterr().err
+
+
+def test_the_training_options_state_the_configs_defaults_and_ranges(capsys):
+    from core.cli import build_parser
+
+    assert main(["train", "--help"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps lines where it likes
+    defaults = TrainConfig()
+    for name in ("dim", "window", "negative", "epochs", "min_count", "seed", "sample", "lr"):
+        value = getattr(defaults, name)
+        value = f"{value:g}" if isinstance(value, float) else value
+        assert f"(default {value}; {range_text(name)})" in shown, name
+    assert f"(default all; {range_text('max_vocab')})" in shown
+    assert f"lr * {MIN_LR_FRACTION:g}" in shown
+    args = build_parser().parse_args(["train", "corpus.txt", "--out", "m.npz"])
+    for name in ("dim", "window", "negative", "epochs", "min_count", "max_vocab", "sample", "lr", "seed",
+                 "workers", "batch_tokens"):
+        assert getattr(args, name) == getattr(defaults, name), name
+
+
+def test_evaluate_restricts_the_vocabulary_as_the_evaluations_do(capsys):
+    from core.cli import build_parser
+
+    assert build_parser().parse_args(["evaluate", "m.npz"]).restrict_vocab == DEFAULT_RESTRICT_VOCAB
+    assert main(["evaluate", "--help"]) == 0
+    assert f"({DEFAULT_RESTRICT_VOCAB}, as gensim)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_trained_model_derives_its_final_rate_from_the_chosen_one(corpus, tmp_path):
+    out = tmp_path / "m.npz"
+    code, _, err = run("train", str(corpus), "--out", str(out), "--lr", "0.05", *FAST)
+    assert code == 0, err
+    config = load_model(out).config
+    assert config.lr == 0.05 and config.min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)
+
+
+def test_an_out_of_range_setting_is_reported_with_the_configs_range(tmp_path):
+    text = write(tmp_path / "ok.txt", b"alpha beta " * 20)
+    code, _, err = run("train", str(text), "--out", str(tmp_path / "m.npz"), "--dim", "0")
+    assert code == 2 and range_text("dim") in err

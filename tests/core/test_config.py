@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from core.config import TrainConfig
+from core.config import FLOAT_RANGES, INT_RANGES, MIN_LR_FRACTION, TrainConfig, range_text
 from core.errors import ConfigError
+from core.text.corpus import corpus_from_tokens, load_corpus
 
 
 def test_defaults_are_the_articles_settings_plus_the_refinements():
@@ -42,3 +45,72 @@ def test_round_trip_through_a_dict_ignores_unknown_keys():
 def test_settings_that_together_would_need_gigabytes_per_batch_are_refused():
     with pytest.raises(ConfigError, match="2 GB"):
         TrainConfig(batch_tokens=1_000_000, window=100, negative=100, workers=1)
+
+
+# Settings small enough that any one of them may go to its limit without tripping the 2 GB batch rule.
+SMALL = dict(dim=8, window=1, negative=1, workers=1)
+
+
+@pytest.mark.parametrize("name", sorted(INT_RANGES))
+def test_whole_number_ranges_are_enforced_at_both_ends_with_the_range_in_the_message(name):
+    low, high = INT_RANGES[name]
+    for value in (low, high):
+        assert getattr(TrainConfig(**{**SMALL, name: value}), name) == value
+    for value in (low - 1, high + 1):
+        with pytest.raises(ConfigError, match=name) as refused:
+            TrainConfig(**{**SMALL, name: value})
+        assert range_text(name) in str(refused.value)
+
+
+@pytest.mark.parametrize("name", sorted(FLOAT_RANGES))
+def test_real_number_ranges_are_enforced_with_the_range_in_the_message(name):
+    low, high, low_allowed = FLOAT_RANGES[name]
+    base = dict(SMALL, lr=10.0)  # so that min_lr may reach its own high end
+    assert getattr(TrainConfig(**{**base, name: high}), name) == high
+    with pytest.raises(ConfigError, match=name) as refused:
+        TrainConfig(**{**base, name: high * 2})
+    assert range_text(name) in str(refused.value)
+    if low_allowed:
+        assert getattr(TrainConfig(**{**base, name: low}), name) == low
+    else:
+        with pytest.raises(ConfigError, match=name):
+            TrainConfig(**{**base, name: low})
+
+
+def test_min_lr_is_derived_from_lr_unless_given():
+    assert TrainConfig(workers=1).min_lr == 0.025 * MIN_LR_FRACTION
+    assert TrainConfig(lr=0.05, workers=1).min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)
+    explicit = TrainConfig(lr=0.05, min_lr=0.001, workers=1)
+    assert explicit.min_lr == 0.001
+    assert explicit.replace(lr=0.1).min_lr == 0.001  # a rate set by hand is kept
+    assert explicit.replace(min_lr=None).min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)
+
+
+def test_a_new_config_round_trips_through_json_as_a_model_file_stores_it():
+    for config in (TrainConfig(workers=1), TrainConfig(lr=0.05, min_lr=0.001, workers=1)):
+        stored = json.loads(json.dumps(config.to_dict()))
+        assert isinstance(stored["min_lr"], float)  # a number: versions without the rule read it too
+        assert TrainConfig.from_dict(stored) == config
+    reloaded = TrainConfig.from_dict(json.loads(json.dumps(TrainConfig(workers=1).to_dict())))
+    assert reloaded.replace(lr=0.05).min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)  # still follows lr
+
+
+def test_an_old_model_files_settings_still_load():
+    old = {"dim": 32, "window": 2, "negative": 5, "epochs": 20, "min_count": 5, "max_vocab": None,
+           "sample": 0.001, "lr": 0.025, "min_lr": 2.5e-06, "seed": 1, "workers": 4, "batch_tokens": 1024,
+           "max_row_step": 5.0}
+    assert TrainConfig.from_dict(old).min_lr == 2.5e-06
+    assert TrainConfig.from_dict({**old, "lr": 0.05, "min_lr": 0.0}).min_lr == 0.0
+    without = {k: v for k, v in old.items() if k != "min_lr"}
+    assert TrainConfig.from_dict(without).min_lr == pytest.approx(0.025 * MIN_LR_FRACTION)
+
+
+@pytest.mark.parametrize("min_count, max_vocab", [(0, None), (True, None), (10**10, None), (5, 1), (5, 2.5)])
+def test_the_corpus_reader_refuses_vocabulary_limits_with_the_configs_own_message(min_count, max_vocab, tmp_path):
+    with pytest.raises(ConfigError) as from_config:
+        TrainConfig(min_count=min_count, max_vocab=max_vocab, workers=1)
+    with pytest.raises(ConfigError) as from_tokens:
+        corpus_from_tokens(["a", "b"], min_count=min_count, max_vocab=max_vocab)
+    with pytest.raises(ConfigError) as from_files:
+        load_corpus([tmp_path / "never-read.txt"], min_count=min_count, max_vocab=max_vocab)
+    assert str(from_tokens.value) == str(from_files.value) == str(from_config.value)
