@@ -462,13 +462,17 @@ def _drop_duplicates(words: list[str], vectors: np.ndarray) -> tuple[list[str], 
     return [w for w, k in zip(words, keep) if k], vectors[keep]
 
 
-def load_any(path: str | os.PathLike) -> Model:
-    """A model file (``.npz``, or anything that starts like a zip archive) or a vectors file."""
+def load_any(path: str | os.PathLike, progress: Progress | None = None) -> Model:
+    """A model file (``.npz``, or anything that starts like a zip archive) or a vectors file.
+
+    The format is told here so that callers need not: ``progress(bytes_done, bytes_total)`` follows
+    the reading of a vectors file, the slow case; a model file is read in one go, without reports.
+    """
     path = Path(path)
     magic = _check_readable(path, "file")
     if path.suffix.lower() == ".npz" or magic[:4] in (_ZIP_MAGIC, _EMPTY_ZIP_MAGIC):
         return load_model(path)
-    return load_vectors(path)
+    return load_vectors(path, progress=progress)
 
 
 # --------------------------------------------------------------------------------------------

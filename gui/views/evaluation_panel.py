@@ -7,14 +7,12 @@ each epoch end" ticked (and at least one file ticked: else no copy is made at al
 this panel a copy of the vectors at every epoch end; the scores go out through ``epochScored`` (for the
 quality curve beside the loss) and into the tree. One epoch is evaluated at a time and at most one more
 waits: a newer epoch replaces the waiting one, so copies never pile up when evaluation is slower
-than training.
+than training. Which files there are and how they are run is :mod:`core.vectors.benchmarks`'s business.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +21,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxL
                                QListWidget, QListWidgetItem, QMessageBox, QPushButton, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from core.vectors.evaluate import AnalogyResult, PairsResult, evaluate_analogies, evaluate_pairs
+from core.vectors.benchmarks import PAIRS, Benchmark, gensim_presets, guess_kind, headline, run_benchmarks
+from core.vectors.evaluate import AnalogyResult, PairsResult
 from core.vectors.model import Model
 from core.text.vocab import Vocab
 
@@ -31,81 +30,6 @@ from ..background import run_in_background
 from ..session import Session
 
 EPOCH_ANALOGY_VOCAB = 30_000  # per-epoch analogies search only the most frequent words: cheap
-PAIRS, ANALOGIES = "pairs", "analogies"
-_GENSIM_FILES = [("WordSim-353", "wordsim353.tsv", PAIRS), ("SimLex-999", "simlex999.txt", PAIRS),
-                 ("Google analogies", "questions-words.txt", ANALOGIES)]
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    path: str
-    kind: str  # PAIRS or ANALOGIES
-    name: str
-
-    @property
-    def short(self) -> str:
-        """The name used in the quality curve's legend."""
-        return f"{self.name} {'Spearman' if self.kind == PAIRS else 'accuracy'}"
-
-
-def gensim_presets() -> list[Benchmark]:
-    """The benchmark files that ship inside gensim, if it is installed (found without importing it)."""
-    spec = importlib.util.find_spec("gensim")
-    if spec is None or not spec.submodule_search_locations:
-        return []
-    found = []
-    for location in spec.submodule_search_locations:
-        folder = Path(location) / "test" / "test_data"
-        for name, file, kind in _GENSIM_FILES:
-            if (folder / file).is_file() and not any(b.name == name for b in found):
-                found.append(Benchmark(str(folder / file), kind, name))
-    return found
-
-
-def guess_kind(path: str) -> str:
-    """Analogies if the file has ': section' lines or four-word lines, else word pairs."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(65536).decode("utf-8", "replace").splitlines()[:200]
-    except OSError:
-        return PAIRS  # the evaluation will say what is wrong with it
-    for line in head:
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith(":"):
-            return ANALOGIES
-        if "\t" not in line and "," not in line and len(line.split()) == 4:
-            return ANALOGIES
-    return PAIRS
-
-
-def run_benchmarks(model: Model, benchmarks: list[Benchmark],
-                   analogy_vocab: int | None = None) -> list[tuple[Benchmark, object]]:
-    """Each benchmark's result, or the message of the error it raised (one bad file spoils nothing)."""
-    from core.errors import StudioError
-
-    results: list[tuple[Benchmark, object]] = []
-    for benchmark in benchmarks:
-        try:
-            if benchmark.kind == PAIRS:
-                result = evaluate_pairs(model, benchmark.path)
-            else:
-                kwargs = {} if analogy_vocab is None else {"restrict_vocab": analogy_vocab}
-                result = evaluate_analogies(model, benchmark.path, **kwargs)
-        except StudioError as error:
-            result = str(error)
-        results.append((benchmark, result))
-    return results
-
-
-def headline(result: object) -> float:
-    """The one number drawn per epoch: Spearman for pairs, accuracy for analogies (NaN for errors)."""
-    if isinstance(result, PairsResult):
-        return result.spearman
-    if isinstance(result, AnalogyResult):
-        return result.accuracy if result.total else math.nan
-    return math.nan
 
 
 def _number(value: float) -> str:
@@ -296,6 +220,14 @@ class EvaluationPanel(QWidget):
     def clear_results(self) -> None:
         self.tree.clear()
         self.message.setText("")
+
+    def epoch_ended(self, epoch: int, vectors: np.ndarray | None, vocab: Vocab) -> None:
+        """A run's epoch ended: score its copy of the vectors if per-epoch evaluation is on."""
+        if not self.per_epoch:
+            return
+        if vectors is None and self.benchmarks():  # the copy was not asked for in time: skip this epoch
+            return
+        self.evaluate_epoch(epoch, vectors, vocab)
 
     def evaluate_epoch(self, epoch: int, vectors: np.ndarray, vocab: Vocab) -> None:
         """Score a copy of the vectors taken at an epoch end.

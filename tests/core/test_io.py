@@ -261,6 +261,29 @@ def test_word2vec_round_trip(tmp_path, binary):
     assert load_any(path).words == model.words
 
 
+def test_load_any_reports_progress_of_a_vectors_file(tmp_path):
+    model = make_model()
+    path = tmp_path / "v.txt"
+    save_word2vec(model, path)
+    seen = []
+    loaded = load_any(path, progress=lambda done, total: seen.append((done, total)))
+    np.testing.assert_array_equal(loaded.vectors, model.vectors)
+    assert seen and seen[-1] == (path.stat().st_size, path.stat().st_size)
+
+
+def test_load_any_with_progress_still_tells_a_model_file(tmp_path):
+    model = make_model()
+    for name in ("m.npz", "m"):  # by its suffix, or by its zip magic
+        save_model(model, tmp_path / name)
+        seen = []
+        loaded = load_any(tmp_path / name, progress=lambda done, total: seen.append((done, total)))
+        assert loaded.words == model.words and loaded.config == model.config
+        assert seen == []  # read in one go
+    glove = tmp_path / "pk.txt"  # starts with "PK" but is no zip archive: a vectors file
+    glove.write_text("PK 1 2\nzip 3 4\n")
+    assert load_any(glove, progress=lambda done, total: None).words == ["PK", "zip"]
+
+
 @pytest.mark.parametrize("binary", [False, True])
 def test_word2vec_readable_by_gensim(tmp_path, binary):
     gensim = pytest.importorskip("gensim")

@@ -1,0 +1,40 @@
+"""The compare dialog: the neighbours of a word in this model and in another one."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.text.vocab import Vocab
+from core.vectors.io import save_model
+from core.vectors.model import Model
+
+from .conftest import wait_query
+
+
+def test_compare_with_another_model(qtbot, trained, tmp_path, errors):
+    model = trained.session.model
+    rng = np.random.default_rng(1)
+    other = Model(Vocab(list(model.words), model.counts), model.vectors + rng.normal(0, 0.3, model.vectors.shape))
+    save_model(other, tmp_path / "other.npz")
+    dialog = trained.files.compare_with(str(tmp_path / "other.npz"))
+    qtbot.waitUntil(lambda: dialog.right is not None, timeout=10_000)
+    dialog.compare("king")
+    wait_query(qtbot, dialog)
+    assert dialog.left_table.rowCount() == 10 and dialog.right_table.rowCount() == 10
+    shared = dialog.shared_rows(dialog.left_table)
+    assert shared and set(shared) == set(dialog.shared_rows(dialog.right_table))
+    assert f"{len(shared) / 10:.2f}" in dialog.overlap_label.text()
+    qtbot.waitUntil(lambda: dialog.mean is not None, timeout=20_000)
+    assert 0 < dialog.mean <= 1 and "most frequent shared words" in dialog.mean_label.text()
+    dialog.compare("qeen")
+    wait_query(qtbot, dialog)
+    assert "not in" in dialog.message.text() and dialog.left_table.rowCount() == 0
+    dialog.open_model(str(tmp_path / "missing.npz"))
+    qtbot.waitUntil(lambda: not dialog.loading, timeout=10_000)
+    assert errors and "missing.npz" in errors[-1][2] and dialog.right is not None  # the old one stays
+    dialog.close()
+
+
+def test_compare_needs_a_model(window, errors):
+    assert window.files.compare_with("x.npz") is None
+    assert errors[0][1] == "Nothing to compare"
