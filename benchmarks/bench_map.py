@@ -2,7 +2,7 @@
 
     python benchmarks/bench_map.py [--points 10000] [--dim 32] [--repeats 30] [--selected 12]
 
-A refresh has two halves. ``compute_frame`` (copy the rows, PCA, align to the previous frame) runs off
+A refresh has two halves. ``pca_frame`` (copy the rows, PCA, align to the previous frame) runs off
 the UI thread in the app; the UI thread's share is ``EmbeddingView.show_frame`` (points, labels,
 trails) plus the repaint of the map and whatever events that queues. Both are timed here on the real
 view, sized as in the window, with ``--selected`` words selected and a full trail history (the view's
@@ -35,7 +35,7 @@ def main() -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
     from gui.app import application
-    from gui.frames import Frame, compute_frame
+    from core.maps.frame import Frame, pca_frame
     from gui.session import Session
     from gui.views.embedding_view import MAX_TRAIL_FRAMES, EmbeddingView
 
@@ -53,7 +53,7 @@ def main() -> None:
     view.resize(1000, 800)
     view.show()
     session.select(words[: args.selected])
-    previous = compute_frame(vectors, ids, words, counts)
+    previous = pca_frame(vectors, ids, words, counts)
     view.history = [Frame(ids, previous.words, counts, previous.coords + rng.normal(0, 0.01, previous.coords.shape)
                           .astype(np.float32)) for _ in range(MAX_TRAIL_FRAMES - 1)]
     app.processEvents()
@@ -62,7 +62,7 @@ def main() -> None:
     for repeat in range(args.repeats + 1):
         vectors += rng.normal(0, 0.02, vectors.shape).astype(np.float32)
         started = time.perf_counter()
-        previous = compute_frame(vectors, ids, words, counts, previous, epoch=float(repeat))
+        previous = pca_frame(vectors, ids, words, counts, previous, epoch=float(repeat))
         computed = time.perf_counter()
         session.set_frame(previous)
         app.processEvents()  # the queued repaint, and anything else the frame set off
@@ -74,7 +74,7 @@ def main() -> None:
     total = [a + b for a, b in zip(compute, ui)]
     print(f"map refresh of {n:,} points (dim {args.dim}), {args.selected} selected with trails over "
           f"{len(view.history)} frames, {args.repeats} refreshes, platform {app.platformName()}:")
-    for name, values in (("compute_frame (off the UI thread)", compute), ("UI thread: draw + repaint", ui),
+    for name, values in (("pca_frame (off the UI thread)", compute), ("UI thread: draw + repaint", ui),
                          ("whole refresh", total)):
         print(f"  {name:<36s} median {statistics.median(values):6.1f} ms   max {max(values):6.1f} ms")
 

@@ -82,7 +82,7 @@ def in_app(app, corpus_args, config, words: int | None = None,
         trace.report(stamps, cpu_before, trace.thread_cpu())
     window.close()
     late.sort()
-    return (reports[-1]["words_per_sec"], float(late[-1]), float(statistics.median(late)),
+    return (reports[-1].words_per_sec, float(late[-1]), float(statistics.median(late)),
             float(late[int(0.99 * (len(late) - 1))]))
 
 

@@ -32,7 +32,7 @@ class Trace:
         self._wrap(pg.GraphicsView, "paintEvent", lambda view, *_: f"paint {view.objectName() or 'plot'}")
         self._wrap(EmbeddingView, "show_frame", lambda *_: "map frame")
         self._wrap(LossPlot, "_draw_live", lambda *_: "loss redraw")
-        self._wrap(gui.training, "compute_frame", lambda *_: "projection (training thread)")
+        self._wrap(gui.training, "pca_frame", lambda *_: "projection (training thread)")
 
     def uninstall(self) -> None:
         for owner, name, original in reversed(self._undo):

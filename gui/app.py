@@ -87,16 +87,17 @@ def create_window(argv: list[str] | None = None):
     if args.model and not Path(args.model).exists():
         problems.append(f"no such model file: {args.model}")
         args.model = None
+    files = window.files
     if corpus:
-        window.open_corpus(corpus, then=(lambda: window.open_model(args.model)) if args.model else None)
+        files.open_corpus(corpus, then=(lambda: files.open_model(args.model)) if args.model else None)
     elif args.model:
-        window.open_model(args.model)
+        files.open_model(args.model)
     else:
-        window.load_demo()
+        files.load_demo()
     if problems:
         message = "; ".join(problems) + (". Opened the demo corpus instead." if args.corpus and not corpus else ".")
         print(f"embedding-studio: {message}", file=sys.stderr)
-        QTimer.singleShot(0, lambda: window.show_error("Cannot open", message))  # once the window shows
+        QTimer.singleShot(0, lambda: window.status.error("Cannot open", message))  # once the window shows
     # The tens of thousands of objects Qt, pyqtgraph and NumPy made at start-up live as long as the app:
     # moved out of the collector's sight, they no longer make each full collection a visible stall.
     gc.freeze()
@@ -111,7 +112,7 @@ def _start_workers_early(window) -> None:
 
     from .training import WORKER_NICE
 
-    workers = window.settings_panel.spins["workers"].value()
+    workers = window.settings_panel.values()["workers"]
     threading.Thread(target=warm_up, args=(workers, WORKER_NICE), daemon=True, name="warm-up").start()
 
 

@@ -1,8 +1,8 @@
-"""The one place that holds what the user is working on: the corpus, the model and the selection.
+"""The one place that holds what the user is working on: the corpus, the model, what the map shows.
 
-Like napari's models, it knows nothing of widgets: it keeps state and emits signals, and the views
-listen. Only the UI thread changes it; slow work that produces a new corpus or model happens elsewhere
-and hands the result to a setter here.
+Like napari's models, it knows nothing of widgets: it keeps state and emits signals, and the views and
+the window's parts listen; none of them reads another's widgets. Only the UI thread changes it; slow
+work that produces a new corpus, model or frame happens elsewhere and hands the result to a setter here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from PySide6.QtCore import QObject, Signal
 from core.text.corpus import Corpus
 from core.vectors.model import Model
 
-from .frames import Frame
+from core.config import DEFAULT_MIN_COUNT
+from core.maps.frame import Frame, Projection
+
+DEFAULT_DRAWN_WORDS = 300
 
 
 @dataclass
@@ -22,7 +25,7 @@ class CorpusSource:
     """Where the corpus came from, so it can be read again (e.g. with another min count)."""
 
     paths: list[str] = field(default_factory=list)  # empty: the built-in demo corpus
-    min_count: int = 5
+    min_count: int = DEFAULT_MIN_COUNT
 
     @property
     def is_demo(self) -> bool:
@@ -48,6 +51,9 @@ class Session(QObject):
     selectionChanged = Signal(list)  # words the user picked (click, search)
     highlightChanged = Signal(list)  # words to emphasise (neighbours, analogy results)
     busyChanged = Signal(bool, str)  # loading something; the message says what
+    trainingChanged = Signal(bool)  # a training run started or ended
+    projectionChanged = Signal(str)  # "pca" (live) or "tsne" (of a finished model)
+    drawnCountChanged = Signal(int)  # how many of the most frequent words the map draws
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -61,6 +67,9 @@ class Session(QObject):
         self.highlighted: list[str] = []
         self.featured: list[str] = []  # words worth labelling even if rare (the demo's planted groups)
         self.busy = False
+        self.training = False
+        self.projection: Projection = "pca"
+        self.drawn_count = DEFAULT_DRAWN_WORDS
 
     # -- data
     def set_corpus(self, corpus: Corpus, source: CorpusSource, featured: list[str] | None = None) -> None:
@@ -77,7 +86,7 @@ class Session(QObject):
         self.modelChanged.emit(model)
 
     def set_frame(self, frame: Frame) -> None:
-        if frame.extra.get("before"):
+        if frame.before:
             self.before_frame = frame
             self.beforeFrameChanged.emit(frame)
         self.frame = frame
@@ -107,6 +116,25 @@ class Session(QObject):
     def set_busy(self, busy: bool, message: str = "") -> None:
         self.busy = busy
         self.busyChanged.emit(busy, message)
+
+    def set_training(self, training: bool) -> None:
+        if training != self.training:
+            self.training = training
+            self.trainingChanged.emit(training)
+
+    def set_projection(self, mode: Projection) -> None:
+        if mode != self.projection:
+            self.projection = mode
+            self.projectionChanged.emit(mode)
+
+    def set_drawn_count(self, count: int) -> None:
+        if count != self.drawn_count:
+            self.drawn_count = int(count)
+            self.drawnCountChanged.emit(self.drawn_count)
+
+    def drawn_extra_ids(self, index: dict[str, int]) -> tuple[int, ...]:
+        """Rows of the selected and highlighted words, which the map draws besides the most frequent."""
+        return tuple(index[w] for w in self.selection + self.highlighted if w in index)
 
     def vocabulary(self) -> list[str]:
         """Words the user can search: the model's if there is one, else the corpus's."""

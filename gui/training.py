@@ -8,37 +8,46 @@ each snapshot is computed here, in the training thread, so the UI thread only dr
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 from core.config import TrainConfig
 from core.errors import StudioError
+from core.vectors.evaluate import DEFAULT_RESTRICT_VOCAB
 from core.vectors.model import Model
 from core.train.trainer import EpochEnd, Progress, Trainer
 from core.text.vocab import Vocab
 from core.train.workers import warm_up
 
-from .frames import Frame, compute_frame, drawn_ids
+from core.maps.frame import Frame, drawn_ids, pca_frame
 
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 progress signals a second
 SNAPSHOT_INTERVAL = 1.0  # seconds between embedding snapshots (each a copy of a few hundred rows)
 # Worker processes run at a lower priority, so when every core trains, the scheduler serves the window
 # first; an idle window costs training nothing. (This thread keeps its priority: it holds the GIL.)
 WORKER_NICE = 5
-EPOCH_VECTOR_ROWS = 300_000  # rows copied at each epoch end for evaluation (the evaluations' own limit)
+EPOCH_VECTOR_ROWS = DEFAULT_RESTRICT_VOCAB  # rows copied at each epoch end for evaluation (the evaluations' own limit)
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """The end of an epoch, with a copy of the vectors when per-epoch evaluation asked for them."""
+
+    end: EpochEnd
+    vectors: np.ndarray | None = None
 
 
 class TrainingThread(QThread):
     """One training run. ``start()`` it; ``pause()``, ``resume()`` and ``stop()`` are safe any time."""
 
-    progress = Signal(dict)  # Progress fields plus "position": fractional epochs done
-    epochFinished = Signal(dict)  # EpochEnd fields, plus "vectors" (a copy) if epoch vectors are on
-    snapshot = Signal(object)  # Frame; the first one (extra["before"]) is the untrained model
+    progress = Signal(object)  # Progress
+    epochFinished = Signal(object)  # EpochReport
+    snapshot = Signal(object)  # Frame; the first one (``before``) is the untrained model
     trainingFinished = Signal(object)  # the Model (also after stop(): a usable, partly trained model)
     failed = Signal(str)  # a message for a person
 
@@ -128,20 +137,20 @@ class TrainingThread(QThread):
         def on_progress(report: Progress) -> None:
             nonlocal previous, last_snapshot, last_progress, last_words, position_now
             now = time.perf_counter()
-            position = position_now = report.fraction * report.epochs
+            position = position_now = report.position
             if now - last_progress >= PROGRESS_INTERVAL * 0.9 or report.fraction >= 1.0:
                 last_progress = now
-                self.progress.emit(dict(dataclasses.asdict(report), position=position))
+                self.progress.emit(report)
             if now - last_snapshot >= self.snapshot_interval and report.words_done != last_words:
                 last_snapshot, last_words = now, report.words_done
-                # trainer.model, read each time: with worker processes it moves into shared memory
+                # the model's tables are read each time: with worker processes they move into shared memory
                 previous = self._frame(trainer.model, previous, position)
 
         def on_epoch_end(end: EpochEnd) -> None:
-            info = dataclasses.asdict(end)
+            vectors = None
             if self._epoch_vectors:
-                info["vectors"] = np.array(trainer.model.vectors[:EPOCH_VECTOR_ROWS], dtype=np.float32, copy=True)
-            self.epochFinished.emit(info)
+                vectors = np.array(trainer.model.vectors[:EPOCH_VECTOR_ROWS], dtype=np.float32, copy=True)
+            self.epochFinished.emit(EpochReport(end, vectors))
 
         result = trainer.train(on_progress=on_progress, on_epoch_end=on_epoch_end,
                                progress_interval=PROGRESS_INTERVAL)
@@ -151,8 +160,8 @@ class TrainingThread(QThread):
     def _frame(self, model: Model, previous: Frame | None, position: float, before: bool = False) -> Frame:
         top, extra = self._drawn
         ids = drawn_ids(len(model), top, extra)
-        frame = compute_frame(model.vectors, ids, model.words, model.counts, previous, position)
+        frame = pca_frame(model.vectors, ids, model.words, model.counts, previous, position)
         if before:
-            frame.extra["before"] = True
+            frame = frame.replace(before=True)
         self.snapshot.emit(frame)
         return frame

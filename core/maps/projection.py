@@ -1,9 +1,10 @@
-"""2D projections of embeddings: PCA (scikit-learn), aligned to the previous frame.
+"""2D maps of embeddings: PCA (scikit-learn), a fixed spread, and one alignment onto the last map.
 
-A live view re-projects the vectors every few hundred milliseconds while they train. PCA's axes are
-only defined up to sign (and, when two variances are close, up to rotation), so consecutive frames
-could flip or spin; :func:`align_to` rotates/reflects each new frame onto the previous one with
-orthogonal Procrustes, about the centroid, without scaling or shearing it.
+A live view re-projects the vectors every second while they train. PCA's axes are only defined up to
+sign (and, when two variances are close, up to rotation), so consecutive maps could flip or spin;
+:func:`align` rotates/reflects each new map onto the previous one with orthogonal Procrustes on the
+words both hold, about their centroid, without scaling or shearing it. t-SNE maps (core.maps.tsne)
+use the same spread and need no alignment.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from scipy.linalg import orthogonal_procrustes
 from sklearn.decomposition import PCA
 
 
-def pca_2d(points: np.ndarray, previous: np.ndarray | None = None) -> np.ndarray:
+def pca_2d(points: np.ndarray) -> np.ndarray:
     """The first two principal-component coordinates of ``points``: (n, 2) float32.
 
     Fewer than two points, or fewer than two dimensions, are handled without error: missing
-    components are zeros. If ``previous`` (the last frame, same rows) is given, the result is
-    aligned to it with :func:`align_to`.
+    components are zeros.
     """
     points = np.asarray(points, dtype=np.float64)
     if points.ndim == 1:
@@ -31,10 +31,7 @@ def pca_2d(points: np.ndarray, previous: np.ndarray | None = None) -> np.ndarray
         centred = points - points.mean(axis=0)
         if np.any(centred):
             coords[:, :components] = _fit_transform(points, components)
-    coords = coords.astype(np.float32)
-    if previous is not None:
-        coords = align_to(coords, previous)
-    return coords
+    return coords.astype(np.float32)
 
 
 def _fit_transform(points: np.ndarray, components: int) -> np.ndarray:
@@ -49,24 +46,34 @@ def _fit_transform(points: np.ndarray, components: int) -> np.ndarray:
         return PCA(n_components=components, svd_solver="full").fit_transform(points)
 
 
-def align_to(coords: np.ndarray, previous: np.ndarray) -> np.ndarray:
-    """``coords`` rotated/reflected about its centroid to best match ``previous`` (same rows).
-
-    Orthogonal Procrustes: the orthogonal ``R`` minimising ``|(coords - c) R - (previous - p)|``;
-    the result is ``(coords - c) R + p``. Shapes that disagree (e.g. rows added) return ``coords``
-    unchanged, so a caller can always pass the last frame.
-    """
+def unit_spread(coords: np.ndarray) -> np.ndarray:
+    """Centred and scaled to unit RMS radius, float32: vectors grow a lot while training, the map should not."""
     coords = np.asarray(coords, dtype=np.float64)
-    previous = np.asarray(previous, dtype=np.float64)
-    if coords.shape != previous.shape or coords.ndim != 2 or coords.shape[0] == 0:
+    if not len(coords):
         return coords.astype(np.float32)
-    if not (np.isfinite(coords).all() and np.isfinite(previous).all()):
-        return coords.astype(np.float32)
-    centre = coords.mean(axis=0)
-    prev_centre = previous.mean(axis=0)
-    a = coords - centre
-    b = previous - prev_centre
-    if not np.any(a) or not np.any(b):
-        return (a + prev_centre).astype(np.float32)
-    rotation, _ = orthogonal_procrustes(a, b)
-    return (a @ rotation + prev_centre).astype(np.float32)
+    centred = coords - coords.mean(axis=0)
+    spread = float(np.sqrt((centred ** 2).sum(axis=1).mean()))
+    return (centred / spread if spread > 0 and np.isfinite(spread) else centred).astype(np.float32)
+
+
+def align(coords: np.ndarray, ids: np.ndarray, previous: np.ndarray, previous_ids: np.ndarray) -> np.ndarray:
+    """``coords`` rotated/reflected about the centroid of the shared rows to best match ``previous``.
+
+    ``ids`` and ``previous_ids`` name the rows of each (unique ids; the rows may differ in order and
+    membership). Orthogonal Procrustes on the rows both hold: the orthogonal ``R`` minimising
+    ``|(a - c) R - (b - p)|``; every row then maps to ``(x - c) R + p``. With fewer than three shared
+    rows, or nothing to fit, ``coords`` come back unchanged (as float32).
+    """
+    coords = np.asarray(coords, dtype=np.float32)
+    _, mine, theirs = np.intersect1d(ids, previous_ids, assume_unique=True, return_indices=True)
+    if len(mine) < 3:
+        return coords
+    a = coords[mine].astype(np.float64)
+    b = np.asarray(previous, dtype=np.float64)[theirs]
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return coords
+    a_centre, b_centre = a.mean(axis=0), b.mean(axis=0)
+    if not np.any(a - a_centre) or not np.any(b - b_centre):
+        return coords
+    rotation, _ = orthogonal_procrustes(a - a_centre, b - b_centre)
+    return ((coords - a_centre) @ rotation + b_centre).astype(np.float32)

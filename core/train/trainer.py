@@ -43,6 +43,11 @@ class Progress:
     loss: float  # mean binary cross-entropy per example since the last report (nan if none)
     pairs: int  # real (centre, context) pairs trained since the last report
 
+    @property
+    def position(self) -> float:
+        """Epochs done, fractional: where this report sits on an epoch axis."""
+        return self.fraction * self.epochs
+
 
 @dataclass(frozen=True)
 class EpochEnd:
@@ -62,8 +67,8 @@ class Trainer:
     ``Trainer(corpus.ids, corpus.vocab, TrainConfig()).train()`` returns a :class:`Model`. Passing
     ``model`` continues from it: a run that was stopped resumes where it stopped, on the same learning
     rate schedule; a finished model trains ``config.epochs`` more epochs on a fresh schedule.
-    Callbacks run on the thread that called :meth:`train`; they may read ``trainer.model``, whose
-    tables change while training runs (copy what you keep).
+    Callbacks run on the thread that called :meth:`train`; they may read ``trainer.model``, one object
+    for the whole run, whose tables change while training runs (copy what you keep).
     """
 
     def __init__(self, tokens: np.ndarray, vocab: Vocab, config: TrainConfig, model: Model | None = None):
@@ -115,13 +120,11 @@ class Trainer:
         n = len(self.vocab)
         return Model(self.vocab, table[:n], table[n:], config=self.config, loss_history=history, state=state)
 
-    def _model_on(self, table: np.ndarray) -> Model:
-        """The current model (history, state) over another copy of the tables."""
+    def _point_model_at(self, table: np.ndarray) -> None:
+        """Make the run's one model read ``table`` (the shared copy while worker processes train)."""
         n = len(self.vocab)
-        model = Model(self.vocab, table[:n], table[n:], config=self.config,
-                      loss_history=self.model.loss_history)
-        model.state = self.model.state  # one state dict, whichever copy of the tables is current
-        return model
+        self.model.vectors, self.model.output = table[:n], table[n:]
+        self.model.invalidate()
 
     def _resume_batch(self, per_epoch: int) -> int:
         """First batch of the schedule still to do, if the model's last run was cut short, else 0."""
@@ -203,7 +206,7 @@ class Trainer:
                                   shared.zeros("done", (runner.total,), np.uint8))
             self._control = shared.add("control", self._control)
             sync_flags()
-            self.model = self._model_on(live)  # callbacks see the live tables
+            self._point_model_at(live)  # callbacks see the live tables
             try:
                 run_in_processes(shared, self._keep, self._noise, self.config, self.config.workers, poll)
             finally:  # leave shared memory: copy out, and drop every view into it
@@ -211,7 +214,7 @@ class Trainer:
                 self._table[...] = live
                 watch.ledger = Ledger(watch.ledger.rows.copy(), watch.ledger.done.copy())
                 self._control = self._control.copy()
-                self.model = self._model_on(self._table)
+                self._point_model_at(self._table)
                 del live
 
 

@@ -1,6 +1,6 @@
 """The live 2D map of the embedding: the most frequent words plus any searched or selected ones.
 
-Frames arrive already projected and aligned (see ``gui.frames``); this view only moves items. Labels
+Frames arrive already projected and aligned (see ``core.maps.frame``); this view only moves items. Labels
 are a fixed pool of TextItems re-used every frame, for a readable subset of words. Hover shows a word,
 a click selects it (Ctrl-click adds to the selection), and selected words can show the trail they
 travelled while training. The projection of the untrained model — the article's "before" — can be
@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QTransform
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QGraphicsSimpleTextItem, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from ..frames import Frame
+from core.maps.frame import Frame
 from ..session import Session
 from .moving_scatter import MovingScatter
 from .plots import fit_now, named_plot
@@ -112,7 +112,6 @@ class _Marks(pg.ScatterPlotItem):
 class EmbeddingView(QWidget):
     """The ``embeddingPlot`` scatter with its labels, trails, and the before/after comparison."""
 
-    drawnWordsChanged = Signal()  # the user changed how many words are drawn
     projectionRequested = Signal(str)  # the user picked "pca" or "tsne"
     tsneCancelRequested = Signal()
 
@@ -123,7 +122,7 @@ class EmbeddingView(QWidget):
         self.history: list[Frame] = []  # frames of the current run, for trails
         self._paths: dict[int, tuple[int, list]] = {}  # row -> (frames of history read, its positions)
 
-        self.word_count = QSpinBox(objectName="wordCountSpin", minimum=10, maximum=10_000, value=300,
+        self.word_count = QSpinBox(objectName="wordCountSpin", minimum=10, maximum=10_000, value=session.drawn_count,
                                    singleStep=50, toolTip="How many of the most frequent words to draw.")
         self.label_count = QSpinBox(objectName="labelCountSpin", minimum=0, maximum=LABEL_POOL, value=80,
                                     singleStep=5, toolTip="How many words get a text label.")
@@ -233,7 +232,9 @@ class EmbeddingView(QWidget):
         self.plot.getViewBox().sigRangeChanged.connect(lambda *_: self._relabel_timer.start())
         self.scatter.sigClicked.connect(self._clicked)
         self.scatter.sigHovered.connect(self._hovered)
-        self.word_count.valueChanged.connect(lambda _: self.drawnWordsChanged.emit())
+        self.word_count.valueChanged.connect(session.set_drawn_count)
+        session.drawnCountChanged.connect(self.word_count.setValue)  # no loop: the session ignores no-ops
+        session.projectionChanged.connect(self._show_projection)
         self.label_count.valueChanged.connect(lambda _: self.redraw())
         self.before_mode.currentIndexChanged.connect(lambda _: self._show_before())
         self.trails_check.toggled.connect(lambda _: self._draw_trails())
@@ -246,10 +247,6 @@ class EmbeddingView(QWidget):
         session.highlightChanged.connect(lambda _: self.redraw())
 
     # -- frames
-    def start_run(self) -> None:
-        """A new training run: forget the previous run's trails."""
-        self._set_history([])
-
     def _set_history(self, frames: list[Frame]) -> None:
         self.history = frames
         self._paths = {}
@@ -258,7 +255,7 @@ class EmbeddingView(QWidget):
     def projection_mode(self) -> str:
         return str(self.projection.currentData())
 
-    def set_projection(self, mode: str) -> None:
+    def _show_projection(self, mode: str) -> None:
         """Show ``mode`` in the chooser without asking for it again."""
         self.projection.blockSignals(True)
         self.projection.setCurrentIndex(list(PROJECTIONS).index(mode))
@@ -268,10 +265,10 @@ class EmbeddingView(QWidget):
         self.tsne_row.setVisible(busy)
 
     def show_frame(self, frame: Frame) -> None:
-        if frame.extra.get("before"):
+        if frame.before:
             self._set_history([])
         self.frame = frame
-        mode = frame.extra.get("projection", "pca")
+        mode = frame.projection
         self.plot.setTitle(TITLES.get(mode, TITLES["pca"]), color="#333", size="11pt")
         if mode == "pca" and not (self.history and self.history[-1] is frame):  # t-SNE frames make no trails
             self.history.append(frame)
@@ -368,7 +365,7 @@ class EmbeddingView(QWidget):
                 label.hide()
 
     def _draw_trails(self) -> None:
-        live = self.frame is None or self.frame.extra.get("projection", "pca") == "pca"
+        live = self.frame is None or self.frame.projection == "pca"
         words = self.session.selection if self.trails_check.isChecked() and live else []
         shown = 0
         for word in words[:TRAIL_POOL]:
@@ -401,7 +398,8 @@ class EmbeddingView(QWidget):
 
     # -- before / after
     def _before_changed(self, frame: Frame | None) -> None:
-        if frame is None:
+        if frame is None:  # a new run, or another model: the previous trails mean nothing now
+            self._set_history([])
             for item in (self.before_overlay, self.before_scatter, self.before_marks):
                 item.setData([])
         self._before_drawn = ()

@@ -10,6 +10,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from core.train.trainer import EpochEnd, Progress
+
 from .plots import fit_now, named_plot
 
 SMOOTHING_EPOCHS = 1 / 40  # time constant of the running average, as a share of the run's epochs
@@ -62,13 +64,13 @@ class LossPlot(QWidget):
         for curve in (self.raw_curve, self.smooth_curve, self.epoch_curve):
             curve.setData([], [])
 
-    def add_progress(self, report: dict) -> None:
-        loss = report.get("loss", math.nan)
+    def add_progress(self, report: Progress) -> None:
+        loss = report.loss
         if not math.isfinite(loss):  # no batch finished since the last report (e.g. paused)
             return
-        x = float(report["position"])
+        x = float(report.position)
         if self.smooth:  # exponential average over a span of epochs, so it looks alike at any speed
-            tau = max(SMOOTHING_EPOCHS * float(report["epochs"]), 1e-6)
+            tau = max(SMOOTHING_EPOCHS * float(report.epochs), 1e-6)
             keep = math.exp(-max(x - self.x[-1], 0.0) / tau)
             self.smooth.append(keep * self.smooth[-1] + (1 - keep) * loss)
         else:
@@ -83,11 +85,11 @@ class LossPlot(QWidget):
         self.smooth_curve.setData(self.x, self.smooth)
         fit_now(self.plot)
 
-    def add_epoch(self, end: dict) -> None:
+    def add_epoch(self, end: EpochEnd) -> None:
         self._draw_live()  # an epoch's end is drawn with the live curve up to it
-        if math.isfinite(end.get("loss", math.nan)):
-            self.epoch_x.append(float(end["epoch"]))
-            self.epoch_y.append(float(end["loss"]))
+        if math.isfinite(end.loss):
+            self.epoch_x.append(float(end.epoch))
+            self.epoch_y.append(float(end.loss))
             self.epoch_curve.setData(self.epoch_x, self.epoch_y)
             fit_now(self.plot)
 

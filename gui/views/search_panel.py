@@ -119,6 +119,11 @@ class SearchPanel(QWidget):
         if self.edit.text().strip() and model is not None:
             self.search()
 
+    def focus_search(self) -> None:
+        """Put the cursor in the search box, its text selected (View > Find a word)."""
+        self.edit.setFocus()
+        self.edit.selectAll()
+
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from gui.frames import Frame
+from core.maps.frame import Frame
 from gui.session import Session
 from gui.views.embedding_view import _HIGHLIGHTED, _SELECTED, EmbeddingView
 

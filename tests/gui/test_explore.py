@@ -123,13 +123,13 @@ def test_the_untrained_map_shows_as_soon_as_a_corpus_loads(qtbot, window):
     qtbot.waitUntil(lambda: window.session.frame is not None, timeout=10_000)
     frame = window.session.frame
     vocab = window.session.corpus.vocab
-    assert window.session.model is None and frame.extra.get("before")
+    assert window.session.model is None and frame.before
     assert frame.words == vocab.words[: len(frame.words)] and len(frame.words) >= 100
     np.testing.assert_array_equal(frame.ids, np.arange(len(frame.words)))
     assert np.isfinite(frame.coords).all() and frame.coords.std() > 0
     view = window.embedding_view
     view.word_count.setValue(40)  # before any training: the untrained map follows the word count
     qtbot.waitUntil(lambda: view.point_count() == 40, timeout=10_000)
-    assert window.session.frame.extra.get("before") and window.session.model is None
+    assert window.session.frame.before and window.session.model is None
     view.word_count.setValue(view.word_count.maximum())  # more than the vocabulary: all of it
     qtbot.waitUntil(lambda: view.point_count() == len(vocab), timeout=10_000)

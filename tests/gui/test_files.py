@@ -9,11 +9,11 @@ from .conftest import wait_idle, wait_query
 
 def test_save_and_reopen(qtbot, trained, tmp_path):
     path = tmp_path / "model.npz"
-    trained.save_model_to(str(path))
+    trained.files.save_model_to(str(path))
     qtbot.waitUntil(path.exists, timeout=10_000)
     qtbot.waitUntil(lambda: "Saved" in trained.status_line.text(), timeout=10_000)
     saved = trained.session.model
-    trained.open_model(str(path))
+    trained.files.open_model(str(path))
     qtbot.waitUntil(lambda: trained.session.model is not saved, timeout=10_000)
     wait_idle(qtbot, trained)
     assert np.allclose(trained.session.model.vectors, saved.vectors)
@@ -26,7 +26,7 @@ def test_save_and_reopen(qtbot, trained, tmp_path):
 
 def test_export_word2vec(qtbot, trained, tmp_path):
     path = tmp_path / "vectors.txt"
-    trained.export_word2vec_to(str(path))
+    trained.files.export_word2vec_to(str(path))
     qtbot.waitUntil(path.exists, timeout=10_000)
     assert len(load_any(path)) == len(trained.session.model)
 
@@ -36,11 +36,11 @@ def test_recent_corpora_and_drop(qtbot, window, tmp_path):
 
     text = tmp_path / "a.txt"
     text.write_text("one two three four five " * 40)
-    window.open_dropped([str(text)])
+    window.files.open_dropped([str(text)])
     qtbot.waitUntil(lambda: window.session.source.paths == [str(text)], timeout=10_000)
     assert persistence.recent_corpora()[0] == [str(text)]
-    window._fill_recent_menu()
-    assert any(str(text) in a.text() for a in window.recent_menu.actions())
+    window.menus.fill_recent_menu()
+    assert any(str(text) in a.text() for a in window.menus.recent_menu.actions())
 
 
 def _assert_demo_intact(window):
@@ -51,7 +51,7 @@ def _assert_demo_intact(window):
 def test_binary_file_corpus(qtbot, window, errors, tmp_path):
     junk = tmp_path / "image.txt"
     junk.write_bytes(bytes(range(256)) * 40)
-    window.open_corpus([str(junk)])
+    window.files.open_corpus([str(junk)])
     qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
     wait_idle(qtbot, window)
     assert errors[0][0] == "critical" and "image.txt" in errors[0][2]
@@ -61,12 +61,12 @@ def test_binary_file_corpus(qtbot, window, errors, tmp_path):
 def test_empty_file_and_empty_folder(qtbot, window, errors, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("")
-    window.open_corpus([str(empty)])
+    window.files.open_corpus([str(empty)])
     qtbot.waitUntil(lambda: len(errors) == 1, timeout=10_000)
     wait_idle(qtbot, window)
     folder = tmp_path / "nothing"
     folder.mkdir()
-    window.open_corpus([str(folder)])
+    window.files.open_corpus([str(folder)])
     qtbot.waitUntil(lambda: len(errors) == 2, timeout=10_000)
     wait_idle(qtbot, window)
     assert all(kind == "critical" and text for kind, _, text in errors)
@@ -77,7 +77,7 @@ def test_unreadable_file(qtbot, window, errors, tmp_path):
     """A file that cannot be read (here a link to nowhere, since root can read any file)."""
     dangling = tmp_path / "gone.txt"
     dangling.symlink_to(tmp_path / "deleted-meanwhile.txt")
-    window.open_corpus([str(dangling)])
+    window.files.open_corpus([str(dangling)])
     qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
     wait_idle(qtbot, window)
     assert errors[0][0] == "critical" and "gone.txt" in errors[0][2]
@@ -88,7 +88,7 @@ def test_broken_model_file(qtbot, trained, errors, tmp_path):
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"PK\x03\x04 this is not really a zip archive")
     model = trained.session.model
-    trained.open_model(str(broken))
+    trained.files.open_model(str(broken))
     qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
     wait_idle(qtbot, trained)
     assert errors[0][0] == "critical" and "broken.npz" in errors[0][2]

@@ -1,0 +1,92 @@
+"""A frame of the map: which words are drawn and where, as copies safe to hand across threads.
+
+Frames are computed off the UI thread (in the training thread while training, in a background job
+otherwise). A PCA frame is aligned to the previous one on the words they share, so the picture does
+not flip or spin between refreshes even when searched words join or leave the drawn set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from ..errors import StudioError
+from ..text.vocab import Vocab
+from ..train.sgns import initial_rows
+from .projection import align, pca_2d, unit_spread
+
+Projection = Literal["pca", "tsne"]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Projected positions of some words of a model, at one moment of training."""
+
+    ids: np.ndarray  # int64 rows of the vocabulary, in drawing order
+    words: list[str]
+    counts: np.ndarray  # int64
+    coords: np.ndarray  # (n, 2) float32
+    epoch: float = 0.0  # fractional epoch the frame was taken at
+    projection: Projection = "pca"
+    before: bool = False  # the untrained model: the article's "before" figure
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def replace(self, **changes) -> "Frame":
+        return dataclasses.replace(self, **changes)
+
+    def shows(self, ids: np.ndarray, words: list[str]) -> bool:
+        """Whether this frame draws exactly the rows ``ids`` of a model whose words are ``words``."""
+        return (len(self.ids) == len(ids) and set(self.ids.tolist()) == set(np.asarray(ids).tolist())
+                and all(0 <= i < len(words) and words[i] == w for i, w in zip(self.ids[:5].tolist(), self.words[:5])))
+
+
+def drawn_ids(n_words: int, top: int, extra_ids: list[int] | tuple[int, ...] = ()) -> np.ndarray:
+    """The ``top`` most frequent rows (the vocabulary is sorted by count) plus any extra rows."""
+    ids = list(range(min(top, n_words)))
+    seen = set(ids)
+    ids += [i for i in extra_ids if 0 <= i < n_words and i not in seen and not seen.add(i)]
+    return np.asarray(ids, dtype=np.int64)
+
+
+def _frame(coords: np.ndarray, ids: np.ndarray, words: list[str], counts: np.ndarray, **fields) -> Frame:
+    return Frame(ids, [words[i] for i in ids], np.asarray(counts)[ids].copy(), coords, **fields)
+
+
+def pca_frame(vectors: np.ndarray, ids: np.ndarray, words: list[str], counts: np.ndarray,
+              previous: Frame | None = None, epoch: float = 0.0) -> Frame:
+    """Copy the rows ``ids`` of ``vectors``, project them with PCA and align them to ``previous``."""
+    ids = np.asarray(ids, dtype=np.int64)
+    coords = unit_spread(pca_2d(vectors[ids]))  # fancy indexing copies: the live table may keep changing
+    if previous is not None and len(previous):
+        coords = align(coords, ids, previous.coords, previous.ids)
+    return _frame(coords, ids, words, counts, epoch=epoch)
+
+
+def untrained_frame(vocab: Vocab, dim: int, seed: int, top: int) -> Frame:
+    """The map before any training, as the article's "before" figure: the most frequent words at their
+    initial vectors (the same ones training will start from, for this dimension and seed)."""
+    count = min(top, len(vocab))
+    ids = np.arange(count, dtype=np.int64)
+    coords = unit_spread(pca_2d(initial_rows(count, dim, seed)))
+    return _frame(coords, ids, vocab.words, vocab.counts, before=True)
+
+
+def tsne_frame(vectors: np.ndarray, ids: np.ndarray, words: list[str], counts: np.ndarray, epoch: float,
+               cancel: threading.Event) -> Frame | None:
+    """A frame of the rows ``ids`` placed by t-SNE (cancellable; None if cancelled)."""
+    from .tsne import Cancelled, tsne_2d_cancellable
+
+    ids = np.asarray(ids, dtype=np.int64)
+    try:
+        coords = tsne_2d_cancellable(vectors[ids], cancel.is_set)
+    except Cancelled:
+        return None
+    except RuntimeError as error:  # the t-SNE process failed: a message for a person, not a crash
+        raise StudioError(str(error)) from None
+    return _frame(unit_spread(coords), ids, words, counts, epoch=epoch, projection="tsne")

@@ -1,0 +1,148 @@
+"""What the map shows when no run is feeding it: which words, projected how (PCA or t-SNE).
+
+It listens to the session (model, selection, highlights, drawn word count, projection) and computes
+the next frame off the UI thread (``core.maps.frame``), at most one at a time: a change that arrives
+while one is being computed is answered once that one is done. Before any model exists it shows the
+untrained map that training will start from. While training, the run's own snapshots feed the map.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+from PySide6.QtCore import QObject
+
+from core.maps.frame import Frame, Projection, drawn_ids, pca_frame, tsne_frame, untrained_frame
+
+from .background import run_in_background
+from .session import Session
+from .status import Status
+from .views.embedding_view import EmbeddingView
+
+
+class MapControl(QObject):
+    """The map's projection controller."""
+
+    def __init__(self, session: Session, status: Status, view: EmbeddingView, *,
+                 training_settings: Callable[[], dict], parent: QObject):
+        """``training_settings()`` gives the dimensions and seed the untrained map is drawn for."""
+        super().__init__(parent)
+        self.session = session
+        self.status = status
+        self.view = view
+        self.training_settings = training_settings
+        self._projecting = False
+        self._again = False
+        self._tsne_cancel: threading.Event | None = None
+        for changed in (session.selectionChanged, session.highlightChanged, session.drawnCountChanged,
+                        session.trainingChanged):
+            changed.connect(lambda _: self.update())
+        session.modelChanged.connect(lambda _: self.set_projection("pca"))
+        session.trainingChanged.connect(lambda training: self._cancel_tsne() if training else None)
+        view.projectionRequested.connect(self.set_projection)
+        view.tsneCancelRequested.connect(lambda: self.set_projection("pca"))
+
+    # -- projection mode
+    def set_projection(self, mode: Projection) -> None:
+        """Show the map as the live PCA ("pca") or as a t-SNE of the final model ("tsne")."""
+        session = self.session
+        if mode == "tsne" and (session.training or session.model is None):
+            session.projectionChanged.emit(session.projection)  # the chooser goes back to what is shown
+            self.status.say("t-SNE is for a finished model: " + (
+                "stop or finish the training first." if session.training else "train or open one first."))
+            return
+        if mode == "pca":
+            was_pca = session.projection == "pca"
+            self._cancel_tsne()
+            last = self._last_pca_frame()
+            if not was_pca and last is not None:  # the live PCA view as it was
+                session.set_frame(last)
+        else:
+            session.set_projection("tsne")
+        self.update()
+
+    def _cancel_tsne(self) -> None:
+        if self._tsne_cancel is not None:
+            self._tsne_cancel.set()
+            self._tsne_cancel = None
+            self.view.set_tsne_busy(False)
+            self.status.say("t-SNE cancelled.")
+        self.session.set_projection("pca")
+
+    def _last_pca_frame(self) -> Frame | None:
+        history, model = self.view.history, self.session.model
+        if history and model is not None and history[-1].shows(history[-1].ids, model.words):
+            return history[-1]
+        return None
+
+    # -- the words drawn
+    def update(self) -> None:
+        """Searched and selected words join the map; re-project off the UI thread if they are missing."""
+        session = self.session
+        if session.training:
+            return  # the run's snapshots draw what the session asks for (gui.runs)
+        model, frame = session.model, session.frame
+        if model is None:
+            self._update_preview()
+            return
+        mode = session.projection
+        ids = drawn_ids(len(model), session.drawn_count, session.drawn_extra_ids(model.vocab.index))
+        if frame is not None and frame.projection == mode and frame.shows(ids, model.words):
+            return
+        if self._projecting:
+            self._again = True
+            return
+        self._projecting, self._again = True, False
+        previous = frame if frame is None or frame.projection == "pca" else self._last_pca_frame()
+        epoch = frame.epoch if frame is not None else 0.0
+        cancel = self._tsne_cancel = threading.Event() if mode == "tsne" else None
+
+        def done(new_frame: Frame | None) -> None:
+            self._projecting = False
+            if cancel is not None and cancel is self._tsne_cancel:
+                self._tsne_cancel = None
+                self.view.set_tsne_busy(False)
+            if new_frame is not None and model is session.model and mode == session.projection:
+                session.set_frame(new_frame)
+                if mode == "tsne":
+                    self.status.say(f"t-SNE of {len(new_frame):,} words. "
+                                    "Search, select and neighbours work as with PCA.")
+            if self._again or mode != session.projection:
+                self.update()
+
+        def failed(message: str) -> None:
+            self._projecting = False
+            if cancel is None:
+                self.status.say(message)
+                return
+            if cancel is self._tsne_cancel:
+                self._tsne_cancel = None
+                self.view.set_tsne_busy(False)
+            self.set_projection("pca")
+            self.status.error("t-SNE failed", message)
+
+        if mode == "tsne":
+            self.view.set_tsne_busy(True)
+            self.status.say(f"Computing t-SNE of {len(ids):,} words… (Cancel returns to PCA)")
+            run_in_background(lambda: tsne_frame(model.vectors, ids, model.words, model.counts, epoch, cancel),
+                              done, failed)
+        else:
+            run_in_background(lambda: pca_frame(model.vectors, ids, model.words, model.counts, previous, epoch),
+                              done, failed)
+
+    def _update_preview(self) -> None:
+        """No model yet: the untrained map shows as many words as asked, as Train will (off the UI thread)."""
+        corpus, frame, top = self.session.corpus, self.session.frame, self.session.drawn_count
+        if corpus is None or frame is None or not frame.before or len(frame) == min(top, len(corpus.vocab)):
+            return
+        settings = self.training_settings()
+        dim, seed = settings["dim"], settings["seed"]
+
+        def done(preview: Frame) -> None:  # typing 1000 passes through 1, 10, 100: keep only the latest
+            session = self.session
+            if session.model is None and not session.training and session.corpus is corpus \
+                    and top == session.drawn_count:
+                session.set_frame(preview)
+
+        run_in_background(lambda: untrained_frame(corpus.vocab, dim, seed, top), done, self.status.say)
