@@ -10,6 +10,7 @@ within a few milliseconds.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import shutil
@@ -24,7 +25,7 @@ import numpy as np
 from ..config import TrainConfig
 from ..errors import ConfigError, TrainingDiverged
 from ..text.vocab import Vocab
-from ..vectors.model import Model
+from ..vectors.model import Model, RunState
 from .sgns import BatchRunner, initial_table
 from .workers import DIVERGED, NEXT, PAUSE, STOP, Ledger, SharedArrays, run_here, run_in_processes
 
@@ -105,7 +106,7 @@ class Trainer:
         if model is None:
             table = initial_table(n, dim, self.config.seed)
             history: list[float] = []
-            state = {"epochs_trained": 0}
+            state = RunState()
         else:
             if len(model) != n or model.dim != dim:
                 raise ConfigError(
@@ -115,7 +116,7 @@ class Trainer:
             table[:n] = model.vectors
             table[n:] = 0.0 if model.output is None else model.output
             history = list(model.loss_history)
-            state = dict(model.state)
+            state = dataclasses.replace(model.state)
         self._table = table
         n = len(self.vocab)
         return Model(self.vocab, table[:n], table[n:], config=self.config, loss_history=history, state=state)
@@ -129,12 +130,9 @@ class Trainer:
     def _resume_batch(self, per_epoch: int) -> int:
         """First batch of the schedule still to do, if the model's last run was cut short, else 0."""
         state = self.model.state
-        same_run = (state.get("run_epochs") == self.config.epochs
-                    and state.get("run_tokens") == len(self.tokens)
-                    and state.get("batch_tokens") == self.config.batch_tokens)
-        if not same_run or state.get("finished", True):
+        if state.finished or not state.same_schedule(self.config.epochs, len(self.tokens), self.config.batch_tokens):
             return 0
-        return min(int(state.get("run_next_batch", 0)), per_epoch * self.config.epochs)
+        return min(state.next_batch, per_epoch * self.config.epochs)
 
     def _tokens_before(self, batch_index: int) -> int:
         """Corpus tokens in the batches of the schedule before ``batch_index``."""
@@ -153,8 +151,9 @@ class Trainer:
         cfg = self.config
         runner = BatchRunner(self.tokens, self._table, self._keep, self._noise, cfg)
         first = self._resume_batch(runner.per_epoch)
-        self.model.state.update(run_epochs=cfg.epochs, run_tokens=len(self.tokens), batch_tokens=cfg.batch_tokens,
-                                run_next_batch=first, finished=False)
+        state = self.model.state
+        state.run_epochs, state.run_tokens, state.batch_tokens = cfg.epochs, len(self.tokens), cfg.batch_tokens
+        state.next_batch, state.finished = first, False
         self._control = np.zeros(8, dtype=np.int64)  # NEXT, STOP, PAUSE, DIVERGED; shared with workers
         self._control[NEXT] = first
         watch = _Watcher(self, runner, first, on_progress, on_epoch_end, progress_interval)
@@ -186,8 +185,8 @@ class Trainer:
                 self._run_in_processes(runner, watch, sync_flags, poll)
             watch.ledger_changed(final=True)
         finally:
-            self.model.state["run_next_batch"] = watch.upto
-            self.model.state["finished"] = watch.upto >= runner.total
+            self.model.state.next_batch = watch.upto
+            self.model.state.finished = watch.upto >= runner.total
             self.model.invalidate()
             self.stop_event.clear()
         if self._control[DIVERGED]:
@@ -259,7 +258,7 @@ class _Watcher:
         self.ledger: Ledger | None = None
         # Divergence is judged from the first batch after the first epoch (of the model's life: a
         # model that is continued is past it from the start).
-        trained_before = int(trainer.model.state.get("epochs_trained", 0)) > 0 and first == 0
+        trained_before = trainer.model.state.epochs_trained > 0 and first == 0
         self.judged_from = 0 if trained_before else runner.per_epoch
         self.checked = first
         self.divergence: str | None = None
@@ -332,7 +331,7 @@ class _Watcher:
         mean = float(loss / examples) if examples else math.nan
         model = self.trainer.model
         model.loss_history = np.append(model.loss_history, mean)
-        model.state["epochs_trained"] = int(model.state.get("epochs_trained", 0)) + 1
+        model.state.epochs_trained += 1
         now = time.perf_counter()
         epoch = end // self.runner.per_epoch
         self.epoch_start = end

@@ -28,7 +28,7 @@ from ..config import TrainConfig
 from ..errors import ModelFileError, StudioError
 from ..files import atomic_write
 from ..text.vocab import Vocab
-from .model import Model
+from .model import Model, RunState
 
 FORMAT_MARKER = "embedding-studio-model"
 FORMAT_VERSION = 1
@@ -72,21 +72,12 @@ def save_model(model: Model, path: str | os.PathLike) -> None:
         "vectors": np.asarray(model.vectors, dtype=np.float32),
         "loss_history": np.asarray(model.loss_history, dtype=np.float64),
         "config": np.array(json.dumps(None if model.config is None else model.config.to_dict())),
-        "state": np.array(json.dumps(model.state, default=_json_default)),
+        "state": np.array(json.dumps(model.state.to_dict())),
     }
     if model.output is not None:
         arrays["output"] = np.asarray(model.output, dtype=np.float32)
     with _writing(path) as handle:
         np.savez(handle, **arrays)
-
-
-def _json_default(value: Any) -> Any:
-    """Let the trainer keep NumPy scalars/arrays in ``state`` without breaking the save."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"state holds a {type(value).__name__}, which cannot be saved as JSON")
 
 
 def load_model(path: str | os.PathLike) -> Model:
@@ -156,11 +147,15 @@ def _model_from_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Model:
             raise bad(f"its training settings are invalid ({_short(error)})") from error
     else:
         raise bad("its training settings are not a JSON object")
-    state = _json_field(arrays["state"], "state", bad)
-    if state is None:
-        state = {}
-    if not isinstance(state, dict):
+    state_values = _json_field(arrays["state"], "state", bad)
+    if state_values is None:
+        state_values = {}
+    if not isinstance(state_values, dict):
         raise bad("its training state is not a JSON object")
+    try:
+        state = RunState.from_dict(state_values)
+    except ValueError as error:
+        raise bad(f"its training state is invalid ({_short(error)})") from error
 
     return Model(
         Vocab(word_list, counts.astype(np.int64)),

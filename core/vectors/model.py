@@ -9,7 +9,9 @@ at the first query of the run (copy the rows you want to inspect live).
 
 from __future__ import annotations
 
-from typing import Sequence
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -17,6 +19,48 @@ from ..config import TrainConfig
 from ..errors import UnknownWordError
 from ..parallel import matvec
 from ..text.vocab import Vocab
+
+
+@dataclass
+class RunState:
+    """How far training got, saved with the model so that a stopped run resumes exactly.
+
+    ``epochs_trained`` counts over the model's whole life; the rest describe its latest run: that
+    run's schedule (epochs, corpus tokens, batch size), the first batch of it not done yet, and
+    whether it finished. A run with another schedule starts a fresh one.
+    """
+
+    epochs_trained: int = 0
+    run_epochs: int | None = None
+    run_tokens: int | None = None
+    batch_tokens: int | None = None
+    next_batch: int = 0
+    finished: bool = True
+
+    def same_schedule(self, epochs: int, tokens: int, batch_tokens: int) -> bool:
+        return (self.run_epochs, self.run_tokens, self.batch_tokens) == (epochs, tokens, batch_tokens)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "RunState":
+        """From :meth:`to_dict`, or from the untyped dict older model files hold; unknown keys are ignored."""
+        values = dict(values)
+        if "run_next_batch" in values:  # the name before the state was typed
+            values.setdefault("next_batch", values.pop("run_next_batch"))
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        state = cls()
+        for name, value in values.items():
+            if name not in known or value is None:
+                continue
+            if name == "finished":
+                if not isinstance(value, bool):
+                    raise ValueError(f"finished must be true or false, got {value!r}")
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}")
+            setattr(state, name, value)
+        return state
 
 
 class Model:
@@ -29,7 +73,7 @@ class Model:
         output: np.ndarray | None = None,
         config: TrainConfig | None = None,
         loss_history: Sequence[float] | np.ndarray | None = None,
-        state: dict | None = None,
+        state: RunState | None = None,
     ):
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(vocab):
@@ -47,7 +91,7 @@ class Model:
         self.loss_history = np.asarray(
             [] if loss_history is None else loss_history, dtype=np.float64
         ).reshape(-1)
-        self.state = dict(state or {})
+        self.state = state if state is not None else RunState()
         self._unit: np.ndarray | None = None
 
     # -- basic container behaviour ---------------------------------------------------------------

@@ -13,12 +13,14 @@ import numpy as np
 import pyqtgraph as pg
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QTransform
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QGraphicsSimpleTextItem, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
+                               QSplitter, QVBoxLayout, QWidget)
 
 from core.maps.frame import Frame
+
 from ..session import Session
+from .map_items import HoverTip, Marks, WordLabel, word_tip
 from .moving_scatter import MovingScatter
 from .plots import fit_now, named_plot
 
@@ -38,75 +40,6 @@ _LABEL_COLOURS = {False: QColor("#333"), True: QColor("#000")}  # plain, emphasi
 _MARK_SIZES = {"featured": 8.0, "highlighted": 11.0, "selected": 13.0}  # plain points are 8
 _BEFORE_MARK_SIZES = {"highlighted": 9.0, "selected": 10.0}  # plain points are 7 in the before plot
 _TRAIL_COLOURS = ["#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728", "#7f7f7f"]
-
-
-def _word_tip(x: float, y: float, data: object) -> str:
-    return str(data)
-
-
-class _Label(QGraphicsSimpleTextItem):
-    """A word beside its point, the same size at any zoom.
-
-    Qt keeps it unscaled (ItemIgnoresTransformations) in C++ when the view zooms or rescales, where a
-    pyqtgraph TextItem runs Python per label each time. An image exported at a higher resolution
-    scales it like the rest of the picture.
-    """
-
-    def __init__(self, line_height: float):
-        super().__init__()
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        self._beside = QTransform.fromTranslate(5, -line_height / 2)  # right of the point, centred on it
-        self.setTransform(self._beside)
-
-    def setExportMode(self, export: bool, opts: dict | None = None) -> None:  # noqa: N802 - pyqtgraph's name
-        scale = float((opts or {}).get("resolutionScale", 1.0)) if export else 1.0
-        self.setTransform(self._beside * QTransform.fromScale(scale, scale))
-
-
-class _Tip(QGraphicsSimpleTextItem):
-    """The word under the mouse, above its point on a white ground, the same size at any zoom.
-
-    (A pyqtgraph TextItem shown after being hidden kept a stale transform and was not drawn.)
-    """
-
-    MARGIN = (3, 1)
-
-    def __init__(self, font: QFont):
-        super().__init__()
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        self.setFont(font)
-        self.setBrush(QColor("#d62728"))
-        self.setZValue(10)
-
-    def show_word(self, word: str, x: float, y: float) -> None:
-        self.setText(word)
-        text = super().boundingRect()
-        self.setTransform(QTransform.fromTranslate(-text.width() / 2, -text.height() - 8))  # centred above
-        self.setPos(x, y)
-        self.show()
-
-    def boundingRect(self):  # noqa: N802 - Qt's name
-        dx, dy = self.MARGIN
-        return super().boundingRect().adjusted(-dx, -dy, dx, dy)
-
-    def paint(self, painter, option, widget=None) -> None:
-        painter.fillRect(self.boundingRect(), QColor(255, 255, 255, 215))
-        super().paint(painter, option, widget)
-
-
-class _Marks(pg.ScatterPlotItem):
-    """Points drawn again over the plain ones to style them; clicks and hover go to the points beneath.
-
-    pyqtgraph hands a click to the topmost item under it whatever its accepted buttons, so the marks
-    must decline it themselves.
-    """
-
-    def __init__(self, **style) -> None:
-        super().__init__(**{"pen": pg.mkPen(255, 255, 255, 160), **style})
-        self.setAcceptHoverEvents(False)
-
-    def mouseClickEvent(self, event) -> None:  # noqa: N802 - pyqtgraph's name
-        event.ignore()
 
 
 class EmbeddingView(QWidget):
@@ -171,12 +104,12 @@ class EmbeddingView(QWidget):
         splitter.addWidget(self.before_plot)
         splitter.addWidget(self.plot)
 
-        self.before_overlay = pg.ScatterPlotItem(size=6, pen=None, brush=_BEFORE, hoverable=True, tip=_word_tip)
+        self.before_overlay = pg.ScatterPlotItem(size=6, pen=None, brush=_BEFORE, hoverable=True, tip=word_tip)
         self.before_overlay.setZValue(-5)
         self.before_overlay.hide()
         self.plot.addItem(self.before_overlay)
-        self.before_scatter = pg.ScatterPlotItem(size=7, pen=None, brush=_PLAIN, hoverable=True, tip=_word_tip)
-        self.before_marks = _Marks()
+        self.before_scatter = pg.ScatterPlotItem(size=7, pen=None, brush=_PLAIN, hoverable=True, tip=word_tip)
+        self.before_marks = Marks()
         self.before_plot.addItem(self.before_scatter)
         self.before_plot.addItem(self.before_marks)
 
@@ -188,8 +121,8 @@ class EmbeddingView(QWidget):
         # every drawn word in one plain style (so a new frame only moves them), and the few words in
         # another style (featured, highlighted, selected) drawn again on top by a small second item
         self.scatter = MovingScatter(size=8, pen=pg.mkPen(255, 255, 255, 120), brush=_PLAIN, hoverable=True,
-                                     tip=_word_tip)
-        self.marks = _Marks()
+                                     tip=word_tip)
+        self.marks = Marks()
         self.plot.addItem(self.scatter)
         self.plot.addItem(self.marks)
         self._drawn_words: list[str] = []  # the words self.scatter holds, in order
@@ -203,7 +136,7 @@ class EmbeddingView(QWidget):
         self._metrics = QFontMetrics(bold)
         # Plain Qt text items that ignore the view's scaling: Qt places them in C++ when the view
         # zooms or rescales, where a pyqtgraph TextItem runs Python per label each time.
-        self.labels = [_Label(QFontMetrics(font).height()) for _ in range(LABEL_POOL)]
+        self.labels = [WordLabel(QFontMetrics(font).height()) for _ in range(LABEL_POOL)]
         self._label_state: list[tuple[str, bool] | None] = [None] * LABEL_POOL  # skip redundant updates
         for label in self.labels:
             label.setFont(font)
@@ -211,12 +144,12 @@ class EmbeddingView(QWidget):
             label.setZValue(5)
             label.hide()
             self.plot.addItem(label, ignoreBounds=True)
-        self.hover_label = _Tip(bold)
+        self.hover_label = HoverTip(bold)
         self.hover_label.hide()
         self.plot.addItem(self.hover_label, ignoreBounds=True)
         # the word under the mouse, drawn above everything (a hover style on the scatter would sit under
         # the marks of selected and highlighted words)
-        self.hover_point = _Marks(size=12, pen=pg.mkPen("w"), brush=pg.mkBrush("#d62728"))
+        self.hover_point = Marks(size=12, pen=pg.mkPen("w"), brush=pg.mkBrush("#d62728"))
         self.hover_point.setZValue(9)
         self.hover_point.hide()
         self.plot.addItem(self.hover_point, ignoreBounds=True)

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from core import files
-from core.files import atomic_write
-from core.vectors import io as studio_io
 from core.config import TrainConfig
 from core.errors import ModelFileError, StudioError
+from core.files import atomic_write
+from core.text.vocab import Vocab
+from core.vectors import io as studio_io
 from core.vectors.io import (
     load_any,
     load_model,
@@ -19,8 +20,7 @@ from core.vectors.io import (
     save_projector_tsv,
     save_word2vec,
 )
-from core.vectors.model import Model
-from core.text.vocab import Vocab
+from core.vectors.model import Model, RunState
 
 
 def make_model(n=20, dim=5, seed=0, trained=True):
@@ -34,7 +34,8 @@ def make_model(n=20, dim=5, seed=0, trained=True):
     output = rng.standard_normal((n, dim)).astype(np.float32)
     config = TrainConfig(dim=dim, epochs=3, workers=1, max_vocab=1000)
     return Model(Vocab(words, counts), vectors, output, config, [3.2, 2.5, 2.1],
-                 {"epochs_done": 3, "position": 1234, "rng": [1, 2, 3]})
+                 RunState(epochs_trained=3, run_epochs=3, run_tokens=1234, batch_tokens=64, next_batch=7,
+                          finished=False))
 
 
 def listing(folder):
@@ -65,12 +66,27 @@ def test_model_round_trip(tmp_path):
 
 def test_model_without_output_or_config(tmp_path):
     model = make_model(trained=False)
-    model.state["epochs_done"] = np.int64(4)  # NumPy scalars in state are saved as numbers
+    model.state.epochs_trained = 4
     path = tmp_path / "imported.npz"
     save_model(model, path)
     loaded = load_model(path)
     assert loaded.output is None and loaded.config is None
-    assert loaded.loss_history.size == 0 and loaded.state == {"epochs_done": 4}
+    assert loaded.loss_history.size == 0 and loaded.state == RunState(epochs_trained=4)
+
+
+def test_the_untyped_state_of_older_files_still_loads_and_bad_state_is_refused(tmp_path):
+    path = tmp_path / "old.npz"
+    save_model(make_model(), path)
+    arrays = dict(np.load(path))
+    arrays["state"] = np.array(json.dumps({"epochs_trained": 3, "run_epochs": 5, "run_tokens": 900,
+                                           "batch_tokens": 1024, "run_next_batch": 40, "finished": False,
+                                           "something_newer": [1]}))
+    np.savez(path, **arrays)
+    assert load_model(path).state == RunState(3, 5, 900, 1024, next_batch=40, finished=False)
+    arrays["state"] = np.array(json.dumps({"next_batch": -4}))
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError, match="training state is invalid"):
+        load_model(path)
 
 
 def test_name_is_exactly_the_given_one(tmp_path):

@@ -5,8 +5,8 @@ import pytest
 
 from core.config import TrainConfig
 from core.errors import UnknownWordError
-from core.vectors.model import Model
 from core.text.vocab import Vocab
+from core.vectors.model import Model, RunState
 
 
 def make_model(n=50, dim=8, seed=0, output=False):
@@ -30,7 +30,7 @@ def test_basic_attributes():
     assert model.words[0] == "w00" and model.counts[0] == 500
     assert "w03" in model and "W03" in model and "nope" not in model and 3 not in model
     assert model.loss_history.dtype == np.float64 and model.loss_history.size == 0
-    assert model.state == {} and model.config is None
+    assert model.state == RunState() and model.config is None
     v = model.vector("w03")
     v[:] = 0
     assert np.any(model.vectors[3] != 0), "vector() must return a copy"
@@ -215,10 +215,10 @@ def test_constructor_fields():
         np.zeros((2, 3)),
         TrainConfig(dim=3, workers=1),
         [1.5, 1.0],
-        {"epochs_done": 2},
+        RunState(epochs_trained=2),
     )
     assert model.vectors.dtype == np.float32 and model.output.dtype == np.float32
     assert model.loss_history.dtype == np.float64 and list(model.loss_history) == [1.5, 1.0]
-    assert model.state == {"epochs_done": 2} and model.config.dim == 3
+    assert model.state.epochs_trained == 2 and model.config.dim == 3
     with pytest.raises(ValueError):
         Model(Vocab(["a"], np.array([1])), np.ones((2, 3)))

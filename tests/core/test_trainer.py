@@ -269,14 +269,14 @@ def test_stop_is_honoured_quickly_and_training_can_continue():
             stopped_at.append(progress.words_done)
 
     model = trainer.train(on_progress=stop_soon, progress_interval=0.0)
-    assert model.state["finished"] is False
-    done = trainer._tokens_before(model.state["run_next_batch"])
+    assert model.state.finished is False
+    done = trainer._tokens_before(model.state.next_batch)
     assert 0 < stopped_at[0] <= done < 5 * len(tokens)  # the stop took effect mid-run, not at its end
     assert np.isfinite(model.vectors).all()
 
     reports = []
     resumed = Trainer(tokens, vocab, cfg, model=model).train(on_progress=reports.append, progress_interval=0.0)
-    assert resumed.state["finished"] is True
+    assert resumed.state.finished is True
     assert reports[0].words_done >= done  # picked up where it stopped, same schedule
     assert len(resumed.loss_history) == 5
 
@@ -286,7 +286,7 @@ def test_a_finished_model_trains_more_epochs():
     model = Trainer(tokens, vocab, small_config(epochs=1)).train()
     more = Trainer(tokens, vocab, small_config(epochs=2), model=model).train()
     assert len(more.loss_history) == 3
-    assert more.state["epochs_trained"] == 3
+    assert more.state.epochs_trained == 3
 
 
 def test_pause_holds_training_until_resumed():
@@ -397,11 +397,11 @@ def test_worker_processes_stop_quickly_resume_and_free_their_memory():
             stopped_at.append(progress.words_done)
 
     model = trainer.train(on_progress=stop_soon, progress_interval=0.0)
-    done = trainer._tokens_before(model.state["run_next_batch"])
+    done = trainer._tokens_before(model.state.next_batch)
     assert stopped_at[0] <= done < 4 * len(tokens)  # every worker stopped mid-run, not at its end
-    assert model.state["finished"] is False and np.isfinite(model.vectors).all()
+    assert model.state.finished is False and np.isfinite(model.vectors).all()
     resumed = Trainer(tokens, vocab, cfg, model=model).train()
-    assert resumed.state["finished"] is True and len(resumed.loss_history) == 4
+    assert resumed.state.finished is True and len(resumed.loss_history) == 4
     assert shared_blocks() == before
 
 
@@ -422,6 +422,17 @@ def test_worker_processes_pause_and_report_divergence():
         Trainer(tokens, vocab, small_config(lr=10.0, dim=64, epochs=3, workers=2)).train()
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_run_keeps_one_model_object(workers):
+    tokens, vocab = toy_corpus(30_000)
+    trainer = Trainer(tokens, vocab, small_config(epochs=2, workers=workers))
+    first = trainer.model
+    seen = []
+    model = trainer.train(on_progress=lambda _: seen.append(trainer.model), progress_interval=0.0)
+    assert model is first and seen and all(m is first for m in seen)
+    assert model.state.finished and model.state.epochs_trained == 2 and np.isfinite(model.vectors).all()
+
+
 def test_memory_mapped_tokens_train_in_worker_processes_without_a_copy(tmp_path):
     tokens, vocab = toy_corpus(50_000)
     np.save(tmp_path / "ids.npy", tokens)
@@ -429,7 +440,7 @@ def test_memory_mapped_tokens_train_in_worker_processes_without_a_copy(tmp_path)
     trainer = Trainer(mapped, vocab, small_config(epochs=2, workers=2, lr=0.05))
     assert isinstance(trainer.tokens, np.memmap)
     model = trainer.train()
-    assert model.state["finished"] and len(model.loss_history) == 2
+    assert model.state.finished and len(model.loss_history) == 2
     assert all(w.startswith("a") for w, _ in model.most_similar("a2", topn=5))
 
 
@@ -449,7 +460,7 @@ def test_worker_processes_are_reused_between_runs_and_replaced_when_they_die():
     os.kill(first[0], signal.SIGKILL)
     workers._pool.processes[0].join(timeout=5)
     model = Trainer(tokens, vocab, cfg).train()  # a dead pool is noticed and replaced
-    assert model.state["finished"]
+    assert model.state.finished
     assert first[0] not in [p.pid for p in workers._pool.processes]
 
 
@@ -465,7 +476,7 @@ def test_two_trainers_at_once_do_not_share_workers():
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert all(results[n].state["finished"] and len(results[n].loss_history) == 2 for n in "ab")
+    assert all(results[n].state.finished and len(results[n].loss_history) == 2 for n in "ab")
 
 
 def test_stopping_and_resuming_gives_exactly_the_uninterrupted_model():
@@ -479,7 +490,7 @@ def test_stopping_and_resuming_gives_exactly_the_uninterrupted_model():
             trainer.stop()
 
     stopped = trainer.train(on_progress=stop_midway, progress_interval=0.0)
-    assert not stopped.state["finished"]
+    assert not stopped.state.finished
     resumed = Trainer(tokens, vocab, cfg, model=stopped).train()
     np.testing.assert_array_equal(resumed.vectors, whole.vectors)  # each batch's randomness is its own
 
@@ -495,9 +506,9 @@ def test_a_callback_that_raises_stops_the_workers_and_the_next_run_is_whole():
     trainer = Trainer(tokens, vocab, cfg)
     with pytest.raises(ZeroDivisionError):
         trainer.train(on_progress=explode, progress_interval=0.0)
-    assert trainer.model.state["finished"] is False and trainer.model.state["run_next_batch"] > 0
+    assert trainer.model.state.finished is False and trainer.model.state.next_batch > 0
     model = Trainer(tokens, vocab, cfg).train()  # no stale worker answers, no early return
-    assert model.state["finished"] and len(model.loss_history) == 2
+    assert model.state.finished and len(model.loss_history) == 2
 
 
 def test_a_slice_of_a_memory_mapped_corpus_trains_on_its_own_tokens(tmp_path):
@@ -507,7 +518,7 @@ def test_a_slice_of_a_memory_mapped_corpus_trains_on_its_own_tokens(tmp_path):
     second_half = np.load(tmp_path / "ids.npy", mmap_mode="r")[20_000:]
     model = Trainer(second_half, vocab, small_config(epochs=1, workers=2)).train()
     in_memory = Trainer(np.array(second_half), vocab, small_config(epochs=1, workers=1)).train()
-    assert model.state["finished"] and in_memory.state["finished"]
+    assert model.state.finished and in_memory.state.finished
     # same tokens: the epoch losses agree closely (not exactly: workers interleave)
     assert model.loss_history[0] == pytest.approx(in_memory.loss_history[0], rel=0.02)
 

@@ -99,7 +99,7 @@ def test_pause_resume_stop(qtbot, window):
     panel.stop_button.click()
     qtbot.waitUntil(lambda: window.training is None, timeout=10_000)
     model = window.session.model
-    assert model is not None and model.state["finished"] is False  # stopped early, still usable
+    assert model is not None and model.state.finished is False  # stopped early, still usable
     assert panel.train_button.isEnabled()
     assert "Stopped" in window.status_line.text()
     window.search_panel.search("king")
@@ -142,7 +142,7 @@ def test_continue_training_adds_epochs_to_the_same_model(qtbot, window):
     window.menus.continue_action.trigger()
     qtbot.waitUntil(lambda: window.training is None and window.session.model is not first, timeout=60_000)
     more = window.session.model
-    assert len(more.loss_history) == 2 and more.state["epochs_trained"] == 2
+    assert len(more.loss_history) == 2 and more.state.epochs_trained == 2
     assert more.loss_history[0] == first.loss_history[0]
 
 
