@@ -24,9 +24,11 @@ File formats:
   blank lines and ``#`` comments are ignored. Questions before any section line go to a section
   named ``questions``.
 
-A file that cannot be read or parsed raises :class:`EvaluationError` with one line naming the file (and
-the line). A model that knows none of the words is not an error: the correlations are NaN and the
-accuracy is 0 with ``total == 0``.
+Files are read one line at a time (a line that is not valid UTF-8 is read as Latin-1) and kept compact:
+each distinct word once, the pairs and questions as arrays of indices, so memory stays a small multiple
+of the file's size. A file that cannot be read or parsed raises :class:`EvaluationError` with one line
+naming the file (and the line). A model that knows none of the words is not an error: the correlations
+are NaN and the accuracy is 0 with ``total == 0``.
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ import math
 import os
 import re
 import warnings
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -47,7 +50,9 @@ from .model import Model
 DEFAULT_RESTRICT_VOCAB = 300_000
 _QUESTIONS_PER_BATCH = 512
 _SCORES_PER_BATCH = 16_000_000  # floats in one (questions x vocabulary) score block: 64 MB
+_PAIRS_PER_BATCH = 65_536  # rows gathered at a time for the cosines of word pairs
 _MAX_FILE_BYTES = 256 << 20
+_MAX_LINE_BYTES = 1 << 20
 _PAIR_SPLIT = re.compile(r"[\t,]")
 
 
@@ -104,13 +109,60 @@ def _finite_or_none(value: float) -> float | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# file contents
+
+
+@dataclass
+class WordPairs:
+    """A word-pairs file: each distinct word once, the pairs as index arrays (a tuple of strings per
+    pair took 20 to 65 times the file's size)."""
+
+    words: list[str]  # distinct words, in order of first appearance
+    left: np.ndarray  # int32 index into words, one per pair
+    right: np.ndarray  # int32
+    scores: np.ndarray  # float64
+    lines: np.ndarray  # int32 line number of each pair
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def __iter__(self) -> Iterator[tuple[str, str, float, int]]:
+        """``(word1, word2, score, line number)`` for every pair, in file order."""
+        words = self.words
+        for i, j, score, line in zip(self.left.tolist(), self.right.tolist(), self.scores.tolist(),
+                                     self.lines.tolist()):
+            yield words[i], words[j], score, line
+
+
+@dataclass
+class AnalogyQuestions:
+    """An analogies file: each distinct word once, the questions as rows of four word indices."""
+
+    words: list[str]  # distinct words, in order of first appearance
+    sections: list[str]  # section names in file order (a name may come back later)
+    questions: np.ndarray  # (n, 4) int32 into words: a b c d
+    section_of: np.ndarray  # (n,) int32 into sections, never decreasing
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+    def __iter__(self) -> Iterator[tuple[str, list[tuple[str, str, str, str]]]]:
+        """``(section name, [(a, b, c, d), ...])`` for every section, in file order."""
+        bounds = np.searchsorted(self.section_of, np.arange(len(self.sections) + 1)).tolist()
+        for s, name in enumerate(self.sections):
+            rows = self.questions[bounds[s] : bounds[s + 1]].tolist()
+            yield name, [(self.words[a], self.words[b], self.words[c], self.words[d]) for a, b, c, d in rows]
+
+
+# ---------------------------------------------------------------------------------------------
 # word pairs
 
 
-def read_pairs(path: str | os.PathLike) -> list[tuple[str, str, float, int]]:
-    """``(word1, word2, score, line number)`` for every pair in a similarity file."""
+def read_pairs(path: str | os.PathLike) -> WordPairs:
+    """Every pair of a similarity file, read line by line into a compact :class:`WordPairs`."""
     path = Path(path)
-    pairs: list[tuple[str, str, float, int]] = []
+    index: dict[str, int] = {}
+    left, right, lines, scores = array("i"), array("i"), array("i"), array("d")
     for n, (line_no, line) in enumerate(_lines(path)):
         fields = [f.strip() for f in _PAIR_SPLIT.split(line)] if ("\t" in line or "," in line) else line.split()
         if len(fields) != 3 or not fields[0] or not fields[1]:
@@ -133,10 +185,19 @@ def read_pairs(path: str | os.PathLike) -> list[tuple[str, str, float, int]]:
             ) from None
         if not math.isfinite(score):
             raise EvaluationError(f"'{path}', line {line_no}: the score {fields[2]!r} is not a finite number")
-        pairs.append((fields[0], fields[1], score, line_no))
-    if not pairs:
+        left.append(index.setdefault(fields[0], len(index)))
+        right.append(index.setdefault(fields[1], len(index)))
+        lines.append(line_no)
+        scores.append(score)
+    if not scores:
         raise EvaluationError(f"'{path}' holds no word pairs (expected lines 'word1 word2 score')")
-    return pairs
+    return WordPairs(
+        list(index),
+        np.frombuffer(left, dtype=np.int32),
+        np.frombuffer(right, dtype=np.int32),
+        np.frombuffer(scores, dtype=np.float64),
+        np.frombuffer(lines, dtype=np.int32),
+    )
 
 
 def evaluate_pairs(
@@ -147,24 +208,22 @@ def evaluate_pairs(
 
     pairs = read_pairs(path)
     lookup = _lookup(model, restrict_vocab)
-    left, right, gold = [], [], []
-    for a, b, score, _ in pairs:
-        i, j = lookup.get(a.lower()), lookup.get(b.lower())
-        if i is None or j is None:
-            continue
-        left.append(i)
-        right.append(j)
-        gold.append(score)
+    rows = np.array([lookup.get(w.lower(), -1) for w in pairs.words], dtype=np.int64)
+    left, right = rows[pairs.left], rows[pairs.right]
+    known = (left >= 0) & (right >= 0)
+    left, right, gold = left[known], right[known], pairs.scores[known]
     used = len(gold)
     spearman = pearson = math.nan
     if used >= 2:
         unit = model.unit_vectors
-        sims = np.einsum("ij,ij->i", unit[left], unit[right]).astype(np.float64)
-        gold_arr = np.asarray(gold, dtype=np.float64)
+        sims = np.concatenate([
+            np.einsum("ij,ij->i", unit[left[k : k + _PAIRS_PER_BATCH]], unit[right[k : k + _PAIRS_PER_BATCH]])
+            for k in range(0, used, _PAIRS_PER_BATCH)
+        ]).astype(np.float64)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")  # constant input: scipy warns and answers NaN
-            spearman = float(stats.spearmanr(gold_arr, sims)[0])
-            pearson = float(stats.pearsonr(gold_arr, sims)[0])
+            spearman = float(stats.spearmanr(gold, sims)[0])
+            pearson = float(stats.pearsonr(gold, sims)[0])
     total = len(pairs)
     return PairsResult(spearman, pearson, used, total, (total - used) / total)
 
@@ -173,17 +232,18 @@ def evaluate_pairs(
 # analogies
 
 
-def read_analogies(path: str | os.PathLike) -> list[tuple[str, list[tuple[str, str, str, str]]]]:
-    """The sections of an analogies file, in order: ``(name, [(a, b, c, d), ...])``."""
+def read_analogies(path: str | os.PathLike) -> AnalogyQuestions:
+    """Every question of an analogies file, read line by line into a compact :class:`AnalogyQuestions`."""
     path = Path(path)
-    sections: list[tuple[str, list[tuple[str, str, str, str]]]] = []
-    count = 0
+    index: dict[str, int] = {}
+    sections: list[str] = []
+    questions, section_of = array("i"), array("i")
     for line_no, line in _lines(path):
         if line.startswith(":"):
             name = line[1:].strip()
             if not name:
                 raise EvaluationError(f"'{path}', line {line_no}: a section line needs a name after ':'")
-            sections.append((name, []))
+            sections.append(name)
             continue
         words = line.split()
         if len(words) != 4:
@@ -192,47 +252,43 @@ def read_analogies(path: str | os.PathLike) -> list[tuple[str, list[tuple[str, s
                 f"found {len(words)} words"
             )
         if not sections:
-            sections.append(("questions", []))
-        sections[-1][1].append((words[0], words[1], words[2], words[3]))
-        count += 1
-    if count == 0:
+            sections.append("questions")
+        questions.extend(index.setdefault(w, len(index)) for w in words)
+        section_of.append(len(sections) - 1)
+    if not section_of:
         raise EvaluationError(f"'{path}' holds no analogy questions (expected lines 'a b c d')")
-    return sections
+    return AnalogyQuestions(
+        list(index), sections, np.frombuffer(questions, dtype=np.int32).reshape(-1, 4),
+        np.frombuffer(section_of, dtype=np.int32),
+    )
 
 
 def evaluate_analogies(
     model: Model, path: str | os.PathLike, restrict_vocab: int | None = DEFAULT_RESTRICT_VOCAB
 ) -> AnalogyResult:
     """3CosAdd accuracy on a ``questions-words.txt``-style file (see the module notes)."""
-    sections = read_analogies(path)
+    questions = read_analogies(path)
     n_search = len(model) if restrict_vocab is None else max(0, min(int(restrict_vocab), len(model)))
     lookup = _lookup(model, n_search)
     # canonical[i]: the row the lookup gives for word i's lowercase form (i itself unless a more
     # frequent case variant exists); a prediction is judged by its canonical row
     canonical = np.array([lookup[w.lower()] for w in model.words[:n_search]], dtype=np.int64)
 
-    owners: list[int] = []  # section of each answerable question
-    rows: list[tuple[int, int, int, int]] = []
-    skipped_by_section = [0] * len(sections)
-    for s, (_, questions) in enumerate(sections):
-        for question in questions:
-            ids = [lookup.get(w.lower()) for w in question]
-            if any(i is None for i in ids):
-                skipped_by_section[s] += 1
-                continue
-            rows.append(tuple(ids))  # type: ignore[arg-type]
-            owners.append(s)
-
-    hits = _answer(model.unit_vectors[:n_search], canonical, np.array(rows, dtype=np.int64).reshape(-1, 4))
-    owner = np.array(owners, dtype=np.int64)
+    rows = np.array([lookup.get(w.lower(), -1) for w in questions.words], dtype=np.int64)[questions.questions]
+    known = (rows >= 0).all(axis=1)
+    hits = _answer(model.unit_vectors[:n_search], canonical, rows[known])
+    count = len(questions.sections)
+    owner = questions.section_of[known]
+    correct_by_section = np.bincount(owner, weights=hits, minlength=count).astype(np.int64).tolist()
+    total_by_section = np.bincount(owner, minlength=count).tolist()
+    skipped_by_section = np.bincount(questions.section_of[~known], minlength=count).tolist()
     result_sections: dict[str, dict[str, Any]] = {}
-    for s, (name, _) in enumerate(sections):
-        mine = hits[owner == s]
-        correct, total = int(mine.sum()), int(mine.size)
+    for name, correct, total, skipped in zip(questions.sections, correct_by_section, total_by_section,
+                                             skipped_by_section):
         entry = result_sections.setdefault(name, {"accuracy": 0.0, "correct": 0, "total": 0, "skipped": 0})
         entry["correct"] += correct
         entry["total"] += total
-        entry["skipped"] += skipped_by_section[s]
+        entry["skipped"] += skipped
         entry["accuracy"] = entry["correct"] / entry["total"] if entry["total"] else 0.0
     correct, total = int(hits.sum()), int(hits.size)
     return AnalogyResult(
@@ -286,33 +342,48 @@ def _lookup(model: Model, restrict_vocab: int | None) -> dict[str, int]:
     return {w.lower(): i for i, w in reversed(list(enumerate(words)))}
 
 
-def _read_text(path: Path) -> str:
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line number, stripped line)`` for lines with content that are not ``#`` comments.
+
+    Read one line at a time, each decoded on its own; lines end at ``\\n``, ``\\r\\n`` or ``\\r``.
+    """
+    blank = True
     try:
-        size = path.stat().st_size
         if path.is_dir():
             raise EvaluationError(f"'{path}' is a folder, not a test file")
+        size = path.stat().st_size
         if size > _MAX_FILE_BYTES:
             raise EvaluationError(f"'{path}' is too large for a test file ({size:,} bytes)")
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            if b"\x00" in f.read(8192):
+                raise EvaluationError(f"'{path}' is a binary file, not a text test file")
+            f.seek(0)
+            if f.read(3) != b"\xef\xbb\xbf":  # skip a byte-order mark
+                f.seek(0)
+            line_no = 0
+            while raw := f.readline(_MAX_LINE_BYTES):
+                if len(raw) == _MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    raise EvaluationError(
+                        f"'{path}', line {line_no + 1}: longer than {_MAX_LINE_BYTES:,} bytes (not a test file?)"
+                    )
+                for piece in raw.splitlines():
+                    line_no += 1
+                    line = _decode(piece).strip()
+                    blank = blank and not line
+                    if line and not line.startswith("#"):
+                        yield line_no, line
     except FileNotFoundError:
         raise EvaluationError(f"No such test file: '{path}'") from None
     except IsADirectoryError:
         raise EvaluationError(f"'{path}' is a folder, not a test file") from None
     except OSError as error:
         raise EvaluationError(f"Cannot read '{path}': {error.strerror or error}") from None
-    if not data.strip():
+    if blank:
         raise EvaluationError(f"'{path}' is empty")
-    if b"\x00" in data[:8192]:
-        raise EvaluationError(f"'{path}' is a binary file, not a text test file")
+
+
+def _decode(raw: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _lines(path: Path):
-    """``(line number, stripped line)`` for lines with content that are not ``#`` comments."""
-    for line_no, raw in enumerate(_read_text(path).splitlines(), start=1):
-        line = raw.strip()
-        if line and not line.startswith("#"):
-            yield line_no, line
+        return raw.decode("latin-1")

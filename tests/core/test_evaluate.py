@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import random
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -57,7 +59,7 @@ def test_pairs_with_comments_commas_spaces_a_header_and_oov(toy, tmp_path):
     assert [(a, b, s) for a, b, s, _ in pairs] == [
         ("cat", "dog", 9.0), ("king", "queen", 8.0), ("MAN", "woman", 7.5), ("car", "cat", 1.0),
         ("cat", "unicorn", 5.0)]
-    assert pairs[2][3] == 6  # line numbers are kept
+    assert pairs.lines[2] == 6  # line numbers are kept
     result = evaluate_pairs(toy, path)
     assert result.pairs_used == 4 and result.pairs_total == 5
     assert result.oov == pytest.approx(0.2)
@@ -114,6 +116,39 @@ def test_malformed_pair_files_raise_one_line_naming_the_file(case, toy, tmp_path
 def test_a_folder_is_not_a_pairs_file(toy, tmp_path):
     with pytest.raises(EvaluationError, match="folder"):
         evaluate_pairs(toy, tmp_path)
+
+
+def test_lines_end_at_cr_or_lf_and_each_line_falls_back_to_latin1_alone(tmp_path):
+    path = tmp_path / "p.txt"
+    path.write_bytes("\ufeffcat dog 1\r\ncafé car 2\r".encode("utf-8") + b"na\xefve cat 3\n")  # Latin-1 naïve
+    assert [(a, b, line) for a, b, _, line in read_pairs(path)] == [
+        ("cat", "dog", 1), ("café", "car", 2), ("naïve", "cat", 3)]
+
+
+def test_a_line_longer_than_a_megabyte_is_refused(tmp_path):
+    path = tmp_path / "p.txt"
+    path.write_bytes(b"cat dog 1\n" + b"x" * (2 << 20) + b" y 2\n")
+    with pytest.raises(EvaluationError, match="line 2: longer than"):
+        read_pairs(path)
+
+
+@pytest.mark.parametrize("kind", ["pairs", "analogies"])
+def test_reading_a_large_file_takes_a_small_multiple_of_its_size(tmp_path, kind):
+    rng = random.Random(0)
+    vocab = [f"w{i}" for i in range(2000)]
+    n = 60_000
+    lines = [" ".join(rng.sample(vocab, 2)) + f" {rng.random():.2f}" for _ in range(n)] if kind == "pairs" else \
+        [": section"] + [" ".join(rng.sample(vocab, 4)) for _ in range(n)]
+    path = tmp_path / "big.txt"
+    path.write_text("\n".join(lines) + "\n")
+    tracemalloc.start()
+    try:
+        contents = read_pairs(path) if kind == "pairs" else read_analogies(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(contents) == n and len(contents.words) <= len(vocab)
+    assert peak < 3 * path.stat().st_size  # lists of tuples of strings took 17 to 20 times the size
 
 
 # --- analogies -------------------------------------------------------------------------------
@@ -204,7 +239,7 @@ def test_malformed_analogy_files_raise_one_line_naming_the_file(case, toy, tmp_p
 def test_read_analogies_keeps_sections_in_order(tmp_path):
     path = tmp_path / "q.txt"
     path.write_text("a b c d\n: one\ne f g h\n")
-    assert read_analogies(path) == [("questions", [("a", "b", "c", "d")]), ("one", [("e", "f", "g", "h")])]
+    assert list(read_analogies(path)) == [("questions", [("a", "b", "c", "d")]), ("one", [("e", "f", "g", "h")])]
 
 
 # --- agreement with gensim -------------------------------------------------------------------

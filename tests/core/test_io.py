@@ -2,6 +2,7 @@
 
 import json
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -40,6 +41,39 @@ def make_model(n=20, dim=5, seed=0, trained=True):
 
 def listing(folder):
     return sorted(p.name for p in folder.iterdir())
+
+
+def save_format_1(model, path):
+    """The layout of model files before format 2: the words as one fixed-width text array."""
+    arrays = {
+        "format": np.array("embedding-studio-model"),
+        "version": np.array(1, dtype=np.int64),
+        "words": np.array(model.words),
+        "counts": model.counts,
+        "vectors": model.vectors,
+        "loss_history": model.loss_history,
+        "config": np.array(json.dumps(None if model.config is None else model.config.to_dict())),
+        "state": np.array(json.dumps(model.state.to_dict())),
+    }
+    if model.output is not None:
+        arrays["output"] = model.output
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def rezip(path, replace=None, extra=(), compression=zipfile.ZIP_STORED):
+    """Rewrite a model archive member by member: ``replace`` maps a name to its new bytes (None drops
+    it); ``extra`` adds ``(name, bytes)`` members."""
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    for name, data in (replace or {}).items():
+        if data is None:
+            members.pop(name)
+        else:
+            members[name] = data
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in [*members.items(), *extra]:
+            archive.writestr(name, data)
 
 
 # -- model files --------------------------------------------------------------------------------
@@ -229,13 +263,31 @@ def _rewrite(path, **changes):
         ({"vectors": np.ones((3, 5), np.float32)}, "shape"),
         ({"counts": np.ones(4, np.int64)}, "counts"),
         ({"output": np.ones((20, 4), np.float32)}, "output"),
-        ({"words": None}, "missing words"),
+        ({"word_lengths": None}, "missing word_lengths"),
         ({"config": np.array("{not json")}, "JSON"),
         ({"state": np.array("[1, 2]")}, "state"),
         ({"config": np.array(json.dumps({"dim": -1}))}, "settings"),
         ({"version": np.array(99)}, "newer"),
+        ({"version": np.array(-5)}, "format version -5 is not one"),
+        ({"version": np.array(0)}, "format version 0 is not one"),
+        ({"version": np.array(2.0)}, "'version' is an array of the wrong type"),
         ({"format": np.array("something-else")}, "not an Embedding Studio model"),
-        ({"words": np.array(["a"] * 20)}, "duplicates"),
+        ({"word_bytes": np.frombuffer(b"a" * 20, np.uint8), "word_lengths": np.ones(20, np.int64)}, "duplicates"),
+        ({"word_lengths": np.full(20, 3, np.int64)}, "add up to 60 bytes"),
+        ({"word_lengths": np.zeros(20, np.int64)}, "word lengths do not fit"),
+        ({"word_bytes": np.zeros(3, np.uint16)}, "not an array of bytes"),
+        ({"counts": -np.ones(20, np.int64)}, "negative count"),
+        ({"vectors": np.where(np.eye(20, 5) > 0, np.nan, 1).astype(np.float32)}, "vectors hold NaN or infinity"),
+        ({"output": np.full((20, 5), np.inf, np.float32)}, "output vectors hold NaN or infinity"),
+        ({"vectors": np.full((20, 5), 1e300)}, "vectors hold NaN or infinity"),  # float64 beyond float32
+        ({"vectors": np.ones((20, 0), np.float32), "output": None}, "0 dimensions"),
+        ({"vectors": np.ones((20, 2049), np.float32), "output": None}, "2049 dimensions"),
+        ({"vectors": np.ones((20, 5), np.complex64)}, "wrong type"),
+        ({"config": np.array(json.dumps(TrainConfig(dim=7, workers=1).to_dict()))}, "say 7 dimensions"),
+        ({"config": np.array("[" * 100_000 + "]" * 100_000)}, "nested deeper than 32"),
+        ({"state": np.array('{"a": ' * 40 + "1" + "}" * 40)}, "nested deeper than 32"),
+        ({"config": np.array(json.dumps({"dim": "[" * 40}))}, "settings are invalid"),  # brackets in a string
+        ({"config": np.array(" " * (1 << 20) + "{}")}, "longer than 1,048,576 characters"),
     ],
 )
 def test_inconsistent_model_files(tmp_path, changes, message):
@@ -256,6 +308,112 @@ def test_pickled_npz_is_refused(tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(ModelFileError):
         load_model(path)
+
+
+def test_format_1_files_still_load(tmp_path):
+    model = make_model()
+    path = tmp_path / "old.npz"
+    save_format_1(model, path)
+    loaded = load_model(path)
+    assert loaded.words == model.words and loaded.config == model.config and loaded.state == model.state
+    np.testing.assert_array_equal(loaded.vectors, model.vectors)
+    np.testing.assert_array_equal(loaded.output, model.output)
+
+
+@pytest.mark.parametrize("code, message", [(0x110000, "code point"), (0xD800, "code point"), (0, "empty word")])
+def test_format_1_words_must_be_unicode_characters(tmp_path, code, message):
+    model = make_model(n=3)
+    path = tmp_path / "old.npz"
+    save_format_1(model, path)
+    codes = np.array(model.words).view(np.uint32).copy()
+    codes[: codes.size // 3] = code  # all of the first word
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["words"] = codes.view(f"<U{codes.size // 3}")
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError, match=message):
+        load_model(path)
+
+
+def test_words_must_be_valid_utf8(tmp_path):
+    path = tmp_path / "m.npz"
+    save_model(make_model(n=3), path)
+    surrogate = b"\xed\xa0\x80"  # U+D800 as (invalid) UTF-8
+    _rewrite(path, word_bytes=np.frombuffer(b"ab" + surrogate + b"c", np.uint8),
+             word_lengths=np.array([1, 1, 4], np.int64))
+    with pytest.raises(ModelFileError, match="not valid UTF-8"):
+        load_model(path)
+
+
+def test_a_long_word_costs_its_own_bytes_not_a_column_of_them(tmp_path):
+    words = [f"w{i}" for i in range(999)] + ["x" * 100_000]
+    model = Model(Vocab(words, np.arange(1000, 0, -1)), np.ones((1000, 8), np.float32))
+    path = tmp_path / "m.npz"
+    save_model(model, path)
+    # the text is ~105 KB and the numbers 40 KB; format 1 took 1000 x 400 KB = 400 MB
+    assert path.stat().st_size < 200_000
+    assert load_model(path).words == words
+
+
+@pytest.mark.parametrize("member", [b"hello", b"\x93NUMPY\x01\x00", b"", b"\x93NUMPY\x09\x09" + bytes(100)])
+def test_a_member_that_is_not_a_numpy_array(tmp_path, member):
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    rezip(path, {"vectors.npy": member})
+    with pytest.raises(ModelFileError, match="'vectors' is"):
+        load_model(path)
+
+
+def test_a_header_that_lies_about_the_size_is_refused_before_reading(tmp_path):
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (20, 5), }".ljust(117) + b"\n"
+    rezip(path, {"vectors.npy": b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + bytes(40)})
+    with pytest.raises(ModelFileError, match="declares 400 bytes of data but holds 40"):
+        load_model(path)
+
+
+def test_unused_members_are_never_opened(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    rezip(path, extra=[("junk.npy", bytes(1 << 20)), ("words.npy", b"not even an array")],
+          compression=zipfile.ZIP_DEFLATED)
+    opened = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: (
+        opened.append(getattr(name, "filename", name)), real_open(self, name, *a, **k))[1])
+    assert load_model(path).words == make_model().words
+    assert opened and "junk.npy" not in opened and "words.npy" not in opened
+
+
+def test_a_decompression_bomb_is_refused_before_decompressing(tmp_path, monkeypatch):
+    model = Model(Vocab([f"w{i}" for i in range(20)], np.ones(20, np.int64)), np.zeros((20, 2048), np.float32))
+    path = tmp_path / "m.npz"
+    save_model(model, path)
+    rezip(path, compression=zipfile.ZIP_DEFLATED)  # 160 KB of zeros: a few hundred bytes
+    assert load_model(path).dim == 2048
+    monkeypatch.setattr(studio_io, "_BOMB_FLOOR", 10_000)
+    with pytest.raises(ModelFileError, match="'vectors' would expand from"):
+        load_model(path)
+
+
+def test_an_archive_of_hundreds_of_entries_is_refused_before_parsing_them(tmp_path):
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    rezip(path, extra=[(f"extra{i}.npy", b"") for i in range(300)])
+    with pytest.raises(ModelFileError, match="lists 310 entries"):
+        load_model(path)
+
+
+def test_what_load_model_would_refuse_is_not_saved(tmp_path):
+    odd = Model(Vocab(["ok", "bad\ud800"], np.ones(2, np.int64)), np.ones((2, 3), np.float32))
+    with pytest.raises(StudioError, match="not valid Unicode"):
+        save_model(odd, tmp_path / "m.npz")
+    diverged = make_model()
+    diverged.vectors[3, 1] = np.nan
+    with pytest.raises(StudioError, match="NaN"):
+        save_model(diverged, tmp_path / "m.npz")
+    assert listing(tmp_path) == []
 
 
 # -- word2vec / GloVe ---------------------------------------------------------------------------
@@ -394,6 +552,10 @@ def test_duplicate_words_keep_the_first(tmp_path):
         (b"the 0.1 0.2 0.3\nof 1 nan 3\n", "line 2.*NaN"),
         (b"0 3\n", "no vectors"),
         (b"justoneword\n", "line 1"),
+        (b"2 3000\nthe 1\n", "3,000 dimensions"),
+        (b"the" + b" 1" * 3000 + b"\n", "3,000 dimensions"),
+        (b"100000 3\nthe 1 2 3\n", "truncated or its header is wrong"),
+        (b"1" * 30 + b" 3\nthe 1 2 3\n", "line 2"),  # no header: a row whose word is digits
     ],
 )
 def test_malformed_text_files(tmp_path, content, message):
@@ -428,6 +590,14 @@ def test_word2vec_refuses_words_with_spaces(tmp_path):
     assert listing(tmp_path) == []
 
 
+@pytest.mark.parametrize("binary", [False, True])
+def test_word2vec_refuses_words_with_a_lone_surrogate(tmp_path, binary):
+    model = Model(Vocab(["ok", "bad\udc80"], np.ones(2, np.int64)), np.ones((2, 2), np.float32))
+    with pytest.raises(StudioError, match="not valid Unicode"):
+        save_word2vec(model, tmp_path / "v.txt", binary=binary)
+    assert listing(tmp_path) == []
+
+
 # -- projector ----------------------------------------------------------------------------------
 
 
@@ -441,3 +611,25 @@ def test_projector_tsv(tmp_path):
     np.testing.assert_allclose(values, model.vectors, rtol=1e-6)
     assert metadata_path.read_text(encoding="utf-8").splitlines() == model.words
     assert listing(vectors_path.parent) == ["metadata.tsv", "vectors.tsv"]
+
+
+def test_projector_tsv_labels_a_lone_surrogate_with_a_replacement_character(tmp_path):
+    model = Model(Vocab(["ok", "bad\ud800"], np.ones(2, np.int64)), np.ones((2, 2), np.float32))
+    _, metadata_path = save_projector_tsv(model, tmp_path)
+    assert metadata_path.read_text(encoding="utf-8").splitlines() == ["ok", "bad\ufffd"]
+
+
+def test_projector_tsv_writes_both_files_or_neither(tmp_path, monkeypatch):
+    save_projector_tsv(make_model(n=6, dim=3, seed=1), tmp_path)
+    before = {name: (tmp_path / name).read_bytes() for name in listing(tmp_path)}
+
+    def broken(word):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(studio_io, "_tsv_safe", broken)  # fails after vectors.tsv is written
+    with pytest.raises(RuntimeError):
+        save_projector_tsv(make_model(n=6, dim=3, seed=2), tmp_path)
+    assert {name: (tmp_path / name).read_bytes() for name in listing(tmp_path)} == before
+    with pytest.raises(RuntimeError):
+        save_projector_tsv(make_model(n=6, dim=3, seed=2), tmp_path / "new")
+    assert listing(tmp_path / "new") == []
