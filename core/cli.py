@@ -1,7 +1,9 @@
 """The headless command line: ``train``, ``export``, ``similar``, ``evaluate`` and ``fetch-gutenberg``.
 
 Bad input of any kind ends with one line on stderr and exit code 2, never a traceback and never a
-half-written output file (every file is written atomically by ``core.vectors.io``).
+half-written output file (every file is written atomically by ``core.vectors.io``). An output that
+would replace an input, or that cannot be written, is refused before any work. Ctrl-C and SIGTERM
+both stop a command cleanly (exit 130 and 143).
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ import dataclasses
 import json
 import math
 import os
+import signal
+import stat
 import sys
+import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import Iterable, Iterator, Sequence, TextIO
 
 from .config import INT_RANGES, MIN_LR_FRACTION, TrainConfig, default_workers, range_text
 from .errors import StudioError, TrainingDiverged, WorkerFailed
@@ -22,7 +29,10 @@ from .vectors.evaluate import DEFAULT_RESTRICT_VOCAB
 
 EXIT_FAILED = 1  # training went wrong (it diverged), or a bug (a worker process failed)
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+#: 128 + SIGTERM: what a shell, systemd or Docker expect of a process ended by SIGTERM, so they can tell
+#: "asked to stop" from Ctrl-C, although the cleanup is the same.
+EXIT_TERMINATED = 143
 
 
 class _UsageError(Exception):
@@ -37,6 +47,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .text.gutenberg import DEADLINE_FACTOR, MAX_TIMEOUT
+
     parser = _Parser(prog="main.py", description="Embedding Studio: train and explore word embeddings. "
                      "Without a command, the desktop app opens.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -92,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="ebook numbers, or 'article' for the article's five Dostoevsky books")
     fetch.add_argument("--out", required=True, metavar="DIR", help="folder for the texts (created if needed)")
     fetch.add_argument("--mirror", default="https://www.gutenberg.org", help="site to download from")
-    fetch.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the server (%(default)g)")
+    fetch.add_argument("--timeout", type=float, default=30.0,
+                       help=f"seconds to wait for the server (%(default)g, at most {MAX_TIMEOUT:g}); a whole "
+                            f"book may take {DEADLINE_FACTOR} times as long")
     fetch.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
 
@@ -113,8 +127,8 @@ def _add_setting(parser: argparse.ArgumentParser, name: str, what: str, shown: s
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run one command; returns the process exit code."""
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
+    stdout = stdout or _lenient(sys.stdout)
+    stderr = stderr or _lenient(sys.stderr)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -123,6 +137,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return EXIT_BAD_INPUT
     except SystemExit as exit_:  # --help
         return int(exit_.code or 0)
+    with _terminate_as_interrupt() as terminated:
+        return _run(args, stdout, stderr, terminated)
+
+
+def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, terminated: list[int]) -> int:
+    """The command, with every way it can fail turned into one line and an exit code."""
     try:
         return COMMANDS[args.command](args, stdout, stderr)
     except TrainingDiverged as error:  # not bad input as such: the run failed, and nothing was written
@@ -150,21 +170,58 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\ninterrupted; nothing was written", file=stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+
+
+def _lenient(stream: TextIO) -> TextIO:
+    """The process's own stream, writing what its encoding cannot as ``\\x..`` escapes: a word in
+    another script must not crash the output under PYTHONIOENCODING=ascii or a legacy console."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
+    return stream
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[list[int]]:
+    """Make SIGTERM (``kill``, systemd, ``docker stop``) raise KeyboardInterrupt, as Ctrl-C does.
+
+    Then the same cleanup runs (temporary files, shared memory, worker processes) instead of the
+    process vanishing mid-write. Yields the list of SIGTERMs received; the previous handler is back
+    afterwards, since tests run commands in-process. Only the main thread may set handlers.
+    """
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 # --- commands ---------------------------------------------------------------------------------------
 
 
 def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .text.corpus import load_corpus
+    from .text.corpus import find_text_files, load_corpus
     from .vectors.io import save_model
     from .train.trainer import Trainer
 
     config = TrainConfig(dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
                          min_count=args.min_count, max_vocab=args.max_vocab, sample=args.sample,
                          lr=args.lr, seed=args.seed, workers=args.workers, batch_tokens=args.batch_tokens)
-    out = _writable_target(args.out)
+    cores = default_workers()
+    if config.workers > cores:  # allowed (to compare, or share a machine), but rarely meant
+        print(f"warning: {config.workers} workers on {cores} core(s): the extra workers only take turns, "
+              "and training gets no faster", file=stderr)
+    out = _writable_target(args.out, inputs=find_text_files(args.corpus))
     started = time.perf_counter()
     corpus = load_corpus(args.corpus, min_count=config.min_count, max_vocab=config.max_vocab,
                          cache_dir=args.token_cache)
@@ -189,12 +246,13 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .vectors.io import load_model, save_projector_tsv, save_word2vec
 
-    model = load_model(args.model)
-    if args.format == "tsv":
+    source = _input_file(args.model)
+    out = None if args.format == "tsv" else _writable_target(args.out, inputs=[source])  # before the load
+    model = load_model(source)
+    if out is None:
         vectors, metadata = save_projector_tsv(model, args.out)
         print(f"wrote {vectors} and {metadata}", file=stderr)
     else:
-        out = _writable_target(args.out)
         save_word2vec(model, out, binary=args.format == "word2vec-binary")
         print(f"wrote {len(model):,} vectors to {out}", file=stderr)
     return 0
@@ -205,7 +263,7 @@ def _similar(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     if args.n < 1:
         raise StudioError(f"-n must be at least 1, got {args.n}")
-    model = load_any(args.model)
+    model = load_any(_input_file(args.model))
     for word, score in model.most_similar(args.word, topn=args.n):
         print(f"{word}\t{score:.4f}", file=stdout)
     return 0
@@ -219,6 +277,8 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise StudioError("evaluate needs at least one test file: --pairs FILE... and/or --analogies FILE...")
     if args.restrict_vocab < 1:
         raise StudioError(f"--restrict-vocab must be at least 1, got {args.restrict_vocab}")
+    for path in (args.model, *args.pairs, *args.analogies):
+        _input_file(path)
     for path in args.pairs:  # check every file before the (possibly slow) model load
         read_pairs(path)
     for path in args.analogies:
@@ -305,17 +365,61 @@ COMMANDS = {"train": _train, "export": _export, "similar": _similar, "evaluate":
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def _writable_target(path: str) -> Path:
-    """Check before the work starts that the output can be written where the user asked."""
+def _writable_target(path: str, inputs: Iterable[str | os.PathLike] = ()) -> Path:
+    """Check before the work starts that the output can be written where the user asked, and that
+    writing it destroys none of the ``inputs`` (``cp`` refuses to copy a file onto itself too).
+
+    Writability is tried, not judged from permissions: root passes every permission check, yet
+    cannot create a file in /proc.
+    """
     target = Path(path)
     if target.is_dir():
         raise StudioError(f"{target} is a folder; give a file name for the output")
+    if target.exists() and not target.is_file():  # replacing /dev/null or a pipe would be a disaster
+        raise StudioError(f"{target} is {_kind(target.stat().st_mode)}; give a file name for the output")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise StudioError(f"cannot write {target}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise StudioError(f"cannot write {target}: folder {folder} is not writable")
+    if target.exists():  # by identity, so links, "..", hard links and case-blind disks all count
+        here = target.stat()
+        for source in inputs:
+            theirs = _stat(source)
+            if theirs is not None and os.path.samestat(here, theirs):
+                raise StudioError(f"--out {target} is the input {source}: writing it would destroy it; "
+                                  "choose another name")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=folder)
+    except OSError as error:
+        raise StudioError(f"cannot write {target}: no file can be created in {folder} "
+                          f"({error.strerror or error})") from None
+    os.close(fd)
+    os.unlink(probe)
     return target
+
+
+def _stat(path: str | os.PathLike) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _input_file(path: str) -> str:
+    """Refuse a named pipe, device or socket at once: reading one waits for a writer, or never ends."""
+    found = _stat(path)
+    if found is None:
+        return path  # missing or unreadable: the reader says so in its own words
+    if not (stat.S_ISREG(found.st_mode) or stat.S_ISDIR(found.st_mode)):  # a folder is the reader's to explain
+        raise StudioError(f"{path} is {_kind(found.st_mode)}, not a file")
+    return path
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
 
 
 def _clock(seconds: float) -> str:

@@ -24,7 +24,17 @@ from .token_cache import CachedCorpus, TokenCache
 from .vocab import Vocab
 
 _BLOCK = 1 << 20  # bytes read at a time
-_SNIFF = 8192  # bytes looked at for NUL (binary) detection
+_SNIFF = 8192  # bytes looked at to tell text from binary
+#: Above this share of control characters (or undecodable bytes) a file's start is not text: random
+#: bytes decode to about 13% of them, prose to none (a form feed per page is 0.03%).
+_MAX_CONTROL_SHARE = 0.05
+#: Characters no text is made of: C0 controls but tab, line feed, vertical tab, form feed and
+#: carriage return; DEL; C1 controls; and U+FFFD, what an undecodable byte becomes.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
+# A UTF-32 little-endian BOM starts with the UTF-16 one: look for it first.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_GUESSED = ("cp1252", "latin-1")  # encodings read without the file saying so: worth a warning
 _HEADER_LINES = 2000  # a Gutenberg "*** START OF" line must lie within these
 _START = re.compile(r"^[ \t\ufeff]*\*\*\*\s*START OF", re.IGNORECASE | re.MULTILINE)
 _END = re.compile(r"^[ \t\ufeff]*\*\*\*\s*END OF", re.IGNORECASE | re.MULTILINE)
@@ -68,6 +78,12 @@ def _find(paths: Sequence[str | os.PathLike]) -> list[tuple[Path, bool]]:
 # ---------------------------------------------------------------------------------------------
 # Tokenising
 
+#: Longer letter runs are not words and are dropped: the longest words of real text are far shorter
+#: (English 45 letters, Russian about 35, German compounds in use about 60) and word2vec.c stops a
+#: word at MAX_STRING = 100. Without a cap, megabytes of one letter made "words" megabytes long, and
+#: the model file's word array (as wide as its longest word, for every word) ran to gigabytes.
+MAX_TOKEN_CHARS = 100
+
 _APOSTROPHES = ("'", "\u2019")
 # ASCII characters that end a word; the apostrophe is handled separately (it may join a word).
 _ASCII_SEPARATORS = tuple(c for c in map(chr, range(128)) if not (c.isalpha() or c.isspace() or c == "'"))
@@ -84,10 +100,16 @@ def tokenize(text: str) -> list[str]:
     dropped accented letters). An apostrophe (' or ’) between two letters is removed, joining the
     parts as the article did ("don't" -> "dont"); at a word's edge it is a quote mark and separates.
     Combining marks count as letters (text is NFC-normalised first), so scripts that use them stay whole.
+    Runs of more than :data:`MAX_TOKEN_CHARS` letters are dropped.
 
     Built from whole-string C operations (replace, one sparse regex, split) rather than a regex over
     every character: about three times faster, which matters over megabytes of text.
     """
+    return _tokenize(text)[0]
+
+
+def _tokenize(text: str) -> tuple[list[str], int]:
+    """:func:`tokenize`'s words, and how many overlong runs it dropped (load_corpus reports them)."""
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     s = text.lower()
@@ -101,7 +123,11 @@ def tokenize(text: str) -> list[str]:
         s = s.replace(c, " ")
     if "'" in s:
         s = _INNER_APOSTROPHE.sub("", s).replace("'", " ")
-    return s.split()
+    words = s.split()
+    if words and max(map(len, words)) > MAX_TOKEN_CHARS:  # a C-speed pass; the filter runs rarely
+        kept = [w for w in words if len(w) <= MAX_TOKEN_CHARS]
+        return kept, len(words) - len(kept)
+    return words, 0
 
 
 def _is_word_char(c: str) -> bool:
@@ -116,7 +142,8 @@ def _is_word_char(c: str) -> bool:
 def iter_text(path: Path, warnings: list[str] | None = None) -> Iterator[str]:
     """The decoded text of one file, Gutenberg boilerplate removed, in ~1 MB pieces ending at line breaks.
 
-    Not valid UTF-8: read as cp1252 (or latin-1 if even that fails) and say so in ``warnings``.
+    A UTF-16 or UTF-32 byte order mark is believed. Otherwise, not valid UTF-8: read as cp1252 (or
+    latin-1 if even that fails) and say so in ``warnings``.
     """
     for text, _ in _iter_text(Path(path), warnings):
         yield text
@@ -126,7 +153,7 @@ def _iter_text(path: Path, warnings: list[str] | None) -> Iterator[tuple[str, in
     """Pieces of text, each with the number of bytes of the file read so far (for progress)."""
     try:
         encoding = _detect_encoding(path)
-        if encoding != "utf-8-sig" and warnings is not None:
+        if encoding in _GUESSED and warnings is not None:
             warnings.append(f"{path.name} is not UTF-8; read as {encoding}")
         yield from _strip_gutenberg(_decoded_pieces(path, encoding))
     except OSError as error:
@@ -134,7 +161,12 @@ def _iter_text(path: Path, warnings: list[str] | None) -> Iterator[tuple[str, in
 
 
 def _detect_encoding(path: Path) -> str:
-    """UTF-8 if the whole file decodes as UTF-8 (a cheap binary pass), else cp1252, else latin-1."""
+    """The byte order mark's UTF-16/32; else UTF-8 if the whole file decodes as UTF-8 (a cheap binary
+    pass), else cp1252, else latin-1."""
+    with open(path, "rb") as file:
+        marked = _bom_encoding(file.read(4))
+    if marked:
+        return marked  # trusted: a damaged code unit becomes U+FFFD, which separates words
     for encoding in ("utf-8-sig", "cp1252"):
         if _decodes_as(path, encoding):
             return encoding
@@ -153,9 +185,16 @@ def _decodes_as(path: Path, encoding: str) -> bool:
     return True
 
 
+def _bom_encoding(head: bytes) -> str | None:
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    return None
+
+
 def _decoded_pieces(path: Path, encoding: str) -> Iterator[tuple[str, int]]:
     """~1 MB pieces that end at a line break (or a space), so no word is cut in two."""
-    decoder = codecs.getincrementaldecoder(encoding)()
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")  # only a UTF-16/32 file needs it
     carry, done = "", 0
     with open(path, "rb") as file:
         while chunk := file.read(_BLOCK):
@@ -223,8 +262,26 @@ def _unusable(path: Path, size: int) -> str | None:
     if size == 0:
         return "is empty"
     with open(path, "rb") as file:
-        if b"\x00" in file.read(_SNIFF):
-            return "looks like a binary file, not plain text (it contains NUL bytes)"
+        return text_problem(file.read(_SNIFF))
+
+
+def text_problem(head: bytes) -> str | None:
+    """Why bytes that start a file are not plain text, as a phrase ("looks like ..."); None if they are.
+
+    Judged as the reader would decode them (a UTF-16/32 byte order mark, else UTF-8, else cp1252):
+    one NUL byte (outside UTF-16/32), or more than 5% control characters, means binary data.
+    """
+    marked = _bom_encoding(head)
+    if marked is None and b"\x00" in head:
+        return "looks like a binary file, not plain text (it contains NUL bytes)"
+    try:  # not final: a character cut off at the end of the sample is no error
+        text = codecs.getincrementaldecoder(marked or "utf-8")().decode(head)
+    except UnicodeDecodeError:
+        text = head.decode(marked or "cp1252", errors="replace")
+    controls = len(_CONTROL.findall(text))
+    if controls > _MAX_CONTROL_SHARE * len(text):
+        return (f"does not look like text: {controls / len(text):.0%} of its first {len(text):,} characters "
+                "are control characters, as in a binary file")
     return None
 
 
@@ -368,16 +425,21 @@ def load_corpus(
     folder are skipped with a warning. ``progress(bytes_done, bytes_total)`` is called per ~1 MB.
     With ``cache_dir``, the token ids go to a file there and come back memory-mapped, so a corpus
     larger than memory can be read and trained; reading the same unchanged files with the same
-    settings again then costs nothing (see :mod:`core.text.token_cache`).
+    settings again then costs nothing (see :mod:`core.text.token_cache`). A damaged cache entry is
+    read again from the texts, with a warning naming it.
     """
     check_vocabulary_limits(min_count, max_vocab)
     found = _find(paths)
     sizes = [_size(path) for path, _ in found]
     cache = None
+    rebuilt: list[str] = []
     if cache_dir is not None:
         cache = TokenCache(Path(cache_dir), [path for path, _ in found], min_count, max_vocab)
         if (hit := cache.load()) is not None:
             return Corpus(hit.files, hit.vocab, hit.ids, hit.raw_tokens, hit.warnings)
+        if cache.damage:
+            rebuilt.append(f"the token cache {cache.ids_path} was damaged ({cache.damage}); "
+                           "deleted it and read the texts again")
     total, offset = sum(sizes), 0
     token_ids = _TokenIds(cache.spill_path if cache else None)
     used: list[Path] = []
@@ -407,7 +469,7 @@ def load_corpus(
             return Corpus(used, vocab, ids, token_ids.n_tokens, warnings)
         vocab, _ = token_ids.build(min_count, max_vocab, _describe(paths), out=cache.partial_path)
         ids = cache.store(CachedCorpus(used, vocab, np.empty(0, np.int32), token_ids.n_tokens, warnings))
-        return Corpus(used, vocab, ids, token_ids.n_tokens, warnings)
+        return Corpus(used, vocab, ids, token_ids.n_tokens, rebuilt + warnings)  # this run's news: not stored
     finally:
         token_ids.close()
         if cache is not None:
@@ -426,12 +488,20 @@ def _read_into(
         return problem
     before = token_ids.n_tokens
     file_warnings: list[str] = []
+    overlong = 0
     for text, done in _iter_text(path, file_warnings):
-        token_ids.add(tokenize(text))
+        words, dropped = _tokenize(text)
+        token_ids.add(words)
+        overlong += dropped
         if report:
             report(done)
+    if token_ids.n_tokens == before and overlong:
+        return f"has no words, only {overlong:,} run(s) of more than {MAX_TOKEN_CHARS} letters"
     if token_ids.n_tokens == before:
         return "has no letters, so no words to learn from"
+    if overlong:
+        file_warnings.append(f"{path.name}: dropped {overlong:,} run(s) of more than {MAX_TOKEN_CHARS} "
+                             "letters, too long to be words")
     warnings.extend(file_warnings)
     return None
 

@@ -3,7 +3,10 @@
 A cache entry is one ``.npy`` of int32 ids (4 bytes a token) beside a ``.json`` with the vocabulary.
 Its name is a hash of the files (path, size, modification time), the vocabulary settings and the
 tokeniser's version, so a changed file or setting simply misses. Entries are complete or absent:
-the ids are written under a temporary name and the ``.json`` is written last, atomically.
+the ids are written under a temporary name and the ``.json`` is written last, each moved into place
+by an atomic rename. Temporary names carry the writer's pid and a random part, so runs sharing a
+folder never touch each other's files. An entry is checked when loaded (a damaged one would fail
+every later run): a bad one is deleted, and :attr:`TokenCache.damage` says why, so it can be rebuilt.
 """
 
 from __future__ import annotations
@@ -11,12 +14,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .vocab import Vocab
+
+#: A run's temporary files (``.spill``, ``.part.npy``, ``.json.tmp``), named with its pid: whatever is
+#: left of a killed run can be told apart from a running one's.
+TEMPORARY = re.compile(r"tokens-[0-9a-f]{24}\.(?P<pid>\d+)\.[0-9a-f]{8}\.(spill|part\.npy|json\.tmp)")
+
+_CHECK_CHUNK = 1 << 22  # ids checked at a time: bincount makes an int64 copy of what it counts
+
 
 @dataclass
 class CachedCorpus:
@@ -30,7 +42,7 @@ class CachedCorpus:
 
 
 #: Bump when tokenize() changes what it produces, so old entries are not reused.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2  # 2: letter runs over MAX_TOKEN_CHARS are dropped
 
 
 class TokenCache:
@@ -47,21 +59,41 @@ class TokenCache:
         key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
         self.ids_path = folder / f"tokens-{key}.npy"
         self.meta_path = folder / f"tokens-{key}.json"
-        self.partial_path = folder / f"tokens-{key}.part.npy"
-        self.spill_path = folder / f"tokens-{key}.spill"
+        mine = f"tokens-{key}.{os.getpid()}.{secrets.token_hex(4)}"
+        self.partial_path = folder / f"{mine}.part.npy"
+        self.spill_path = folder / f"{mine}.spill"
+        self._meta_temporary = folder / f"{mine}.json.tmp"
+        #: Why the entry found by the last :meth:`load` was deleted, or None.
+        self.damage: str | None = None
 
     def load(self) -> CachedCorpus | None:
-        """The cached corpus with memory-mapped ids, or None if there is no complete entry."""
+        """The cached corpus with memory-mapped ids; None if there is no complete, sound entry.
+
+        No ``.json`` means no entry yet (another run may be writing it: its ``.json`` comes last).
+        An entry that cannot be read, or whose ids disagree with its vocabulary, is deleted.
+        """
+        self.damage = None
+        if not self.meta_path.exists():
+            return None
         try:
             meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
             vocab = Vocab(meta["words"], np.asarray(meta["counts"], dtype=np.int64))
+            files = [Path(f) for f in meta["files"]]
+            raw_tokens, warnings = int(meta["raw_tokens"]), [str(w) for w in meta["warnings"]]
             ids = np.load(self.ids_path, mmap_mode="r")
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if ids.dtype != np.int32 or ids.ndim != 1 or len(ids) != vocab.total:
-            return None
-        return CachedCorpus([Path(f) for f in meta["files"]], vocab, ids, int(meta["raw_tokens"]),
-                            list(meta["warnings"]))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            return self._delete(f"it cannot be read: {error}")
+        problem = _check_ids(ids, vocab)
+        if problem:
+            del ids  # unmapped before the file goes
+            return self._delete(problem)
+        return CachedCorpus(files, vocab, ids, raw_tokens, warnings)
+
+    def _delete(self, problem: str) -> None:
+        self.damage = problem
+        for path in (self.meta_path, self.ids_path):  # the .json first: no one takes a half entry
+            path.unlink(missing_ok=True)
+        return None
 
     def store(self, entry: CachedCorpus) -> np.memmap:
         """Make the entry complete (ids at ``partial_path`` already); returns the ids, mapped."""
@@ -73,11 +105,32 @@ class TokenCache:
             "raw_tokens": entry.raw_tokens,
             "warnings": entry.warnings,
         }
-        temporary = self.meta_path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(meta), encoding="utf-8")
-        os.replace(temporary, self.meta_path)
+        self._meta_temporary.write_text(json.dumps(meta), encoding="utf-8")
+        os.replace(self._meta_temporary, self.meta_path)
         return np.load(self.ids_path, mmap_mode="r")
 
     def discard_partial(self) -> None:
-        for leftover in (self.partial_path, self.spill_path):
+        """Remove this run's temporary files (never another run's)."""
+        for leftover in (self.partial_path, self.spill_path, self._meta_temporary):
             leftover.unlink(missing_ok=True)
+
+
+def _check_ids(ids: np.ndarray, vocab: Vocab) -> str | None:
+    """What is wrong with an entry's ids (None if nothing): their type, number, range and counts.
+
+    The counts catch an id changed to another valid one; one pass in chunks, so a corpus larger than
+    memory is read once and never copied whole.
+    """
+    if ids.dtype != np.int32 or ids.ndim != 1:
+        return f"its ids are {ids.dtype} of {ids.ndim} dimension(s), not a row of int32"
+    if len(ids) != vocab.total:
+        return f"it holds {len(ids):,} ids for {vocab.total:,} counted words"
+    counts = np.zeros(len(vocab), dtype=np.int64)
+    for start in range(0, len(ids), _CHECK_CHUNK):
+        chunk = np.asarray(ids[start:start + _CHECK_CHUNK])
+        if chunk.min() < 0 or chunk.max() >= len(vocab):
+            return f"it holds ids outside its {len(vocab):,}-word vocabulary"
+        counts += np.bincount(chunk, minlength=len(vocab))
+    if not np.array_equal(counts, vocab.counts):
+        return "its ids disagree with its word counts"
+    return None

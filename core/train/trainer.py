@@ -10,7 +10,7 @@ within a few milliseconds.
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import math
 import os
 import shutil
@@ -28,6 +28,11 @@ from ..text.vocab import Vocab
 from ..vectors.model import Model, RunState
 from .sgns import BatchRunner, initial_table
 from .workers import DIVERGED, NEXT, PAUSE, STOP, Ledger, SharedArrays, run_here, run_in_processes
+
+
+#: A loss above this after the first epoch means the run has blown up: an untrained model scores ln 2,
+#: and a model that barely trains (a tiny sample, say) can sit a hair above it without being broken.
+DIVERGED_ABOVE = math.log(2) + 0.01
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class Trainer:
         self.pause_event = threading.Event()
         self.model = self._starting_model(model)
         self._keep = vocab.keep_probabilities(config.sample).astype(np.float32)
+        self._check_subsampling()
         self._noise = vocab.noise_sampler()
 
     # -- control, safe to call from any thread
@@ -101,6 +107,25 @@ class Trainer:
         self.pause_event.clear()
 
     # -- setup
+    def _check_subsampling(self) -> None:
+        """Refuse a ``sample`` so small that subsampling leaves no batch two tokens to pair.
+
+        Such a run would train nothing, end with a loss of NaN (no example scored) and the model as it
+        began, and be reported like any other; better said before it starts, naming the setting. The
+        kept tokens of a batch are about Poisson: a batch holds two or more with chance
+        ``1 - e^-m (1 + m)`` for ``m`` kept on average.
+        """
+        counts = self.vocab.counts.astype(np.float64)
+        share = float(np.dot(counts, self._keep)) / counts.sum()  # of the tokens, kept on average
+        m = share * min(self.config.batch_tokens, len(self.tokens))
+        pairable = -math.expm1(-m) - m * math.exp(-m) if m > 1e-3 else m * m / 2  # no cancellation
+        batches = -(-len(self.tokens) // self.config.batch_tokens) * self.config.epochs
+        if batches * pairable < 1:
+            raise ConfigError(
+                f"sample={self.config.sample:g} drops nearly every token: about {share * len(self.tokens):,.0f} "
+                f"of the {len(self.tokens):,} survive an epoch, too few to make a single pair; use a larger "
+                "sample, or 0 to turn subsampling off")
+
     def _starting_model(self, model: Model | None) -> Model:
         n, dim = len(self.vocab), self.config.dim
         if model is None:
@@ -116,7 +141,7 @@ class Trainer:
             table[:n] = model.vectors
             table[n:] = 0.0 if model.output is None else model.output
             history = list(model.loss_history)
-            state = dataclasses.replace(model.state)
+            state = copy.copy(model.state)  # with the partial epoch's sums, if the last run set them
         self._table = table
         n = len(self.vocab)
         return Model(self.vocab, table[:n], table[n:], config=self.config, loss_history=history, state=state)
@@ -187,6 +212,7 @@ class Trainer:
         finally:
             self.model.state.next_batch = watch.upto
             self.model.state.finished = watch.upto >= runner.total
+            self.model.state.epoch_loss, self.model.state.epoch_examples = watch.partial_epoch()
             self.model.invalidate()
             self.stop_event.clear()
         if self._control[DIVERGED]:
@@ -209,12 +235,12 @@ class Trainer:
             try:
                 run_in_processes(shared, self._keep, self._noise, self.config, self.config.workers, poll)
             finally:  # leave shared memory: copy out, and drop every view into it
-                watch.ledger_changed(final=True)
                 self._table[...] = live
                 watch.ledger = Ledger(watch.ledger.rows.copy(), watch.ledger.done.copy())
                 self._control = self._control.copy()
                 self._point_model_at(self._table)
                 del live
+                watch.ledger_changed(final=True)  # last: a callback that raises leaves no view behind
 
 
 def _maps_whole_file(tokens: np.ndarray) -> bool:
@@ -251,6 +277,11 @@ class _Watcher:
         self.upto = first  # every batch before this one is done
         self.reported = first  # progress reported up to here
         self.epoch_start = first
+        # A run resumed mid-epoch carries the (loss, examples) sums of that epoch's batches done before
+        # the stop, so the epoch's loss covers it all, as an uninterrupted run's would.
+        state = trainer.model.state
+        resumed_mid_epoch = first % runner.per_epoch != 0
+        self.carried = (state.epoch_loss, state.epoch_examples) if resumed_mid_epoch else (0.0, 0)
         self.on_progress = on_progress
         self.on_epoch_end = on_epoch_end
         self.interval = interval
@@ -294,7 +325,7 @@ class _Watcher:
             worst = self._mean_loss(start, hi) if start < hi else 0.0
             if lo < self.judged_from <= hi:  # the first epoch has just ended: judge it whole
                 worst = max(worst, self._mean_loss(self.first, self.judged_from))
-            if worst <= math.log(2):
+            if worst <= DIVERGED_ABOVE:
                 return
             what = f"the loss climbed to {worst:.3f}, above the untrained model's {math.log(2):.3f}"
         cfg = self.trainer.config
@@ -324,10 +355,21 @@ class _Watcher:
             eta_seconds=(total - done) / speed if speed > 0 else math.inf,
             loss=float(loss / examples) if examples else math.nan, pairs=int(pairs)))
 
+    def partial_epoch(self) -> tuple[float, int]:
+        """Summed loss and examples of the batches before ``upto`` in its epoch (zeros at an epoch's start)."""
+        start = self.upto - self.upto % self.runner.per_epoch
+        carried = self.carried if start <= self.first else (0.0, 0)  # still the epoch this run began in
+        if self.ledger is None:  # stopped before the ledger existed
+            return carried
+        _, loss, examples, _ = self.ledger.totals(max(start, self.first), self.upto)
+        return carried[0] + float(loss), carried[1] + int(examples)
+
     def _epoch_ended(self, end: int) -> None:
         if self.on_progress is not None and self.reported < end:
             self._report(time.perf_counter())
         _, loss, examples, _ = self.ledger.totals(self.epoch_start, end)
+        loss, examples = loss + self.carried[0], examples + self.carried[1]
+        self.carried = (0.0, 0)
         mean = float(loss / examples) if examples else math.nan
         model = self.trainer.model
         model.loss_history = np.append(model.loss_history, mean)

@@ -10,6 +10,7 @@ at the first query of the run (copy the rows you want to inspect live).
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -26,8 +27,9 @@ class RunState:
     """How far training got, saved with the model so that a stopped run resumes exactly.
 
     ``epochs_trained`` counts over the model's whole life; the rest describe its latest run: that
-    run's schedule (epochs, corpus tokens, batch size), the first batch of it not done yet, and
-    whether it finished. A run with another schedule starts a fresh one.
+    run's schedule (epochs, corpus tokens, batch size), the first batch of it not done yet, whether it
+    finished, and the loss sums of the cut epoch's batches done so far (so that a resumed epoch's loss
+    covers the whole epoch). A run with another schedule starts a fresh one.
     """
 
     epochs_trained: int = 0
@@ -36,6 +38,8 @@ class RunState:
     batch_tokens: int | None = None
     next_batch: int = 0
     finished: bool = True
+    epoch_loss: float = 0.0  # summed loss of the batches before next_batch in their epoch
+    epoch_examples: int = 0  # the examples those batches scored
 
     def same_schedule(self, epochs: int, tokens: int, batch_tokens: int) -> bool:
         return (self.run_epochs, self.run_tokens, self.batch_tokens) == (epochs, tokens, batch_tokens)
@@ -57,6 +61,10 @@ class RunState:
             if name == "finished":
                 if not isinstance(value, bool):
                     raise ValueError(f"finished must be true or false, got {value!r}")
+            elif name == "epoch_loss":
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                    raise ValueError(f"epoch_loss must be a finite number of at least 0, got {value!r}")
+                value = float(value)
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}")
             setattr(state, name, value)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -401,3 +404,189 @@ def test_an_out_of_range_setting_is_reported_with_the_configs_range(tmp_path):
     text = write(tmp_path / "ok.txt", b"alpha beta " * 20)
     code, _, err = run("train", str(text), "--out", str(tmp_path / "m.npz"), "--dim", "0")
     assert code == 2 and range_text("dim") in err
+
+
+# --- stopping, outputs that would destroy inputs, odd files and settings -----------------------------
+
+
+def test_sigterm_stops_training_like_ctrl_c_with_exit_143(corpus, tmp_path):
+    import signal
+
+    out = tmp_path / "m.npz"
+    process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", str(corpus), "--out", str(out),
+                                "--dim", "8", "--epochs", "10000", "--workers", "1", "--quiet"],
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        first = process.stderr.readline()  # the corpus summary: training starts now
+        assert first.startswith("corpus: "), first
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        _, rest = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143
+    assert rest.strip().splitlines() == ["interrupted; nothing was written"]
+    assert sorted(tmp_path.iterdir()) == []  # no model, no temporary file
+
+
+def test_sigterm_in_process_returns_143_and_the_handler_is_restored(corpus, monkeypatch):
+    import signal
+
+    from core import cli
+
+    def wait_for_the_signal(*_):
+        signal.raise_signal(signal.SIGTERM)
+        time.sleep(30)  # interrupted by the handler long before this ends
+        return 0
+
+    def marker(*_):
+        pass
+
+    previous = signal.signal(signal.SIGTERM, marker)
+    try:
+        monkeypatch.setitem(cli.COMMANDS, "similar", wait_for_the_signal)
+        started = time.monotonic()
+        code, _, err = run("similar", "m.npz", "king")
+        assert (code, err) == (143, "\ninterrupted; nothing was written\n")
+        assert time.monotonic() - started < 10
+        assert signal.getsignal(signal.SIGTERM) is marker
+        monkeypatch.setitem(cli.COMMANDS, "similar", lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        assert run("similar", "m.npz", "king")[0] == 130  # Ctrl-C keeps its own code
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_train_refuses_to_write_over_one_of_its_texts(tmp_path):
+    victim = write(tmp_path / "victim.txt", b"alpha beta gamma " * 50)
+    folder_text = write(tmp_path / "books" / "deep" / "b.txt", b"delta epsilon " * 50)
+    (tmp_path / "link.txt").symlink_to(victim)
+    os.link(folder_text, tmp_path / "hard.txt")
+    cases = [(victim, [victim]), (tmp_path / "books" / "deep" / "b.txt", [tmp_path / "books"]),
+             (tmp_path / "link.txt", [victim]), (tmp_path / "hard.txt", [tmp_path / "books"]),
+             (tmp_path / "books" / ".." / "victim.txt", [tmp_path / "link.txt"])]
+    for out, inputs in cases:
+        code, _, err = run("train", *map(str, inputs), "--out", str(out), "--min-count", "1", *FAST)
+        assert code == 2 and len(err.strip().splitlines()) == 1, (out, err)
+        assert err.startswith(f"error: --out {out} is the input ") and "would destroy it" in err
+    assert victim.read_bytes() == b"alpha beta gamma " * 50
+    assert folder_text.read_bytes() == b"delta epsilon " * 50
+
+
+def test_export_refuses_to_write_over_its_model(trained, tmp_path):
+    model = tmp_path / "m.npz"
+    model.write_bytes(trained.read_bytes())
+    for fmt in ("word2vec", "word2vec-binary"):
+        code, _, err = run("export", str(model), "--format", fmt, "--out", str(model))
+        assert code == 2 and "is the input" in err and len(err.strip().splitlines()) == 1, err
+    assert model.read_bytes() == trained.read_bytes()
+
+
+def test_an_output_where_no_file_can_be_made_fails_before_training(corpus, tmp_path):
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs Linux's /proc")
+    code, _, err = run("train", str(corpus), "--out", "/proc/x.npz", *FAST)
+    assert code == 2 and err.strip().splitlines() == [
+        "error: cannot write /proc/x.npz: no file can be created in /proc (No such file or directory)"]
+    pipe = tmp_path / "pipe.npz"
+    os.mkfifo(pipe)
+    code, _, err = run("train", str(corpus), "--out", str(pipe), *FAST)
+    assert code == 2 and "is a named pipe (FIFO); give a file name" in err and "corpus:" not in err
+    assert sorted(tmp_path.iterdir()) == [pipe]
+
+
+def test_a_sample_that_drops_every_token_is_refused_before_training(corpus, tmp_path):
+    out = tmp_path / "m.npz"
+    code, _, err = run("train", str(corpus), "--out", str(out), "--sample", "1e-300", *FAST)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 2 and lines[0].startswith("corpus: "), err
+    assert lines[1].startswith("error: sample=1e-300 drops nearly every token") and "0 to turn" in lines[1]
+    assert not out.exists()
+
+
+@contextmanager
+def hang_guard(seconds: int):
+    """Fail, rather than hang the test run, if a command blocks."""
+    import signal
+
+    def expire(*_):
+        raise TimeoutError("the command blocked")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_named_pipe_given_as_a_model_or_test_file_is_refused_at_once(trained, test_sets, tmp_path):
+    pipe = tmp_path / "model.npz"
+    os.mkfifo(pipe)
+    commands = [["similar", str(pipe), "king"],
+                ["export", str(pipe), "--format", "word2vec", "--out", str(tmp_path / "v.txt")],
+                ["evaluate", str(pipe), "--pairs", str(test_sets["pairs"])],
+                ["evaluate", str(trained), "--pairs", str(pipe)],
+                ["evaluate", str(trained), "--analogies", str(pipe)]]
+    with hang_guard(20):
+        for argv in commands:
+            code, out, err = run(*argv)
+            assert code == 2 and out == "" and err.strip() == f"error: {pipe} is a named pipe (FIFO), not a file"
+
+
+def test_words_print_whatever_the_output_encoding(tmp_path):
+    from core.text.vocab import Vocab
+    from core.vectors.io import save_model
+    from core.vectors.model import Model
+
+    words = ["king", "café", "naïve", "мир"]
+    vectors = np.array([[1, 0, 0], [0.9, 0.1, 0], [0.8, 0.2, 0], [0.7, 0.3, 0]], dtype=np.float32)
+    save_model(Model(Vocab(words, np.array([4, 3, 2, 1])), vectors), tmp_path / "m.npz")
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "similar", str(tmp_path / "m.npz"), "king"],
+                            capture_output=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert [line.split(b"\t")[0] for line in result.stdout.splitlines()] == [b"caf\\xe9", b"na\\xefve",
+                                                                             b"\\u043c\\u0438\\u0440"]
+
+
+def test_more_workers_than_cores_is_allowed_with_a_warning(tmp_path, monkeypatch):
+    from core import cli
+
+    monkeypatch.setattr(cli, "default_workers", lambda: 2)
+    missing = str(tmp_path / "missing.txt")  # the warning comes first; the run then stops at the corpus
+    _, _, err = run("train", missing, "--out", str(tmp_path / "m.npz"), "--workers", "3")
+    assert err.splitlines()[0] == ("warning: 3 workers on 2 core(s): the extra workers only take turns, "
+                                   "and training gets no faster")
+    _, _, err = run("train", missing, "--out", str(tmp_path / "m.npz"), "--workers", "2")
+    assert "warning" not in err
+
+
+def test_a_damaged_token_cache_is_rebuilt_and_named(corpus, tmp_path):
+    cache = tmp_path / "tokens"
+    args = ["train", str(corpus), "--out", str(tmp_path / "m.npz"), "--token-cache", str(cache), *FAST]
+    assert run(*args)[0] == 0
+    (npy,) = cache.glob("tokens-*.npy")
+    ids = np.load(npy, mmap_mode="r+")
+    ids[5] = 10**6  # the issue's case: one id changed, and every later run failed
+    ids.flush()
+    del ids
+    code, _, err = run(*args)
+    assert code == 0, err
+    assert f"warning: the token cache {npy} was damaged (it holds ids outside its " in err
+    code, _, err = run(*args)
+    assert code == 0 and "warning" not in err
+
+
+def test_text_that_is_not_text_is_refused(tmp_path):
+    one_letter = write(tmp_path / "a.txt", b"a" * (30 << 20))  # the issue's 30 MB of one letter
+    noise = write(tmp_path / "noise.txt", np.random.default_rng(1).integers(1, 256, 100_000, np.uint8).tobytes())
+    for path, reason in ((one_letter, "has no words, only"), (noise, "does not look like text")):
+        code, _, err = run("train", str(path), "--out", str(tmp_path / "m.npz"), "--min-count", "1", *FAST)
+        assert code == 2 and err.startswith(f"error: {path} {reason}") and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("timeout", ["inf", "nan", "1e300", "0"])
+def test_fetch_gutenberg_refuses_an_absurd_timeout(timeout, tmp_path):
+    code, out, err = run("fetch-gutenberg", "1", "--out", str(tmp_path / "t"), "--timeout", timeout)
+    assert code == 2 and out == "" and err.strip().splitlines() == [
+        f"error: the timeout must be above 0 and at most 3600 seconds, got {float(timeout):g}"]

@@ -444,3 +444,69 @@ def test_an_unreadable_file_inside_a_folder_is_skipped_with_a_warning(tmp_path, 
     corpus = load_corpus([folder], min_count=1)
     assert [p.name for p in corpus.files] == ["good.txt"]
     assert any("locked.txt" in w and "Permission denied" in w for w in corpus.warnings)
+
+
+# --- overlong letter runs, binary data, UTF-16 ---------------------------------------------------
+
+
+def test_letter_runs_over_the_cap_are_dropped_as_word2vec_c_would_not_keep_them():
+    limit = corpus_module.MAX_TOKEN_CHARS
+    assert limit == 100  # word2vec.c's MAX_STRING
+    assert tokenize("a" * (limit + 1) + " ok " + "b" * limit) == ["ok", "b" * limit]
+    assert tokenize("x" * 10_000) == []
+
+
+def test_overlong_runs_are_counted_and_reported_per_file(tmp_path):
+    path = write(tmp_path / "mixed.txt", ("the cat sat " + "z" * 500 + "\n") * 20)
+    corpus = load_corpus([path], min_count=1)
+    assert corpus.vocab.words == ["cat", "sat", "the"] and corpus.raw_tokens == 60
+    assert corpus.warnings == ["mixed.txt: dropped 20 run(s) of more than 100 letters, too long to be words"]
+
+
+def test_megabytes_of_one_letter_hold_no_words(tmp_path):
+    path = write(tmp_path / "aaaa.txt", b"a" * (9 << 20))  # past the 4-block cut, so several pieces
+    with pytest.raises(CorpusError, match=r"aaaa\.txt has no words, only \d+ run\(s\) of more than 100 letters"):
+        load_corpus([path], min_count=1)
+
+
+def random_bytes_without_nul(n: int, seed: int = 0) -> bytes:
+    return np.random.default_rng(seed).integers(1, 256, n, dtype=np.uint8).tobytes()
+
+
+@pytest.mark.parametrize("size", [200, 20_000])
+def test_random_bytes_without_nul_do_not_look_like_text(tmp_path, size):
+    path = write(tmp_path / "noise.txt", random_bytes_without_nul(size))
+    with pytest.raises(CorpusError, match=r"noise\.txt does not look like text: 1\d% of its first"):
+        load_corpus([path], min_count=1)
+    write(tmp_path / "good.txt", "the cat sat on the mat\n")
+    corpus = load_corpus([tmp_path], min_count=1)  # inside a folder: skipped, with the reason
+    assert [p.name for p in corpus.files] == ["good.txt"]
+    assert any("noise.txt" in w and "does not look like text" in w for w in corpus.warnings)
+
+
+def test_real_texts_in_every_encoding_still_look_like_text():
+    text = "Page one of a book.\f\n\tIndented — with «quotes», naïve café, ‘curly’ and \u0001 once.\r\n" * 50
+    for encoding in ("utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-32"):
+        data = text.encode(encoding, errors="replace")
+        assert corpus_module.text_problem(data[:corpus_module._SNIFF]) is None, encoding
+    assert corpus_module.text_problem("Привет, мир\n".encode("cp1251") * 100) is None  # read as cp1252
+    assert corpus_module.text_problem(b"text\x00more") == (
+        "looks like a binary file, not plain text (it contains NUL bytes)")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le", "utf-32"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_read_not_called_binary(tmp_path, encoding):
+    bom = {"utf-16-be": "\ufeff", "utf-16-le": "\ufeff"}.get(encoding, "")  # the others write their own
+    path = write(tmp_path / "wide.txt", bom + PASSAGE * 3, encoding=encoding)
+    assert b"\x00" in path.read_bytes()
+    warnings: list[str] = []
+    assert tokenize("".join(iter_text(path, warnings))) == tokenize(PASSAGE * 3)
+    assert warnings == []  # the mark says the encoding: nothing was guessed
+    corpus = load_corpus([path], min_count=1)
+    assert "café" in corpus.vocab and corpus.raw_tokens == len(tokenize(PASSAGE * 3))
+
+
+def test_utf16_without_a_mark_is_still_binary(tmp_path):
+    path = write(tmp_path / "bare.txt", PASSAGE, encoding="utf-16-le")
+    with pytest.raises(CorpusError, match="NUL bytes"):
+        load_corpus([path], min_count=1)

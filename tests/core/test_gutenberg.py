@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import http.server
+import math
 import re
 import socket
 import threading
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.errors import StudioError
@@ -254,3 +258,127 @@ def test_books_before_a_failure_stay_written(server, tmp_path):
     with pytest.raises(GutenbergError, match="no such ebook"):
         fetch([1, 404404, 2], tmp_path / "out", mirror=server.url)
     assert leftovers(tmp_path / "out") == ["pg1.txt"]
+
+
+# --- deadlines, redirects, and answers that are no book ------------------------------------------
+
+DRIP, COMMENT_PAGE, HTML_TYPE, GZIP_DECLARED, GZIP_SILENT, NOISE, TO_FTP, TO_FILE, TO_CLOSED, TO_BOOK, WIDE = range(
+    20, 31)
+
+
+class TrickyGutenberg(FakeGutenberg):
+    """The fake mirror, with answers that trip a per-read timeout or are not a book. Every loop ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        with socket.socket() as s:  # a port nobody listens on
+            s.bind(("127.0.0.1", 0))
+            self.closed_port = s.getsockname()[1]
+
+    def answer(self, h: http.server.BaseHTTPRequestHandler, ebook: int) -> None:
+        def send(body: bytes, content_type: str = "text/plain; charset=utf-8", **headers: str) -> None:
+            h.send_response(200)
+            h.send_header("Content-Type", content_type)
+            h.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                h.send_header(name.replace("_", "-"), value)
+            h.end_headers()
+            h.wfile.write(body)
+
+        def redirect(location: str) -> None:
+            h.send_response(302)
+            h.send_header("Location", location)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+
+        if ebook == DRIP:  # a byte every 50 ms: each read is quick, the whole would take hours
+            h.send_response(200)
+            h.send_header("Content-Length", "1000000")
+            h.end_headers()
+            for _ in range(400):
+                if self.release.wait(0.05):
+                    break
+                h.wfile.write(b"x")
+                h.wfile.flush()
+        elif ebook == COMMENT_PAGE:
+            send(b"\n  <!-- mirror notice -->\n<HTML><body>moved</body></html>")
+        elif ebook == HTML_TYPE:
+            send(b"Mirror maintenance until Monday.", content_type="text/html")
+        elif ebook == GZIP_DECLARED:
+            send(gzip.compress(fake_ebook(1)), Content_Encoding="gzip")
+        elif ebook == GZIP_SILENT:
+            send(gzip.compress(fake_ebook(1)))
+        elif ebook == NOISE:
+            send(np.random.default_rng(0).integers(1, 256, 50_000, dtype=np.uint8).tobytes())
+        elif ebook == TO_FTP:
+            redirect(f"ftp://127.0.0.1:{self.closed_port}/pg{ebook}.txt")
+        elif ebook == TO_FILE:
+            redirect("file:///etc/passwd")
+        elif ebook == TO_CLOSED:
+            redirect(f"http://127.0.0.1:{self.closed_port}/cache/epub/{ebook}/pg{ebook}.txt")
+        elif ebook == TO_BOOK:
+            redirect("/cache/epub/1/pg1.txt")
+        elif ebook == WIDE:
+            send(fake_ebook(1).decode("utf-8").encode("utf-16"))
+        else:
+            super().answer(h, ebook)
+
+
+@pytest.fixture
+def tricky():
+    fake = TrickyGutenberg()
+    yield fake
+    fake.close()
+
+
+def test_a_server_sending_a_byte_now_and_then_meets_the_deadline(tricky, tmp_path, private_cache):
+    started = time.monotonic()
+    expect_failure(tricky, tmp_path, private_cache, DRIP, r"took over 1 s \(\d+ bytes so far\); stopped",
+                   timeout=0.5, deadline=1.0)
+    assert time.monotonic() - started < 5  # the per-read timeout alone never fires here
+
+
+def test_the_deadline_defaults_to_ten_timeouts(tricky, tmp_path, private_cache):
+    started = time.monotonic()
+    expect_failure(tricky, tmp_path, private_cache, DRIP, r"took over 1 s", timeout=0.1)
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("timeout", [math.inf, -math.inf, math.nan, 1e300, 0, 3601])
+def test_absurd_timeouts_are_refused_before_any_request(tricky, tmp_path, timeout):
+    with pytest.raises(GutenbergError, match=r"the timeout must be above 0 and at most 3600 seconds"):
+        fetch([1], tmp_path / "out", mirror=tricky.url, timeout=timeout)
+    with pytest.raises(GutenbergError, match=r"the deadline must be above 0"):
+        fetch([1], tmp_path / "out", mirror=tricky.url, deadline=math.nan)
+    assert tricky.requests == []
+
+
+def test_redirects_are_followed_to_http_only(tricky, tmp_path, private_cache):
+    (book,) = fetch([TO_BOOK], tmp_path / "ok", mirror=tricky.url, cache_dir=tmp_path / "ok-cache")
+    assert book.read_text().startswith("Chapter 0.")
+    for ebook in (TO_FTP, TO_FILE):
+        message = expect_failure(tricky, tmp_path, private_cache, ebook,
+                                 r"redirected to (ftp|file)://.* not an http:// or https:// address")
+        assert f"{tricky.url}/cache/epub/{ebook}/pg{ebook}.txt redirected to" in message
+
+
+def test_an_error_after_a_redirect_names_the_host_redirected_to(tricky, tmp_path, private_cache):
+    message = expect_failure(tricky, tmp_path, private_cache, TO_CLOSED, r"cannot reach")
+    assert f"127.0.0.1:{tricky.closed_port}" in message and tricky.url.split("//")[1] not in message
+
+
+@pytest.mark.parametrize("ebook, pattern", [
+    (COMMENT_PAGE, r"sent a web page"),
+    (HTML_TYPE, r"sent a web page"),
+    (GZIP_DECLARED, r"sent the book compressed \(gzip\), which was not asked for"),
+    (GZIP_SILENT, r"sent a gzip-compressed file, which was not asked for"),
+    (NOISE, r"what .* sent does not look like text: 1\d% of its first"),
+])
+def test_what_is_not_a_plain_text_book_is_not_saved(tricky, tmp_path, private_cache, ebook, pattern):
+    expect_failure(tricky, tmp_path, private_cache, ebook, pattern)
+
+
+def test_a_utf16_book_with_its_byte_order_mark_is_a_book(tricky, tmp_path):
+    (path,) = fetch([WIDE], tmp_path / "out", mirror=tricky.url)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("Chapter 0. Alyosha") and "END OF" not in text

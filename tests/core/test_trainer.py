@@ -337,6 +337,9 @@ def test_the_divergence_rule():
     healthy = [0.69, 0.6, 0.5, 0.45] + [0.44, 0.43, 0.43, 0.42]
     watch, stops = ledger_watch(healthy)
     assert not stops and watch.divergence is None
+    # A model that barely trains (a tiny sample) may sit a hair above ln 2: not a blow-up.
+    watch, stops = ledger_watch([0.6935] * 8)
+    assert not stops and watch.divergence is None
     # A first epoch may start at ln 2 and wobble; after it, any stretch above ln 2 is a blow-up.
     watch, stops = ledger_watch([0.69, 0.75, 0.5, 0.45] + [0.44, 0.8])
     assert stops == [6] and "epoch 2" in watch.divergence and "climbed to 0.800" in watch.divergence
@@ -379,9 +382,10 @@ def test_epoch_end_events_carry_the_run_length():
 
 
 def shared_blocks():
+    """The shared-memory blocks of tables and ledgers (the pool's own semaphores live as long as it)."""
     import os
 
-    return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+    return {n for n in os.listdir("/dev/shm") if n.startswith("psm_")} if os.path.isdir("/dev/shm") else set()
 
 
 def test_worker_processes_stop_quickly_resume_and_free_their_memory():
@@ -534,3 +538,71 @@ def test_asking_for_lower_priority_renices_the_pool_in_place():
     workers.warm_up(2, nice=3)
     assert [p.pid for p in workers._pool.processes] == pids  # the same processes, not new ones
     assert os.getpriority(os.PRIO_PROCESS, pids[0]) == max(before, 3)
+
+
+# --- the loss of an epoch cut by a stop, and a sample that leaves nothing --------------------------
+
+
+def stop_at(trainer, fractions):
+    """A progress callback that stops the run once it passes the next of ``fractions``."""
+    def callback(progress):
+        if fractions and progress.fraction > fractions[0]:
+            fractions.pop(0)
+            trainer.stop()
+    return callback
+
+
+@pytest.mark.parametrize("stops", [[0.3], [0.6], [0.1, 0.2, 0.25], [0.45, 0.55]])
+def test_an_epoch_cut_by_stops_reports_the_loss_of_the_whole_epoch(stops):
+    tokens, vocab = toy_corpus(30_000)
+    cfg = small_config(epochs=3)  # epoch borders at 1/3 and 2/3
+    whole = Trainer(tokens, vocab, cfg).train()
+    model, stopped_at = None, []
+    while model is None or not model.state.finished:
+        trainer = Trainer(tokens, vocab, cfg, model=model)
+        model = trainer.train(on_progress=stop_at(trainer, stops), progress_interval=0.0)
+        stopped_at.append(model.state.next_batch)
+    per_epoch = -(-len(tokens) // cfg.batch_tokens)
+    assert not stops and any(batch % per_epoch for batch in stopped_at)  # stopped, and mid-epoch
+    np.testing.assert_array_equal(model.vectors, whole.vectors)
+    np.testing.assert_allclose(model.loss_history, whole.loss_history, rtol=1e-12, atol=0)
+    assert (model.state.epoch_loss, model.state.epoch_examples) == (0.0, 0)  # nothing carried past the end
+
+
+def test_the_partial_epoch_is_what_the_stopped_run_did_of_it():
+    from core.train.sgns import BatchRunner, initial_table
+
+    tokens, vocab = toy_corpus(100_000)
+    cfg = small_config(epochs=2)
+    trainer = Trainer(tokens, vocab, cfg)
+    stopped = trainer.train(on_progress=stop_at(trainer, [0.2]), progress_interval=0.0)
+    per_epoch = -(-len(tokens) // cfg.batch_tokens)
+    done = stopped.state.next_batch
+    assert 0 < done % per_epoch
+    # the same batches again, from the same start: the rows of the cut epoch's are what was carried
+    table = initial_table(len(vocab), cfg.dim, cfg.seed)
+    runner = BatchRunner(tokens, table, vocab.keep_probabilities(cfg.sample).astype(np.float32),
+                         vocab.noise_sampler(), cfg)
+    rows = np.array([runner.run(i) for i in range(done)], dtype=np.float64)[done - done % per_epoch:]
+    assert stopped.state.epoch_examples == int(rows[:, 2].sum()) > 0
+    assert stopped.state.epoch_loss == pytest.approx(rows[:, 1].sum(), rel=1e-12)
+
+
+def test_the_partial_epoch_survives_saving_the_stopped_model(tmp_path):
+    from core.vectors.io import load_model, save_model
+
+    tokens, vocab = toy_corpus(30_000)
+    cfg = small_config(epochs=2)
+    whole = Trainer(tokens, vocab, cfg).train()
+    trainer = Trainer(tokens, vocab, cfg)
+    save_model(trainer.train(on_progress=stop_at(trainer, [0.2]), progress_interval=0.0), tmp_path / "m.npz")
+    resumed = Trainer(tokens, vocab, cfg, model=load_model(tmp_path / "m.npz")).train()
+    np.testing.assert_allclose(resumed.loss_history, whole.loss_history, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("sample", [1e-300, 1e-30])
+def test_a_sample_that_leaves_no_pair_is_refused_before_training(sample):
+    tokens, vocab = toy_corpus(5000)
+    with pytest.raises(ConfigError, match=rf"sample={sample:g} drops nearly every token: about 0 of the 5,000"):
+        Trainer(tokens, vocab, small_config(sample=sample))
+    Trainer(tokens, vocab, small_config(sample=1e-3)).train()  # an ordinary sample trains

@@ -1,0 +1,127 @@
+"""The token cache: damaged entries are found, deleted and rebuilt; runs sharing a folder never collide."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.text.corpus import load_corpus
+from core.text.token_cache import TEMPORARY, TokenCache
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def text(tmp_path) -> Path:
+    path = tmp_path / "text.txt"
+    path.write_text("the cat sat on the mat and the dog sat on the log\n" * 300, encoding="utf-8")
+    return path
+
+
+def entry_files(cache: Path) -> list[str]:
+    return sorted(p.name for p in cache.iterdir())
+
+
+def change_one_id(ids_path: Path, value) -> None:
+    ids = np.load(ids_path, mmap_mode="r+")
+    ids[17] = value(ids[17])
+    ids.flush()
+    del ids
+
+
+DAMAGE = {
+    "id outside the vocabulary": (lambda npy, meta: change_one_id(npy, lambda _: 10**6), "outside"),
+    "negative id": (lambda npy, meta: change_one_id(npy, lambda _: -1), "outside"),
+    "another valid id": (lambda npy, meta: change_one_id(npy, lambda old: (old + 1) % 3), "disagree"),
+    "truncated ids": (lambda npy, meta: npy.write_bytes(npy.read_bytes()[:200]), "cannot be read"),
+    "ids as int64": (lambda npy, meta: np.save(npy, np.load(npy).astype(np.int64)), "not a row of int32"),
+    "ids missing": (lambda npy, meta: npy.unlink(), "cannot be read"),
+    "garbage vocabulary": (lambda npy, meta: meta.write_text("{not json"), "cannot be read"),
+    "vocabulary of another shape": (lambda npy, meta: meta.write_text(json.dumps(["words"])), "cannot be read"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+def test_a_damaged_entry_is_rebuilt_with_a_warning_naming_it(text, tmp_path, case):
+    damage, why = DAMAGE[case]
+    cache = tmp_path / "cache"
+    plain = load_corpus([text], min_count=1)
+    load_corpus([text], min_count=1, cache_dir=cache)
+    (npy,) = cache.glob("tokens-*.npy")
+    (meta,) = cache.glob("tokens-*.json")
+    damage(npy, meta)
+
+    rebuilt = load_corpus([text], min_count=1, cache_dir=cache)
+    np.testing.assert_array_equal(rebuilt.ids, plain.ids)
+    assert rebuilt.vocab.words == plain.vocab.words
+    (warning,) = rebuilt.warnings
+    assert warning.startswith(f"the token cache {npy} was damaged (") and why in warning
+    assert warning.endswith("deleted it and read the texts again")
+    assert entry_files(cache) == sorted([npy.name, meta.name])
+
+    again = load_corpus([text], min_count=1, cache_dir=cache)  # the new entry is sound: a quiet hit
+    assert again.warnings == [] and isinstance(again.ids, np.memmap)
+    np.testing.assert_array_equal(again.ids, plain.ids)
+
+
+def test_a_missing_vocabulary_file_is_simply_a_miss(text, tmp_path):
+    """No .json: no entry yet, or another run still writing one (its .json comes last): no warning."""
+    cache = tmp_path / "cache"
+    load_corpus([text], min_count=1, cache_dir=cache)
+    next(cache.glob("tokens-*.json")).unlink()
+    assert load_corpus([text], min_count=1, cache_dir=cache).warnings == []
+
+
+def test_temporary_names_are_per_run_and_carry_the_pid(text, tmp_path):
+    first = TokenCache(tmp_path, [text], 1, None)
+    second = TokenCache(tmp_path, [text], 1, None)
+    assert first.ids_path == second.ids_path and first.meta_path == second.meta_path  # one entry
+    assert first.spill_path != second.spill_path and first.partial_path != second.partial_path
+    for path in (first.spill_path, first.partial_path, first._meta_temporary):
+        match = TEMPORARY.fullmatch(path.name)
+        assert match and int(match["pid"]) == os.getpid(), path.name
+    second.spill_path.write_bytes(b"busy")
+    first.discard_partial()
+    assert second.spill_path.exists()  # one run's cleanup leaves another's files alone
+
+
+def test_a_run_starting_while_another_reads_does_not_break_it(text, tmp_path):
+    """The second load runs to completion inside the first one's read, on the same entry."""
+    cache = tmp_path / "cache"
+    inner = []
+
+    def second_run(done, total):
+        if not inner:
+            inner.append(load_corpus([text], min_count=1, cache_dir=cache))
+
+    outer = load_corpus([text], min_count=1, cache_dir=cache, progress=second_run)
+    plain = load_corpus([text], min_count=1)
+    np.testing.assert_array_equal(outer.ids, plain.ids)
+    np.testing.assert_array_equal(inner[0].ids, plain.ids)
+    assert len(entry_files(cache)) == 2 and not any(TEMPORARY.fullmatch(n) for n in entry_files(cache))
+
+
+def test_two_processes_sharing_a_cache_folder_both_succeed(tmp_path):
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    rng = np.random.default_rng(0)
+    words = np.array([f"w{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(300)])
+    for n in range(4):  # about 4 MB together: both readers are mid-way at once
+        lines = [" ".join(words[rng.integers(0, 300, 20)]) for _ in range(40_000)]
+        (texts / f"{n}.txt").write_text("\n".join(lines), encoding="utf-8")
+    script = ("import sys; from core.text.corpus import load_corpus; "
+              "c = load_corpus([sys.argv[1]], min_count=1, cache_dir=sys.argv[2]); "
+              "print(len(c.ids), int(c.ids[::997].sum()), len(c.warnings))")
+    cache = tmp_path / "cache"
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(texts), str(cache)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], results
+    assert results[0][0] == results[1][0] and results[0][0].split()[2] == "0"
+    assert len(entry_files(cache)) == 2, entry_files(cache)  # one entry, no temporary file left
