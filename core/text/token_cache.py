@@ -21,11 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import sweep_stale
 from .vocab import Vocab
 
 #: A run's temporary files (``.spill``, ``.part.npy``, ``.json.tmp``), named with its pid: whatever is
 #: left of a killed run can be told apart from a running one's.
 TEMPORARY = re.compile(r"tokens-[0-9a-f]{24}\.(?P<pid>\d+)\.[0-9a-f]{8}\.(spill|part\.npy|json\.tmp)")
+#: Temporaries of versions that did not name their process: swept once an hour old.
+_UNNAMED_TEMPORARY = re.compile(r"tokens-[0-9a-f]{24}\.(spill|part\.npy|json\.tmp)")
 
 _CHECK_CHUNK = 1 << 22  # ids checked at a time: bincount makes an int64 copy of what it counts
 
@@ -50,6 +53,7 @@ class TokenCache:
 
     def __init__(self, folder: Path, files: list[Path], min_count: int, max_vocab: int | None):
         folder.mkdir(parents=True, exist_ok=True)
+        sweep_stale(folder, [TEMPORARY, _UNNAMED_TEMPORARY])  # what killed runs left behind
         identity = {
             "tokenizer": TOKENIZER_VERSION,
             "files": [[str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns] for f in files],

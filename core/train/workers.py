@@ -9,6 +9,12 @@ runs on the calling thread, reproducibly for a given seed.
 
 Whoever runs a batch records what it did in the :class:`Ledger`; the trainer reads progress, exact
 losses and epoch ends from the ledger only, so both ways of running report the same way.
+
+Nothing may outlive the process that trains, however it ends (SIGKILL included): each worker watches its
+parent, between batches and while it waits for work, and exits when the parent is gone. Shared memory
+blocks carry the parent's pid in their name: multiprocessing's resource tracker unlinks those of a
+killed parent once the workers have gone, and should the tracker have been killed too (a whole process
+group killed at once), the next run sweeps them.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import math
 import multiprocessing
 import os
 import queue
+import re
+import secrets
 import signal
 import threading
 import time
@@ -26,17 +34,26 @@ import traceback
 from contextlib import ExitStack
 from dataclasses import dataclass
 from multiprocessing import shared_memory
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from ..config import TrainConfig
 from ..errors import WorkerFailed
+from ..files import sweep_stale
 from ..text.vocab import AliasSampler
 from .sgns import BatchRunner
 
 # Slots of the control block shared with worker processes.
 NEXT, STOP, PAUSE, DIVERGED = range(4)
+
+#: Our shared memory blocks: ``es_<pid of the process that made it>_<random>`` (short enough for macOS).
+SEGMENT = re.compile(r"es_(?P<pid>\d+)_[0-9a-f]{8}")
+SHM_FOLDER = Path("/dev/shm")  # where Linux keeps them as files; elsewhere there is nothing to sweep
+
+#: How often a waiting worker checks that its parent is still there (seconds).
+PARENT_CHECK = 0.5
 
 
 class Ledger:
@@ -113,6 +130,7 @@ class SharedArrays:
     """NumPy arrays in named shared memory, freed when the run ends (a context manager)."""
 
     def __init__(self) -> None:
+        sweep_stale(SHM_FOLDER, [SEGMENT], older_than_seconds=None)  # blocks of processes killed outright
         self._stack = ExitStack()
         self.blocks: dict[str, _Block] = {}
         self.arrays: dict[str, np.ndarray] = {}
@@ -126,8 +144,8 @@ class SharedArrays:
     def zeros(self, key: str, shape: tuple[int, ...], dtype) -> np.ndarray:
         """A new shared array of zeros (shared memory starts zeroed: nothing is copied)."""
         dtype = np.dtype(dtype)
-        memory = shared_memory.SharedMemory(create=True, size=max(1, int(np.prod(shape)) * dtype.itemsize))
-        self._stack.callback(memory.unlink)
+        memory = _create(max(1, int(np.prod(shape)) * dtype.itemsize))
+        self._stack.callback(_unlink, memory)
         self._stack.callback(_close, memory)
         array = np.ndarray(shape, dtype=dtype, buffer=memory.buf)
         self.blocks[key] = _Block(memory.name, tuple(shape), dtype.str)
@@ -148,10 +166,27 @@ class SharedArrays:
         self._stack.close()
 
 
+def _create(size: int) -> shared_memory.SharedMemory:
+    """A new block named after this process (:data:`SEGMENT`), so a leftover can be told ours and stale."""
+    while True:
+        try:
+            name = f"es_{os.getpid()}_{secrets.token_hex(4)}"
+            return shared_memory.SharedMemory(name, create=True, size=size)
+        except FileExistsError:
+            continue
+
+
 def _close(memory: shared_memory.SharedMemory) -> None:
     try:
         memory.close()
     except BufferError:  # a view outlived the run; the mapping goes when the process ends
+        pass
+
+
+def _unlink(memory: shared_memory.SharedMemory) -> None:
+    try:
+        memory.unlink()
+    except FileNotFoundError:  # already swept: another pid namespace sharing /dev/shm took us for dead
         pass
 
 
@@ -163,7 +198,16 @@ def _attach(block: _Block, keep_open: list) -> np.ndarray:
     return np.ndarray(block.shape, dtype=np.dtype(block.dtype), buffer=memory.buf)
 
 
-def _train_share(job: _Job, lock) -> None:
+class _ParentGone(Exception):
+    """The process that started this worker has ended: nobody will read what the worker does."""
+
+
+def _check_parent(parent: int) -> None:
+    if os.getppid() != parent:  # an orphan is adopted by init (or a subreaper)
+        raise _ParentGone
+
+
+def _train_share(job: _Job, lock, parent: int) -> None:
     """Take batches of one run until none are left or training stops (in a worker process)."""
     opened: list = []
     try:
@@ -174,12 +218,17 @@ def _train_share(job: _Job, lock) -> None:
                              TrainConfig.from_dict(job.config))
         ledger = Ledger(arrays["ledger"], arrays["done"])
         while not control[STOP]:
+            _check_parent(parent)
             if control[PAUSE]:
                 time.sleep(0.01)
                 continue
-            with lock:
+            while not lock.acquire(timeout=PARENT_CHECK):  # its holder may have been killed too
+                _check_parent(parent)
+            try:
                 index = int(control[NEXT])
                 control[NEXT] = index + 1
+            finally:
+                lock.release()
             if index >= runner.total:
                 break
             words, loss, examples, pairs = runner.run(index)
@@ -192,18 +241,35 @@ def _train_share(job: _Job, lock) -> None:
             _close(memory)
 
 
-def _serve(inbox, outbox, worker: int, lock, nice: int) -> None:
-    """A worker process's life: run the jobs it is given, report each one, until told to stop."""
+def _serve(inbox, outbox, worker: int, lock, nice: int, parent: int) -> None:
+    """A worker process's life: run the jobs it is given, report each one, until told to stop or
+    its parent (pid ``parent``) is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it sets STOP
     if nice and hasattr(os, "nice"):
         os.nice(nice)
-    while (message := inbox.get()) is not None:
-        number, job = message
-        try:
-            _train_share(job, lock)
-            outbox.put((number, worker, None))
-        except BaseException as error:
-            outbox.put((number, worker, (type(error).__name__, traceback.format_exc())))
+    try:
+        while (message := _next_message(inbox, parent)) is not None:
+            number, job = message
+            try:
+                _train_share(job, lock, parent)
+                failure = None
+            except _ParentGone:
+                raise
+            except BaseException as error:
+                failure = (type(error).__name__, traceback.format_exc())
+            outbox.put((number, worker, failure))
+    except _ParentGone:
+        outbox.cancel_join_thread()  # nobody reads the outbox now: exiting must not wait on it
+
+
+def _next_message(inbox, parent: int):
+    """The next job, or None for "stop"; raises :class:`_ParentGone` instead of waiting for good."""
+    while not inbox.poll(PARENT_CHECK):
+        _check_parent(parent)
+    try:
+        return inbox.recv()
+    except EOFError:  # the parent's end of the pipe closed: it ended
+        raise _ParentGone from None
 
 
 class WorkerPool:
@@ -217,11 +283,15 @@ class WorkerPool:
         self.busy = threading.Lock()  # one run at a time
         self._lock = context.Lock()
         self._outbox = context.Queue()
-        self._inboxes = [context.SimpleQueue() for _ in range(size)]
+        # One pipe per worker, whose write end only this process holds: the worker reads EOF when this
+        # process ends. The read ends are kept here too, so that a message to a dead worker does not raise.
+        self._pipes = [context.Pipe(duplex=False) for _ in range(size)]
+        self._inboxes = [write for _, write in self._pipes]
         self._jobs = itertools.count()
-        self.processes = [context.Process(target=_serve, args=(inbox, self._outbox, w, self._lock, nice),
+        parent = os.getpid()
+        self.processes = [context.Process(target=_serve, args=(read, self._outbox, w, self._lock, nice, parent),
                                           daemon=True, name=f"sgns-worker-{w}")
-                          for w, inbox in enumerate(self._inboxes)]
+                          for w, (read, _) in enumerate(self._pipes)]
         for process in self.processes:
             process.start()
 
@@ -231,15 +301,17 @@ class WorkerPool:
     def run(self, job: _Job, control: np.ndarray, poll: Callable[[], None]) -> None:
         """Give every worker the job and call ``poll()`` every ~20 ms until all have finished it.
 
-        Whatever goes wrong here (a callback raising in ``poll``, Ctrl-C), the workers are told to
-        stop and waited for before this returns, so no worker outlives its run's shared memory.
+        Whatever goes wrong here (a callback raising in ``poll``, Ctrl-C, or SIGTERM, which the command
+        line turns into Ctrl-C), the workers are told to stop and waited for before this returns, so no
+        worker outlives its run's shared memory.
         The caller must hold :attr:`busy`.
         """
         number = next(self._jobs)
-        for inbox in self._inboxes:
-            inbox.put((number, job))
-        pending, failures = set(range(self.size)), []
+        pending, failures = set(), []
         try:
+            for worker, inbox in enumerate(self._inboxes):
+                inbox.send((number, job))
+                pending.add(worker)
             while pending:
                 poll()
                 self._collect(number, pending, failures, control, timeout=0.02)
@@ -285,7 +357,7 @@ class WorkerPool:
     def close(self) -> None:
         for inbox, process in zip(self._inboxes, self.processes):
             if process.is_alive():
-                inbox.put(None)
+                inbox.send(None)
         for process in self.processes:
             process.join(timeout=2)
             if process.is_alive():

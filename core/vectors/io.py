@@ -37,7 +37,7 @@ import numpy as np
 
 from ..config import INT_RANGES, TrainConfig, range_text
 from ..errors import ModelFileError, StudioError
-from ..files import atomic_write
+from ..files import atomic_write, atomic_write_all
 from ..text.vocab import Vocab
 from .model import Model, RunState
 
@@ -744,14 +744,24 @@ def save_projector_tsv(model: Model, directory: str | os.PathLike) -> tuple[Path
     metadata_path = directory / "metadata.tsv"
     vectors = np.asarray(model.vectors, dtype=np.float32)
     template = "\t".join(["%.7g"] * model.dim) + "\n"
-    with _writing(vectors_path, "w") as vectors_file, _writing(metadata_path, "w") as metadata_file:
+    try:
+        _write_projector_files(vectors_path, metadata_path, vectors, template, model.words)
+    except OSError as error:
+        raise ModelFileError(f"Cannot write '{directory}': {error.strerror or error}") from error
+    return vectors_path, metadata_path
+
+
+def _write_projector_files(vectors_path: Path, metadata_path: Path, vectors: np.ndarray, template: str,
+                           words: list[str]) -> None:
+    # Both files are written and synced before either is moved into place (atomic_write_all): a kill in
+    # between leaves the old pair whole, never new labels beside old vectors.
+    with atomic_write_all([vectors_path, metadata_path], "w") as (vectors_file, metadata_file):
         for start in range(0, len(vectors), _BLOCK_LINES):
             block = vectors[start : start + _BLOCK_LINES].tolist()
             vectors_file.write("".join(template % tuple(row) for row in block))
-        metadata_file.write("".join(_tsv_safe(w) + "\n" for w in model.words))
+        metadata_file.write("".join(_tsv_safe(w) + "\n" for w in words))
         vectors_file.flush()  # a full disk fails here, before either file is moved into place
         metadata_file.flush()
-    return vectors_path, metadata_path
 
 
 def _tsv_safe(word: str) -> str:

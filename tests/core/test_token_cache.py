@@ -125,3 +125,24 @@ def test_two_processes_sharing_a_cache_folder_both_succeed(tmp_path):
     assert [run.returncode for run in runs] == [0, 0], results
     assert results[0][0] == results[1][0] and results[0][0].split()[2] == "0"
     assert len(entry_files(cache)) == 2, entry_files(cache)  # one entry, no temporary file left
+
+
+def test_what_a_killed_run_left_is_swept_and_a_live_runs_files_are_not(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from core.text.token_cache import TokenCache
+
+    text = tmp_path / "a.txt"
+    text.write_text("alpha beta gamma " * 50, encoding="utf-8")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    left = cache / f"tokens-{'a' * 24}.{dead}.0123abcd.spill"
+    mine = cache / f"tokens-{'b' * 24}.{os.getpid()}.0123abcd.part.npy"
+    left.write_bytes(b"x")
+    mine.write_bytes(b"y")
+    TokenCache(cache, [text], 1, None)
+    assert not left.exists() and mine.exists()

@@ -1,0 +1,167 @@
+"""Worker processes die with their parent, however it ends, and no shared memory outlives them.
+
+Real processes, really killed: each test starts the command line (or a small script) in a process of its
+own, marked by an environment variable that its worker processes inherit, and looks in /proc and
+/dev/shm afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from core.text.demo import demo_text
+from core.train.workers import SEGMENT, SHM_FOLDER, SharedArrays
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and /dev/shm")
+
+ROOT = Path(__file__).resolve().parents[2]
+MARK = "EMBEDDING_STUDIO_TEST_MARK"
+
+# Workers that have run a job and wait, idle, for the next one.
+IDLE = """
+import sys, time
+from core.config import TrainConfig
+from core.text.demo import demo_corpus
+from core.train.trainer import Trainer
+
+if __name__ == "__main__":
+    corpus = demo_corpus()
+    Trainer(corpus.ids, corpus.vocab, TrainConfig(dim=8, epochs=1, workers=2)).train()
+    print("idle", flush=True)
+    time.sleep(60)
+"""
+
+
+def marked(mark: str) -> list[int]:
+    """Live processes carrying ``mark`` (a zombie's environment reads empty: it is not counted)."""
+    needle = f"{MARK}={mark}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and needle in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+                found.append(int(entry))
+        except OSError:  # gone meanwhile
+            pass
+    return found
+
+
+def shm_mapped(pids: list[int]) -> set[str]:
+    """The /dev/shm files (shared memory blocks, semaphores) that these processes have mapped."""
+    names = set()
+    for pid in pids:
+        try:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+        except OSError:
+            continue
+        names.update(line.split("/dev/shm/", 1)[1] for line in maps.splitlines()
+                     if "/dev/shm/" in line and not line.endswith("(deleted)"))
+    return names
+
+
+def wait_for(condition, timeout: float):
+    deadline = time.monotonic() + timeout
+    while not (value := condition()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return value
+
+
+def start(command: list[str], mark: str, stdout=subprocess.DEVNULL) -> subprocess.Popen:
+    env = {**os.environ, MARK: mark, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.PIPE)
+
+
+def end_all(mark: str) -> None:
+    """Whatever a failed test left running; the resource tracker last, so it unlinks what they leave."""
+    def kill(pids: list[int]) -> None:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def tracker(pid: int) -> bool:
+        try:
+            return b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+
+    kill([pid for pid in marked(mark) if not tracker(pid)])
+    wait_for(lambda: not marked(mark), 5)
+    kill(marked(mark))
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_training_killed_leaves_no_process_and_no_shared_memory(tmp_path, how):
+    """SIGKILL gives the parent no chance: its workers notice it gone, and the resource tracker (or the
+    next run) unlinks the blocks. SIGTERM is turned into Ctrl-C by the command line: it cleans up."""
+    corpus = tmp_path / "demo.txt"
+    corpus.write_text(demo_text(seed=1, sentences=3000), encoding="utf-8")
+    mark = uuid.uuid4().hex
+    process = start([sys.executable, str(ROOT / "main.py"), "train", str(corpus), "--out", str(tmp_path / "m.npz"),
+                     "--epochs", "10000", "--workers", "2", "--quiet"], mark)
+    try:
+        seen: set[str] = set()
+
+        def training() -> bool:  # a worker has mapped the run's blocks
+            workers = [pid for pid in marked(mark) if pid != process.pid]
+            seen.update(shm_mapped([process.pid, *workers]))
+            return any(SEGMENT.fullmatch(name) for name in shm_mapped(workers))
+
+        assert wait_for(training, 60), "the workers never started training"
+        os.kill(process.pid, how)
+        _, err = process.communicate(timeout=10)  # nobody else holds its stderr: a caller does not hang
+        assert wait_for(lambda: not marked(mark), 5), "processes outlived their parent"
+        assert wait_for(lambda: not [n for n in seen if (SHM_FOLDER / n).exists()], 5), "shared memory leaked"
+        assert any(SEGMENT.fullmatch(n) and SEGMENT.fullmatch(n)["pid"] == str(process.pid) for n in seen)
+        if how == signal.SIGTERM:  # the command line stops as for Ctrl-C, and says so
+            assert process.returncode == 128 + signal.SIGTERM and b"interrupted" in err
+    finally:
+        end_all(mark)
+        process.kill()
+
+
+def test_idle_workers_die_when_their_parent_is_killed(tmp_path):
+    script = tmp_path / "idle.py"
+    script.write_text(IDLE, encoding="utf-8")
+    mark = uuid.uuid4().hex
+    process = start([sys.executable, str(script)], mark, stdout=subprocess.PIPE)
+    try:
+        assert process.stdout.readline() == b"idle\n"
+        workers = [pid for pid in marked(mark) if pid != process.pid]
+        assert len(workers) >= 2  # and the resource tracker
+        process.kill()
+        process.communicate(timeout=10)
+        assert wait_for(lambda: not marked(mark), 5), "idle workers outlived their parent"
+    finally:
+        end_all(mark)
+        process.kill()
+
+
+def test_shared_blocks_are_named_after_their_process_and_swept_once_it_is_gone():
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = SHM_FOLDER / f"es_{dead.pid}_0123abcd"
+    live = SHM_FOLDER / f"es_{os.getpid()}_0123abcd"
+    other = SHM_FOLDER / f"es_{dead.pid}_notours"
+    for path in (stale, live, other):
+        path.write_bytes(b"x")
+    try:
+        with SharedArrays() as shared:
+            shared.zeros("table", (3, 2), "float32")
+            name = shared.blocks["table"].name
+            assert SEGMENT.fullmatch(name)["pid"] == str(os.getpid())
+            assert (SHM_FOLDER / name).exists()
+        assert not (SHM_FOLDER / name).exists()
+        assert not stale.exists()
+        assert live.exists() and other.exists()
+    finally:
+        for path in (stale, live, other):
+            path.unlink(missing_ok=True)
