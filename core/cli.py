@@ -23,9 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence, TextIO
 
-from .config import INT_RANGES, MIN_LR_FRACTION, TrainConfig, default_workers, range_text
+from .config import DEFAULT_RESTRICT_VOCAB, INT_RANGES, MIN_LR_FRACTION, TrainConfig, default_workers, range_text
 from .errors import StudioError, TrainingDiverged, WorkerFailed
-from .vectors.evaluate import DEFAULT_RESTRICT_VOCAB
 
 EXIT_FAILED = 1  # training went wrong (it diverged), or a bug (a worker process failed)
 EXIT_BAD_INPUT = 2

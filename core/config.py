@@ -29,6 +29,10 @@ DEFAULT_BATCH_TOKENS = 1024
 #: this bound they are scaled down (core.train.sgns.overloaded_rows, benchmarks/README.md "Stability").
 DEFAULT_MAX_ROW_STEP = 5.0
 
+#: Evaluations score only the most frequent words, as gensim's evaluators do (their restrict_vocab):
+#: rare words' vectors are noisy and would decide nothing but the score's noise.
+DEFAULT_RESTRICT_VOCAB = 300_000
+
 
 def default_workers() -> int:
     """One worker per core the process may use."""

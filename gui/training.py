@@ -16,9 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from core.config import TrainConfig
+from core.config import DEFAULT_RESTRICT_VOCAB, TrainConfig
 from core.errors import StudioError
-from core.vectors.evaluate import DEFAULT_RESTRICT_VOCAB
 from core.vectors.model import Model
 from core.train.trainer import EpochEnd, Progress, Trainer
 from core.text.vocab import Vocab

@@ -74,8 +74,8 @@ def scatter_add(table: np.ndarray, rows: np.ndarray, columns_ptr: np.ndarray, we
 _COUNTED_ROWS = 1 << 16
 
 
-def update_factors(centres: np.ndarray, targets: np.ndarray, max_updates: float
-                   ) -> tuple[np.ndarray, np.ndarray] | None:
+def update_factors(centres: np.ndarray, targets: np.ndarray, max_updates: float, n_words: int
+                   ) -> tuple[np.ndarray | None, np.ndarray | None] | None:
     """Factors that cap how many updates any one row sums in a batch; None when no row needs one.
 
     Every update of a batch is computed from the rows as they were before it, then all are summed.
@@ -89,30 +89,32 @@ def update_factors(centres: np.ndarray, targets: np.ndarray, max_updates: float
     An update is what word2vec applies at once: one (pair, target) term for an output row, one pair
     (its ``k`` terms, summed) for an input row, which therefore counts ``k`` terms per pair.
     ``targets`` are output word ids (``pairs x k``, not offset). Returns float32 factors per pair for
-    the input rows and per (pair, target) for the output rows. Scaling the terms, rather than the rows
-    after the scatter, keeps each worker's correction to its own updates when several share a table.
+    the input rows and per (pair, target) for the output rows, None for a side with no row over the
+    bound. Scaling the terms, rather than the rows after the scatter, keeps each worker's correction
+    to its own updates when several share a table.
     """
     k = targets.shape[1]
     if len(centres) * k <= max_updates:  # not even one row can pass the bound
         return None
     out_ids, in_ids = targets, centres
-    if targets.size and max(int(targets.max()), int(centres.max())) >= _COUNTED_ROWS:
+    if n_words > _COUNTED_ROWS:
         # Ids are frequency ranks: a batch cannot pile enough updates onto a rarer word to matter,
         # and a huge vocabulary is not scanned per batch. The rarer ids share one bin, never capped.
         out_ids, in_ids = np.minimum(targets, _COUNTED_ROWS), np.minimum(centres, _COUNTED_ROWS)
-    out_counts = np.bincount(out_ids.reshape(-1))
-    in_counts = np.bincount(in_ids) * k
-    if out_counts[:_COUNTED_ROWS].max() <= max_updates and in_counts[:_COUNTED_ROWS].max() <= max_updates:
+    per_pair = _factors(np.bincount(in_ids), in_ids, max_updates / k)
+    per_target = _factors(np.bincount(out_ids.reshape(-1)), out_ids, max_updates)
+    return None if per_target is None and per_pair is None else (per_pair, per_target)
+
+
+def _factors(counts: np.ndarray, ids: np.ndarray, bound: float) -> np.ndarray | None:
+    """``bound / count`` for the ids whose count passes ``bound``, 1 for the rest; None if none does."""
+    counted = counts[:_COUNTED_ROWS]  # a last bin past these holds the rarer ids together: never capped
+    if counted.max() <= bound:
         return None
-    out_table = _cap_factors(out_counts, max_updates)
-    in_table = _cap_factors(in_counts, max_updates)
-    return in_table[in_ids], out_table[out_ids]
-
-
-def _cap_factors(counts: np.ndarray, max_updates: float) -> np.ndarray:
-    factors = (max_updates / np.maximum(counts, max_updates)).astype(np.float32)
-    factors[_COUNTED_ROWS:] = 1.0
-    return factors
+    heavy = np.flatnonzero(counted > bound)
+    table = np.ones(len(counts), dtype=np.float32)
+    table[heavy] = bound / counts[heavy]
+    return np.take(table, ids)
 
 
 def sgns_step(table: np.ndarray, n_words: int, centres: np.ndarray, contexts: np.ndarray,
@@ -130,7 +132,7 @@ def sgns_step(table: np.ndarray, n_words: int, centres: np.ndarray, contexts: np
     targets = np.empty((pairs, k), dtype=np.int32)
     targets[:, 0] = contexts
     targets[:, 1:] = noise
-    factors = update_factors(centres, targets, max(1.0, max_updates))
+    factors = update_factors(centres, targets, max(1.0, max_updates), n_words)
     targets += n_words
     rows = np.concatenate((centres, targets.reshape(-1)))
     gathered = np.take(table, rows, axis=0)  # (pairs * (1 + k), dim): inputs, then targets
@@ -149,11 +151,11 @@ def sgns_step(table: np.ndarray, n_words: int, centres: np.ndarray, contexts: np
     # input row of pair b  += sum_k step[b, k] * output[b, k]
     # output row of (b, k) += step[b, k] * input[b]
     entry_rows = np.concatenate((targets.reshape(-1), np.repeat(centres, k)))
-    if factors is None:
-        weights = np.concatenate((step.reshape(-1), step.reshape(-1)))
-    else:
-        per_pair, per_target = factors
-        weights = np.concatenate(((step * per_target).reshape(-1), (step * per_pair[:, None]).reshape(-1)))
+    per_pair, per_target = factors or (None, None)
+    weights = np.empty((2, pairs, k), dtype=np.float32)  # output rows' entries, then input rows'
+    np.multiply(step, 1 if per_target is None else per_target, out=weights[0])
+    np.multiply(step, 1 if per_pair is None else per_pair[:, None], out=weights[1])
+    weights = weights.reshape(-1)
     columns_ptr = np.concatenate((np.arange(0, pairs * k, k, dtype=np.int32),
                                   np.arange(pairs * k, 2 * pairs * k + 1, dtype=np.int32)))
     scatter_add(table, entry_rows, columns_ptr, weights, gathered)

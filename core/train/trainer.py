@@ -194,11 +194,11 @@ class Trainer:
             control[STOP] = control[STOP] or self.stop_event.is_set()
             control[PAUSE] = self.pause_event.is_set()
 
-        def poll() -> None:  # called between batches: keep it cheap, act every 10 ms
+        def poll() -> None:  # called between batches: flags at once (cheap), the ledger every 10 ms
+            sync_flags()
             now = time.perf_counter()
             if now >= next_poll[0]:
                 next_poll[0] = now + 0.01
-                sync_flags()
                 watch.ledger_changed()
 
         try:

@@ -44,10 +44,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ..config import DEFAULT_RESTRICT_VOCAB
 from ..errors import StudioError
 from .model import Model
-
-DEFAULT_RESTRICT_VOCAB = 300_000
 _QUESTIONS_PER_BATCH = 512
 _SCORES_PER_BATCH = 16_000_000  # floats in one (questions x vocabulary) score block: 64 MB
 _PAIRS_PER_BATCH = 65_536  # rows gathered at a time for the cosines of word pairs

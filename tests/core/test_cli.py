@@ -15,7 +15,7 @@ import pytest
 
 from core.config import MIN_LR_FRACTION, TrainConfig, range_text
 from core.text.demo import demo_text
-from core.vectors.evaluate import DEFAULT_RESTRICT_VOCAB
+from core.config import DEFAULT_RESTRICT_VOCAB
 from core.vectors.io import load_model, load_vectors
 from main import main
 

@@ -78,11 +78,11 @@ def test_update_factors_count_updates_as_word2vec_applies_them():
     # sum of its k terms: so a centre's pairs count k each.
     centres = np.array([0, 0, 0, 1], dtype=np.int32)
     targets = np.array([[2, 3], [2, 3], [2, 4], [2, 2]], dtype=np.int32)  # k = 2
-    per_pair, per_target = update_factors(centres, targets, max_updates=4.0)
+    per_pair, per_target = update_factors(centres, targets, max_updates=4.0, n_words=10)
     # Centre 0 sums 3 pairs x 2 terms = 6 updates > 4; output 2 takes 5 > 4; the rest are under the bound.
     np.testing.assert_allclose(per_pair, [4 / 6, 4 / 6, 4 / 6, 1.0])
     np.testing.assert_allclose(per_target, [[4 / 5, 1], [4 / 5, 1], [4 / 5, 1], [4 / 5, 4 / 5]])
-    assert update_factors(centres, targets, max_updates=6.0) is None  # nothing over the bound: untouched
+    assert update_factors(centres, targets, max_updates=6.0, n_words=10) is None  # nothing over the bound: untouched
 
 
 def test_a_row_never_moves_more_than_its_bound_in_one_batch():
@@ -543,24 +543,32 @@ def test_asking_for_lower_priority_renices_the_pool_in_place():
 # --- the loss of an epoch cut by a stop, and a sample that leaves nothing --------------------------
 
 
-def stop_at(trainer, fractions):
-    """A progress callback that stops the run once it passes the next of ``fractions``."""
-    def callback(progress):
-        if fractions and progress.fraction > fractions[0]:
+def stop_at(trainer, fractions, monkeypatch):
+    """Stop the run right after the batch at the next of ``fractions`` of its schedule (with one worker,
+    the trainer looks at its stop flag between any two batches, so this is exact)."""
+    from core.train.sgns import BatchRunner
+
+    run = BatchRunner.run
+
+    def run_then_stop(runner, index):
+        result = run(runner, index)
+        if fractions and index + 1 >= fractions[0] * runner.total:
             fractions.pop(0)
             trainer.stop()
-    return callback
+        return result
+    monkeypatch.setattr(BatchRunner, "run", run_then_stop)
 
 
 @pytest.mark.parametrize("stops", [[0.3], [0.6], [0.1, 0.2, 0.25], [0.45, 0.55]])
-def test_an_epoch_cut_by_stops_reports_the_loss_of_the_whole_epoch(stops):
+def test_an_epoch_cut_by_stops_reports_the_loss_of_the_whole_epoch(stops, monkeypatch):
     tokens, vocab = toy_corpus(30_000)
     cfg = small_config(epochs=3)  # epoch borders at 1/3 and 2/3
     whole = Trainer(tokens, vocab, cfg).train()
     model, stopped_at = None, []
     while model is None or not model.state.finished:
         trainer = Trainer(tokens, vocab, cfg, model=model)
-        model = trainer.train(on_progress=stop_at(trainer, stops), progress_interval=0.0)
+        stop_at(trainer, stops, monkeypatch)
+        model = trainer.train()
         stopped_at.append(model.state.next_batch)
     per_epoch = -(-len(tokens) // cfg.batch_tokens)
     assert not stops and any(batch % per_epoch for batch in stopped_at)  # stopped, and mid-epoch
@@ -569,13 +577,15 @@ def test_an_epoch_cut_by_stops_reports_the_loss_of_the_whole_epoch(stops):
     assert (model.state.epoch_loss, model.state.epoch_examples) == (0.0, 0)  # nothing carried past the end
 
 
-def test_the_partial_epoch_is_what_the_stopped_run_did_of_it():
+def test_the_partial_epoch_is_what_the_stopped_run_did_of_it(monkeypatch):
     from core.train.sgns import BatchRunner, initial_table
 
     tokens, vocab = toy_corpus(100_000)
     cfg = small_config(epochs=2)
     trainer = Trainer(tokens, vocab, cfg)
-    stopped = trainer.train(on_progress=stop_at(trainer, [0.2]), progress_interval=0.0)
+    stop_at(trainer, [0.2], monkeypatch)
+    stopped = trainer.train()
+    monkeypatch.undo()
     per_epoch = -(-len(tokens) // cfg.batch_tokens)
     done = stopped.state.next_batch
     assert 0 < done % per_epoch
@@ -588,14 +598,15 @@ def test_the_partial_epoch_is_what_the_stopped_run_did_of_it():
     assert stopped.state.epoch_loss == pytest.approx(rows[:, 1].sum(), rel=1e-12)
 
 
-def test_the_partial_epoch_survives_saving_the_stopped_model(tmp_path):
+def test_the_partial_epoch_survives_saving_the_stopped_model(tmp_path, monkeypatch):
     from core.vectors.io import load_model, save_model
 
     tokens, vocab = toy_corpus(30_000)
     cfg = small_config(epochs=2)
     whole = Trainer(tokens, vocab, cfg).train()
     trainer = Trainer(tokens, vocab, cfg)
-    save_model(trainer.train(on_progress=stop_at(trainer, [0.2]), progress_interval=0.0), tmp_path / "m.npz")
+    stop_at(trainer, [0.2], monkeypatch)
+    save_model(trainer.train(), tmp_path / "m.npz")
     resumed = Trainer(tokens, vocab, cfg, model=load_model(tmp_path / "m.npz")).train()
     np.testing.assert_allclose(resumed.loss_history, whole.loss_history, rtol=1e-12, atol=0)
 
@@ -606,3 +617,16 @@ def test_a_sample_that_leaves_no_pair_is_refused_before_training(sample):
     with pytest.raises(ConfigError, match=rf"sample={sample:g} drops nearly every token: about 0 of the 5,000"):
         Trainer(tokens, vocab, small_config(sample=sample))
     Trainer(tokens, vocab, small_config(sample=1e-3)).train()  # an ordinary sample trains
+
+
+def test_a_huge_vocabulary_counts_only_its_most_frequent_rows():
+    # Past the first 65,536 ids (the most frequent words) rows are not counted: they share one bin, uncapped.
+    from core.train.sgns import _COUNTED_ROWS
+
+    n_words = _COUNTED_ROWS + 10
+    centres = np.full(30, n_words - 1, dtype=np.int32)  # a rare id, often: not counted
+    targets = np.zeros((30, 2), dtype=np.int32)  # id 0 as every target: 60 updates
+    targets[:, 1] = n_words - 2
+    per_pair, per_target = update_factors(centres, targets, max_updates=10.0, n_words=n_words)
+    assert per_pair is None
+    np.testing.assert_allclose(per_target, np.tile([10 / 30, 1.0], (30, 1)))
