@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
                            plots={"map": self.embedding_view.plot, "loss": self.loss_plot.plot,
                                   "quality": self.quality_plot.plot})
         self.runs = Runs(self.session, self.status, self.settings_panel, loss_plot=self.loss_plot,
-                         quality_plot=self.quality_plot, evaluation=self.evaluation_panel,
+                         evaluation=self.evaluation_panel,
                          reload_corpus=self.files.reload_corpus, parent=self)
         self.map_control = MapControl(self.session, self.status, self.embedding_view, training_settings=settings,
                                       parent=self)

@@ -35,6 +35,8 @@ class MapControl(QObject):
         self._projecting = False
         self._again = False
         self._tsne_cancel: threading.Event | None = None
+        self._last_pca: Frame | None = None  # the live PCA map as last shown, to go back to from t-SNE
+        session.frameChanged.connect(self._remember)
         for changed in (session.selectionChanged, session.highlightChanged, session.drawnCountChanged,
                         session.trainingChanged):
             changed.connect(lambda _: self.update())
@@ -70,10 +72,14 @@ class MapControl(QObject):
             self.status.say("t-SNE cancelled.")
         self.session.set_projection("pca")
 
+    def _remember(self, frame: Frame) -> None:
+        if frame.projection == "pca" and not frame.before:
+            self._last_pca = frame
+
     def _last_pca_frame(self) -> Frame | None:
-        history, model = self.view.history, self.session.model
-        if history and model is not None and history[-1].shows(history[-1].ids, model.words):
-            return history[-1]
+        last, model = self._last_pca, self.session.model
+        if last is not None and model is not None and last.shows(last.ids, model.words):
+            return last
         return None
 
     # -- the words drawn

@@ -22,7 +22,6 @@ from .status import Status
 from .training import EpochReport, TrainingThread
 from .views.evaluation_panel import EvaluationPanel
 from .views.loss_plot import LossPlot
-from .views.quality_plot import QualityPlot
 from .views.settings_panel import SettingsPanel
 
 
@@ -41,14 +40,13 @@ class Runs(QObject):
     runStarting = Signal(int)  # a run is about to start, with this many epochs (views reset for it)
 
     def __init__(self, session: Session, status: Status, settings: SettingsPanel, *, loss_plot: LossPlot,
-                 quality_plot: QualityPlot, evaluation: EvaluationPanel, reload_corpus, parent: QObject):
+                 evaluation: EvaluationPanel, reload_corpus, parent: QObject):
         """``reload_corpus(min_count, then)`` reads the corpus again when the min count changed."""
         super().__init__(parent)
         self.session = session
         self.status = status
         self.settings = settings
         self.loss_plot = loss_plot
-        self.quality_plot = quality_plot
         self.evaluation = evaluation
         self.reload_corpus = reload_corpus
         self.thread: TrainingThread | None = None

@@ -287,10 +287,9 @@ class _Watcher:
         self.interval = interval
         self.started = self.last_report = self.epoch_clock = time.perf_counter()
         self.ledger: Ledger | None = None
-        # Divergence is judged from the first batch after the first epoch (of the model's life: a
-        # model that is continued is past it from the start).
-        trained_before = trainer.model.state.epochs_trained > 0 and first == 0
-        self.judged_from = 0 if trained_before else runner.per_epoch
+        # Divergence is judged from the first batch after the first epoch of the model's life: a model
+        # that has finished an epoch before (continued, or resumed past its first) is judged at once.
+        self.judged_from = 0 if trainer.model.state.epochs_trained > 0 else runner.per_epoch
         self.checked = first
         self.divergence: str | None = None
         self.on_diverged: Callable[[], None] = lambda: None

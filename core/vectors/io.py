@@ -307,6 +307,8 @@ def _model_from_arrays(path: Path, version: int, arrays: dict[str, np.ndarray]) 
         words = arrays["words"].tolist()
     else:
         words = _decoded_words(path, arrays["word_bytes"], arrays["word_lengths"])
+    if not words:
+        raise _invalid(path, "it holds no words")
     if not all(words):
         raise _invalid(path, "the word list holds an empty word")
     if len(set(words)) != len(words):

@@ -633,3 +633,15 @@ def test_projector_tsv_writes_both_files_or_neither(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         save_projector_tsv(make_model(n=6, dim=3, seed=2), tmp_path / "new")
     assert listing(tmp_path / "new") == []
+
+
+def test_a_model_file_without_words_is_refused(tmp_path):
+    path = tmp_path / "empty.npz"
+    save_model(make_model(), path)
+    arrays = dict(np.load(path))
+    arrays.update(word_bytes=np.zeros(0, np.uint8), word_lengths=np.zeros(0, np.int64),
+                  counts=np.zeros(0, np.int64), vectors=np.zeros((0, 5), np.float32),
+                  output=np.zeros((0, 5), np.float32))
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError, match="no words"):
+        load_model(path)
