@@ -53,6 +53,9 @@ class CompareDialog(QDialog):
         self.left_label = QLabel(objectName="leftModelLabel", wordWrap=True)
         self.right_label = QLabel("(no model chosen)", objectName="rightModelLabel", wordWrap=True)
         self.open_button = QPushButton("Open other model…", objectName="compareOpenButton")
+        # A dialog's buttons are "auto default": Enter in the word box would also press this one and
+        # open a file dialog on every search.
+        self.open_button.setAutoDefault(False)
         self.edit = QLineEdit(objectName="compareEdit", placeholderText="A word, press Enter",
                               clearButtonEnabled=True)
         self.message = QLabel(objectName="compareMessage", wordWrap=True)

@@ -38,3 +38,21 @@ def test_compare_with_another_model(qtbot, trained, tmp_path, errors):
 def test_compare_needs_a_model(window, errors):
     assert window.files.compare_with("x.npz") is None
     assert errors[0][1] == "Nothing to compare"
+
+
+def test_enter_in_the_word_box_compares_and_opens_no_file_dialog(qtbot, trained, tmp_path, errors, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    model = trained.session.model
+    save_model(Model(Vocab(list(model.words), model.counts), model.vectors), tmp_path / "same.npz")
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: asked.append(a) or ("", ""))
+    dialog = trained.files.compare_with(str(tmp_path / "same.npz"))
+    qtbot.waitUntil(lambda: dialog.right is not None, timeout=10_000)
+    dialog.edit.setFocus()
+    qtbot.keyClicks(dialog.edit, "king")
+    qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
+    wait_query(qtbot, dialog)
+    assert not asked and dialog.left_table.rowCount() == 10
+    dialog.close()
