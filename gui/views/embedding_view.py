@@ -117,7 +117,7 @@ class EmbeddingView(QWidget):
                        for i in range(TRAIL_POOL)]
         for trail in self.trails:
             trail.setZValue(-1)
-            self.plot.addItem(trail)
+            self.plot.addItem(trail, ignoreBounds=True)  # a trail's far start must not shrink the map
         # every drawn word in one plain style (so a new frame only moves them), and the few words in
         # another style (featured, highlighted, selected) drawn again on top by a small second item
         self.scatter = MovingScatter(size=8, pen=pg.mkPen(255, 255, 255, 120), brush=_PLAIN, hoverable=True,

@@ -113,3 +113,14 @@ def test_labels_are_laid_out_once_per_frame_and_again_after_a_zoom(qtbot, view, 
     view.plot.getViewBox().scaleBy((0.5, 0.5))  # the user zooms in: labels that clashed may fit now
     qtbot.waitUntil(lambda: len(layouts) == 2, timeout=2_000)
     assert view.labelled_words()
+
+
+def test_a_long_trail_does_not_squash_the_map(view):
+    far = frame(range(6), 0.0)
+    far = far.replace(coords=far.coords + np.float32(1000.0))  # the run started far away
+    view.session.select(["w2"])
+    view.session.set_frame(far)
+    view.session.set_frame(frame(range(6), 1.0))
+    assert view.trails[0].isVisible() and len(view.trails[0].getData()[0]) == 2
+    (x0, x1), (y0, y1) = view.plot.getViewBox().viewRange()
+    assert x1 - x0 < 50 and y1 - y0 < 50  # the view fits the words, not the trail's start at 1000
