@@ -23,8 +23,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence, TextIO
 
-from .config import DEFAULT_RESTRICT_VOCAB, INT_RANGES, MIN_LR_FRACTION, TrainConfig, default_workers, range_text
+from .config import (DEFAULT_RESTRICT_VOCAB, DEFAULT_TOKENS, INT_RANGES, MIN_LR_FRACTION, TOKEN_RULE_NAMES, TrainConfig,
+                     default_workers, range_text)
 from .errors import StudioError, TrainingDiverged, WorkerFailed
+from .text.tokens import TOKEN_RULES
 
 EXIT_FAILED = 1  # training went wrong (it diverged), or a bug (a worker process failed)
 EXIT_BAD_INPUT = 2
@@ -66,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_setting(train, "lr", f"initial learning rate, decaying linearly to lr * {MIN_LR_FRACTION:g}")
     _add_setting(train, "seed", "random seed")
     _add_setting(train, "workers", "worker processes", shown=f"{default_workers()}, one per core")
+    train.add_argument("--tokens", choices=TOKEN_RULE_NAMES, default=DEFAULT_TOKENS,
+                       help="how text becomes words: " + "; ".join(f"{name}: {rule.description}"
+                                                                   for name, rule in TOKEN_RULES.items())
+                       + f" (default: {DEFAULT_TOKENS})")
+    train.add_argument("--phrases", action="store_true",
+                       help="join collocations into one word first (new_york, pyotr_stepanovitch), "
+                            "as word2phrase and gensim's Phrases do")
+    _add_setting(train, "phrase_threshold", "with --phrases: how far above chance a pair must score")
     train.add_argument("--token-cache", metavar="DIR",
                        help="keep the token ids in DIR, memory-mapped: for corpora larger than memory, "
                             "and free re-reads of the same texts")
@@ -209,25 +219,30 @@ def _terminate_as_interrupt() -> Iterator[list[int]]:
 
 
 def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .text.corpus import find_text_files, load_corpus
+    from .text.corpus import find_text_files, load_corpus, reading_options
     from .vectors.io import save_model
     from .train.trainer import Trainer
 
     config = TrainConfig(dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
                          min_count=args.min_count, max_vocab=args.max_vocab, sample=args.sample,
-                         lr=args.lr, seed=args.seed, workers=args.workers, batch_tokens=args.batch_tokens)
+                         lr=args.lr, seed=args.seed, workers=args.workers, batch_tokens=args.batch_tokens,
+                         tokens=args.tokens, phrases=args.phrases, phrase_threshold=args.phrase_threshold)
     cores = default_workers()
     if config.workers > cores:  # allowed (to compare, or share a machine), but rarely meant
         print(f"warning: {config.workers} workers on {cores} core(s): the extra workers only take turns, "
               "and training gets no faster", file=stderr)
     out = _writable_target(args.out, inputs=find_text_files(args.corpus))
     started = time.perf_counter()
-    corpus = load_corpus(args.corpus, min_count=config.min_count, max_vocab=config.max_vocab,
-                         cache_dir=args.token_cache)
+    corpus = load_corpus(args.corpus, cache_dir=args.token_cache, **reading_options(config))
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=stderr)
     print(f"corpus: {len(corpus.files)} file(s), {corpus.raw_tokens:,} tokens, "
           f"{len(corpus.vocab):,} words seen at least {config.min_count} times", file=stderr)
+    if config.phrases:
+        kept = [p for p in corpus.phrases if p.token in corpus.vocab]
+        shown = ", ".join(f"{p.token} {p.count:,}" for p in kept[:8])
+        print(f"phrases: {len(kept):,} joined" + (f" ({shown}{', ...' if len(kept) > 8 else ''})" if kept else ""),
+              file=stderr)
     bar = None if args.quiet else ProgressBar(stderr)
     try:
         model = Trainer(corpus.ids, corpus.vocab, config).train(on_progress=bar, progress_interval=0.25)

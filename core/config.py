@@ -48,6 +48,12 @@ MIN_LR_FRACTION = 1e-4
 #: Words seen fewer times are dropped; the corpus reader uses the same default as TrainConfig.
 DEFAULT_MIN_COUNT = 5
 
+#: How text becomes words (core.text.tokens.TOKEN_RULES describes each; bench_tokens.py chose the default).
+TOKEN_RULE_NAMES = ("standard", "drop-s", "split-s", "split", "article")
+DEFAULT_TOKENS = "standard"
+#: Phrases (core.text.phrases): a pair must score above this to be joined (word2phrase's default).
+DEFAULT_PHRASE_THRESHOLD = 100.0
+
 #: The high end of a setting with no upper limit worth stating (the largest int64).
 _NO_LIMIT = 2**63 - 1
 
@@ -72,6 +78,7 @@ FLOAT_RANGES: dict[str, tuple[float, float, bool]] = {
     "lr": (0.0, 10.0, False),
     "min_lr": (0.0, 10.0, True),
     "max_row_step": (0.0, 1e9, False),
+    "phrase_threshold": (0.0, 1e12, False),
 }
 
 #: Settings that shape the vocabulary: checked by check_vocabulary_limits, not again by TrainConfig.
@@ -117,9 +124,15 @@ class TrainConfig:
     workers: int = dataclasses.field(default_factory=default_workers)
     batch_tokens: int = DEFAULT_BATCH_TOKENS
     max_row_step: float = DEFAULT_MAX_ROW_STEP
+    tokens: str = DEFAULT_TOKENS
+    phrases: bool = False
+    phrase_threshold: float = DEFAULT_PHRASE_THRESHOLD
 
     def __post_init__(self) -> None:
         check_vocabulary_limits(self.min_count, self.max_vocab)
+        check_tokens(self.tokens)
+        if not isinstance(self.phrases, bool):
+            raise ConfigError(f"phrases must be true or false, got {self.phrases!r}")
         for name in INT_RANGES:
             if name not in _VOCABULARY_SETTINGS:
                 _check_int(name, getattr(self, name))
@@ -129,6 +142,7 @@ class TrainConfig:
             object.__setattr__(self, "min_lr", self.lr * MIN_LR_FRACTION)
         _check_float("min_lr", self.min_lr)
         _check_float("max_row_step", self.max_row_step)
+        _check_float("phrase_threshold", self.phrase_threshold)
         if self.min_lr > self.lr:
             raise ConfigError(f"min_lr ({self.min_lr}) must not exceed lr ({self.lr})")
         # One batch holds up to batch_tokens * 2 * window pairs of (negative + 1) rows each.
@@ -168,7 +182,14 @@ class TrainConfig:
     def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
         """Rebuild from :meth:`to_dict`, ignoring keys a newer version may have added."""
         known = {f.name for f in dataclasses.fields(cls)}
+        values = {"tokens": "article", **values}  # saved before there was a choice: the article's rule
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def check_tokens(tokens: Any) -> None:
+    """Raise ConfigError unless ``tokens`` names a tokenising rule."""
+    if tokens not in TOKEN_RULE_NAMES:
+        raise ConfigError(f"tokens must be one of {', '.join(TOKEN_RULE_NAMES)}, got {tokens!r}")
 
 
 def _check_int(name: str, value: Any) -> None:

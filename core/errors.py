@@ -25,11 +25,13 @@ class ModelFileError(StudioError):
 class UnknownWordError(StudioError, KeyError):
     """A word that is not in the vocabulary; the message suggests close spellings."""
 
-    def __init__(self, word: str, suggestions: list[str] | None = None):
+    def __init__(self, word: str, suggestions: list[str] | None = None, reason: str | None = None):
         self.word = word
         self.suggestions = list(suggestions or [])
+        #: Why a word the corpus holds is missing (its count against the minimum count), if known.
+        self.reason = reason
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"'{word}' is not in the vocabulary{hint}")
+        super().__init__(reason or f"'{word}' is not in the vocabulary{hint}")
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return self.args[0]

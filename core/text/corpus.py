@@ -8,19 +8,21 @@ Counting, the vocabulary cut and the final renumbering are then whole-array NumP
 from __future__ import annotations
 
 import codecs
+import collections
 import itertools
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..config import DEFAULT_MIN_COUNT, check_vocabulary_limits
-from ..errors import CorpusError
+from ..config import DEFAULT_MIN_COUNT, DEFAULT_TOKENS, TrainConfig, check_vocabulary_limits, default_workers
+from ..errors import ConfigError, CorpusError
 from .token_cache import CachedCorpus, TokenCache
+from .phrases import Phrase, PhraseSettings, join_pairs, pair_counts, phrase_words, score_pairs
+from .tokens import MAX_TOKEN_CHARS, check_token_rule, tokenize, tokenize_counting  # noqa: F401 (re-exported)
 from .vocab import Vocab
 
 _BLOCK = 1 << 20  # bytes read at a time
@@ -73,66 +75,6 @@ def _find(paths: Sequence[str | os.PathLike]) -> list[tuple[Path, bool]]:
     if not found:
         raise CorpusError("no text files or folders were given")
     return list(found.items())
-
-
-# ---------------------------------------------------------------------------------------------
-# Tokenising
-
-#: Longer letter runs are not words and are dropped: the longest words of real text are far shorter
-#: (English 45 letters, Russian about 35, German compounds in use about 60) and word2vec.c stops a
-#: word at MAX_STRING = 100. Without a cap, megabytes of one letter made "words" megabytes long, and
-#: the model file's word array (as wide as its longest word, for every word) ran to gigabytes.
-MAX_TOKEN_CHARS = 100
-
-_APOSTROPHES = ("'", "\u2019")
-# ASCII characters that end a word; the apostrophe is handled separately (it may join a word).
-_ASCII_SEPARATORS = tuple(c for c in map(chr, range(128)) if not (c.isalpha() or c.isspace() or c == "'"))
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
-# After separators become spaces, a letter is any non-space, non-apostrophe character.
-_INNER_APOSTROPHE = re.compile(r"'(?<=[^\s']')(?=[^\s'])")
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercase words: runs of Unicode letters, so accented words like "café" and "naïve" stay whole.
-
-    Digits, underscores, punctuation and dashes separate words ("well--let" gives "well", "let",
-    where the article's ``re.sub(r'[^a-z\\s]', '', text.lower())`` glued them into "welllet" and
-    dropped accented letters). An apostrophe (' or ’) between two letters is removed, joining the
-    parts as the article did ("don't" -> "dont"); at a word's edge it is a quote mark and separates.
-    Combining marks count as letters (text is NFC-normalised first), so scripts that use them stay whole.
-    Runs of more than :data:`MAX_TOKEN_CHARS` letters are dropped.
-
-    Built from whole-string C operations (replace, one sparse regex, split) rather than a regex over
-    every character: about three times faster, which matters over megabytes of text.
-    """
-    return _tokenize(text)[0]
-
-
-def _tokenize(text: str) -> tuple[list[str], int]:
-    """:func:`tokenize`'s words, and how many overlong runs it dropped (load_corpus reports them)."""
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    s = text.lower()
-    separators = [c for c in _ASCII_SEPARATORS if c in s]
-    if not s.isascii():
-        if "\u2019" in s:
-            s = s.replace("\u2019", "'")
-        others = set("".join(_NON_ASCII_RUN.findall(s)))
-        separators += [c for c in others if not _is_word_char(c)]
-    for c in separators:
-        s = s.replace(c, " ")
-    if "'" in s:
-        s = _INNER_APOSTROPHE.sub("", s).replace("'", " ")
-    words = s.split()
-    if words and max(map(len, words)) > MAX_TOKEN_CHARS:  # a C-speed pass; the filter runs rarely
-        kept = [w for w in words if len(w) <= MAX_TOKEN_CHARS]
-        return kept, len(words) - len(kept)
-    return words, 0
-
-
-def _is_word_char(c: str) -> bool:
-    """Letters, and combining marks (which belong to the letter before them); spaces split anyway."""
-    return c.isalpha() or c.isspace() or unicodedata.category(c).startswith("M")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,12 +134,17 @@ def _bom_encoding(head: bytes) -> str | None:
     return None
 
 
-def _decoded_pieces(path: Path, encoding: str) -> Iterator[tuple[str, int]]:
-    """~1 MB pieces that end at a line break (or a space), so no word is cut in two."""
+def _decoded_pieces(path: Path, encoding: str, start: int = 0, end: int | None = None
+                    ) -> Iterator[tuple[str, int]]:
+    """~1 MB pieces that end at a line break (or a space), so no word is cut in two.
+
+    ``start`` and ``end`` (bytes) read one part of the file; both lie just after a line break.
+    """
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")  # only a UTF-16/32 file needs it
-    carry, done = "", 0
+    carry, done = "", start
     with open(path, "rb") as file:
-        while chunk := file.read(_BLOCK):
+        file.seek(start)
+        while chunk := file.read(_BLOCK if end is None else min(_BLOCK, end - done)):
             done += len(chunk)
             text = carry + decoder.decode(chunk)
             cut = _last_break(text)
@@ -217,17 +164,25 @@ def _last_break(text: str) -> int:
     return cut
 
 
-def _strip_gutenberg(pieces: Iterator[tuple[str, int]]) -> Iterator[tuple[str, int]]:
-    """Drop everything up to a "*** START OF" line in the first lines, and from an "*** END OF" line on."""
+def _strip_gutenberg(pieces: Iterator[tuple[str, int]], header: bool = True,
+                     ended: list[bool] | None = None) -> Iterator[tuple[str, int]]:
+    """Drop everything up to a "*** START OF" line in the first lines, and from an "*** END OF" line on.
+
+    ``header=False`` for a part that does not start the file; ``ended`` gets True if an END line was met.
+    """
     pieces = iter(pieces)
-    head, done = _first_lines(pieces, _HEADER_LINES)
-    start = "***" in head and _START.search(head, 0, _nth_line_end(head, _HEADER_LINES))
-    if start:
-        line_end = head.find("\n", start.end())
-        head = "" if line_end < 0 else head[line_end + 1 :]
-    for text, done in itertools.chain([(head, done)], pieces):
+    if header:
+        head, done = _first_lines(pieces, _HEADER_LINES)
+        start = "***" in head and _START.search(head, 0, _nth_line_end(head, _HEADER_LINES))
+        if start:
+            line_end = head.find("\n", start.end())
+            head = "" if line_end < 0 else head[line_end + 1 :]
+        pieces = itertools.chain([(head, done)], pieces)
+    for text, done in pieces:
         end = "***" in text and _END.search(text)  # the cheap test first: the regex scans every line
         if end:
+            if ended is not None:
+                ended.append(True)
             yield text[: end.start()], done
             return
         yield text, done
@@ -313,7 +268,15 @@ class _TokenIds:
         self._spill = open(spill, "wb") if spill is not None else None
 
     def add(self, tokens: list[str]) -> None:
-        chunk = np.fromiter(map(self.index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+        self._add_ids(np.fromiter(map(self.index.__getitem__, tokens), dtype=np.int32, count=len(tokens)))
+
+    def add_part(self, part: "_PartResult") -> None:
+        """A part read on its own (maybe in another process): its words get ids here, in first-seen order."""
+        lookup = np.fromiter(map(self.index.__getitem__, part.words), dtype=np.int32, count=len(part.words))
+        for chunk in part.chunks:
+            self._add_ids(lookup[chunk])
+
+    def _add_ids(self, chunk: np.ndarray) -> None:
         if len(self.index) > len(self._counts):  # grow by doubling: amortised O(1) per new word
             grown = np.zeros(max(len(self.index), 2 * len(self._counts), 1024), dtype=np.int64)
             grown[: len(self._counts)] = self._counts
@@ -327,7 +290,7 @@ class _TokenIds:
             chunk.tofile(self._spill)
         else:
             self.chunks.append(chunk)
-        self.n_tokens += len(tokens)
+        self.n_tokens += len(chunk)
 
     def counts(self) -> np.ndarray:
         return self._counts[: len(self.index)]
@@ -345,6 +308,60 @@ class _TokenIds:
             for start in range(0, self.n_tokens, 1 << 22):
                 yield np.asarray(spilled[start:start + (1 << 22)])
             del spilled
+
+    def _peek_chunks(self) -> Iterator[np.ndarray]:
+        """The provisional ids in order, kept (for a pass that reads them before they are rewritten)."""
+        if self._spill is None:
+            yield from self.chunks
+            return
+        self._spill.flush()
+        if self.n_tokens:
+            spilled = np.memmap(self._spill_path, dtype=np.int32, mode="r", shape=(self.n_tokens,))
+            for start in range(0, self.n_tokens, 1 << 22):
+                yield np.asarray(spilled[start:start + (1 << 22)])
+            del spilled
+
+    def join_phrases(self, settings: PhraseSettings) -> list[Phrase]:
+        """Find phrases and rewrite the ids with each joined into one new word (see core.text.phrases)."""
+        found: list[Phrase] = []
+        for _ in range(settings.passes):
+            words = list(self.index)
+            counts = self.counts()
+            keys, times = pair_counts(self._peek_chunks(), counts, settings.min_count)
+            phrase_keys, scores = score_pairs(keys, times, counts, self.n_tokens, settings)
+            if len(phrase_keys) == 0:
+                break
+            tokens = phrase_words(words, phrase_keys)
+            for token in tokens:
+                self.index[token]  # noqa: B018 (appends it: its id is n_words + its position)
+            self._rewrite(lambda chunk: join_pairs(chunk, phrase_keys, len(words)))
+            joined = self.counts()[len(words):]
+            found += [Phrase(t, int(c), float(sc)) for t, c, sc in zip(tokens, joined, scores) if c > 0]
+        final = self.counts()  # a later pass may absorb a phrase into a longer one: count what is left
+        found = [Phrase(p.token, int(final[self.index[p.token]]), p.score) for p in found]
+        return sorted((p for p in found if p.count > 0), key=lambda p: (-p.count, p.token))
+
+    def _rewrite(self, change: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Replace every chunk by ``change(chunk)`` and count the words again."""
+        counts = np.zeros(len(self.index), dtype=np.int64)
+        n_tokens = 0
+        if self._spill is None:
+            for i, chunk in enumerate(self.chunks):
+                self.chunks[i] = chunk = change(chunk)
+                counts += np.bincount(chunk, minlength=len(counts))
+                n_tokens += len(chunk)
+        else:
+            rewritten = self._spill_path.with_name(self._spill_path.name + ".phrases")
+            with open(rewritten, "wb") as out:
+                for chunk in self._peek_chunks():
+                    chunk = change(chunk)
+                    counts += np.bincount(chunk, minlength=len(counts))
+                    n_tokens += len(chunk)
+                    chunk.tofile(out)
+            self._spill.close()
+            os.replace(rewritten, self._spill_path)
+            self._spill = open(self._spill_path, "ab")
+        self._counts, self.n_tokens = counts, n_tokens
 
     def close(self) -> None:
         if self._spill is not None:
@@ -394,8 +411,10 @@ class Corpus:
     files: list[Path]
     vocab: Vocab
     ids: np.ndarray  # int32
-    raw_tokens: int  # before the min_count / max_vocab cut
+    raw_tokens: int  # words read, before phrases were joined and the min_count / max_vocab cut
     warnings: list[str] = field(default_factory=list)
+    tokens: str = DEFAULT_TOKENS  # the tokenising rule (core.text.tokens)
+    phrases: list[Phrase] = field(default_factory=list)  # phrases joined, most frequent first
 
     @property
     def n_tokens(self) -> int:
@@ -409,7 +428,15 @@ class Corpus:
             kept_tokens=self.n_tokens,
             vocab_size=len(self.vocab),
             top_words=[(w, int(c)) for w, c in zip(self.vocab.words[:10], self.vocab.counts[:10])],
+            token_rule=self.tokens,
+            phrases=[(p.token, p.count) for p in self.phrases if p.token in self.vocab][:20],
         )
+
+
+def reading_options(config: TrainConfig) -> dict:
+    """The keyword arguments of :func:`load_corpus` that a training config decides (every front end)."""
+    phrases = PhraseSettings(config.phrase_threshold, config.min_count) if config.phrases else None
+    return dict(min_count=config.min_count, max_vocab=config.max_vocab, tokens=config.tokens, phrases=phrases)
 
 
 def load_corpus(
@@ -418,6 +445,9 @@ def load_corpus(
     max_vocab: int | None = None,
     progress: ProgressFn | None = None,
     cache_dir: str | os.PathLike | None = None,
+    tokens: str = DEFAULT_TOKENS,
+    phrases: PhraseSettings | None = None,
+    workers: int | None = None,
 ) -> Corpus:
     """Read, tokenise and number the words of text files in one streaming pass.
 
@@ -426,17 +456,22 @@ def load_corpus(
     With ``cache_dir``, the token ids go to a file there and come back memory-mapped, so a corpus
     larger than memory can be read and trained; reading the same unchanged files with the same
     settings again then costs nothing (see :mod:`core.text.token_cache`). A damaged cache entry is
-    read again from the texts, with a warning naming it.
+    read again from the texts, with a warning naming it. ``tokens`` names the tokenising rule
+    (core.text.tokens); with ``phrases``, collocations are joined into one word before the vocabulary
+    is cut (core.text.phrases). Files are read in parts of :data:`PART_BYTES`; with ``workers`` > 1
+    (by default, one per core for corpora of :data:`PARALLEL_MIN_BYTES` or more) the parts are
+    tokenised in that many processes at once, with the same result as reading them one after another.
     """
     check_vocabulary_limits(min_count, max_vocab)
+    check_token_rule(tokens)
     found = _find(paths)
     sizes = [_size(path) for path, _ in found]
     cache = None
     rebuilt: list[str] = []
     if cache_dir is not None:
-        cache = TokenCache(Path(cache_dir), [path for path, _ in found], min_count, max_vocab)
+        cache = TokenCache(Path(cache_dir), [path for path, _ in found], min_count, max_vocab, tokens, phrases)
         if (hit := cache.load()) is not None:
-            return Corpus(hit.files, hit.vocab, hit.ids, hit.raw_tokens, hit.warnings)
+            return Corpus(hit.files, hit.vocab, hit.ids, hit.raw_tokens, hit.warnings, tokens, hit.phrases)
         if cache.damage:
             rebuilt.append(f"the token cache {cache.ids_path} was damaged ({cache.damage}); "
                            "deleted it and read the texts again")
@@ -444,11 +479,14 @@ def load_corpus(
     token_ids = _TokenIds(cache.spill_path if cache else None)
     used: list[Path] = []
     warnings: list[str] = []
+    parts = _Parts(_reading_processes(workers, total))
     try:
-        for (path, named), size in zip(found, sizes):
+        checked = [_check_file(path, size, tokens) for (path, _), size in zip(found, sizes)]
+        parts.plan([(i, job) for i, file in enumerate(checked) if isinstance(file, _UsableFile) for job in file.jobs])
+        for i, ((path, named), size) in enumerate(zip(found, sizes)):
             report = (lambda done: progress(offset + done, total)) if progress else None
             try:
-                problem = _read_into(token_ids, path, size, warnings, report)
+                problem = _read_into(token_ids, path, checked[i], parts.results(i, report), warnings)
             except CorpusError as error:  # unreadable: fatal if named, skipped if found in a folder
                 if named:
                     raise
@@ -464,37 +502,34 @@ def load_corpus(
                 progress(offset, total)
         if not used:
             raise CorpusError(f"no usable text in {_describe(paths)}")
+        read = token_ids.n_tokens
+        found_phrases = token_ids.join_phrases(phrases) if phrases is not None else []
         if cache is None:
             vocab, ids = token_ids.build(min_count, max_vocab, _describe(paths))
-            return Corpus(used, vocab, ids, token_ids.n_tokens, warnings)
+            return Corpus(used, vocab, ids, read, warnings, tokens, found_phrases)
         vocab, _ = token_ids.build(min_count, max_vocab, _describe(paths), out=cache.partial_path)
-        ids = cache.store(CachedCorpus(used, vocab, np.empty(0, np.int32), token_ids.n_tokens, warnings))
-        return Corpus(used, vocab, ids, token_ids.n_tokens, rebuilt + warnings)  # this run's news: not stored
+        ids = cache.store(CachedCorpus(used, vocab, np.empty(0, np.int32), read, warnings, found_phrases))
+        return Corpus(used, vocab, ids, read, rebuilt + warnings, tokens, found_phrases)  # news: not stored
     finally:
+        parts.close()
         token_ids.close()
         if cache is not None:
             cache.discard_partial()
 
 
-def _read_into(
-    token_ids: _TokenIds, path: Path, size: int, warnings: list[str], report: Callable[[int], None] | None
-) -> str | None:
-    """Add one file's tokens; returns why the file is unusable instead, if it is."""
-    try:
-        problem = _unusable(path, size)
-    except OSError as error:
-        raise CorpusError(f"cannot read {path}: {error.strerror or error}") from None
-    if problem:
-        return problem
+def _read_into(token_ids: _TokenIds, path: Path, file: "_UsableFile | str | CorpusError",
+               parts: Iterator[_PartResult], warnings: list[str]) -> str | None:
+    """Add one file's tokens, part by part; returns why the file is unusable instead, if it is."""
+    if isinstance(file, CorpusError):
+        raise file
+    if isinstance(file, str):
+        return file
     before = token_ids.n_tokens
-    file_warnings: list[str] = []
+    file_warnings = [f"{path.name} is not UTF-8; read as {file.encoding}"] if file.encoding in _GUESSED else []
     overlong = 0
-    for text, done in _iter_text(path, file_warnings):
-        words, dropped = _tokenize(text)
-        token_ids.add(words)
-        overlong += dropped
-        if report:
-            report(done)
+    for part in parts:
+        token_ids.add_part(part)
+        overlong += part.overlong
     if token_ids.n_tokens == before and overlong:
         return f"has no words, only {overlong:,} run(s) of more than {MAX_TOKEN_CHARS} letters"
     if token_ids.n_tokens == before:
@@ -504,6 +539,170 @@ def _read_into(
                              "letters, too long to be words")
     warnings.extend(file_warnings)
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading in parts, in parallel
+
+#: A file is read in parts of about this many bytes, each ending after a line break: a part is what one
+#: process tokenises at a time, and bounds the memory a part's ids take before they are stored.
+PART_BYTES = 16 << 20
+#: Smaller corpora are read in this process: starting reader processes costs more than it saves.
+PARALLEL_MIN_BYTES = 48 << 20
+_MAX_READERS = 4  # beyond this the main process, which numbers every part, is the bottleneck
+
+
+@dataclass(frozen=True)
+class _PartJob:
+    path: Path
+    start: int
+    end: int
+    encoding: str
+    first: bool  # the file's first part: the Gutenberg header is looked for there
+    tokens: str
+
+
+@dataclass
+class _PartResult:
+    """One part's words (in first-seen order) and its ~1 MB pieces as ids into them."""
+
+    words: list[str]
+    chunks: list[np.ndarray]
+    overlong: int
+    ended: bool  # a Gutenberg "*** END OF" line: the rest of the file is not text
+    end: int  # bytes of the file read up to the end of this part
+
+
+@dataclass(frozen=True)
+class _UsableFile:
+    encoding: str
+    jobs: list[_PartJob]
+
+
+def _check_file(path: Path, size: int, tokens: str) -> "_UsableFile | str | CorpusError":
+    """A file's parts to read; or why it is unusable (a phrase), or the error reading it raised."""
+    try:
+        problem = _unusable(path, size)
+        if problem:
+            return problem
+        encoding = _detect_encoding(path)
+        return _UsableFile(encoding, [_PartJob(path, start, end, encoding, start == 0, tokens)
+                                      for start, end in _part_bounds(path, size, encoding)])
+    except OSError as error:
+        return CorpusError(f"cannot read {path}: {error.strerror or error}")
+
+
+def _part_bounds(path: Path, size: int, encoding: str) -> list[tuple[int, int]]:
+    """Byte ranges of about PART_BYTES, each cut just after a line break (or else a space).
+
+    A UTF-16/32 file is one part: a line break's byte there may be half of another character.
+    """
+    if encoding in ("utf-16", "utf-32") or size <= PART_BYTES:
+        return [(0, size)]
+    cuts = [0]
+    with open(path, "rb") as file:
+        position = PART_BYTES
+        while position < size:
+            file.seek(position)
+            window = file.read(_BLOCK)
+            at = window.find(b"\n")
+            if at < 0:
+                at = window.find(b" ")
+            if at < 0:  # a megabyte with no break: look again one part further
+                position += PART_BYTES
+                continue
+            cut = position + at + 1
+            if cut < size:
+                cuts.append(cut)
+            position = cut + PART_BYTES
+    cuts.append(size)
+    return list(zip(cuts, cuts[1:]))
+
+
+def _read_part(job: _PartJob, report: Callable[[int], None] | None = None) -> _PartResult:
+    """Decode and tokenise one part (in a reader process, or here); ids are local to the part."""
+    index = _FirstSeenIds()
+    chunks: list[np.ndarray] = []
+    overlong = 0
+    ended: list[bool] = []
+    try:
+        pieces = _decoded_pieces(job.path, job.encoding, job.start, job.end)
+        for text, done in _strip_gutenberg(pieces, header=job.first, ended=ended):
+            words, dropped = tokenize_counting(text, job.tokens)
+            overlong += dropped
+            if words:
+                chunks.append(np.fromiter(map(index.__getitem__, words), dtype=np.int32, count=len(words)))
+            if report:
+                report(done)
+    except OSError as error:
+        raise CorpusError(f"cannot read {job.path}: {error.strerror or error}") from None
+    return _PartResult(list(index), chunks, overlong, bool(ended), job.end)
+
+
+def _reading_processes(workers: int | None, total_bytes: int) -> int:
+    if workers is None:
+        return min(_MAX_READERS, default_workers()) if total_bytes >= PARALLEL_MIN_BYTES else 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers must be a whole number >= 1, got {workers!r}")
+    return workers
+
+
+class _Parts:
+    """The parts of every file, read ahead by a pool of processes (or one by one here, for one worker).
+
+    Results come back in file order, so numbering them gives the ids a one-by-one reading gives.
+    """
+
+    def __init__(self, processes: int):
+        self.pool = None
+        if processes > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+        self.ahead = 2 * processes
+        self.waiting: collections.deque[tuple[int, _PartJob]] = collections.deque()
+        self.running: collections.deque = collections.deque()  # (file key, job, future)
+
+    def plan(self, jobs: list[tuple[int, _PartJob]]) -> None:
+        self.waiting.extend(jobs)
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.pool is not None and self.waiting and len(self.running) < self.ahead:
+            key, job = self.waiting.popleft()
+            self.running.append((key, job, self.pool.submit(_read_part, job)))
+
+    def results(self, key: int, report: Callable[[int], None] | None) -> Iterator[_PartResult]:
+        """The parts of file ``key`` in order, up to a Gutenberg END line; the rest are dropped."""
+        try:
+            while True:
+                if self.pool is None:
+                    if not self.waiting or self.waiting[0][0] != key:
+                        return
+                    _, job = self.waiting.popleft()
+                    part = _read_part(job, report)
+                else:
+                    if not self.running or self.running[0][0] != key:
+                        return
+                    _, job, future = self.running.popleft()
+                    part = future.result()
+                    self._fill()
+                    if report:
+                        report(part.end)
+                yield part
+                if part.ended:
+                    return
+        finally:  # an END line or an error: this file's other parts are not wanted
+            while self.running and self.running[0][0] == key:
+                self.running.popleft()[2].cancel()
+            while self.waiting and self.waiting[0][0] == key:
+                self.waiting.popleft()
+            self._fill()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _size(path: Path) -> int:
@@ -524,8 +723,9 @@ def corpus_from_tokens(
     min_count: int = DEFAULT_MIN_COUNT,
     max_vocab: int | None = None,
     name: str = "<tokens>",
+    phrases: PhraseSettings | None = None,
 ) -> Corpus:
-    """A corpus from words already split (generated text, tests); same vocabulary rules, no files."""
+    """A corpus from words already split (generated text, tests); same vocabulary and phrase rules."""
     if isinstance(tokens, str):
         raise TypeError("corpus_from_tokens takes a sequence of words; split text with tokenize() first")
     check_vocabulary_limits(min_count, max_vocab)
@@ -535,5 +735,7 @@ def corpus_from_tokens(
         token_ids.add(batch)
     if token_ids.n_tokens == 0:
         raise CorpusError(f"{name} has no words")
+    read = token_ids.n_tokens
+    found_phrases = token_ids.join_phrases(phrases) if phrases is not None else []
     vocab, ids = token_ids.build(min_count, max_vocab, name)
-    return Corpus([], vocab, ids, token_ids.n_tokens, [])
+    return Corpus([], vocab, ids, read, [], DEFAULT_TOKENS, found_phrases)

@@ -14,6 +14,7 @@ import random
 
 from ..config import DEFAULT_MIN_COUNT
 from .corpus import Corpus, corpus_from_tokens, tokenize
+from .phrases import PhraseSettings
 
 # (word, gender, rank, age)
 _PEOPLE = [
@@ -184,6 +185,7 @@ def demo_text(seed: int = 0, sentences: int = DEFAULT_SENTENCES) -> str:
     return "\n".join(rng.choices(makers, weights)[0](rng) for _ in range(sentences)) + "\n"
 
 
-def demo_corpus(seed: int = 0, min_count: int = DEFAULT_MIN_COUNT) -> Corpus:
-    """The demo text as a corpus (no files)."""
-    return corpus_from_tokens(tokenize(demo_text(seed)), min_count=min_count, name="the demo corpus")
+def demo_corpus(seed: int = 0, min_count: int = DEFAULT_MIN_COUNT, phrases: PhraseSettings | None = None) -> Corpus:
+    """The demo text as a corpus (no files); with ``phrases``, its collocations joined."""
+    return corpus_from_tokens(tokenize(demo_text(seed)), min_count=min_count, name="the demo corpus",
+                              phrases=phrases)

@@ -16,12 +16,15 @@ import json
 import os
 import re
 import secrets
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ..config import DEFAULT_TOKENS
 from ..files import sweep_stale
+from .phrases import Phrase, PhraseSettings
 from .vocab import Vocab
 
 #: A run's temporary files (``.spill``, ``.part.npy``, ``.json.tmp``), named with its pid: whatever is
@@ -42,16 +45,18 @@ class CachedCorpus:
     ids: np.ndarray
     raw_tokens: int
     warnings: list[str]
+    phrases: list[Phrase] = field(default_factory=list)
 
 
 #: Bump when tokenize() changes what it produces, so old entries are not reused.
-TOKENIZER_VERSION = 2  # 2: letter runs over MAX_TOKEN_CHARS are dropped
+TOKENIZER_VERSION = 3  # 2: letter runs over MAX_TOKEN_CHARS are dropped; 3: rules, NFC last, phrases
 
 
 class TokenCache:
     """The cache entry for one set of files and vocabulary settings."""
 
-    def __init__(self, folder: Path, files: list[Path], min_count: int, max_vocab: int | None):
+    def __init__(self, folder: Path, files: list[Path], min_count: int, max_vocab: int | None,
+                 tokens: str = DEFAULT_TOKENS, phrases: PhraseSettings | None = None):
         folder.mkdir(parents=True, exist_ok=True)
         sweep_stale(folder, [TEMPORARY, _UNNAMED_TEMPORARY])  # what killed runs left behind
         identity = {
@@ -59,8 +64,11 @@ class TokenCache:
             "files": [[str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns] for f in files],
             "min_count": min_count,
             "max_vocab": max_vocab,
+            "tokens": tokens,
+            "phrases": None if phrases is None else dataclasses.asdict(phrases),
         }
         key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
+        self.min_count = min_count
         self.ids_path = folder / f"tokens-{key}.npy"
         self.meta_path = folder / f"tokens-{key}.json"
         mine = f"tokens-{key}.{os.getpid()}.{secrets.token_hex(4)}"
@@ -81,9 +89,11 @@ class TokenCache:
             return None
         try:
             meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
-            vocab = Vocab(meta["words"], np.asarray(meta["counts"], dtype=np.int64))
+            rare = {str(w): int(c) for w, c in meta["rare"]}
+            vocab = Vocab(meta["words"], np.asarray(meta["counts"], dtype=np.int64), rare, self.min_count)
             files = [Path(f) for f in meta["files"]]
             raw_tokens, warnings = int(meta["raw_tokens"]), [str(w) for w in meta["warnings"]]
+            phrases = [Phrase(str(t), int(c), float(sc)) for t, c, sc in meta["phrases"]]
             ids = np.load(self.ids_path, mmap_mode="r")
         except (OSError, ValueError, KeyError, TypeError) as error:
             return self._delete(f"it cannot be read: {error}")
@@ -91,7 +101,7 @@ class TokenCache:
         if problem:
             del ids  # unmapped before the file goes
             return self._delete(problem)
-        return CachedCorpus(files, vocab, ids, raw_tokens, warnings)
+        return CachedCorpus(files, vocab, ids, raw_tokens, warnings, phrases)
 
     def _delete(self, problem: str) -> None:
         self.damage = problem
@@ -108,6 +118,8 @@ class TokenCache:
             "counts": entry.vocab.counts.tolist(),
             "raw_tokens": entry.raw_tokens,
             "warnings": entry.warnings,
+            "rare": list(entry.vocab.rare.items()),
+            "phrases": [[p.token, p.count, p.score] for p in entry.phrases],
         }
         self._meta_temporary.write_text(json.dumps(meta), encoding="utf-8")
         os.replace(self._meta_temporary, self.meta_path)

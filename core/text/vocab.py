@@ -21,6 +21,10 @@ class Vocab:
 
     words: list[str]
     counts: np.ndarray  # int64, same order as words
+    #: Words the corpus holds but the vocabulary left out (below min_count, or past max_vocab), with
+    #: their counts: a search for one can say why it is missing.
+    rare: dict[str, int] = field(default_factory=dict, repr=False)
+    min_count: int | None = None  # the cut that made ``rare``, when known
     index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -36,9 +40,11 @@ class Vocab:
         """Keep words seen at least ``min_count`` times, the ``max_vocab`` most frequent of them."""
         kept = [(w, c) for w, c in counts.items() if c >= min_count]
         kept.sort(key=lambda wc: (-wc[1], wc[0]))
+        rare = {w: c for w, c in counts.items() if 0 < c < min_count}
         if max_vocab is not None:
+            rare.update(kept[max_vocab:])
             kept = kept[:max_vocab]
-        return cls([w for w, _ in kept], np.array([c for _, c in kept], dtype=np.int64))
+        return cls([w for w, _ in kept], np.array([c for _, c in kept], dtype=np.int64), rare, min_count)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -50,7 +56,19 @@ class Vocab:
         try:
             return self.index[word]
         except KeyError:
-            raise UnknownWordError(word, self.suggest(word)) from None
+            raise UnknownWordError(word, self.suggest(word), self.why_missing(word)) from None
+
+    def why_missing(self, word: str) -> str | None:
+        """Why a word of the corpus is not in the vocabulary, and what would keep it; None if unseen."""
+        count = self.rare.get(word)
+        if count is None:
+            return None
+        times = "once" if count == 1 else f"{count:,} times"
+        if self.min_count is not None and count >= self.min_count:  # frequent enough: cut by the size
+            return (f"'{word}' occurs {times} in the corpus, but the vocabulary keeps only the "
+                    f"{len(self):,} most frequent words; a larger maximum vocabulary would keep it")
+        return (f"'{word}' occurs {times} in the corpus, fewer than the minimum count, so it was left out; "
+                f"a minimum count of {count} would keep it")
 
     def suggest(self, word: str, n: int = 3) -> list[str]:
         """Close spellings of ``word`` among the known words, most frequent first on ties."""

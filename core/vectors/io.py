@@ -68,7 +68,12 @@ _MEMBERS: dict[str, tuple[str, int]] = {
     "loss_history": ("fiu", 1),
     "config": ("U", 0),  # JSON
     "state": ("U", 0),  # JSON
+    # optional: the corpus's words below the vocabulary's cut, so a search for one can say why it is missing
+    "rare_word_bytes": ("u", 1),
+    "rare_word_lengths": ("iu", 1),
+    "rare_counts": ("iu", 1),
 }
+_RARE = ("rare_word_bytes", "rare_word_lengths", "rare_counts")
 #: The longest text (in characters) a scalar text member may declare.
 _MAX_CHARS = {"format": 64, "config": 1 << 20, "state": 1 << 20}
 _MAX_JSON_DEPTH = 32  # settings and state are flat objects
@@ -124,6 +129,11 @@ def save_model(model: Model, path: str | os.PathLike) -> None:
     }
     if output is not None:
         arrays["output"] = output
+    if model.vocab.rare:
+        rare = _encoded_words(list(model.vocab.rare), "a model file")
+        arrays["rare_word_bytes"] = np.frombuffer(b"".join(rare), dtype=np.uint8)
+        arrays["rare_word_lengths"] = np.array([len(word) for word in rare], dtype=np.int64)
+        arrays["rare_counts"] = np.fromiter(model.vocab.rare.values(), dtype=np.int64, count=len(rare))
     with _writing(path) as handle:
         np.savez(handle, **arrays)
 
@@ -184,7 +194,7 @@ def _read_arrays(path: Path, archive: zipfile.ZipFile) -> tuple[int, dict[str, n
 
     word_members = ("words",) if version == 1 else ("word_bytes", "word_lengths")
     needed = (*word_members, "counts", "vectors", "loss_history", "config", "state")
-    members = {name: header(name) for name in (*needed, "output")}
+    members = {name: header(name) for name in (*needed, "output", *_RARE)}
     missing = [name for name in needed if members[name] is None]
     if missing:
         raise _invalid(path, f"missing {', '.join(missing)}")
@@ -201,6 +211,11 @@ def _read_arrays(path: Path, archive: zipfile.ZipFile) -> tuple[int, dict[str, n
         raise _invalid(path, f"output table of shape {output.shape}, vectors {vectors.shape}")
     if version >= 2 and members["word_bytes"].dtype.itemsize != 1:
         raise _invalid(path, "its word text is not an array of bytes")
+    rare = [members[name] for name in _RARE]
+    if any(m is None for m in rare) and any(m is not None for m in rare):
+        raise _invalid(path, "its list of rare words is incomplete")
+    if rare[0] is not None and (rare[0].dtype.itemsize != 1 or rare[1].shape != rare[2].shape):
+        raise _invalid(path, "its list of rare words is damaged")
     arrays = {name: _member_data(path, archive, m) for name, m in members.items() if m is not None}
     return version, arrays
 
@@ -349,8 +364,15 @@ def _model_from_arrays(path: Path, version: int, arrays: dict[str, np.ndarray]) 
     except ValueError as error:
         raise _invalid(path, f"its training state is invalid ({_short(error)})") from error
 
+    rare: dict[str, int] = {}
+    if "rare_counts" in arrays:
+        rare_words = _decoded_words(path, arrays["rare_word_bytes"], arrays["rare_word_lengths"])
+        rare_counts = arrays["rare_counts"].astype(np.int64)
+        if (rare_counts < 1).any():
+            raise _invalid(path, "a rare word has a count below one")
+        rare = dict(zip(rare_words, rare_counts.tolist()))
     return Model(
-        Vocab(words, counts),
+        Vocab(words, counts, rare, None if config is None else config.min_count),
         vectors,
         output,
         config,

@@ -19,6 +19,7 @@ import numpy as np
 from ..config import TrainConfig
 from ..errors import UnknownWordError
 from ..parallel import matvec
+from ..text.phrases import JOINER
 from ..text.vocab import Vocab
 
 
@@ -132,8 +133,10 @@ class Model:
         idx = self.vocab.index.get(word)
         if idx is None and isinstance(word, str):
             idx = self.vocab.index.get(word.lower())
+            if idx is None and " " in word.strip():  # a phrase typed with spaces: pyotr stepanovitch
+                idx = self.vocab.index.get(JOINER.join(word.lower().split()))
         if idx is None:
-            raise UnknownWordError(word, self.vocab.suggest(word))
+            raise UnknownWordError(word, self.vocab.suggest(word), self.vocab.why_missing(str(word).lower()))
         return idx
 
     def vector(self, word: str) -> np.ndarray:

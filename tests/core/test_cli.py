@@ -590,3 +590,32 @@ def test_fetch_gutenberg_refuses_an_absurd_timeout(timeout, tmp_path):
     code, out, err = run("fetch-gutenberg", "1", "--out", str(tmp_path / "t"), "--timeout", timeout)
     assert code == 2 and out == "" and err.strip().splitlines() == [
         f"error: the timeout must be above 0 and at most 3600 seconds, got {float(timeout):g}"]
+
+
+def test_train_with_phrases_and_a_token_rule_records_both_and_finds_the_phrases(tmp_path):
+    from tests.core.test_phrases import planted_text
+
+    text = tmp_path / "planted.txt"
+    tokens = planted_text(seed=2)
+    text.write_text("\n".join(" ".join(tokens[i:i + 10]) for i in range(0, len(tokens), 10)), encoding="utf-8")
+    out = tmp_path / "p.npz"
+    code, _, err = run("train", str(text), "--out", str(out), "--phrases", "--tokens", "article", *FAST)
+    assert code == 0, err
+    assert "phrases:" in err and "new_york" in err
+    model = load_model(out)
+    assert model.config.phrases and model.config.tokens == "article"
+    assert "new_york" in model and "pyotr_stepanovitch_verhovensky" in model
+    code, listing, _ = run("similar", str(out), "new york", "-n", "2")
+    assert code == 0 and len(listing.strip().splitlines()) == 2
+
+
+def test_a_word_below_the_minimum_count_is_explained_with_its_count(tmp_path):
+    text = tmp_path / "t.txt"
+    text.write_text(("alpha beta gamma delta " * 30) + "rarely rarely", encoding="utf-8")
+    out = tmp_path / "m.npz"
+    assert run("train", str(text), "--out", str(out), "--min-count", "3", *FAST)[0] == 0
+    code, _, err = run("similar", str(out), "rarely")
+    assert code == 2
+    assert "'rarely' occurs 2 times" in err and "minimum count of 2 would keep it" in err
+    code, _, err = run("similar", str(out), "never")
+    assert code == 2 and "not in the vocabulary" in err

@@ -645,3 +645,20 @@ def test_a_model_file_without_words_is_refused(tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(ModelFileError, match="no words"):
         load_model(path)
+
+
+def test_the_rare_words_travel_with_the_model_and_explain_a_missing_word(tmp_path):
+    vocab = Vocab.from_counts({"often": 9, "also": 7, "seldom": 2, "café": 1}, min_count=3)
+    assert vocab.rare == {"seldom": 2, "café": 1}
+    model = Model(vocab, np.ones((2, 4), np.float32))
+    save_model(model, tmp_path / "m.npz")
+    again = load_model(tmp_path / "m.npz")
+    assert again.vocab.rare == {"seldom": 2, "café": 1}
+    with pytest.raises(KeyError, match="'café' occurs once.*minimum count of 1 would keep it"):
+        again.index("Café")
+
+
+def test_a_model_saved_before_token_rules_says_it_used_the_articles_rule():
+    old = {k: v for k, v in TrainConfig().to_dict().items() if k not in ("tokens", "phrases", "phrase_threshold")}
+    assert TrainConfig.from_dict(old).tokens == "article"
+    assert TrainConfig.from_dict(TrainConfig(tokens="split").to_dict()).tokens == "split"

@@ -60,3 +60,13 @@ def test_alias_sampler_refuses_nonsense():
     for bad in ([], [0, 0], [1, -1], [1, np.nan]):
         with pytest.raises(ValueError):
             AliasSampler(np.array(bad, dtype=float))
+
+
+def test_a_word_cut_by_the_vocabulary_size_is_explained_as_such():
+    vocab = Vocab.from_counts({"a": 10, "b": 8, "c": 6, "d": 1}, min_count=2, max_vocab=2)
+    assert vocab.words == ["a", "b"] and vocab.rare == {"c": 6, "d": 1}
+    assert "keeps only the 2 most frequent" in vocab.why_missing("c")
+    assert "minimum count of 1 would keep it" in vocab.why_missing("d")
+    assert vocab.why_missing("zebra") is None
+    with pytest.raises(UnknownWordError, match="occurs 6 times"):
+        vocab.id("c")

@@ -1,0 +1,141 @@
+"""core.text.tokens: each tokenising rule, Unicode care (NFC, marks, invisible joiners), and speed cliffs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.config import DEFAULT_TOKENS, TOKEN_RULE_NAMES
+from core.errors import ConfigError
+from core.text.tokens import MAX_TOKEN_CHARS, TOKEN_RULES, tokenize
+
+PASSAGE = (
+    "My liver is bad, well--let it get worse! I don't consult a doctor\u2014from spite.\n"
+    "The caf\u00e9 owner was na\u00efve; \u2019twas 1866, and the rent_due was 30 roubles.\n"
+    "\u201cWell,\u201d said he, \u201cit\u2019s the prince\u2019s affair. We'll see to-morrow.\u201d\n"
+)
+_LETTERS = r"[^\W\d_]+"
+
+
+def article_tokens(text: str) -> list[str]:
+    """The article's tokeniser, for comparison."""
+    return re.sub(r"[^a-z\s]", "", text.lower()).split()
+
+
+def reference_tokens(text: str, rule: str) -> list[str]:
+    """Each rule written as one slow regex over the lowercased text: the specification."""
+    how = TOKEN_RULES[rule]
+    s = unicodedata.normalize("NFC", text.lower()).replace("\u2019", "'")
+    if how.apostrophe == "split":
+        return re.findall(_LETTERS, s)
+    if how.apostrophe == "split-s":  # an 's standing alone is that rule's own token: kept
+        parts = re.split(r"(?<!\S)'s(?!\S)", re.sub(r"[^\w\s'\-]|[\d_]", " ", s))  # separators are spaces
+        return [t for i, part in enumerate(parts) for t in ([] if i == 0 else ["'s"]) + _reference_words(part, how)]
+    return _reference_words(s, how)
+
+
+def _reference_words(s: str, how) -> list[str]:
+    joiners = "'-" if how.hyphens else "'"
+    words = re.findall(rf"{_LETTERS}(?:[{joiners}]{_LETTERS})*", s)
+    if how.apostrophe == "join":
+        return [w.replace("'", "") for w in words]
+    out = []
+    for word in words:
+        if word.endswith("'s"):
+            out.append(word[:-2])
+            if how.apostrophe == "split-s":
+                out.append("'s")
+        else:
+            out.append(word)
+    return out
+
+
+def test_the_default_keeps_contractions_and_hyphenated_words_and_drops_the_possessive():
+    assert DEFAULT_TOKENS == "standard"
+    assert tokenize(PASSAGE) == [
+        "my", "liver", "is", "bad", "well", "let", "it", "get", "worse", "i", "don't", "consult",
+        "a", "doctor", "from", "spite", "the", "café", "owner", "was", "naïve", "twas", "and", "the",
+        "rent", "due", "was", "roubles", "well", "said", "he", "it", "the", "prince", "affair", "we'll",
+        "see", "to-morrow",
+    ]  # fmt: skip
+
+
+def test_the_articles_rule_joins_at_apostrophes_but_still_splits_dashes_and_keeps_accents():
+    ours = tokenize(PASSAGE, "article")
+    theirs = article_tokens(PASSAGE)
+    assert "welllet" in theirs and "doctorfrom" in theirs and "caf" in theirs  # the article glues and drops
+    assert ours[ours.index("well") + 1] == "let" and "café" in ours and "naïve" in ours
+    assert {"dont", "its", "princes", "well", "to", "morrow"} <= set(ours)
+
+
+@pytest.mark.parametrize("rule, expected", [
+    ("standard", ["the", "man", "hat", "don't", "i'll", "to-day", "at", "o'clock"]),
+    ("drop-s", ["the", "man", "hat", "don't", "i'll", "to", "day", "at", "o'clock"]),
+    ("split-s", ["the", "man", "'s", "hat", "don't", "i'll", "to", "day", "at", "o'clock"]),
+    ("split", ["the", "man", "s", "hat", "don", "t", "i", "ll", "to", "day", "at", "o", "clock"]),
+    ("article", ["the", "mans", "hat", "dont", "ill", "to", "day", "at", "oclock"]),
+])
+def test_each_rule(rule, expected):
+    assert tokenize("The man\u2019s hat -- don't, I'll: to-day at o'clock", rule) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("'quoted' words", ["quoted", "words"]),
+    ("\u2018quoted\u2019 words", ["quoted", "words"]),
+    ("rock''n roll", ["rock", "n", "roll"]),
+    ("well--let -dash- ", ["well", "let", "dash"]),
+    ("abc123def 42 snake_case", ["abc", "def", "snake", "case"]),
+    ("ÉCOLE Ünïcödé", ["école", "ünïcödé"]),
+    ("cafe\u0301", ["café"]),  # a decomposed accent is normalised, not split off
+    ("Привет, мир!", ["привет", "мир"]),
+    ("हिन्दी भाषा", ["हिन्दी", "भाषा"]),  # combining vowel signs stay in the word
+    ("co\u00adoperate zero\u200dwidth non\u200cjoiner word\u2060joiner", ["cooperate", "zerowidth", "nonjoiner",
+                                                                          "wordjoiner"]),
+    ("zero\u200bspace", ["zero", "space"]),  # a zero-width space is a space
+    ("\u0301\u0308 x \u0301", ["x"]),  # marks with no letter make no token
+    ("", []),
+    ("... 123 --- !!! ' -", []),
+])
+def test_cases_every_careful_tokeniser_handles(text, expected):
+    assert tokenize(text) == expected
+
+
+_ALPHABET = "abcXYZéÉñü \n\t'\u2019-\u2014.,;:!?\"\u201c\u201d()0129_s"
+
+
+@pytest.mark.parametrize("rule", TOKEN_RULE_NAMES)
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=_ALPHABET, max_size=60))
+def test_every_rule_agrees_with_its_regex_definition(rule, text):
+    assert tokenize(text, rule) == reference_tokens(text, rule)
+
+
+@pytest.mark.parametrize("rule", TOKEN_RULE_NAMES)
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=40))
+def test_tokenising_twice_changes_nothing_and_every_token_has_a_letter(rule, text):
+    tokens = tokenize(text, rule)
+    assert tokenize(" ".join(tokens), rule) == tokens
+    for token in tokens:
+        assert unicodedata.is_normalized("NFC", token)
+        assert any(c.isalpha() for c in token), token
+
+
+def test_overlong_letter_runs_are_dropped():
+    assert tokenize("a" * (MAX_TOKEN_CHARS + 1) + " ok " + "b" * MAX_TOKEN_CHARS) == ["ok", "b" * MAX_TOKEN_CHARS]
+
+
+def test_many_distinct_separators_are_all_separators():
+    # 20,000 distinct private-use characters between words: one translate table, not one replace each.
+    separators = [chr(0xE000 + i) for i in range(6400)] + [chr(0xF0000 + i) for i in range(13_600)]
+    text = "".join(f"w{sep}" for sep in separators)
+    assert tokenize(text) == ["w"] * len(separators)
+
+
+def test_an_unknown_rule_is_refused_with_the_choices():
+    with pytest.raises(ConfigError, match="standard, drop-s"):
+        tokenize("text", "whitespace")
