@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from core.errors import ModelFileError
 from core.maps.frame import Frame, drawn_ids, pca_frame, untrained_frame
-from core.text.corpus import Corpus, load_corpus
+from core.config import DEFAULT_TOKENS, TrainConfig
+from core.text.corpus import Corpus, load_corpus, reading_options
 from core.text.demo import GROUPS, demo_corpus
 from core.vectors.io import load_any, save_model, save_projector_tsv, save_word2vec
 from core.vectors.model import Model
@@ -91,27 +92,37 @@ class Files(QObject):
         if folder:
             self.open_corpus([folder])
 
-    def open_corpus(self, paths: list[str], min_count: int | None = None, then=None) -> None:
-        """Read text files or folders in the background; on success they replace the current corpus."""
+    def open_corpus(self, paths: list[str], reading: TrainConfig | None = None, then=None) -> None:
+        """Read text files or folders in the background; on success they replace the current corpus.
+
+        ``reading``: the settings that decide the vocabulary (min count, words, phrases); by default the
+        settings panel's.
+        """
         if self._refuse_while_busy():
             return
-        paths = [str(p) for p in paths]
-        source = CorpusSource(paths, min_count or self.training_settings()["min_count"])
-        self._load_corpus(source, lambda: load_corpus(paths, min_count=source.min_count), then)
+        source = CorpusSource.read_as([str(p) for p in paths], reading or self._panel_reading())
+        self._load_corpus(source, lambda: load_corpus(source.paths, **reading_options(source.reading())), then)
 
-    def load_demo(self, min_count: int | None = None, then=None) -> None:
+    def load_demo(self, reading: TrainConfig | None = None, then=None) -> None:
         if self._refuse_while_busy():
             return
-        source = CorpusSource([], min_count or self.training_settings()["min_count"])
-        self._load_corpus(source, lambda: demo_corpus(min_count=source.min_count), then)
+        source = CorpusSource.read_as([], reading or self._panel_reading())
+        options = reading_options(source.reading())
+        self._load_corpus(source, lambda: demo_corpus(min_count=source.min_count, phrases=options["phrases"]), then)
 
-    def reload_corpus(self, min_count: int, then=None) -> None:
-        """The same texts again with another min count (the vocabulary depends on it)."""
+    def reload_corpus(self, reading: TrainConfig, then=None) -> None:
+        """The same texts again, read another way (the vocabulary depends on it)."""
         source = self.session.source
         if source.is_demo:
-            self.load_demo(min_count=min_count, then=then)
+            self.load_demo(reading, then=then)
         else:
-            self.open_corpus(source.paths, min_count=min_count, then=then)
+            self.open_corpus(source.paths, reading, then=then)
+
+    def _panel_reading(self) -> TrainConfig:
+        """How the settings panel says to read a corpus (its other settings may still be half typed)."""
+        values = self.training_settings()
+        return TrainConfig(min_count=values["min_count"], tokens=values.get("tokens", DEFAULT_TOKENS),
+                           phrases=bool(values.get("phrases", False)), workers=1)
 
     def _load_corpus(self, source: CorpusSource, read, then) -> None:
         self.session.set_busy(True, f"Reading {source.title()}…")

@@ -41,7 +41,8 @@ class Runs(QObject):
 
     def __init__(self, session: Session, status: Status, settings: SettingsPanel, *, loss_plot: LossPlot,
                  evaluation: EvaluationPanel, reload_corpus, parent: QObject):
-        """``reload_corpus(min_count, then)`` reads the corpus again when the min count changed."""
+        """``reload_corpus(config, then)`` reads the corpus again when the settings that decide the
+        vocabulary (min count, words, phrases) changed."""
         super().__init__(parent)
         self.session = session
         self.status = status
@@ -74,8 +75,8 @@ class Runs(QObject):
         if config is None:
             return
         persistence.remember_training_settings(self.settings.values())
-        if config.min_count != self.session.source.min_count:  # the vocabulary depends on it: read again
-            self.reload_corpus(config.min_count, then=lambda: self._launch(config))
+        if not self.session.source.reads_like(config):  # the vocabulary depends on it: read again
+            self.reload_corpus(config, then=lambda: self._launch(config))
             return
         self._launch(config)
 

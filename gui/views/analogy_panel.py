@@ -11,7 +11,7 @@ from core.errors import StudioError, UnknownWordError
 
 from ..background import LatestRequest
 from ..session import Session
-from .search_panel import fill_table, make_busy_label, make_result_table, unknown_hint
+from .search_panel import fill_table, make_busy_label, make_result_table, unknown_message
 
 _TERM = re.compile(r"\s*([+-]?)\s*([^\s+-]+)")
 
@@ -104,7 +104,7 @@ class AnalogyPanel(QWidget):
             try:
                 results = model.analogy(positive, negative, topn=10)
             except UnknownWordError as error:
-                return None, f"'{error.word}' is not in the vocabulary.{unknown_hint(error)}"
+                return None, unknown_message(error)
             counts, index = model.counts, model.vocab.index
             rows = [(w, s, int(counts[index[w]])) for w, s in results]
             return rows, [model.words[model.index(w)] for w in positive + negative]

@@ -19,9 +19,12 @@ class CorpusPanel(QGroupBox):
         self.summary = QLabel(objectName="corpusSummary", wordWrap=True,
                               textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.phrases_line = QLabel(objectName="phrasesSummary", wordWrap=True,
+                                   textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model_line = QLabel(objectName="modelSummary", wordWrap=True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.phrases_line)
         layout.addWidget(self.model_line)
         session.corpusChanged.connect(lambda _: self.refresh())
         session.modelChanged.connect(lambda _: self.refresh())
@@ -40,9 +43,11 @@ class CorpusPanel(QGroupBox):
             self.summary.setText(
                 f"<b>{html.escape(source.title())}</b> — {files}<br>"
                 f"{info['tokens']:,} tokens, {info['kept_tokens']:,} kept<br>"
-                f"{info['vocab_size']:,} words (min count {source.min_count})<br>"
+                f"{info['vocab_size']:,} words (min count {source.min_count}, "
+                f"{html.escape(info['token_rule'])} words)<br>"
                 f"<span style='color:#555'>Most frequent: {top}</span>{warnings}")
             self.summary.setToolTip("\n".join(str(p) for p in source.paths) or "The built-in demo corpus")
+        self._show_phrases(corpus, model)
         if model is None:
             self.model_line.setText("<i>No model yet.</i>")
         else:
@@ -50,3 +55,20 @@ class CorpusPanel(QGroupBox):
             epochs = len(model.loss_history)
             self.model_line.setText(f"Model: {len(model):,} words × {model.dim} dims, "
                                     f"{epochs} epoch{'s' * (epochs != 1)}{where}")
+
+    def _show_phrases(self, corpus, model) -> None:
+        """The phrases joined in this corpus (most frequent first), searchable as written: new_york."""
+        if corpus is not None:
+            phrases = [(p.token, p.count) for p in corpus.phrases if p.token in corpus.vocab]
+        elif corpus is None and model is not None:  # a model opened on its own: its phrase words
+            phrases = [(w, int(c)) for w, c in zip(model.words, model.counts) if "_" in w]
+        else:
+            phrases = []
+        if not phrases and not (corpus is not None and self.session.source.phrases):
+            self.phrases_line.hide()
+            return
+        shown = ", ".join(f"{html.escape(w)}&nbsp;({c:,})" for w, c in phrases[:10])
+        self.phrases_line.setText(f"<b>{len(phrases):,} phrases</b>" + (f": {shown}" if shown else
+                                  ": none scored above the threshold"))
+        self.phrases_line.setToolTip("\n".join(f"{w}  {c:,}" for w, c in phrases[:300]))
+        self.phrases_line.show()

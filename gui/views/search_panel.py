@@ -29,6 +29,13 @@ def unknown_hint(error: UnknownWordError) -> str:
     return f" Did you mean: {', '.join(error.suggestions)}?" if error.suggestions else ""
 
 
+def unknown_message(error: UnknownWordError) -> str:
+    """Why a word is missing: its count against the minimum count if the corpus has it, else spellings."""
+    if error.reason:
+        return error.reason + "."
+    return f"'{error.word}' is not in the vocabulary.{unknown_hint(error)}"
+
+
 def fill_table(table: QTableWidget, rows: list[tuple]) -> None:
     """Put rows of (word, similarity, count) into a read-only three-column table."""
     table.setSortingEnabled(False)
@@ -145,7 +152,7 @@ class SearchPanel(QWidget):
             try:
                 neighbours = model.most_similar(word, topn=topn)
             except UnknownWordError as error:
-                return None, unknown_hint(error)
+                return None, unknown_message(error)
             counts, index = model.counts, model.vocab.index
             rows = [(w, s, int(counts[index[w]])) for w, s in neighbours]
             return rows, model.words[model.index(word)]
@@ -153,7 +160,7 @@ class SearchPanel(QWidget):
         def done(result) -> None:
             rows, extra = result
             if rows is None:
-                self.show_message(f"'{word}' is not in the vocabulary.{extra}")
+                self.show_message(extra)
                 self.table.setRowCount(0)
                 return
             self.show_message("")

@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton,
+                               QSpinBox, QVBoxLayout, QWidget)
 
-from core.config import INT_RANGES, TrainConfig, default_workers
+from core.config import INT_RANGES, TOKEN_RULE_NAMES, TrainConfig, default_workers
 from core.errors import ConfigError
+from core.text.tokens import TOKEN_RULES
 
 #: The most a QSpinBox holds (a C int); a wider range in core.config is cut to it.
 _SPIN_LIMIT = 2**31 - 1
@@ -69,6 +71,19 @@ class SettingsPanel(QWidget):
             form.addRow(label, edit)
             form.labelForField(edit).setToolTip(tip)
 
+        self.tokens_combo = QComboBox(objectName="tokensCombo",
+                                      toolTip="How text becomes words (apostrophes, hyphens).")
+        for name in TOKEN_RULE_NAMES:
+            self.tokens_combo.addItem(name, name)
+            self.tokens_combo.setItemData(self.tokens_combo.count() - 1, TOKEN_RULES[name].description,
+                                          Qt.ItemDataRole.ToolTipRole)
+        form.addRow("Words", self.tokens_combo)
+        form.labelForField(self.tokens_combo).setToolTip(self.tokens_combo.toolTip())
+        self.phrases_check = QCheckBox("Join phrases (new_york)", objectName="phrasesCheck",
+                                       toolTip="Find word pairs that occur together far more often than chance "
+                                               "and give each one vector, as word2phrase does.")
+        form.addRow("", self.phrases_check)
+
         presets = QHBoxLayout()
         self.article_button = QPushButton("The article", objectName="articlePreset",
                                           toolTip="32 dims, window 2, 5 negatives, 20 epochs: the article's run.")
@@ -106,17 +121,23 @@ class SettingsPanel(QWidget):
             spin.setValue(int(getattr(config, name)))
         for name, edit in self.edits.items():
             edit.setText(f"{getattr(config, name):g}")
+        self.tokens_combo.setCurrentIndex(TOKEN_RULE_NAMES.index(config.tokens))
+        self.phrases_check.setChecked(config.phrases)
+        self._phrase_threshold = config.phrase_threshold
 
     def apply_preset(self, preset: TrainConfig) -> None:
-        """A preset sets the model's shape and length; seed, workers and min count stay as they are."""
+        """A preset sets the model's shape and length; seed, workers, min count and words stay as they are."""
         keep = {k: self.spins[k].value() for k in ("seed", "workers", "min_count")}
-        self.set_config(preset.replace(**keep))
+        self.set_config(preset.replace(**keep, tokens=self.tokens_combo.currentData(),
+                                       phrases=self.phrases_check.isChecked()))
 
     def values(self) -> dict[str, Any]:
         """The raw settings as typed (for remembering them), numbers where they parse."""
         values: dict[str, Any] = {name: spin.value() for name, spin in self.spins.items()}
         for name, edit in self.edits.items():
             values[name] = edit.text().strip()
+        values["tokens"] = self.tokens_combo.currentData()
+        values["phrases"] = self.phrases_check.isChecked()
         return values
 
     def config(self) -> TrainConfig:
@@ -129,7 +150,8 @@ class SettingsPanel(QWidget):
                 values[name] = float(text)
             except ValueError:
                 raise ConfigError(f"{labels[name]} must be a number, got {text!r}") from None
-        return TrainConfig(**values)
+        return TrainConfig(**values, tokens=self.tokens_combo.currentData(), phrases=self.phrases_check.isChecked(),
+                           phrase_threshold=self._phrase_threshold)
 
     def restore(self, values: dict[str, Any]) -> None:
         """Put back remembered settings, ignoring any that no longer make sense."""
@@ -139,6 +161,10 @@ class SettingsPanel(QWidget):
         for name, edit in self.edits.items():
             if isinstance(values.get(name), (str, int, float)):
                 edit.setText(str(values[name]))
+        if values.get("tokens") in TOKEN_RULE_NAMES:
+            self.tokens_combo.setCurrentIndex(TOKEN_RULE_NAMES.index(values["tokens"]))
+        if isinstance(values.get("phrases"), bool):
+            self.phrases_check.setChecked(values["phrases"])
         if "workers" not in values:
             self.spins["workers"].setValue(default_workers())
 
@@ -148,7 +174,8 @@ class SettingsPanel(QWidget):
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.pause_button.setText("Resume" if paused else "Pause")
-        for widget in [*self.spins.values(), *self.edits.values(), self.article_button, self.word2vec_button]:
+        for widget in [*self.spins.values(), *self.edits.values(), self.tokens_combo, self.phrases_check,
+                       self.article_button, self.word2vec_button]:
             widget.setEnabled(not running)
 
     def set_can_train(self, can: bool) -> None:
