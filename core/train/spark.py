@@ -370,8 +370,11 @@ class SparkTraining:
 
     # -- control
     def cancel(self) -> None:
-        """Stop the job: Spark's running jobs are cancelled, and :meth:`run` raises SparkCancelled."""
+        """Stop the job: :meth:`run` cancels Spark's jobs within its polling interval and raises
+        SparkCancelled. Only sets a flag, so a UI thread may call it without waiting on the JVM."""
         self._cancelled.set()
+
+    def _cancel_jobs(self) -> None:
         context = self._context
         if context is not None:
             try:
@@ -400,12 +403,13 @@ class SparkTraining:
                 while worker.is_alive():
                     worker.join(interval)
                     if self.cancelled:
-                        self.cancel()  # again: a job started between two of MLlib's is cancelled too
+                        self._cancel_jobs()  # again and again: a job MLlib starts after the first goes too
                     elif worker.is_alive():
                         report(self._progress(self._context))
             except KeyboardInterrupt:
+                self.cancel()
                 while worker.is_alive():
-                    self.cancel()
+                    self._cancel_jobs()
                     worker.join(0.5)
                 raise
             if "error" in outcome:
