@@ -33,9 +33,11 @@ def main() -> None:
                           ("workers", 2), ("seed", 1)]:
         parser.add_argument(f"--{name}", type=int, default=default)
     parser.add_argument("--sample", type=float, default=1e-3)
+    parser.add_argument("--hs", action="store_true",
+                        help="hierarchical softmax instead of negative sampling (Spark MLlib's algorithm)")
     args = parser.parse_args()
-    model = Word2Vec(sentences(args.corpus), sg=1, vector_size=args.dim, window=args.window,
-                     negative=args.negative, epochs=args.epochs, min_count=args.min_count,
+    model = Word2Vec(sentences(args.corpus), sg=1, vector_size=args.dim, window=args.window, hs=int(args.hs),
+                     negative=0 if args.hs else args.negative, epochs=args.epochs, min_count=args.min_count,
                      sample=args.sample, workers=args.workers, seed=args.seed)
     model.wv.save_word2vec_format(args.out, binary=True)
 

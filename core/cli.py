@@ -1,4 +1,4 @@
-"""The headless command line: ``train``, ``export``, ``similar``, ``evaluate`` and ``fetch-gutenberg``.
+"""The headless command line: ``train``, ``train-spark``, ``export``, ``similar``, ``evaluate``, ``fetch-gutenberg``.
 
 Bad input of any kind ends with one line on stderr and exit code 2, never a traceback and never a
 half-written output file (every file is written atomically by ``core.vectors.io``). An output that
@@ -117,6 +117,28 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"seconds to wait for the server (%(default)g, at most {MAX_TIMEOUT:g}); a whole "
                             f"book may take {DEADLINE_FACTOR} times as long")
     fetch.add_argument("--quiet", action="store_true", help="no progress line")
+
+    spark = commands.add_parser(
+        "train-spark", help="train on a Spark cluster with Spark MLlib's Word2Vec",
+        description="Train skip-gram vectors with Apache Spark MLlib's Word2Vec, the corpus read and "
+                    "tokenised by Spark where it lives (our tokens), the result a model file like any "
+                    "other. MLlib trains with hierarchical softmax (no negative sampling, no subsampling) "
+                    "and reports no loss. Needs the spark extra (pip install -e \".[spark]\") and Java 17+.")
+    spark.add_argument("corpus", metavar="CORPUS_URI",
+                       help="a .txt file or folder (searched for .txt files at any depth): a local path, "
+                            "hdfs://..., s3a://...")
+    spark.add_argument("--master", required=True, metavar="URL",
+                       help="local[N] or local[*] (this machine), spark://HOST:PORT, yarn, k8s://URL")
+    spark.add_argument("--out", required=True, help="model file to write (.npz)")
+    for name, what in (("dim", "vector dimensions"), ("window", "context window"),
+                       ("epochs", "passes over the text (MLlib's maxIter)"),
+                       ("min_count", "ignore words seen fewer times"),
+                       ("lr", "initial learning rate (MLlib's stepSize), decaying linearly"), ("seed", "random seed")):
+        _add_setting(spark, name, what)
+    spark.add_argument("--partitions", type=int, default=1,
+                       help="partitions MLlib trains in parallel and averages (default 1, the best vectors; "
+                            "more is faster on a cluster, less accurate)")
+    spark.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -372,8 +394,32 @@ def _fetch_gutenberg(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     return 0
 
 
+def _train_spark(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .train.spark import SparkJobFailed, SparkSettings, SparkTraining
+    from .vectors.io import save_model
+
+    settings = SparkSettings(dim=args.dim, window=args.window, epochs=args.epochs, min_count=args.min_count,
+                             lr=args.lr, seed=args.seed, partitions=args.partitions)
+    job = SparkTraining(args.corpus, args.master, settings)  # a local corpus is looked at here, before Java
+    out = _writable_target(args.out, inputs=job.files or [])
+    started = time.perf_counter()
+    bar = None if args.quiet else SparkProgressBar(stderr)
+    try:
+        model = job.run(on_progress=bar)
+    except SparkJobFailed as error:  # the run went wrong once started: not bad input
+        print(f"error: {error}", file=stderr)
+        return EXIT_FAILED
+    finally:
+        if bar is not None:
+            bar.close()
+    save_model(model, out)
+    print(f"trained by Spark MLlib Word2Vec on {args.master} in {_clock(time.perf_counter() - started)}: "
+          f"{model.state.run_tokens:,} tokens, {len(model):,} words x {model.dim} dims -> {out}", file=stderr)
+    return 0
+
+
 COMMANDS = {"train": _train, "export": _export, "similar": _similar, "evaluate": _evaluate,
-            "fetch-gutenberg": _fetch_gutenberg}
+            "fetch-gutenberg": _fetch_gutenberg, "train-spark": _train_spark}
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -468,3 +514,19 @@ class ProgressBar:
         if self.drawn:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class SparkProgressBar(ProgressBar):
+    """The Spark job's line: its phase (reading, MLlib's iterations), a bar, the running stage's tasks."""
+
+    def __call__(self, p) -> None:
+        filled = int(round(p.fraction * self.width))
+        tasks = f"  {p.stage}: {p.tasks_done}/{p.tasks_total} tasks" if p.tasks_total else ""
+        line = (f"\rspark: {p.phase} [{'#' * filled}{'.' * (self.width - filled)}] {p.fraction:4.0%}"
+                f"{tasks}  {_clock(p.elapsed)} ")
+        self.stream.write(line.ljust(self.last_width))
+        self.last_width = len(line)
+        self.stream.flush()
+        self.drawn = True
+
+    last_width = 0

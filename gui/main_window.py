@@ -210,6 +210,8 @@ class MainWindow(QMainWindow):
         self.map_control.set_projection("pca")  # cancels a t-SNE being computed
         if self.files.gutenberg_dialog is not None:
             self.files.gutenberg_dialog.cancel()
+        if self.menus.spark_dialog is not None:
+            self.menus.spark_dialog.cancel()  # its job ends within a moment, waited for below
         wait_for_background(10_000)  # what is left: queries and projections, quick or cancelled
         persistence.save_window_layout(self.saveGeometry(), self.saveState())
         persistence.remember_training_settings(self.settings_panel.values())

@@ -16,6 +16,7 @@ from .files import Files
 from .map_control import MapControl
 from .runs import Runs
 from .session import Session
+from .views.spark_dialog import SparkDialog
 
 
 class Menus:
@@ -61,6 +62,9 @@ class Menus:
                                             "Ctrl+Shift+T")
         self._action(train_menu, "&Pause / Resume", runs.toggle_pause, "Ctrl+P")
         self._action(train_menu, "&Stop", runs.stop, "Ctrl+.")
+        train_menu.addSeparator()
+        self.spark_dialog: SparkDialog | None = None
+        self.spark_action = self._action(train_menu, "Train on a Spar&k cluster…", self.show_spark_dialog)
 
         view_menu = bar.addMenu("&View")
         for dock in docks:
@@ -96,6 +100,18 @@ class Menus:
                        self.export_projector_action, self.compare_action):
             action.setEnabled(has_model)
         self.continue_action.setEnabled(self.runs.can_continue())
+
+    def show_spark_dialog(self) -> SparkDialog:
+        """Training > Train on a Spark cluster: the dialog (one, kept), starting from the open corpus;
+        the model it writes opens here."""
+        if self.spark_dialog is None:
+            source = self.session.source
+            corpus = source.paths[0] if source is not None and len(source.paths) == 1 else ""
+            self.spark_dialog = SparkDialog(self.window, corpus=corpus)
+            self.spark_dialog.modelWritten.connect(self.files.open_model)
+        self.spark_dialog.show()
+        self.spark_dialog.raise_()
+        return self.spark_dialog
 
     def _show_projection(self, mode: str) -> None:
         for key, action in self.projection_actions.items():

@@ -34,6 +34,9 @@ from .workers import DIVERGED, NEXT, PAUSE, STOP, Ledger, SharedArrays, run_here
 #: and a model that barely trains (a tiny sample, say) can sit a hair above it without being broken.
 DIVERGED_ABOVE = math.log(2) + 0.01
 
+#: Added to a model's ``RunState.trained_by`` (another engine's model) when this trainer continues it.
+CONTINUED_HERE = "; continued by Embedding Studio"
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -142,6 +145,8 @@ class Trainer:
             table[n:] = 0.0 if model.output is None else model.output
             history = list(model.loss_history)
             state = copy.copy(model.state)  # with the partial epoch's sums, if the last run set them
+            if state.trained_by and CONTINUED_HERE not in state.trained_by:  # e.g. Spark MLlib's vectors
+                state.trained_by += CONTINUED_HERE
         self._table = table
         n = len(self.vocab)
         return Model(self.vocab, table[:n], table[n:], config=self.config, loss_history=history, state=state)

@@ -31,6 +31,9 @@ class RunState:
     run's schedule (epochs, corpus tokens, batch size), the first batch of it not done yet, whether it
     finished, and the loss sums of the cut epoch's batches done so far (so that a resumed epoch's loss
     covers the whole epoch). A run with another schedule starts a fresh one.
+
+    ``trained_by`` names the engine when it was not this project's trainer (a model trained by Spark
+    MLlib, say, whose algorithm and missing loss the app should admit to); None for our own.
     """
 
     epochs_trained: int = 0
@@ -41,6 +44,7 @@ class RunState:
     finished: bool = True
     epoch_loss: float = 0.0  # summed loss of the batches before next_batch in their epoch
     epoch_examples: int = 0  # the examples those batches scored
+    trained_by: str | None = None  # e.g. "Spark MLlib Word2Vec (...)"; None: this project's trainer
 
     def same_schedule(self, epochs: int, tokens: int, batch_tokens: int) -> bool:
         return (self.run_epochs, self.run_tokens, self.batch_tokens) == (epochs, tokens, batch_tokens)
@@ -59,7 +63,10 @@ class RunState:
         for name, value in values.items():
             if name not in known or value is None:
                 continue
-            if name == "finished":
+            if name == "trained_by":
+                if not isinstance(value, str) or len(value) > 1000:
+                    raise ValueError(f"trained_by must be a short text, got {value!r:.60}")
+            elif name == "finished":
                 if not isinstance(value, bool):
                     raise ValueError(f"finished must be true or false, got {value!r}")
             elif name == "epoch_loss":

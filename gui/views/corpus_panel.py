@@ -7,6 +7,8 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from core.train.trainer import CONTINUED_HERE
+
 from ..session import Session
 
 
@@ -22,6 +24,7 @@ class CorpusPanel(QGroupBox):
         self.phrases_line = QLabel(objectName="phrasesSummary", wordWrap=True,
                                    textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model_line = QLabel(objectName="modelSummary", wordWrap=True)
+        self.model_line.setTextFormat(Qt.TextFormat.RichText)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.phrases_line)
@@ -50,11 +53,16 @@ class CorpusPanel(QGroupBox):
         self._show_phrases(corpus, model)
         if model is None:
             self.model_line.setText("<i>No model yet.</i>")
+            self.model_line.setToolTip("")
         else:
             where = f" from {html.escape(self.session.model_path)}" if self.session.model_path else ""
-            epochs = len(model.loss_history)
+            engine = model.state.trained_by
+            # another engine reports no loss per epoch: its run state counts the epochs
+            epochs = model.state.epochs_trained if engine else len(model.loss_history)
+            made = f"<br><i>{html.escape(_engine_line(engine))}</i>" if engine else ""
             self.model_line.setText(f"Model: {len(model):,} words × {model.dim} dims, "
-                                    f"{epochs} epoch{'s' * (epochs != 1)}{where}")
+                                    f"{epochs} epoch{'s' * (epochs != 1)}{where}{made}")
+            self.model_line.setToolTip(engine or "")
 
     def _show_phrases(self, corpus, model) -> None:
         """The phrases joined in this corpus (most frequent first), searchable as written: new_york."""
@@ -72,3 +80,10 @@ class CorpusPanel(QGroupBox):
                                   ": none scored above the threshold"))
         self.phrases_line.setToolTip("\n".join(f"{w}  {c:,}" for w, c in phrases[:300]))
         self.phrases_line.show()
+
+
+def _engine_line(trained_by: str) -> str:
+    """"trained by Spark MLlib Word2Vec", from the run state's longer description (in the tooltip)."""
+    engine = trained_by.split(" (")[0].split(";")[0].strip()
+    continued = ", continued here" if CONTINUED_HERE in trained_by else ""
+    return f"trained by {engine}{continued} (no loss reported)"
