@@ -68,10 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_setting(train, "lr", f"initial learning rate, decaying linearly to lr * {MIN_LR_FRACTION:g}")
     _add_setting(train, "seed", "random seed")
     _add_setting(train, "workers", "worker processes", shown=f"{default_workers()}, one per core")
-    train.add_argument("--tokens", choices=TOKEN_RULE_NAMES, default=DEFAULT_TOKENS,
-                       help="how text becomes words: " + "; ".join(f"{name}: {rule.description}"
-                                                                   for name, rule in TOKEN_RULES.items())
-                       + f" (default: {DEFAULT_TOKENS})")
+    _add_tokens_option(train)
     train.add_argument("--phrases", action="store_true",
                        help="join collocations into one word first (new_york, pyotr_stepanovitch), "
                             "as word2phrase and gensim's Phrases do")
@@ -135,11 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
                        ("min_count", "ignore words seen fewer times"),
                        ("lr", "initial learning rate (MLlib's stepSize), decaying linearly"), ("seed", "random seed")):
         _add_setting(spark, name, what)
+    _add_tokens_option(spark)
     spark.add_argument("--partitions", type=int, default=1,
                        help="partitions MLlib trains in parallel and averages (default 1, the best vectors; "
                             "more is faster on a cluster, less accurate)")
     spark.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def _add_tokens_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tokens", choices=TOKEN_RULE_NAMES, default=DEFAULT_TOKENS,
+                        help="how text becomes words: " + "; ".join(f"{name}: {rule.description}"
+                                                                    for name, rule in TOKEN_RULES.items())
+                        + f" (default: {DEFAULT_TOKENS})")
 
 
 def _add_setting(parser: argparse.ArgumentParser, name: str, what: str, shown: str | None = None) -> None:
@@ -399,7 +404,7 @@ def _train_spark(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     from .vectors.io import save_model
 
     settings = SparkSettings(dim=args.dim, window=args.window, epochs=args.epochs, min_count=args.min_count,
-                             lr=args.lr, seed=args.seed, partitions=args.partitions)
+                             lr=args.lr, seed=args.seed, partitions=args.partitions, tokens=args.tokens)
     job = SparkTraining(args.corpus, args.master, settings)  # a local corpus is looked at here, before Java
     out = _writable_target(args.out, inputs=job.files or [])
     started = time.perf_counter()

@@ -22,6 +22,7 @@ file (:func:`log_path`), not the terminal.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -39,7 +40,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
-from ..config import TrainConfig
+from ..config import DEFAULT_TOKENS, TrainConfig
 from ..errors import CorpusError, StudioError
 from ..text.corpus import find_text_files
 from ..text.vocab import Vocab
@@ -87,6 +88,7 @@ class SparkSettings:
     lr: float = 0.025
     seed: int = 1
     partitions: int = 1
+    tokens: str = DEFAULT_TOKENS  # the word rule of core.text.tokens, applied on the executors
 
     def __post_init__(self) -> None:
         if isinstance(self.partitions, bool) or not isinstance(self.partitions, int) \
@@ -97,7 +99,8 @@ class SparkSettings:
     def config(self) -> TrainConfig:
         """As a TrainConfig for the model file: what MLlib does not do (subsampling) is recorded as off."""
         return TrainConfig(dim=self.dim, window=self.window, epochs=self.epochs, min_count=self.min_count,
-                           lr=self.lr, seed=self.seed, sample=0.0, workers=min(self.partitions, 256))
+                           lr=self.lr, seed=self.seed, sample=0.0, workers=min(self.partitions, 256),
+                           tokens=self.tokens)
 
 
 @dataclass(frozen=True)
@@ -295,7 +298,7 @@ def _project_zip(folder: Path) -> Path:
 # On the executors
 
 
-def _sentences(rows: Iterable[Any]) -> Iterator[tuple[list[str]]]:
+def _sentences(rows: Iterable[Any], rule: str = DEFAULT_TOKENS) -> Iterator[tuple[list[str]]]:
     """One partition's lines -> its tokens by the project's rules, cut into MLlib sentences.
 
     Lines are joined and tokenised ~1 MB at a time (a line break separates words anyway, so the words
@@ -310,7 +313,7 @@ def _sentences(rows: Iterable[Any]) -> Iterator[tuple[list[str]]]:
 
     def flush() -> Iterator[tuple[list[str]]]:
         nonlocal carry
-        words = carry + tokenize("\n".join(batch))
+        words = carry + tokenize("\n".join(batch), rule)
         whole = len(words) - len(words) % SENTENCE_TOKENS
         for start in range(0, whole, SENTENCE_TOKENS):
             yield (words[start:start + SENTENCE_TOKENS],)
@@ -453,7 +456,8 @@ class SparkTraining:
         context.addPyFile(str(_project_zip(self._folder)))
         lines = self._lines(session)
         schema = StructType([StructField("sentence", ArrayType(StringType(), False), False)])
-        sentences = session.createDataFrame(lines.rdd.mapPartitions(_sentences), schema)
+        tokenised = lines.rdd.mapPartitions(functools.partial(_sentences, rule=settings.tokens))
+        sentences = session.createDataFrame(tokenised, schema)
         sentences = sentences.persist(StorageLevel.MEMORY_AND_DISK)  # tokenised once, read by every pass
         try:
             phases.phase = "reading and counting words"

@@ -70,7 +70,7 @@ def test_spark_model_has_the_words_and_counts_of_local_training(spark_model, tex
     local = load_corpus([texts], min_count=2)
     assert model.words == local.vocab.words  # same tokens, same order (count, then alphabetical)
     assert np.array_equal(model.counts, local.vocab.counts)
-    assert {"café", "naïve", "dont", "ünïcödé", "rocknroll"} <= set(model.words)
+    assert {"café", "naïve", "don't", "ünïcödé", "rock'n'roll"} <= set(model.words)  # the default word rule
     assert "zebra" not in model  # notes.md is not a .txt file, as in local training
     assert model.state.run_tokens == local.raw_tokens
 
@@ -237,3 +237,11 @@ def test_continuing_another_engines_model_says_so():
     assert continued.state.trained_by == f"{ENGINE} (test){CONTINUED_HERE}"
     again = Trainer(corpus.ids, corpus.vocab, config, model=continued).train()
     assert again.state.trained_by.count(CONTINUED_HERE) == 1
+
+
+def test_spark_tokenises_by_the_chosen_word_rule(spark, texts):
+    model = SparkTraining(str(texts), SPARK_MASTER,
+                          SparkSettings(dim=8, window=2, epochs=1, min_count=2, tokens="article")).run(None)
+    local = load_corpus([texts], min_count=2, tokens="article")
+    assert model.words == local.vocab.words and "dont" in model.words and "don't" not in model.words
+    assert model.config.tokens == "article"
