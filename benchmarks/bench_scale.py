@@ -9,6 +9,12 @@ For each size (millions of tokens) a Zipf-distributed text over 50,000 made-up w
      of the main process and of the largest worker process.
 Times are medians of ``--runs`` runs (each a fresh pair of processes), peaks the largest seen.
 Time per token should stay flat from 10M to 100M tokens (the issue allows 15%).
+
+    python benchmarks/bench_scale.py --read-only --roots OLD_CHECKOUT . [--sizes 10 100] [--runs 5]
+
+times only the reading, alternating between two checkouts of the project run after run (for before /
+after figures on a shared machine), and also reads 4 MB of words separated by distinct private-use
+characters (a text that once read at 0.2 MB/s). Medians, and the median of the pair-by-pair ratios.
 """
 
 from __future__ import annotations
@@ -56,11 +62,16 @@ READ = textwrap.dedent("""
             return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
     sys.path.insert(0, {root!r})
     from core.text.corpus import load_corpus
-    started = time.perf_counter()
-    corpus = load_corpus([{text!r}], cache_dir={cache!r})
-    seconds = time.perf_counter() - started
-    print(json.dumps(dict(seconds=seconds, tokens=corpus.raw_tokens, vocab=len(corpus.vocab),
-                          peak_mb=peak_mb())))
+    if __name__ == "__main__":  # as the app and the command line read: reader processes for large texts
+        started = time.perf_counter()
+        try:
+            corpus = load_corpus([{text!r}], cache_dir={cache!r}, workers=None)
+        except TypeError:  # a checkout from before parallel reading
+            corpus = load_corpus([{text!r}], cache_dir={cache!r})
+        seconds = time.perf_counter() - started
+        print(json.dumps(dict(seconds=seconds, tokens=corpus.raw_tokens, vocab=len(corpus.vocab),
+                              peak_mb=peak_mb(),
+                              reader_peak_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)))
 """)
 
 TRAIN = textwrap.dedent("""
@@ -86,6 +97,57 @@ TRAIN = textwrap.dedent("""
 """)
 
 
+def pathological(path: Path) -> None:
+    """4 MB of short words separated by private-use characters: all 137,468 of them, in turn."""
+    private = [*range(0xE000, 0xF900), *range(0xF0000, 0xFFFFE), *range(0x100000, 0x10FFFE)]
+    pieces, size, i = [], 0, 0
+    while size < 4_000_000:
+        piece = f"w{'abcdefghij'[i % 10]}{chr(private[i % len(private)])}"
+        pieces.append(piece)
+        size += len(piece.encode("utf-8"))
+        i += 1
+    path.write_text("".join(pieces), encoding="utf-8")
+
+
+def compare_reading(args: argparse.Namespace, folder: Path, scratch: Path) -> None:
+    """Read each text with each root in turn, ``--runs`` times; print MB/s medians and ratios."""
+    texts = []
+    for millions in args.sizes:
+        text = folder / f"zipf-{millions}M.txt"
+        if not text.exists():
+            print(f"generating {millions}M tokens ...", flush=True)
+            generate(text, millions)
+        texts.append((f"{millions}M tokens", text))
+    odd = folder / "private-use-4MB.txt"
+    if not odd.exists():
+        pathological(odd)
+    texts.append(("4 MB, distinct separators", odd))
+    print("| text | MB | " + " | ".join(f"{root} MB/s" for root in args.roots) + " | ratio (pairs) | peak MB |")
+    print("|---|---|" + "---|" * len(args.roots) + "---|---|")
+    for label, text in texts:
+        seconds: dict[str, list[float]] = {root: [] for root in args.roots}
+        peaks: dict[str, float] = {root: 0.0 for root in args.roots}
+        reader_peak = 0.0
+        for run in range(args.runs):
+            order = args.roots if run % 2 == 0 else args.roots[::-1]
+            for root in order:
+                cache = scratch / "cache-read"
+                shutil.rmtree(cache, ignore_errors=True)
+                result = run_python(READ.format(root=str(Path(root).resolve()), text=str(text), cache=str(cache)),
+                                    scratch)
+                seconds[root].append(result["seconds"])
+                peaks[root] = max(peaks[root], result["peak_mb"])
+                if root == args.roots[-1]:
+                    reader_peak = max(reader_peak, result["reader_peak_mb"])
+        megabytes = text.stat().st_size / 1e6
+        speeds = [megabytes / statistics.median(seconds[root]) for root in args.roots]
+        ratios = [a / b for a, b in zip(seconds[args.roots[0]], seconds[args.roots[-1]])]
+        print(f"| {label} | {megabytes:.0f} | " + " | ".join(f"{v:.1f}" for v in speeds)
+              + f" | {statistics.median(ratios):.2f}x | " + " / ".join(f"{peaks[r]:.0f}" for r in args.roots)
+              + f" (reader processes {reader_peak:.0f}) |",
+              flush=True)
+
+
 def run_python(code: str, folder: Path) -> dict:
     script = folder / "step.py"
     script.write_text(code)
@@ -108,10 +170,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3, help="runs per size; times are their medians")
     parser.add_argument("--folder", type=Path, help="keep generated texts here (default: temporary)")
+    parser.add_argument("--read-only", action="store_true", help="time reading only (see --roots)")
+    parser.add_argument("--roots", nargs="+", default=[str(ROOT)],
+                        help="with --read-only: checkouts of the project to read with, alternating")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.folder or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
+        if args.read_only:
+            compare_reading(args, folder, Path(scratch))
+            return
         rows = []
         for millions in args.sizes:
             text = folder / f"zipf-{millions}M.txt"

@@ -260,7 +260,7 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
               "and training gets no faster", file=stderr)
     out = _writable_target(args.out, inputs=find_text_files(args.corpus))
     started = time.perf_counter()
-    corpus = load_corpus(args.corpus, cache_dir=args.token_cache, **reading_options(config))
+    corpus = load_corpus(args.corpus, cache_dir=args.token_cache, workers=None, **reading_options(config))
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=stderr)
     print(f"corpus: {len(corpus.files)} file(s), {corpus.raw_tokens:,} tokens, "

@@ -447,7 +447,7 @@ def load_corpus(
     cache_dir: str | os.PathLike | None = None,
     tokens: str = DEFAULT_TOKENS,
     phrases: PhraseSettings | None = None,
-    workers: int | None = None,
+    workers: int | None = 1,
 ) -> Corpus:
     """Read, tokenise and number the words of text files in one streaming pass.
 
@@ -459,8 +459,10 @@ def load_corpus(
     read again from the texts, with a warning naming it. ``tokens`` names the tokenising rule
     (core.text.tokens); with ``phrases``, collocations are joined into one word before the vocabulary
     is cut (core.text.phrases). Files are read in parts of :data:`PART_BYTES`; with ``workers`` > 1
-    (by default, one per core for corpora of :data:`PARALLEL_MIN_BYTES` or more) the parts are
-    tokenised in that many processes at once, with the same result as reading them one after another.
+    (or None: one per core for corpora of :data:`PARALLEL_MIN_BYTES` or more) the parts are tokenised
+    in that many processes at once, with the same result as reading them one after another. Reader
+    processes are spawned, so a script asking for them needs ``if __name__ == "__main__":`` (the app
+    and the command line ask; the default, one, needs nothing).
     """
     check_vocabulary_limits(min_count, max_vocab)
     check_token_rule(tokens)
@@ -546,9 +548,9 @@ def _read_into(token_ids: _TokenIds, path: Path, file: "_UsableFile | str | Corp
 
 #: A file is read in parts of about this many bytes, each ending after a line break: a part is what one
 #: process tokenises at a time, and bounds the memory a part's ids take before they are stored.
-PART_BYTES = 16 << 20
+PART_BYTES = 8 << 20
 #: Smaller corpora are read in this process: starting reader processes costs more than it saves.
-PARALLEL_MIN_BYTES = 48 << 20
+PARALLEL_MIN_BYTES = 32 << 20
 _MAX_READERS = 4  # beyond this the main process, which numbers every part, is the bottleneck
 
 
@@ -628,15 +630,21 @@ def _read_part(job: _PartJob, report: Callable[[int], None] | None = None) -> _P
     try:
         pieces = _decoded_pieces(job.path, job.encoding, job.start, job.end)
         for text, done in _strip_gutenberg(pieces, header=job.first, ended=ended):
-            words, dropped = tokenize_counting(text, job.tokens)
-            overlong += dropped
+            words, _ = tokenize_counting(text, job.tokens, drop_overlong=False)
             if words:
                 chunks.append(np.fromiter(map(index.__getitem__, words), dtype=np.int32, count=len(words)))
             if report:
                 report(done)
     except OSError as error:
         raise CorpusError(f"cannot read {job.path}: {error.strerror or error}") from None
-    return _PartResult(list(index), chunks, overlong, bool(ended), job.end)
+    words = list(index)
+    too_long = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) > MAX_TOKEN_CHARS
+    if too_long.any():  # rare: drop those words' tokens, and number the others without them
+        renumber = np.cumsum(~too_long, dtype=np.int64).astype(np.int32) - 1
+        overlong = sum(int(too_long[chunk].sum()) for chunk in chunks)
+        chunks = [renumber[chunk[~too_long[chunk]]] for chunk in chunks]
+        words = [w for w, long in zip(words, too_long.tolist()) if not long]
+    return _PartResult(words, chunks, overlong, bool(ended), job.end)
 
 
 def _reading_processes(workers: int | None, total_bytes: int) -> int:
@@ -701,8 +709,8 @@ class _Parts:
             self._fill()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+        if self.pool is not None:  # waits at most for the parts being read now (a second or so)
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _size(path: Path) -> int:
