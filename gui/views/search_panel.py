@@ -62,7 +62,7 @@ class SearchPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        self.edit = QLineEdit(objectName="searchEdit", placeholderText="Search a word, press Enter",
+        self.edit = QLineEdit(objectName="searchEdit", placeholderText="A word or formula (king - man + woman), Enter",
                               clearButtonEnabled=True)
         self.words_model = QStringListModel(self)
         completer = QCompleter(self.words_model, self)
@@ -143,22 +143,22 @@ class SearchPanel(QWidget):
 
         def job():  # on a pool thread: the cosine query, and difflib's suggestions for an unknown word
             try:
-                neighbours = model.most_similar(word, topn=topn)
+                neighbours = model.most_similar(word, topn=topn)  # a word or a formula (king - man + woman)
             except UnknownWordError as error:
-                return None, unknown_hint(error)
+                return None, f"'{error.word}' is not in the vocabulary.{unknown_hint(error)}"
             counts, index = model.counts, model.vocab.index
             rows = [(w, s, int(counts[index[w]])) for w, s in neighbours]
-            return rows, model.words[model.index(word)]
+            return rows, [model.words[i] for i in model.query_vector(word)[1]]
 
         def done(result) -> None:
             rows, extra = result
             if rows is None:
-                self.show_message(f"'{word}' is not in the vocabulary.{extra}")
+                self.show_message(extra)
                 self.table.setRowCount(0)
                 return
             self.show_message("")
             fill_table(self.table, rows)
-            self.session.select([extra])
+            self.session.select(extra)
             self.session.highlight([w for w, _, _ in rows])
 
         def failed(message: str) -> None:

@@ -2,8 +2,6 @@
 
 import pytest
 
-from gui.views.analogy_panel import parse_analogy
-from core.errors import StudioError
 
 from .conftest import wait_query
 
@@ -62,13 +60,6 @@ def test_analogy_unknown_word(qtbot, trained, errors):
     panel.solve()
     wait_query(qtbot, panel)
     assert "mann" in panel.message.text() and panel.table.rowCount() == 0 and errors == []
-
-
-def test_parse_analogy():
-    assert parse_analogy("king - man + woman") == (["king", "woman"], ["man"])
-    assert parse_analogy("paris-france+germany") == (["paris", "germany"], ["france"])
-    with pytest.raises(StudioError):
-        parse_analogy("   ")
 
 
 def test_heatmap(qtbot, trained):
