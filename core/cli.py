@@ -1,4 +1,5 @@
-"""The headless command line: ``train``, ``export``, ``similar``, ``evaluate`` and ``fetch-gutenberg``.
+"""The headless command line: ``train``, ``export``, ``similar``, ``evaluate``, ``fetch-gutenberg``, and the
+analyses ``compare``, ``weat`` and ``stability``.
 
 Bad input of any kind ends with one line on stderr and exit code 2, never a traceback and never a
 half-written output file (every file is written atomically by ``core.vectors.io``). An output that
@@ -107,7 +108,41 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"seconds to wait for the server (%(default)g, at most {MAX_TIMEOUT:g}); a whole "
                             f"book may take {DEADLINE_FACTOR} times as long")
     fetch.add_argument("--quiet", action="store_true", help="no progress line")
+    _add_analysis_commands(commands)
     return parser
+
+
+def _add_analysis_commands(commands) -> None:
+    """``compare``, ``weat`` and ``stability`` (issue #16)."""
+    from .vectors.compare import DEFAULT_TOP
+
+    compare = commands.add_parser(
+        "compare", help="align two models and rank the words that moved",
+        description="Rotate model A onto model B (orthogonal Procrustes over their shared words, weighted "
+                    "by log(1 + count)) and rank the words by how far they moved (cosine distance after "
+                    "alignment) and how much their 10 nearest neighbours changed (1 - Jaccard). Works on any "
+                    "two models or vectors files: two corpora, two seeds, a model and imported vectors.")
+    compare.add_argument("a", metavar="A", help="model (.npz) or word2vec/GloVe vectors file")
+    compare.add_argument("b", metavar="B", help="model (.npz) or word2vec/GloVe vectors file")
+    compare.add_argument("--top", type=int, default=DEFAULT_TOP, metavar="N",
+                         help="align and rank only the N most frequent shared words (%(default)s)")
+    compare.add_argument("-n", type=int, default=20, help="how many movers to list (%(default)s)")
+    compare.add_argument("--unweighted", action="store_true", help="every shared word weighs the same in the fit")
+    compare.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+    weat = commands.add_parser(
+        "weat", help="Word Embedding Association Test (Caliskan et al. 2017)",
+        description="Effect size and one-sided permutation p-value of a WEAT: targets X and Y, attributes A "
+                    "and B. --preset weat1..weat10 are the paper's word sets; or give all four sets as "
+                    "comma-separated words. Words the model lacks are dropped and listed.")
+    weat.add_argument("model", help="model (.npz) or word2vec/GloVe vectors file")
+    weat.add_argument("--preset", metavar="ID", help="weat1 ... weat10, or 'list' to show them")
+    for key, what in (("x", "first target set"), ("y", "second target set"),
+                      ("a", "first attribute set"), ("b", "second attribute set")):
+        weat.add_argument(f"--{key}", metavar="WORDS", help=f"{what}: comma-separated words")
+    weat.add_argument("--permutations", type=int, default=10_000, metavar="N",
+                      help="random splits drawn when there are too many to count (%(default)s)")
+    weat.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _add_setting(parser: argparse.ArgumentParser, name: str, what: str, shown: str | None = None) -> None:
@@ -357,8 +392,75 @@ def _fetch_gutenberg(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     return 0
 
 
+def _compare(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .vectors.compare import align_models
+    from .vectors.io import load_any
+
+    if args.top < 2:
+        raise StudioError(f"--top must be at least 2, got {args.top}")
+    if args.n < 1:
+        raise StudioError(f"-n must be at least 1, got {args.n}")
+    left, right = load_any(_input_file(args.a)), load_any(_input_file(args.b))
+    result = align_models(left, right, top=args.top, weighted=not args.unweighted)
+    movers = result.movers(args.n)
+    changed = result.movers(args.n, by="neighbours")
+    if args.json:
+        report = {"a": args.a, "b": args.b, "shared_words": len(result.words), "weighted": not args.unweighted,
+                  "mean_movement": result.mean_movement,
+                  "mean_neighbour_change": float(result.neighbour_change.mean()),
+                  "movers": movers, "neighbour_changers": changed}
+        print(json.dumps(report, indent=2, allow_nan=False), file=stdout)
+        return 0
+    print(f"aligned {len(result.words):,} shared words; mean movement {result.mean_movement:.4f} "
+          f"(cosine distance), mean neighbour change {result.neighbour_change.mean():.3f} (1 - Jaccard at "
+          f"{result.topn})", file=stdout)
+    width = max(4, *(len(m["word"]) for m in movers))
+    print(f"{'word':<{width}}  {'moved':>7}  {'nbrs':>5}  {'count':>9}", file=stdout)
+    for m in movers:
+        print(f"{m['word']:<{width}}  {m['movement']:>7.4f}  {m['neighbour_change']:>5.2f}  {m['count']:>9,}",
+              file=stdout)
+    return 0
+
+
+def _weat(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .vectors.io import load_any
+    from .vectors.weat import make_test, presets, weat
+
+    tests = presets()
+    if args.preset == "list":
+        for key, test in tests.items():
+            print(f"{key}\t{test.name}", file=stdout)
+        return 0
+    given = [args.x, args.y, args.a, args.b]
+    if args.preset is not None:
+        if any(given):
+            raise StudioError("give either --preset or the four sets --x --y --a --b, not both")
+        if args.preset.lower() not in tests:
+            raise StudioError(f"no preset '{args.preset}'; choose one of {', '.join(tests)}")
+        test = tests[args.preset.lower()]
+    elif all(given):
+        test = make_test(*given)
+    else:
+        raise StudioError("weat needs --preset ID, or all four sets --x --y --a --b (comma-separated words)")
+    if args.permutations < 1:
+        raise StudioError(f"--permutations must be at least 1, got {args.permutations}")
+    result = weat(load_any(_input_file(args.model)), test, permutations=args.permutations)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, allow_nan=False), file=stdout)
+        return 0
+    print(test.name, file=stdout)
+    for key in "XYAB":
+        missing = result.missing[key]
+        note = f" (missing: {', '.join(missing)})" if missing else ""
+        print(f"  {key} {getattr(test, key).name}: {len(result.used[key])} words{note}", file=stdout)
+    how = "exact, all" if result.exact else "sampled,"
+    print(f"effect size {_fmt(result.effect_size)}  p-value {result.p_value:.4g}  ({how} {result.splits:,} splits)",
+          file=stdout)
+    return 0
+
+
 COMMANDS = {"train": _train, "export": _export, "similar": _similar, "evaluate": _evaluate,
-            "fetch-gutenberg": _fetch_gutenberg}
+            "fetch-gutenberg": _fetch_gutenberg, "compare": _compare, "weat": _weat}
 
 
 # --- helpers ----------------------------------------------------------------------------------------
