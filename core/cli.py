@@ -144,6 +144,26 @@ def _add_analysis_commands(commands) -> None:
                       help="random splits drawn when there are too many to count (%(default)s)")
     weat.add_argument("--json", action="store_true", help="print one JSON object")
 
+    stability = commands.add_parser(
+        "stability", help="train several runs and measure how far each word's neighbours can be trusted",
+        description="Train N models of one corpus (seeds seed, seed+1, ... or, with --bootstrap, samples of "
+                    "its 1,000-token passages drawn with replacement) and, per word, the agreement of its 10 "
+                    "nearest neighbours across runs (mean Jaccard, 1 = always the same) and the spread of its "
+                    "cosines with them (std across runs). Writes DIR/run-N.npz and DIR/stability.tsv.")
+    stability.add_argument("corpus", nargs="+", help=".txt files or folders of them")
+    stability.add_argument("--runs", type=int, default=5, metavar="N", help="models to train (%(default)s, at least 2)")
+    stability.add_argument("--out", required=True, metavar="DIR", help="folder for the runs and the table (created)")
+    stability.add_argument("--bootstrap", action="store_true", help="resample passages instead of changing the seed")
+    stability.add_argument("--words", type=int, default=10_000, metavar="N",
+                           help="measure the N most frequent words (%(default)s)")
+    stability.add_argument("-n", type=int, default=20, help="how many of the least stable words to list (%(default)s)")
+    for name, what in (("dim", "vector dimensions"), ("window", "context window"), ("negative", "noise words per real pair"),
+                       ("epochs", "passes over the text"), ("min_count", "ignore words seen fewer times"),
+                       ("sample", "subsampling threshold"), ("lr", "initial learning rate"),
+                       ("seed", "random seed of the first run"), ("workers", "worker processes")):
+        _add_setting(stability, name, what)
+    stability.add_argument("--quiet", action="store_true", help="no progress bar")
+
 
 def _add_setting(parser: argparse.ArgumentParser, name: str, what: str, shown: str | None = None) -> None:
     """A ``--name`` option for a TrainConfig setting: its default and range as core.config states them.
@@ -459,8 +479,72 @@ def _weat(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
+def _stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    import numpy as np
+
+    from .files import atomic_write
+    from .text.corpus import load_corpus
+    from .train.stability import StabilityRuns, measure
+    from .vectors.io import save_model
+
+    if args.runs < 2:
+        raise StudioError(f"--runs must be at least 2, got {args.runs}")
+    if args.words < 2 or args.n < 1:
+        raise StudioError("--words must be at least 2 and -n at least 1")
+    config = TrainConfig(dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
+                         min_count=args.min_count, sample=args.sample, lr=args.lr, seed=args.seed,
+                         workers=args.workers)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise StudioError(f"{out} is a file; --out needs a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    targets = [_writable_target(str(out / f"run-{i + 1}.npz")) for i in range(args.runs)]
+    table = _writable_target(str(out / "stability.tsv"))
+    corpus = load_corpus(args.corpus, min_count=config.min_count)
+    for warning in corpus.warnings:
+        print(f"warning: {warning}", file=stderr)
+    runs = StabilityRuns(corpus.ids, corpus.vocab, config, args.runs, bootstrap=args.bootstrap)
+    bar = None if args.quiet else ProgressBar(stderr)
+
+    def progress(index: int, total: int, p) -> None:
+        if bar is not None:
+            bar.prefix = f"run {index + 1}/{total} "
+            bar(p)
+
+    try:
+        models = runs.run(on_progress=progress, progress_interval=0.25)
+    finally:
+        if bar is not None:
+            bar.close()
+    for model, target in zip(models, targets):
+        save_model(model, target)
+    report = measure(models, limit=args.words)
+    with atomic_write(table, "w") as f:
+        f.write("word\tcount\tjaccard\tspread\n")
+        for row in report.rows():
+            f.write(f"{row['word']}\t{row['count']}\t{row['jaccard']:.4f}\t{row['spread']:.4f}\n")
+    how = "bootstrap samples" if args.bootstrap else "seeds"
+    print(f"{len(models)} runs ({how}) -> {out}; {len(report.words):,} words measured, mean neighbour agreement "
+          f"{report.jaccard.mean():.3f} (Jaccard at {report.topn}), mean similarity spread {report.spread.mean():.4f}",
+          file=stdout)
+    bands = [(0, 50), (50, 100), (100, 200), (200, 500), (500, None)]
+    for low, high in bands:
+        rows = (report.counts >= low) & (report.counts < (high if high is not None else np.iinfo(np.int64).max))
+        if rows.any():
+            label = f"{low}-{high}" if high is not None else f"{low}+"
+            print(f"  words seen {label:>8} times: {rows.sum():6,}  agreement {report.jaccard[rows].mean():.3f}",
+                  file=stdout)
+    order = np.argsort(report.jaccard, kind="stable")[:args.n]
+    print("least stable (agreement below 0.5 is flagged unstable):", file=stdout)
+    for i in order:
+        print(f"  {report.words[i]}\t{report.jaccard[i]:.3f}\t{report.spread[i]:.4f}\t{int(report.counts[i]):,}",
+              file=stdout)
+    return 0
+
+
 COMMANDS = {"train": _train, "export": _export, "similar": _similar, "evaluate": _evaluate,
-            "fetch-gutenberg": _fetch_gutenberg, "compare": _compare, "weat": _weat}
+            "fetch-gutenberg": _fetch_gutenberg, "compare": _compare, "weat": _weat,
+            "stability": _stability}
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -539,12 +623,13 @@ class ProgressBar:
         self.width = width
         self.drawn = False
         self.loss = math.nan
+        self.prefix = ""  # e.g. "run 2/5 " when several runs share the bar
 
     def __call__(self, p) -> None:
         if math.isfinite(p.loss):
             self.loss = p.loss
         filled = int(round(p.fraction * self.width))
-        line = (f"\repoch {p.epoch}/{p.epochs} [{'#' * filled}{'.' * (self.width - filled)}] "
+        line = (f"\r{self.prefix}epoch {p.epoch}/{p.epochs} [{'#' * filled}{'.' * (self.width - filled)}] "
                 f"{p.fraction:4.0%}  loss {self.loss:.4f}  {p.words_per_sec / 1000:,.0f}k words/s  "
                 f"ETA {_clock(p.eta_seconds)} ")
         self.stream.write(line)

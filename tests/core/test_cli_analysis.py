@@ -92,3 +92,26 @@ def test_weat_presets_list_and_bad_input(models):
     assert code == 2 and "no preset 'weat99'" in err
     code, _, err = run("weat", str(models[0]), "--x", "king")
     assert code == 2 and "all four sets" in err
+
+
+def test_stability_writes_the_runs_and_a_table(tmp_path):
+    corpus = tmp_path / "demo.txt"
+    corpus.write_text(demo_text(seed=4, sentences=3000), encoding="utf-8")
+    out = tmp_path / "runs"
+    code, stdout, err = run("stability", str(corpus), "--runs", "2", "--out", str(out), "--epochs", "1",
+                            "--dim", "8", "--workers", "1", "--quiet", "-n", "3")
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["run-1.npz", "run-2.npz", "stability.tsv"]
+    assert [load_model(out / f"run-{i}.npz").config.seed for i in (1, 2)] == [1, 2]
+    lines = (out / "stability.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "word\tcount\tjaccard\tspread" and len(lines) == 1 + len(load_model(out / "run-1.npz"))
+    assert "2 runs (seeds)" in stdout and "least stable" in stdout
+
+
+def test_stability_bad_input(tmp_path):
+    corpus = tmp_path / "demo.txt"
+    corpus.write_text(demo_text(seed=4, sentences=500), encoding="utf-8")
+    code, _, err = run("stability", str(corpus), "--runs", "1", "--out", str(tmp_path / "o"))
+    assert code == 2 and "--runs must be at least 2" in err
+    code, _, err = run("stability", str(corpus), "--runs", "2", "--out", str(corpus))
+    assert code == 2 and "needs a folder" in err and corpus.read_text(encoding="utf-8")
