@@ -155,3 +155,22 @@ def neighbours_across(models: Sequence[Model], word: str, topn: int = 10) -> lis
     k = max(0, min(int(topn), len(mean) - 1))
     top = np.argsort(-mean, kind="stable")[:k]
     return [(models[0].words[i], float(mean[i]), float(std[i])) for i in top]
+
+
+def similarity_spread(models: Sequence[Model], word: str, others: Sequence[str]) -> list[tuple[float, float]]:
+    """Mean and std across ``models`` of ``word``'s cosine with each of ``others`` (nan if a run lacks one)."""
+    result = []
+    for other in others:
+        values = [float(m.unit_vectors[m.index(word)] @ m.unit_vectors[m.index(other)])
+                  for m in models if word in m and other in m]
+        result.append((float(np.mean(values)), float(np.std(values))) if values else (float("nan"), float("nan")))
+    return result
+
+
+@dataclass(frozen=True)
+class Stability:
+    """The runs and their report, as the app keeps them."""
+
+    models: list[Model]
+    report: StabilityReport
+    bootstrap: bool = False

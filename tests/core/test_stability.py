@@ -9,7 +9,7 @@ from core.config import TrainConfig
 from core.errors import StudioError
 from core.text.demo import demo_corpus
 from core.text.vocab import Vocab
-from core.train.stability import StabilityRuns, measure, neighbours_across
+from core.train.stability import StabilityRuns, measure, neighbours_across, similarity_spread
 from core.vectors.model import Model
 
 FAST = dict(dim=12, epochs=1, workers=1)
@@ -33,6 +33,9 @@ def test_seeds_give_different_models_and_a_report(corpus):
     rows = neighbours_across(models, "king", topn=4)
     assert len(rows) == 4 and "king" not in [w for w, _, _ in rows]
     assert [m for _, m, _ in rows] == sorted((m for _, m, _ in rows), reverse=True)
+    (mean, std), = similarity_spread(models, "king", ["queen"])
+    cosines = [m.similarity("king", "queen") for m in models]
+    assert mean == pytest.approx(np.mean(cosines), abs=1e-6) and std == pytest.approx(np.std(cosines), abs=1e-6)
 
 
 def test_bootstrap_resamples_passages(corpus):
