@@ -210,7 +210,7 @@ class CompareDialog(QDialog):
         table.setSortingEnabled(True)
         table.sortItems(1, Qt.SortOrder.DescendingOrder)
         n = len(movers)
-        self.movers_map.show_words([alignment.words[i] for i in context], end[n:], labelled=40)
+        self.movers_map.show_words([alignment.words[i] for i in context], end[n:], labelled=25)
         self.movers_map.add_arrows([alignment.words[i] for i in movers], start[:n], end[:n])
         self.movers_map.set_axes("aligned PCA 1", "aligned PCA 2")
 

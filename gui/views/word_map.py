@@ -69,7 +69,7 @@ class WordMap:
             head = pg.ArrowItem(pos=(b[0], b[1]), angle=180 - angle, headLen=11, tipAngle=30,
                                 brush=pg.mkBrush(END), pen=pg.mkPen(END))
             for item in (line, dot, head):
-                self.plot.addItem(item)
+                self.plot.addItem(item, ignoreBounds=item is head)  # a head's size is in pixels
                 self._items.append(item)
             self._label(word, b[0], b[1], END)
             self.arrows.append((word, a, b))
@@ -81,5 +81,5 @@ class WordMap:
         label.setFont(self._font)
         label.setBrush(colour)
         label.setPos(x, y)
-        self.plot.addItem(label)
+        self.plot.addItem(label, ignoreBounds=True)  # its size is in pixels: it must not set the range
         self._items.append(label)
