@@ -1,5 +1,5 @@
 """The headless command line: ``train``, ``export``, ``similar``, ``evaluate``, ``fetch-gutenberg``, and the
-analyses ``compare``, ``weat`` and ``stability``.
+analyses ``compare``, ``weat``, ``axis`` and ``stability``.
 
 Bad input of any kind ends with one line on stderr and exit code 2, never a traceback and never a
 half-written output file (every file is written atomically by ``core.vectors.io``). An output that
@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_analysis_commands(commands) -> None:
-    """``compare``, ``weat`` and ``stability`` (issue #16)."""
+    """``compare``, ``weat``, ``axis`` and ``stability`` (issue #16)."""
     from .vectors.compare import DEFAULT_TOP
 
     compare = commands.add_parser(
@@ -143,6 +143,19 @@ def _add_analysis_commands(commands) -> None:
     weat.add_argument("--permutations", type=int, default=10_000, metavar="N",
                       help="random splits drawn when there are too many to count (%(default)s)")
     weat.add_argument("--json", action="store_true", help="print one JSON object")
+
+    axis = commands.add_parser(
+        "axis", help="rank words along a semantic axis, or project the axis out of a model",
+        description="A semantic axis from word pairs (\"he-she, man-woman\": the mean of their unit difference "
+                    "vectors). Lists the words furthest towards each end (cosine with the axis), or the places "
+                    "of --words; with --remove-to FILE, writes the model with the axis projected out.")
+    axis.add_argument("model", help="model (.npz) or word2vec/GloVe vectors file")
+    axis.add_argument("pairs", help="word pairs, e.g. \"he-she, man-woman\" (use : between poles that are formulas)")
+    axis.add_argument("-n", type=int, default=15, help="how many words towards each end (%(default)s)")
+    axis.add_argument("--restrict-vocab", type=int, default=10_000, metavar="N",
+                      help="rank only the N most frequent words (%(default)s)")
+    axis.add_argument("--words", nargs="+", metavar="WORD", help="print these words' places instead")
+    axis.add_argument("--remove-to", metavar="FILE", help="write the model with the axis projected out (.npz)")
 
     stability = commands.add_parser(
         "stability", help="train several runs and measure how far each word's neighbours can be trusted",
@@ -479,6 +492,36 @@ def _weat(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
+def _axis(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .vectors.axes import positions, rank_along, remove_direction, semantic_axis
+    from .vectors.io import load_any, save_model
+
+    if args.n < 1 or args.restrict_vocab < 1:
+        raise StudioError("-n and --restrict-vocab must be at least 1")
+    source = _input_file(args.model)
+    out = None if args.remove_to is None else _writable_target(args.remove_to, inputs=[source])
+    model = load_any(source)
+    axis = semantic_axis(model, args.pairs)
+    if out is not None:
+        save_model(remove_direction(model, axis), out)
+        print(f"wrote {out}: {len(model):,} words with the {axis.name} axis projected out", file=stderr)
+        return 0
+    if args.words:
+        rows = [model.index(w) for w in args.words]
+        for word, place in zip(args.words, positions(model, axis, rows)):
+            print(f"{word}\t{place:+.4f}", file=stdout)
+        return 0
+    high, low = rank_along(model, axis, topn=args.n, restrict_vocab=args.restrict_vocab)
+    print(f"axis {axis.label}", file=stdout)
+    print(f"towards {', '.join(a for a, _ in axis.pairs)}:", file=stdout)
+    for word, place in high:
+        print(f"  {word}\t{place:+.4f}", file=stdout)
+    print(f"towards {', '.join(b for _, b in axis.pairs)}:", file=stdout)
+    for word, place in low:
+        print(f"  {word}\t{place:+.4f}", file=stdout)
+    return 0
+
+
 def _stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     import numpy as np
 
@@ -544,7 +587,7 @@ def _stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 COMMANDS = {"train": _train, "export": _export, "similar": _similar, "evaluate": _evaluate,
             "fetch-gutenberg": _fetch_gutenberg, "compare": _compare, "weat": _weat,
-            "stability": _stability}
+            "axis": _axis, "stability": _stability}
 
 
 # --- helpers ----------------------------------------------------------------------------------------

@@ -51,7 +51,8 @@ class Analysis(QObject):
         self.axes_dialog.raise_()
         return self.axes_dialog
 
-    def _replace_model(self, model) -> None:
+    def _replace_model(self, model, frame) -> None:
+        self.session.set_frame(frame)  # first, so that the map need not project the new model again
         self.session.set_model(model, None)
         self.status.say("The model now has the axis projected out (not saved: File ▸ Save model keeps it).")
 

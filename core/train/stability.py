@@ -18,6 +18,7 @@ import dataclasses
 import itertools
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Sequence
 
 import numpy as np
@@ -108,10 +109,18 @@ class StabilityReport:
         return [{"word": w, "count": int(c), "jaccard": float(j), "spread": float(s)}
                 for w, c, j, s in zip(self.words, self.counts, self.jaccard, self.spread)]
 
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        return {w: i for i, w in enumerate(self.words)}
+
     def of(self, word: str) -> tuple[float, float] | None:
         """(jaccard, spread) of ``word``, or None if it was not measured."""
-        index = {w: i for i, w in enumerate(self.words)}.get(word)
+        index = self._rows.get(word)
         return None if index is None else (float(self.jaccard[index]), float(self.spread[index]))
+
+    def is_unstable(self, word: str, below: float = UNSTABLE_BELOW) -> bool:
+        measured = self.of(word)
+        return measured is not None and measured[0] < below
 
 
 def measure(models: Sequence[Model], topn: int = 10, limit: int | None = DEFAULT_WORDS,

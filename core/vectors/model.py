@@ -157,12 +157,18 @@ class Model:
     # -- queries --------------------------------------------------------------------------------
 
     def most_similar(
-        self, word_or_vector: str | np.ndarray, topn: int = 10
+        self, word_or_vector: str | np.ndarray | None = None, topn: int = 10, *,
+        positive: Sequence[str] | str = (), negative: Sequence[str] | str = ()
     ) -> list[tuple[str, float]]:
-        """The ``topn`` words closest by cosine to a word, a formula (``king - man + woman``) or a vector.
+        """The ``topn`` words closest by cosine to a word, a formula (``king - man + woman``) or a vector;
+        or, called as gensim's ``most_similar(positive=[...], negative=[...])``, to 3CosAdd's query.
 
         The query's own words are left out of its answer.
         """
+        if word_or_vector is None:
+            return self.analogy(positive, negative, topn=topn)
+        if positive or negative:
+            raise StudioError("give either a word (or vector) or positive=/negative= words, not both")
         if isinstance(word_or_vector, str):
             query, rows = self.query_vector(word_or_vector)
             return self._nearest(query, topn, exclude=rows)

@@ -3,7 +3,8 @@ furthest towards each end of the x axis, and the x axis projected out of the mod
 
 An axis is typed as word pairs, ``he-she, man-woman`` (a pole may be a formula: ``king - man : queen
 - woman``). Without a y axis the map's y is the word's log count. Every computation runs off the UI
-thread; projecting a direction out makes a new model that replaces the current one (unsaved).
+thread; projecting a direction out makes a new model that replaces the current one (unsaved), with its
+map re-projected.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayo
                                QWidget)
 
 from core.errors import UnknownWordError
+from core.maps.frame import drawn_ids, pca_frame
 from core.vectors.axes import Axis, axis_map, rank_along, remove_direction, semantic_axis
 from core.vectors.model import Model
 
@@ -31,7 +33,7 @@ class AxesDialog(QDialog):
     """``axisXEdit``, ``axisYEdit``, ``axisWordsEdit``, ``axisDrawButton``, the ``axesPlot`` map, the
     ``axisHighTable`` / ``axisLowTable`` rankings and ``axisRemoveButton``."""
 
-    modelReplaced = Signal(object)  # the new Model, the x axis projected out
+    modelReplaced = Signal(object, object)  # the new Model (the x axis projected out), and its PCA Frame
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -205,15 +207,22 @@ class AxesDialog(QDialog):
             return
         self.removing = True
         self.remove_button.setEnabled(False)
+        session = self.session
+        ids = drawn_ids(len(model), session.drawn_count, session.drawn_extra_ids(model.vocab.index))
+        previous = session.frame if session.frame is not None and session.frame.projection == "pca" else None
 
-        def done(new_model: Model) -> None:
+        def job():  # on a pool thread: the projection, and the map of the new vectors (aligned to the last)
+            new_model = remove_direction(model, axis)
+            return new_model, pca_frame(new_model.vectors, ids, new_model.words, new_model.counts, previous)
+
+        def done(result) -> None:
             self.removing = False
             if model is self.session.model:
-                self.modelReplaced.emit(new_model)
+                self.modelReplaced.emit(*result)
 
         def failed(message: str) -> None:
             self.removing = False
             self.remove_button.setEnabled(True)
             self.show_message(message)
 
-        run_in_background(lambda: remove_direction(model, axis), done, failed, owner=self)
+        run_in_background(job, done, failed, owner=self)

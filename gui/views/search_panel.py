@@ -6,6 +6,7 @@ An unknown word gets an inline message with close spellings (no dialog): typos a
 from __future__ import annotations
 
 from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -15,6 +16,7 @@ from ..background import LatestRequest
 from ..session import Session
 
 BUSY_TEXT = "searching…"
+UNSTABLE = QColor("#d62728")  # as the map marks the words the stability runs disagree on
 
 
 def make_busy_label(object_name: str) -> QLabel:
@@ -177,7 +179,7 @@ class SearchPanel(QWidget):
 
         self.query.run(job, done, failed)
 
-    def _show_spread(self, spread: tuple[str, list[tuple[float, float]]] | None) -> None:
+    def _show_spread(self, spread: tuple[str, list[tuple[float, float, bool]]] | None) -> None:
         """Error bars on the cosines (their std across the stability runs) and a note on the word."""
         if spread is None:
             self.stability_note.hide()
@@ -187,10 +189,14 @@ class SearchPanel(QWidget):
         self.stability_note.setText(note)
         self.stability_note.show()
         self.table.horizontalHeaderItem(1).setText("cosine ± sd")
-        for r, (_, std) in enumerate(bars):
+        for r, (_, std, unstable) in enumerate(bars):
             item = self.table.item(r, 1)
             if item is not None and std == std:  # not nan
                 item.setText(f"{item.data(Qt.ItemDataRole.UserRole):.3f} ± {std:.3f}")
+            word = self.table.item(r, 0)
+            if word is not None and unstable:
+                word.setForeground(UNSTABLE)
+                word.setToolTip("Unstable: its runs share fewer than half of its 10 nearest neighbours.")
 
 
 def _spread(stability, words: list[str], neighbours: list[str]):
@@ -210,4 +216,5 @@ def _spread(stability, words: list[str], neighbours: list[str]):
         verdict = "<b style='color:#d62728'>unstable</b>" if agreement < UNSTABLE_BELOW else "stable"
         note = (f"<b>{word}</b> is {verdict} across {runs} runs: they share {agreement:.0%} of its 10 nearest "
                 "neighbours (Jaccard); ± is each cosine's standard deviation across the runs.")
-    return note, similarity_spread(stability.models, word, neighbours)
+    bars = similarity_spread(stability.models, word, neighbours)
+    return note, [(mean, std, report.is_unstable(w)) for w, (mean, std) in zip(neighbours, bars)]

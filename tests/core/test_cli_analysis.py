@@ -115,3 +115,27 @@ def test_stability_bad_input(tmp_path):
     assert code == 2 and "--runs must be at least 2" in err
     code, _, err = run("stability", str(corpus), "--runs", "2", "--out", str(corpus))
     assert code == 2 and "needs a folder" in err and corpus.read_text(encoding="utf-8")
+
+
+def test_axis_ranks_places_and_projects_out(models, tmp_path):
+    first = models[0]
+    code, out, err = run("axis", str(first), "he-she, his-her", "-n", "3")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "axis she, her \u2190 \u2192 he, his" and lines[1] == "towards he, his:" and len(lines) == 9
+    code, out, err = run("axis", str(first), "he-she", "--words", "king", "queen")
+    places = dict(line.split("\t") for line in out.splitlines())
+    assert code == 0 and float(places["king"]) > float(places["queen"])
+    target = tmp_path / "neutral.npz"
+    code, _, err = run("axis", str(first), "he-she", "--remove-to", str(target))
+    assert code == 0 and "projected out" in err
+    code, out, _ = run("axis", str(target), "he-she", "--words", "king", "queen")  # the new model's own axis
+    assert code == 0
+    from core.vectors.axes import positions, semantic_axis
+
+    old = load_model(first)
+    assert abs(positions(load_model(target), semantic_axis(old, "he-she"))).max() < 1e-4
+    code, _, err = run("axis", str(first), "he-shee")
+    assert code == 2 and "'shee' is not in the vocabulary" in err
+    code, _, err = run("axis", str(first), "he-she", "--remove-to", str(first))
+    assert code == 2 and "would destroy it" in err

@@ -42,6 +42,7 @@ def test_formula_anywhere_a_word_is(pair):
     theirs = kv.most_similar(positive=["w01", "w03"], negative=["w02"], topn=5)
     assert [w for w, _ in ours] == [w for w, _ in theirs]
     np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-5)
+    assert model.most_similar(positive=["w01", "w03"], negative=["w02"], topn=5) == ours  # gensim's call
     query, rows = model.query_vector("w01 - w02 + w03")
     assert set(rows) == {1, 2, 3} and np.linalg.norm(query) == pytest.approx(1.0, abs=1e-5)
     assert model.similarity("w01 + w05", "w07") == pytest.approx(

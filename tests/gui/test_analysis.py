@@ -43,13 +43,16 @@ def test_projecting_out_replaces_the_model(qtbot, trained, errors, monkeypatch):
     qtbot.keyClicks(dialog.x_edit, "he-she")
     qtbot.keyClick(dialog.x_edit, Qt.Key.Key_Return)
     wait_query(qtbot, dialog)
-    old = trained.session.model
+    old, old_frame = trained.session.model, trained.session.frame
     axis = dialog.x_axis
     click(qtbot, dialog.remove_button)
     qtbot.waitUntil(lambda: trained.session.model is not old, timeout=10_000)
     new = trained.session.model
     assert np.abs(positions(new, semantic_axis(old, "he-she"))).max() < 1e-3
     assert trained.session.model_path is None and new.words == old.words
+    frame = trained.session.frame  # the map was projected again, from the new vectors
+    assert frame is not old_frame and trained.embedding_view.frame is frame and frame.projection == "pca"
+    assert not np.allclose(frame.coords, old_frame.coords[[list(old_frame.ids).index(i) for i in frame.ids]])
     wait_query(qtbot, dialog)  # the dialog redraws on the new model
     assert dialog.x_axis is not None and dialog.x_axis is not axis
 
@@ -106,6 +109,10 @@ def test_stability_from_the_menu_flags_words_and_adds_error_bars(qtbot, trained,
     wait_query(qtbot, panel)
     assert "across 2 runs" in panel.stability_note.text()
     assert "±" in panel.table.item(0, 1).text() and panel.table.horizontalHeaderItem(1).text() == "cosine ± sd"
+    report = stability.report
+    for r in range(panel.table.rowCount()):  # unstable neighbours are red, the others not
+        item = panel.table.item(r, 0)
+        assert (item.foreground().color().name() == "#d62728") == report.is_unstable(item.text())
     assert not errors
 
 
