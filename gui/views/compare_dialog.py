@@ -310,14 +310,17 @@ class CompareDialog(QDialog):
             return
         left, right = self.left, self.right
 
-        def job():  # on a pool thread: two cosine queries
-            missing = [side for side, model in (("left", left), ("right", right)) if word not in model]
+        def job():  # on a pool thread: two cosine queries (of a word or a formula such as king - man + woman)
+            missing = []
+            for side, model in (("left", left), ("right", right)):
+                try:
+                    model.query_vector(word)
+                except UnknownWordError as error:
+                    missing.append((side, error.word))
             if missing:
-                return None, f"'{word}' is not in the {' or the '.join(missing)} model's vocabulary."
-            try:
-                return compare_neighbours(left, right, word, topn=TOPN), ""
-            except UnknownWordError as error:
-                return None, str(error)
+                unknown = missing[0][1]
+                return None, f"'{unknown}' is not in the {' or the '.join(s for s, _ in missing)} model's vocabulary."
+            return compare_neighbours(left, right, word, topn=TOPN), ""
 
         def done(answer) -> None:
             result, message = answer

@@ -101,3 +101,13 @@ def test_the_papers_sets_are_the_presets():
     assert len(first.A.words) == 25 and "caress" in first.A.words and "prison" in first.B.words
     assert tests["weat7"].A.words[:3] == ("male", "man", "boy")
     assert all(len(set(t.X.words) & set(t.Y.words)) == 0 for t in tests.values())
+
+
+def test_no_spread_gives_no_effect_size_and_valid_json():
+    import json
+
+    flat = model_of({"a1": (1, 0), "a2": (1, 0), "b1": (0, 1), "b2": (0, 1),
+                     "x1": (1, 1), "x2": (1, 1), "y1": (1, 1), "y2": (1, 1)})
+    result = weat(flat, make_test(["x1", "x2"], ["y1", "y2"], ["a1", "a2"], ["b1", "b2"]))
+    assert math.isnan(result.effect_size) and result.p_value == 0.0
+    assert json.loads(json.dumps(result.to_dict(), allow_nan=False))["effect_size"] is None

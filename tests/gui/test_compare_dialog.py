@@ -86,3 +86,17 @@ def test_movers_tab_aligns_a_rotated_copy_and_finds_the_planted_movers(qtbot, tr
     assert dialog.left_table.rowCount() == 10
     assert not errors
     dialog.close()
+
+
+def test_a_formula_is_compared_like_a_word(qtbot, trained, tmp_path, errors):
+    model = trained.session.model
+    save_model(Model(Vocab(list(model.words), model.counts), model.vectors), tmp_path / "same.npz")
+    dialog = trained.files.compare_with(str(tmp_path / "same.npz"))
+    qtbot.waitUntil(lambda: dialog.right is not None, timeout=10_000)
+    dialog.compare("king - man + woman")
+    wait_query(qtbot, dialog)
+    assert dialog.left_table.rowCount() == 10 and "1.00" in dialog.overlap_label.text()
+    dialog.compare("king - mann")
+    wait_query(qtbot, dialog)
+    assert "'mann' is not in the left or the right model's vocabulary" in dialog.message.text()
+    dialog.close()
