@@ -28,6 +28,8 @@ class WordMap:
     def __init__(self, object_name: str):
         self.plot = named_plot(object_name)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
+        for side in ("bottom", "left"):  # cosines read as 0.25, not as 250 (x0.001)
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen(255, 255, 255, 120), brush=POINT)
         self.plot.addItem(self.scatter)
         self.words: list[str] = []
