@@ -69,6 +69,7 @@ def test_heatmap(qtbot, trained):
     wait_query(qtbot, panel)
     assert panel.matrix.shape == (5, 5)
     assert panel.matrix[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert panel.odd_label.text() == "Odd one out: <b>dog</b>"  # the demo's people and one animal
     panel.edit.setText("king qeen")
     panel.show_table()
     wait_query(qtbot, panel)
