@@ -147,9 +147,9 @@ def measure(models: Sequence[Model], topn: int = 10, limit: int | None = DEFAULT
         cosines = np.stack([u[rows] @ u.T for u in units])
         mean = cosines.mean(axis=0)
         mean[np.arange(len(rows)), rows] = -np.inf
-        consensus = np.argpartition(-mean, k - 1, axis=1)[:, :k]
-        std = cosines.std(axis=0)
-        spread[rows] = np.take_along_axis(std, consensus, axis=1).mean(axis=1)
+        consensus = np.argpartition(mean, n - k, axis=1)[:, n - k:]
+        picked = np.take_along_axis(cosines, np.broadcast_to(consensus, (len(units),) + consensus.shape), axis=2)
+        spread[rows] = picked.std(axis=0).mean(axis=1)  # the std of the k consensus cosines only
     return StabilityReport(list(words[:n]), models[0].counts[:n].copy(), jaccard, spread, len(models), topn)
 
 

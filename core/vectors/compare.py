@@ -154,7 +154,8 @@ def top_neighbours(unit: np.ndarray, topn: int, block: int = 2048) -> np.ndarray
         scores = unit[start:start + block] @ unit.T
         rows = np.arange(start, min(start + block, n))
         scores[rows - start, rows] = -np.inf
-        part = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k else np.empty((len(rows), 0), dtype=np.int64)
+        # the k largest, without negating a copy of the block first (that doubled the time measured here)
+        part = np.argpartition(scores, n - k, axis=1)[:, n - k:] if k else np.empty((len(rows), 0), dtype=np.int64)
         order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
         result[start:start + block] = np.take_along_axis(part, order, axis=1)
     return result
