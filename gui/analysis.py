@@ -41,30 +41,35 @@ class Analysis(QObject):
 
     # -- dialogs
     def show_axes(self) -> AxesDialog | None:
-        if self.session.model is None:
-            self.status.error("No model", "There is no model yet: train one or open one first.")
+        if not self._has_model():
             return None
         if self.axes_dialog is None:
             self.axes_dialog = AxesDialog(self.session, self.parent_widget)
             self.axes_dialog.modelReplaced.connect(self._replace_model)
-        self.axes_dialog.show()
-        self.axes_dialog.raise_()
-        return self.axes_dialog
+        return self._raise(self.axes_dialog)
+
+    def show_weat(self) -> WeatDialog | None:
+        if not self._has_model():
+            return None
+        if self.weat_dialog is None:
+            self.weat_dialog = WeatDialog(self.session, self.parent_widget)
+        return self._raise(self.weat_dialog)
+
+    def _has_model(self) -> bool:
+        if self.session.model is None:
+            self.status.error("No model", "There is no model yet: train one or open one first.")
+        return self.session.model is not None
+
+    @staticmethod
+    def _raise(dialog: QWidget) -> QWidget:
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     def _replace_model(self, model, frame) -> None:
         self.session.set_frame(frame)  # first, so that the map need not project the new model again
         self.session.set_model(model, None)
         self.status.say("The model now has the axis projected out (not saved: File ▸ Save model keeps it).")
-
-    def show_weat(self) -> WeatDialog | None:
-        if self.session.model is None:
-            self.status.error("No model", "There is no model yet: train one or open one first.")
-            return None
-        if self.weat_dialog is None:
-            self.weat_dialog = WeatDialog(self.session, self.parent_widget)
-        self.weat_dialog.show()
-        self.weat_dialog.raise_()
-        return self.weat_dialog
 
     # -- stability
     @property

@@ -125,3 +125,10 @@ def test_stability_stop_keeps_nothing_and_says_so(qtbot, trained, errors):
     wait_idle(qtbot, trained)
     assert trained.session.stability is None and trained.analysis.runs is None
     assert "Stability stopped" in trained.status_line.text() and not errors
+
+
+def test_the_dialogs_need_a_model(window, errors):
+    window.session.set_model(None)
+    assert window.analysis.show_axes() is None and window.analysis.show_weat() is None
+    assert [title for _, title, _ in errors] == ["No model", "No model"]
+    assert not any(action.isEnabled() for action in window.menus.analysis_actions)
