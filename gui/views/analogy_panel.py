@@ -108,6 +108,7 @@ class AnalogyPanel(QWidget):
                 return
             self.show_message("")
             fill_table(self.table, rows)
+            self.table.horizontalHeaderItem(1).setText("score" if cosmul else "cosine")  # 3CosMul is no cosine
             self.session.select(extra)
             self.session.highlight([w for w, _, _ in rows[:3]])
 

@@ -52,6 +52,20 @@ def test_analogy(qtbot, trained):
     wait_query(qtbot, panel)
     assert panel.results()[0] == "queen"
     assert set(trained.session.selection) == {"king", "man", "woman"}
+    assert panel.table.horizontalHeaderItem(1).text() == "cosine"
+
+
+def test_analogy_by_3cosmul(qtbot, trained):
+    from PySide6.QtCore import Qt
+
+    panel = trained.analogy_panel
+    panel.method.setCurrentIndex(panel.method.findText("3CosMul"))
+    qtbot.keyClicks(panel.edit, "king - man + woman")
+    qtbot.mouseClick(panel.go, Qt.MouseButton.LeftButton)
+    wait_query(qtbot, panel)
+    model = trained.session.model
+    assert panel.results() == [w for w, _ in model.most_similar_cosmul(["king", "woman"], ["man"], topn=10)]
+    assert panel.table.horizontalHeaderItem(1).text() == "score"
 
 
 def test_analogy_unknown_word(qtbot, trained, errors):
