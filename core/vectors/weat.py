@@ -59,7 +59,8 @@ class WeatResult:
     def to_dict(self) -> dict[str, Any]:
         return {"test": self.test.name,
                 "sets": {k: getattr(self.test, k).name for k in "XYAB"},
-                "effect_size": self.effect_size if math.isfinite(self.effect_size) else None,  # JSON has no NaN "p_value": self.p_value, "statistic": self.statistic,
+                "effect_size": self.effect_size if math.isfinite(self.effect_size) else None,  # JSON has no NaN
+                "p_value": self.p_value, "statistic": self.statistic,
                 "exact": self.exact, "splits": self.splits, "used": self.used, "missing": self.missing,
                 "associations": self.associations}
 

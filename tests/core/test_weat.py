@@ -110,4 +110,5 @@ def test_no_spread_gives_no_effect_size_and_valid_json():
                      "x1": (1, 1), "x2": (1, 1), "y1": (1, 1), "y2": (1, 1)})
     result = weat(flat, make_test(["x1", "x2"], ["y1", "y2"], ["a1", "a2"], ["b1", "b2"]))
     assert math.isnan(result.effect_size) and result.p_value == 0.0
-    assert json.loads(json.dumps(result.to_dict(), allow_nan=False))["effect_size"] is None
+    report = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert report["effect_size"] is None and report["p_value"] == 0.0 and report["exact"]
