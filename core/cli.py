@@ -485,7 +485,9 @@ def _weat(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for key in "XYAB":
         missing = result.missing[key]
         note = f" (missing: {', '.join(missing)})" if missing else ""
-        print(f"  {key} {getattr(test, key).name}: {len(result.used[key])} words{note}", file=stdout)
+        name = getattr(test, key).name
+        label = key if name == key else f"{key} {name}"
+        print(f"  {label}: {len(result.used[key])} words{note}", file=stdout)
     how = "exact, all" if result.exact else "sampled,"
     print(f"effect size {_fmt(result.effect_size)}  p-value {result.p_value:.4g}  ({how} {result.splits:,} splits)",
           file=stdout)

@@ -139,3 +139,12 @@ def test_axis_ranks_places_and_projects_out(models, tmp_path):
     assert code == 2 and "'shee' is not in the vocabulary" in err
     code, _, err = run("axis", str(first), "he-she", "--remove-to", str(first))
     assert code == 2 and "would destroy it" in err
+
+
+def test_weat_table_lists_the_sets_and_the_missing_words(models):
+    code, out, err = run("weat", str(models[0]), "--x", "king,prince,man,boy,zebra", "--y", "queen,princess,woman,girl",
+                         "--a", "he,his", "--b", "she,her")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[:2] == ["custom", "  X: 4 words (missing: zebra)"]
+    assert lines[-1].startswith("effect size ") and "(exact, all 70 splits)" in lines[-1]
