@@ -132,3 +132,14 @@ def test_the_dialogs_need_a_model(window, errors):
     assert window.analysis.show_axes() is None and window.analysis.show_weat() is None
     assert [title for _, title, _ in errors] == ["No model", "No model"]
     assert not any(action.isEnabled() for action in window.menus.analysis_actions)
+
+
+def test_closing_the_window_stops_the_stability_runs(qtbot, window, errors):
+    from .conftest import close_window
+
+    window.settings_panel.spins["epochs"].setValue(200)
+    window.analysis.start_stability(runs=3)
+    stability_runs = window.analysis.runs
+    qtbot.waitUntil(lambda: window.analysis.progress.value() > 0, timeout=20_000)
+    close_window(qtbot, window)
+    assert stability_runs.stopped and window.session.stability is None and not errors
