@@ -1,4 +1,5 @@
-"""The headless command line: ``train``, ``train-spark``, ``export``, ``similar``, ``evaluate``, ``fetch-gutenberg``.
+"""The headless command line: ``train``, ``train-spark``, ``export``, ``similar``, ``evaluate``,
+``fetch-gutenberg``, and the analyses ``compare``, ``weat``, ``axis`` and ``stability``.
 
 Bad input of any kind ends with one line on stderr and exit code 2, never a traceback and never a
 half-written output file (every file is written atomically by ``core.vectors.io``). An output that
@@ -137,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="partitions MLlib trains in parallel and averages (default 1, the best vectors; "
                             "more is faster on a cluster, less accurate)")
     spark.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_analysis_commands(commands)
     return parser
 
 
@@ -145,6 +147,72 @@ def _add_tokens_option(parser: argparse.ArgumentParser) -> None:
                         help="how text becomes words: " + "; ".join(f"{name}: {rule.description}"
                                                                     for name, rule in TOKEN_RULES.items())
                         + f" (default: {DEFAULT_TOKENS})")
+
+
+def _add_analysis_commands(commands) -> None:
+    """``compare``, ``weat``, ``axis`` and ``stability`` (issue #16)."""
+    from .vectors.compare import DEFAULT_TOP
+
+    compare = commands.add_parser(
+        "compare", help="align two models and rank the words that moved",
+        description="Rotate model A onto model B (orthogonal Procrustes over their shared words, weighted "
+                    "by log(1 + count)) and rank the words by how far they moved (cosine distance after "
+                    "alignment) and how much their 10 nearest neighbours changed (1 - Jaccard). Works on any "
+                    "two models or vectors files: two corpora, two seeds, a model and imported vectors.")
+    compare.add_argument("a", metavar="A", help="model (.npz) or word2vec/GloVe vectors file")
+    compare.add_argument("b", metavar="B", help="model (.npz) or word2vec/GloVe vectors file")
+    compare.add_argument("--top", type=int, default=DEFAULT_TOP, metavar="N",
+                         help="align and rank only the N most frequent shared words (%(default)s)")
+    compare.add_argument("-n", type=int, default=20, help="how many movers to list (%(default)s)")
+    compare.add_argument("--unweighted", action="store_true", help="every shared word weighs the same in the fit")
+    compare.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+    weat = commands.add_parser(
+        "weat", help="Word Embedding Association Test (Caliskan et al. 2017)",
+        description="Effect size and one-sided permutation p-value of a WEAT: targets X and Y, attributes A "
+                    "and B. --preset weat1..weat10 are the paper's word sets; or give all four sets as "
+                    "comma-separated words. Words the model lacks are dropped and listed.")
+    weat.add_argument("model", help="model (.npz) or word2vec/GloVe vectors file")
+    weat.add_argument("--preset", metavar="ID", help="weat1 ... weat10, or 'list' to show them")
+    for key, what in (("x", "first target set"), ("y", "second target set"),
+                      ("a", "first attribute set"), ("b", "second attribute set")):
+        weat.add_argument(f"--{key}", metavar="WORDS", help=f"{what}: comma-separated words")
+    weat.add_argument("--permutations", type=int, default=10_000, metavar="N",
+                      help="random splits drawn when there are too many to count (%(default)s)")
+    weat.add_argument("--json", action="store_true", help="print one JSON object")
+
+    axis = commands.add_parser(
+        "axis", help="rank words along a semantic axis, or project the axis out of a model",
+        description="A semantic axis from word pairs (\"he-she, man-woman\": the mean of their unit difference "
+                    "vectors). Lists the words furthest towards each end (cosine with the axis), or the places "
+                    "of --words; with --remove-to FILE, writes the model with the axis projected out.")
+    axis.add_argument("model", help="model (.npz) or word2vec/GloVe vectors file")
+    axis.add_argument("pairs", help="word pairs, e.g. \"he-she, man-woman\" (use : between poles that are formulas)")
+    axis.add_argument("-n", type=int, default=15, help="how many words towards each end (%(default)s)")
+    axis.add_argument("--restrict-vocab", type=int, default=10_000, metavar="N",
+                      help="rank only the N most frequent words (%(default)s)")
+    axis.add_argument("--words", nargs="+", metavar="WORD", help="print these words' places instead")
+    axis.add_argument("--remove-to", metavar="FILE", help="write the model with the axis projected out (.npz)")
+
+    stability = commands.add_parser(
+        "stability", help="train several runs and measure how far each word's neighbours can be trusted",
+        description="Train N models of one corpus (seeds seed, seed+1, ... or, with --bootstrap, samples of "
+                    "its 1,000-token passages drawn with replacement) and, per word, the agreement of its 10 "
+                    "nearest neighbours across runs (mean Jaccard, 1 = always the same) and the spread of its "
+                    "cosines with them (std across runs). Writes DIR/run-N.npz and DIR/stability.tsv.")
+    stability.add_argument("corpus", nargs="+", help=".txt files or folders of them")
+    stability.add_argument("--runs", type=int, default=5, metavar="N", help="models to train (%(default)s, at least 2)")
+    stability.add_argument("--out", required=True, metavar="DIR", help="folder for the runs and the table (created)")
+    stability.add_argument("--bootstrap", action="store_true", help="resample passages instead of changing the seed")
+    stability.add_argument("--words", type=int, default=10_000, metavar="N",
+                           help="measure the N most frequent words (%(default)s)")
+    stability.add_argument("-n", type=int, default=20, help="how many of the least stable words to list (%(default)s)")
+    for name, what in (("dim", "vector dimensions"), ("window", "context window"), ("negative", "noise words per real pair"),
+                       ("epochs", "passes over the text"), ("min_count", "ignore words seen fewer times"),
+                       ("sample", "subsampling threshold"), ("lr", "initial learning rate"),
+                       ("seed", "random seed of the first run"), ("workers", "worker processes")):
+        _add_setting(stability, name, what)
+    stability.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _add_setting(parser: argparse.ArgumentParser, name: str, what: str, shown: str | None = None) -> None:
@@ -423,8 +491,171 @@ def _train_spark(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     return 0
 
 
+def _compare(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .vectors.compare import align_models
+    from .vectors.io import load_any
+
+    if args.top < 2:
+        raise StudioError(f"--top must be at least 2, got {args.top}")
+    if args.n < 1:
+        raise StudioError(f"-n must be at least 1, got {args.n}")
+    left, right = load_any(_input_file(args.a)), load_any(_input_file(args.b))
+    result = align_models(left, right, top=args.top, weighted=not args.unweighted)
+    movers = result.movers(args.n)
+    changed = result.movers(args.n, by="neighbours")
+    if args.json:
+        report = {"a": args.a, "b": args.b, "shared_words": len(result.words), "weighted": not args.unweighted,
+                  "mean_movement": result.mean_movement,
+                  "mean_neighbour_change": float(result.neighbour_change.mean()),
+                  "movers": movers, "neighbour_changers": changed}
+        print(json.dumps(report, indent=2, allow_nan=False), file=stdout)
+        return 0
+    print(f"aligned {len(result.words):,} shared words; mean movement {result.mean_movement:.4f} "
+          f"(cosine distance), mean neighbour change {result.neighbour_change.mean():.3f} (1 - Jaccard at "
+          f"{result.topn})", file=stdout)
+    width = max(4, *(len(m["word"]) for m in movers))
+    print(f"{'word':<{width}}  {'moved':>7}  {'nbrs':>5}  {'count':>9}", file=stdout)
+    for m in movers:
+        print(f"{m['word']:<{width}}  {m['movement']:>7.4f}  {m['neighbour_change']:>5.2f}  {m['count']:>9,}",
+              file=stdout)
+    return 0
+
+
+def _weat(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .vectors.io import load_any
+    from .vectors.weat import make_test, presets, weat
+
+    tests = presets()
+    if args.preset == "list":
+        for key, test in tests.items():
+            print(f"{key}\t{test.name}", file=stdout)
+        return 0
+    given = [args.x, args.y, args.a, args.b]
+    if args.preset is not None:
+        if any(given):
+            raise StudioError("give either --preset or the four sets --x --y --a --b, not both")
+        if args.preset.lower() not in tests:
+            raise StudioError(f"no preset '{args.preset}'; choose one of {', '.join(tests)}")
+        test = tests[args.preset.lower()]
+    elif all(given):
+        test = make_test(*given)
+    else:
+        raise StudioError("weat needs --preset ID, or all four sets --x --y --a --b (comma-separated words)")
+    if args.permutations < 1:
+        raise StudioError(f"--permutations must be at least 1, got {args.permutations}")
+    result = weat(load_any(_input_file(args.model)), test, permutations=args.permutations)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, allow_nan=False), file=stdout)
+        return 0
+    print(test.name, file=stdout)
+    for key in "XYAB":
+        missing = result.missing[key]
+        note = f" (missing: {', '.join(missing)})" if missing else ""
+        name = getattr(test, key).name
+        label = key if name == key else f"{key} {name}"
+        print(f"  {label}: {len(result.used[key])} words{note}", file=stdout)
+    how = "exact, all" if result.exact else "sampled,"
+    print(f"effect size {_fmt(result.effect_size)}  p-value {result.p_value:.4g}  ({how} {result.splits:,} splits)",
+          file=stdout)
+    return 0
+
+
+def _axis(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .vectors.axes import positions, rank_along, remove_direction, semantic_axis
+    from .vectors.io import load_any, save_model
+
+    if args.n < 1 or args.restrict_vocab < 1:
+        raise StudioError("-n and --restrict-vocab must be at least 1")
+    source = _input_file(args.model)
+    out = None if args.remove_to is None else _writable_target(args.remove_to, inputs=[source])
+    model = load_any(source)
+    axis = semantic_axis(model, args.pairs)
+    if out is not None:
+        save_model(remove_direction(model, axis), out)
+        print(f"wrote {out}: {len(model):,} words with the {axis.name} axis projected out", file=stderr)
+        return 0
+    if args.words:
+        rows = [model.index(w) for w in args.words]
+        for word, place in zip(args.words, positions(model, axis, rows)):
+            print(f"{word}\t{place:+.4f}", file=stdout)
+        return 0
+    high, low = rank_along(model, axis, topn=args.n, restrict_vocab=args.restrict_vocab)
+    print(f"axis {axis.label}", file=stdout)
+    print(f"towards {', '.join(a for a, _ in axis.pairs)}:", file=stdout)
+    for word, place in high:
+        print(f"  {word}\t{place:+.4f}", file=stdout)
+    print(f"towards {', '.join(b for _, b in axis.pairs)}:", file=stdout)
+    for word, place in low:
+        print(f"  {word}\t{place:+.4f}", file=stdout)
+    return 0
+
+
+def _stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    import numpy as np
+
+    from .files import atomic_write
+    from .text.corpus import load_corpus
+    from .train.stability import StabilityRuns, measure
+    from .vectors.io import save_model
+
+    if args.runs < 2:
+        raise StudioError(f"--runs must be at least 2, got {args.runs}")
+    if args.words < 2 or args.n < 1:
+        raise StudioError("--words must be at least 2 and -n at least 1")
+    config = TrainConfig(dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
+                         min_count=args.min_count, sample=args.sample, lr=args.lr, seed=args.seed,
+                         workers=args.workers)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise StudioError(f"{out} is a file; --out needs a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    targets = [_writable_target(str(out / f"run-{i + 1}.npz")) for i in range(args.runs)]
+    table = _writable_target(str(out / "stability.tsv"))
+    corpus = load_corpus(args.corpus, min_count=config.min_count)
+    for warning in corpus.warnings:
+        print(f"warning: {warning}", file=stderr)
+    runs = StabilityRuns(corpus.ids, corpus.vocab, config, args.runs, bootstrap=args.bootstrap)
+    bar = None if args.quiet else ProgressBar(stderr)
+
+    def progress(index: int, total: int, p) -> None:
+        if bar is not None:
+            bar.prefix = f"run {index + 1}/{total} "
+            bar(p)
+
+    try:
+        models = runs.run(on_progress=progress, progress_interval=0.25)
+    finally:
+        if bar is not None:
+            bar.close()
+    for model, target in zip(models, targets):
+        save_model(model, target)
+    report = measure(models, limit=args.words)
+    with atomic_write(table, "w") as f:
+        f.write("word\tcount\tjaccard\tspread\n")
+        for row in report.rows():
+            f.write(f"{row['word']}\t{row['count']}\t{row['jaccard']:.4f}\t{row['spread']:.4f}\n")
+    how = "bootstrap samples" if args.bootstrap else "seeds"
+    print(f"{len(models)} runs ({how}) -> {out}; {len(report.words):,} words measured, mean neighbour agreement "
+          f"{report.jaccard.mean():.3f} (Jaccard at {report.topn}), mean similarity spread {report.spread.mean():.4f}",
+          file=stdout)
+    bands = [(0, 50), (50, 100), (100, 200), (200, 500), (500, None)]
+    for low, high in bands:
+        rows = (report.counts >= low) & (report.counts < (high if high is not None else np.iinfo(np.int64).max))
+        if rows.any():
+            label = f"{low}-{high}" if high is not None else f"{low}+"
+            print(f"  words seen {label:>8} times: {rows.sum():6,}  agreement {report.jaccard[rows].mean():.3f}",
+                  file=stdout)
+    order = np.argsort(report.jaccard, kind="stable")[:args.n]
+    print("least stable (agreement below 0.5 is flagged unstable):", file=stdout)
+    for i in order:
+        print(f"  {report.words[i]}\t{report.jaccard[i]:.3f}\t{report.spread[i]:.4f}\t{int(report.counts[i]):,}",
+              file=stdout)
+    return 0
+
+
 COMMANDS = {"train": _train, "export": _export, "similar": _similar, "evaluate": _evaluate,
-            "fetch-gutenberg": _fetch_gutenberg, "train-spark": _train_spark}
+            "fetch-gutenberg": _fetch_gutenberg, "train-spark": _train_spark, "compare": _compare, "weat": _weat,
+            "axis": _axis, "stability": _stability}
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -503,12 +734,13 @@ class ProgressBar:
         self.width = width
         self.drawn = False
         self.loss = math.nan
+        self.prefix = ""  # e.g. "run 2/5 " when several runs share the bar
 
     def __call__(self, p) -> None:
         if math.isfinite(p.loss):
             self.loss = p.loss
         filled = int(round(p.fraction * self.width))
-        line = (f"\repoch {p.epoch}/{p.epochs} [{'#' * filled}{'.' * (self.width - filled)}] "
+        line = (f"\r{self.prefix}epoch {p.epoch}/{p.epochs} [{'#' * filled}{'.' * (self.width - filled)}] "
                 f"{p.fraction:4.0%}  loss {self.loss:.4f}  {p.words_per_sec / 1000:,.0f}k words/s  "
                 f"ETA {_clock(p.eta_seconds)} ")
         self.stream.write(line)

@@ -101,7 +101,8 @@ class Files(QObject):
         if self._refuse_while_busy():
             return
         source = CorpusSource.read_as([str(p) for p in paths], reading or self._panel_reading())
-        self._load_corpus(source, lambda: load_corpus(source.paths, **reading_options(source.reading())), then)
+        self._load_corpus(source, lambda: load_corpus(source.paths, workers=None, **reading_options(source.reading())),
+                          then)
 
     def load_demo(self, reading: TrainConfig | None = None, then=None) -> None:
         if self._refuse_while_busy():

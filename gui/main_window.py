@@ -18,6 +18,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from . import persistence
+from .analysis import Analysis
 from .background import wait_for_background
 from .files import Files
 from .map_control import MapControl
@@ -66,8 +67,10 @@ class MainWindow(QMainWindow):
                          reload_corpus=self.files.reload_corpus, parent=self)
         self.map_control = MapControl(self.session, self.status, self.embedding_view, training_settings=settings,
                                       parent=self)
+        self.analysis = Analysis(self.session, self.status, self.settings_panel, self)
         self.menus = Menus(self, self.session, self.files, self.runs, self.map_control,
-                           focus_search=self._focus_search, about=self._about, docks=[self.left_dock, self.right_dock])
+                           focus_search=self._focus_search, about=self._about, docks=[self.left_dock, self.right_dock],
+                           analysis=self.analysis)
         self._wire()
         self.resize(1400, 900)
         self.resizeDocks([self.left_dock, self.right_dock], [340, 380], Qt.Orientation.Horizontal)
@@ -208,6 +211,7 @@ class MainWindow(QMainWindow):
             return
         self._close_requested = False
         self.map_control.set_projection("pca")  # cancels a t-SNE being computed
+        self.analysis.stop_stability()
         if self.files.gutenberg_dialog is not None:
             self.files.gutenberg_dialog.cancel()
         if self.menus.spark_dialog is not None:

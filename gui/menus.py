@@ -23,7 +23,7 @@ class Menus:
     """Builds the menus on ``window``; the actions tests and other parts need are attributes."""
 
     def __init__(self, window: QMainWindow, session: Session, files: Files, runs: Runs, map_control: MapControl,
-                 *, focus_search: Callable[[], None], about: Callable[[], None], docks: list):
+                 *, focus_search: Callable[[], None], about: Callable[[], None], docks: list, analysis=None):
         self.window = window
         self.session = session
         self.files = files
@@ -77,6 +77,10 @@ class Menus:
             self.projection_actions[mode] = action
         self._action(view_menu, "&Find a word", focus_search, QKeySequence.StandardKey.Find)
 
+        self.analysis_actions: list[QAction] = []
+        if analysis is not None:
+            self._analysis_menu(bar.addMenu("&Analyse"), files, analysis)
+
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Embedding Studio", about)
 
@@ -85,6 +89,18 @@ class Menus:
         session.projectionChanged.connect(self._show_projection)
         self._show_projection(session.projection)
         self.refresh()
+
+    def _analysis_menu(self, menu: QMenu, files: Files, analysis) -> None:
+        """Compare, semantic axes, WEAT and stability (gui.analysis)."""
+        self.analysis_actions = [
+            self._action(menu, "&Compare with another model…", files.choose_compare_model),
+            self._action(menu, "Semantic &axes…", analysis.show_axes),
+            self._action(menu, "&Bias test (WEAT)…", analysis.show_weat),
+        ]
+        menu.addSeparator()
+        self.stability_action = self._action(menu, "&Stability across seeds…", analysis.start_stability)
+        self.bootstrap_action = self._action(menu, "Stability across &bootstrap samples…",
+                                             lambda: analysis.start_stability(bootstrap=True))
 
     def _action(self, menu: QMenu, text: str, slot: Callable[[], object], shortcut=None) -> QAction:
         action = QAction(text, self.window)
@@ -100,6 +116,12 @@ class Menus:
                        self.export_projector_action, self.compare_action):
             action.setEnabled(has_model)
         self.continue_action.setEnabled(self.runs.can_continue())
+        for action in self.analysis_actions:
+            action.setEnabled(has_model)
+        if self.analysis_actions:
+            can_train = self.session.corpus is not None and not self.session.busy and not self.session.training
+            self.stability_action.setEnabled(can_train)
+            self.bootstrap_action.setEnabled(can_train)
 
     def show_spark_dialog(self) -> SparkDialog:
         """Training > Train on a Spark cluster: the dialog (one, kept), starting from the open corpus;

@@ -72,6 +72,7 @@ class Session(QObject):
     trainingChanged = Signal(bool)  # a training run started or ended
     projectionChanged = Signal(str)  # "pca" (live) or "tsne" (of a finished model)
     drawnCountChanged = Signal(int)  # how many of the most frequent words the map draws
+    stabilityChanged = Signal(object)  # core.train.stability.Stability of the corpus's runs, or None
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -88,6 +89,8 @@ class Session(QObject):
         self.training = False
         self.projection: Projection = "pca"
         self.drawn_count = DEFAULT_DRAWN_WORDS
+        self.stability = None  # runs of the corpus (Analyse > Stability); their unstable words are flagged
+        self.flagged: list[str] = []
 
     # -- data
     def set_corpus(self, corpus: Corpus, source: CorpusSource, featured: list[str] | None = None) -> None:
@@ -130,6 +133,12 @@ class Session(QObject):
         if words != self.highlighted:
             self.highlighted = words
             self.highlightChanged.emit(list(words))
+
+    def set_stability(self, stability) -> None:
+        """The runs measured for stability (or None); their unstable words become ``flagged``."""
+        self.stability = stability
+        self.flagged = [] if stability is None else stability.report.unstable()
+        self.stabilityChanged.emit(stability)
 
     def set_busy(self, busy: bool, message: str = "") -> None:
         self.busy = busy

@@ -10,8 +10,21 @@ use the same spread and need no alignment.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import orthogonal_procrustes
 from sklearn.decomposition import PCA
+
+from ..vectors.compare import procrustes_rotation
+
+
+def movement_map(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two aligned sets of vectors (a word's before and after, row by row) on one 2D PCA map.
+
+    The PCA is fitted on both sets together, so an arrow from a word's first place to its second
+    shows its move in the plane that spreads all of them most; both share one unit spread.
+    """
+    start = np.asarray(start, dtype=np.float64)
+    coords = pca_2d(np.vstack([start, np.asarray(end, dtype=np.float64)]))
+    coords = unit_spread(coords)
+    return coords[:len(start)], coords[len(start):]
 
 
 def pca_2d(points: np.ndarray) -> np.ndarray:
@@ -75,5 +88,5 @@ def align(coords: np.ndarray, ids: np.ndarray, previous: np.ndarray, previous_id
     a_centre, b_centre = a.mean(axis=0), b.mean(axis=0)
     if not np.any(a - a_centre) or not np.any(b - b_centre):
         return coords
-    rotation, _ = orthogonal_procrustes(a - a_centre, b - b_centre)
+    rotation = procrustes_rotation(a - a_centre, b - b_centre)
     return ((coords - a_centre) @ rotation + b_centre).astype(np.float32)

@@ -17,10 +17,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..config import TrainConfig
-from ..errors import UnknownWordError
+from ..errors import StudioError, UnknownWordError
 from ..parallel import matvec
 from ..text.phrases import JOINER
 from ..text.vocab import Vocab
+from .formula import looks_like_formula, parse_formula
 
 
 @dataclass
@@ -137,14 +138,23 @@ class Model:
 
     def index(self, word: str) -> int:
         """Row of ``word``: the exact form, else its lowercase form; unknown -> UnknownWordError."""
+        idx = self._row_of(word)
+        if idx is None:
+            raise self._unknown(word)
+        return idx
+
+    def _row_of(self, word: str) -> int | None:
+        """The exact form, else the lowercase form, else a phrase typed with spaces (pyotr stepanovitch)."""
         idx = self.vocab.index.get(word)
         if idx is None and isinstance(word, str):
             idx = self.vocab.index.get(word.lower())
-            if idx is None and " " in word.strip():  # a phrase typed with spaces: pyotr stepanovitch
+            if idx is None and " " in word.strip():
                 idx = self.vocab.index.get(JOINER.join(word.lower().split()))
-        if idx is None:
-            raise UnknownWordError(word, self.vocab.suggest(word), self.vocab.why_missing(str(word).lower()))
         return idx
+
+    def _unknown(self, word: str) -> UnknownWordError:
+        """Close spellings, and why a word of the corpus is missing (its count), for the message."""
+        return UnknownWordError(word, self.vocab.suggest(word), self.vocab.why_missing(str(word).lower()))
 
     def vector(self, word: str) -> np.ndarray:
         """The embedding of ``word`` (a copy)."""
@@ -166,21 +176,44 @@ class Model:
     # -- queries --------------------------------------------------------------------------------
 
     def most_similar(
-        self, word_or_vector: str | np.ndarray, topn: int = 10
+        self, word_or_vector: str | np.ndarray | None = None, topn: int = 10, *,
+        positive: Sequence[str] | str = (), negative: Sequence[str] | str = ()
     ) -> list[tuple[str, float]]:
-        """The ``topn`` words closest by cosine; a query word is left out of its own answer."""
+        """The ``topn`` words closest by cosine to a word, a formula (``king - man + woman``) or a vector;
+        or, called as gensim's ``most_similar(positive=[...], negative=[...])``, to 3CosAdd's query.
+
+        The query's own words are left out of its answer.
+        """
+        if word_or_vector is None:
+            return self.analogy(positive, negative, topn=topn)
+        if positive or negative:
+            raise StudioError("give either a word (or vector) or positive=/negative= words, not both")
         if isinstance(word_or_vector, str):
-            idx = self.index(word_or_vector)
-            return self._nearest(self.unit_vectors[idx], topn, exclude=(idx,))
+            query, rows = self.query_vector(word_or_vector)
+            return self._nearest(query, topn, exclude=rows)
         query = np.asarray(word_or_vector, dtype=np.float32).reshape(-1)
         if query.shape[0] != self.dim:
             raise ValueError(f"query vector must have {self.dim} values, got {query.shape[0]}")
         return self._nearest(_unit(query), topn, exclude=())
 
+    def query_vector(self, text: str) -> tuple[np.ndarray, tuple[int, ...]]:
+        """The unit vector a word or formula stands for, and the rows of its words.
+
+        A word of the vocabulary is that word even if it holds a ``-``; anything else that reads as a
+        formula is 3CosAdd's normalised mean (see :meth:`analogy`); an unknown single word raises
+        UnknownWordError with suggestions.
+        """
+        idx = self._row_of(text)
+        if idx is not None:
+            return self.unit_vectors[idx], (idx,)
+        if not looks_like_formula(text):
+            raise self._unknown(text)
+        formula = parse_formula(text)
+        return self._mean_unit(formula.positive, formula.negative)
+
     def similarity(self, a: str, b: str) -> float:
-        """Cosine similarity of two words."""
-        unit = self.unit_vectors
-        return float(np.dot(unit[self.index(a)], unit[self.index(b)]))
+        """Cosine similarity of two words (or formulas)."""
+        return float(np.dot(self.query_vector(a)[0], self.query_vector(b)[0]))
 
     def analogy(
         self, positive: Sequence[str], negative: Sequence[str] = (), topn: int = 10
@@ -191,19 +224,45 @@ class Model:
         words nearest to it by cosine, the input words excluded.
         ``analogy(["king", "woman"], ["man"])`` answers "queen" on a good model.
         """
-        if isinstance(positive, str):
-            positive = [positive]
-        if isinstance(negative, str):
-            negative = [negative]
-        if not positive and not negative:
-            raise ValueError("analogy needs at least one word")
+        query, rows = self._mean_unit(positive, negative)
+        return self._nearest(query, topn, exclude=rows)
+
+    def most_similar_cosmul(
+        self, positive: Sequence[str] | str = (), negative: Sequence[str] | str = (), topn: int = 10
+    ) -> list[tuple[str, float]]:
+        """3CosMul (Levy and Goldberg 2014), as gensim's ``most_similar_cosmul``.
+
+        Each word's cosine to each input word is shifted to [0, 1]; the score is the product over the
+        positive words divided by the product over the negative ones (plus 1e-6). Less swayed than
+        3CosAdd by one large similarity; the input words are excluded.
+        """
+        positive, negative = _as_list(positive), _as_list(negative)
+        if not positive:
+            raise StudioError("3CosMul needs at least one positive word")
         unit = self.unit_vectors
         pos = [self.index(w) for w in positive]
         neg = [self.index(w) for w in negative]
-        weights = np.array([1.0] * len(pos) + [-1.0] * len(neg), dtype=np.float32)
-        rows = unit[pos + neg]
-        mean = (weights[:, None] * rows).sum(axis=0) / len(weights)
-        return self._nearest(_unit(mean), topn, exclude=tuple(pos + neg))
+        shifted = (1.0 + unit @ unit[pos + neg].T) / 2.0  # (n, terms), float32 as gensim computes it
+        scores = np.prod(shifted[:, :len(pos)], axis=1) / (np.prod(shifted[:, len(pos):], axis=1) + 1e-6)
+        return self._top(scores.astype(np.float32), topn, exclude=tuple(pos + neg))
+
+    def doesnt_match(self, words: Sequence[str]) -> str:
+        """The word of ``words`` furthest from their mean (of unit vectors), as gensim's ``doesnt_match``."""
+        words = _as_list(words)
+        if len(words) < 2:
+            raise StudioError("doesnt_match needs at least two words")
+        rows = self.unit_vectors[[self.index(w) for w in words]]
+        scores = rows @ _unit(rows.mean(axis=0))
+        return words[int(np.argmin(scores))]
+
+    def n_similarity(self, words_1: Sequence[str], words_2: Sequence[str]) -> float:
+        """Cosine between the means of two word sets' (raw) vectors, as gensim's ``n_similarity``."""
+        words_1, words_2 = _as_list(words_1), _as_list(words_2)
+        if not words_1 or not words_2:
+            raise StudioError("n_similarity needs at least one word on each side")
+        mean_1 = self.vectors[[self.index(w) for w in words_1]].mean(axis=0)
+        mean_2 = self.vectors[[self.index(w) for w in words_2]].mean(axis=0)
+        return float(np.dot(_unit(mean_1), _unit(mean_2)))
 
     def similarity_matrix(self, words: Sequence[str]) -> np.ndarray:
         """Cosine similarity of every pair of ``words``: an (n, n) float32 table."""
@@ -212,14 +271,30 @@ class Model:
 
     # -- helpers --------------------------------------------------------------------------------
 
+    def _mean_unit(self, positive: Sequence[str], negative: Sequence[str]) -> tuple[np.ndarray, tuple[int, ...]]:
+        """3CosAdd's query: the normalised mean of +unit(positive) and -unit(negative), and their rows."""
+        positive, negative = _as_list(positive), _as_list(negative)
+        if not positive and not negative:
+            raise StudioError("a query needs at least one word")
+        pos = [self.index(w) for w in positive]
+        neg = [self.index(w) for w in negative]
+        weights = np.array([1.0] * len(pos) + [-1.0] * len(neg), dtype=np.float32)
+        mean = (weights[:, None] * self.unit_vectors[pos + neg]).sum(axis=0) / len(weights)
+        return _unit(mean), tuple(pos + neg)
+
     def _nearest(
         self, unit_query: np.ndarray, topn: int, exclude: Sequence[int]
     ) -> list[tuple[str, float]]:
+        if max(0, min(int(topn), len(self) - len(set(exclude)))) == 0:
+            return []
+        return self._top(matvec(self.unit_vectors, unit_query.astype(np.float32, copy=False)), topn, exclude)
+
+    def _top(self, scores: np.ndarray, topn: int, exclude: Sequence[int]) -> list[tuple[str, float]]:
+        """The ``topn`` highest ``scores`` (one per word; changed in place), ``exclude`` left out."""
         n = len(self)
         topn = max(0, min(int(topn), n - len(set(exclude))))
         if topn == 0:
             return []
-        scores = matvec(self.unit_vectors, unit_query.astype(np.float32, copy=False))
         if exclude:
             scores[list(exclude)] = -np.inf
         if topn < n:
@@ -229,6 +304,11 @@ class Model:
         top = top[np.argsort(-scores[top], kind="stable")]
         words = self.vocab.words
         return [(words[i], float(scores[i])) for i in top]
+
+
+def _as_list(words: Sequence[str] | str) -> list[str]:
+    """gensim's shorthand: one word may stand for a list of one."""
+    return [words] if isinstance(words, str) else list(words)
 
 
 def _normalise_rows(matrix: np.ndarray) -> np.ndarray:

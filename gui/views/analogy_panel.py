@@ -1,37 +1,16 @@
-"""Word analogies written as arithmetic: ``king - man + woman`` and its nearest words (3CosAdd)."""
+"""Word analogies written as arithmetic: ``king - man + woman`` and its nearest words (3CosAdd or 3CosMul)."""
 
 from __future__ import annotations
-
-import re
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from core.text.demo import ANALOGIES
 from core.errors import StudioError, UnknownWordError
+from core.vectors.formula import parse_formula
 
 from ..background import LatestRequest
 from ..session import Session
 from .search_panel import fill_table, make_busy_label, make_result_table, unknown_message
-
-_TERM = re.compile(r"\s*([+-]?)\s*([^\s+-]+)")
-
-
-def parse_analogy(text: str) -> tuple[list[str], list[str]]:
-    """``"king - man + woman"`` -> (["king", "woman"], ["man"]); a leading word counts as positive."""
-    positive, negative = [], []
-    position = 0
-    text = text.strip()
-    while position < len(text):
-        match = _TERM.match(text, position)
-        if match is None or match.end() == position:
-            raise StudioError(f"cannot read '{text[position:].strip()}': write words joined by + and -")
-        sign, word = match.groups()
-        (negative if sign == "-" else positive).append(word)
-        position = match.end()
-    if not positive and not negative:
-        raise StudioError("type an analogy such as: king - man + woman")
-    return positive, negative
-
 
 class AnalogyPanel(QWidget):
     """``analogyEdit`` and its results table (``analogyTable``)."""
@@ -43,6 +22,11 @@ class AnalogyPanel(QWidget):
                               clearButtonEnabled=True,
                               toolTip="Words joined by + and -; Enter lists the words nearest the result.")
         self.go = QPushButton("Solve", objectName="analogyButton")
+        self.method = QComboBox(objectName="analogyMethod",
+                                toolTip="3CosAdd: nearest to the summed offsets (gensim's most_similar).\n"
+                                        "3CosMul: product of shifted cosines (most_similar_cosmul), "
+                                        "less swayed by one large similarity.")
+        self.method.addItems(["3CosAdd", "3CosMul"])
         self.examples = QComboBox(objectName="analogyExamples", toolTip="Analogies planted in the demo corpus.")
         self.examples.addItem("Examples…")
         self.examples.addItems([f"{a} - {b} + {c}" for a, b, c, _ in ANALOGIES])
@@ -55,6 +39,7 @@ class AnalogyPanel(QWidget):
 
         row = QHBoxLayout()
         row.addWidget(self.edit, 1)
+        row.addWidget(self.method)
         row.addWidget(self.go)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
@@ -93,16 +78,22 @@ class AnalogyPanel(QWidget):
             self.show_message("No model yet: train one or open one first.")
             return
         try:
-            positive, negative = parse_analogy(self.edit.text())
+            formula = parse_formula(self.edit.text())
         except StudioError as error:
             self.query.cancel()
             self.show_message(str(error))
             self.table.setRowCount(0)
             return
 
+        positive, negative = list(formula.positive), list(formula.negative)
+        cosmul = self.method.currentText() == "3CosMul"
+
         def job():  # on a pool thread: the vector arithmetic and search, and suggestions for unknown words
             try:
-                results = model.analogy(positive, negative, topn=10)
+                if cosmul:
+                    results = model.most_similar_cosmul(positive, negative, topn=10)
+                else:
+                    results = model.analogy(positive, negative, topn=10)
             except UnknownWordError as error:
                 return None, unknown_message(error)
             counts, index = model.counts, model.vocab.index
@@ -117,6 +108,7 @@ class AnalogyPanel(QWidget):
                 return
             self.show_message("")
             fill_table(self.table, rows)
+            self.table.horizontalHeaderItem(1).setText("score" if cosmul else "cosine")  # 3CosMul is no cosine
             self.session.select(extra)
             self.session.highlight([w for w, _, _ in rows[:3]])
 

@@ -35,9 +35,10 @@ _PLAIN = pg.mkBrush(76, 114, 176, 150)
 _FEATURED = pg.mkBrush(76, 114, 176, 230)
 _SELECTED = pg.mkBrush("#ff7f0e")
 _HIGHLIGHTED = pg.mkBrush("#2ca02c")
+_UNSTABLE = pg.mkBrush("#d62728")  # words the stability runs disagree on (Analyse > Stability)
 _BEFORE = pg.mkBrush(150, 150, 150, 110)
 _LABEL_COLOURS = {False: QColor("#333"), True: QColor("#000")}  # plain, emphasised
-_MARK_SIZES = {"featured": 8.0, "highlighted": 11.0, "selected": 13.0}  # plain points are 8
+_MARK_SIZES = {"featured": 8.0, "unstable": 10.0, "highlighted": 11.0, "selected": 13.0}  # plain points are 8
 _BEFORE_MARK_SIZES = {"highlighted": 9.0, "selected": 10.0}  # plain points are 7 in the before plot
 _TRAIL_COLOURS = ["#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728", "#7f7f7f"]
 
@@ -178,6 +179,7 @@ class EmbeddingView(QWidget):
         session.beforeFrameChanged.connect(self._before_changed)
         session.selectionChanged.connect(lambda _: self.redraw())
         session.highlightChanged.connect(lambda _: self.redraw())
+        session.stabilityChanged.connect(lambda _: self.redraw())
 
     # -- frames
     def _set_history(self, frames: list[Frame]) -> None:
@@ -234,6 +236,7 @@ class EmbeddingView(QWidget):
         """Draw the featured, highlighted and selected words among ``where`` again, in their own style."""
         styles: dict[int, tuple[int, QBrush, float]] = {}
         for rank, (group, brush, kind) in enumerate(((self.session.featured, _FEATURED, "featured"),
+                                                     (self.session.flagged, _UNSTABLE, "unstable"),
                                                      (self.session.highlighted, _HIGHLIGHTED, "highlighted"),
                                                      (self.session.selection, _SELECTED, "selected"))):
             if kind in sizes:  # a later group restyles a word of an earlier one, and draws it on top

@@ -1,4 +1,5 @@
-"""The article's cosine-similarity table, drawn as a heatmap for words the user types."""
+"""The article's cosine-similarity table, drawn as a heatmap for words the user types, and the word
+that does not belong with the others (gensim's ``doesnt_match``)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ class HeatmapPanel(QWidget):
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
         self.busy = make_busy_label("heatmapBusy")
+        self.odd_label = QLabel(objectName="oddOneOutLabel", wordWrap=True,
+                                toolTip="The word furthest from the mean of them all (gensim's doesnt_match).")
         self.query = LatestRequest(self, self.busy.setVisible)
         self.plot = named_plot("heatmapPlot")
         self.plot.setBackground("w")
@@ -56,6 +59,7 @@ class HeatmapPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
+        layout.addWidget(self.odd_label)
         layout.addWidget(self.plot, 1)
         self.edit.returnPressed.connect(self.show_table)
         self.go.clicked.connect(self.show_table)
@@ -94,10 +98,12 @@ class HeatmapPanel(QWidget):
                     hints.append(f"{w}" + (f" (did you mean {', '.join(error.suggestions)}?)"
                                            if error.suggestions else ""))
             matrix = model.similarity_matrix(known) if len(known) >= 2 else None
-            return known, unknown, hints, matrix
+            odd = model.doesnt_match(known) if len(known) >= 3 else None
+            return known, unknown, hints, matrix, odd
 
         def done(result) -> None:
-            known, unknown, hints, matrix = result
+            known, unknown, hints, matrix, odd = result
+            self.odd_label.setText(f"Odd one out: <b>{odd}</b>" if odd else "")
             self.show_message("Not in the vocabulary: " + "; ".join(hints) if unknown else "")
             if matrix is None:
                 if not unknown:

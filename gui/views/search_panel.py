@@ -6,6 +6,7 @@ An unknown word gets an inline message with close spellings (no dialog): typos a
 from __future__ import annotations
 
 from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -15,6 +16,7 @@ from ..background import LatestRequest
 from ..session import Session
 
 BUSY_TEXT = "searching…"
+UNSTABLE = QColor("#d62728")  # as the map marks the words the stability runs disagree on
 
 
 def make_busy_label(object_name: str) -> QLabel:
@@ -69,7 +71,7 @@ class SearchPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        self.edit = QLineEdit(objectName="searchEdit", placeholderText="Search a word, press Enter",
+        self.edit = QLineEdit(objectName="searchEdit", placeholderText="A word or formula (king - man + woman), Enter",
                               clearButtonEnabled=True)
         self.words_model = QStringListModel(self)
         completer = QCompleter(self.words_model, self)
@@ -83,6 +85,8 @@ class SearchPanel(QWidget):
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
         self.busy = make_busy_label("searchBusy")
+        self.stability_note = QLabel(objectName="stabilityNote", wordWrap=True)
+        self.stability_note.hide()
         self.table = make_result_table("neighboursTable")
         self.query = LatestRequest(self, self.busy.setVisible)
         self._vocabulary_source: object = None  # the words list the completer was built from
@@ -96,12 +100,14 @@ class SearchPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
+        layout.addWidget(self.stability_note)
         layout.addWidget(self.table, 1)
 
         self.edit.returnPressed.connect(self.search)
         self.table.cellDoubleClicked.connect(lambda r, _: self.search(self.table.item(r, 0).text()))
         session.modelChanged.connect(self._model_changed)
         session.corpusChanged.connect(lambda _: self._set_vocabulary())
+        session.stabilityChanged.connect(lambda _: self._model_changed(session.model))
 
     def _set_vocabulary(self) -> None:
         """The completer's words, sorted as the completer is told (case-insensitively); rebuilt only when
@@ -147,15 +153,18 @@ class SearchPanel(QWidget):
             self.show_message("No model yet: train one (Train) or open one (File ▸ Open model).")
             return
         topn = self.topn.value()
+        stability = self.session.stability
 
         def job():  # on a pool thread: the cosine query, and difflib's suggestions for an unknown word
             try:
-                neighbours = model.most_similar(word, topn=topn)
+                neighbours = model.most_similar(word, topn=topn)  # a word or a formula (king - man + woman)
             except UnknownWordError as error:
                 return None, unknown_message(error)
             counts, index = model.counts, model.vocab.index
             rows = [(w, s, int(counts[index[w]])) for w, s in neighbours]
-            return rows, model.words[model.index(word)]
+            words = [model.words[i] for i in model.query_vector(word)[1]]
+            spread = _spread(stability, words, [w for w, _ in neighbours])
+            return rows, (words, spread)
 
         def done(result) -> None:
             rows, extra = result
@@ -165,11 +174,54 @@ class SearchPanel(QWidget):
                 return
             self.show_message("")
             fill_table(self.table, rows)
-            self.session.select([extra])
+            words, spread = extra
+            self._show_spread(spread)
+            self.session.select(words)
             self.session.highlight([w for w, _, _ in rows])
 
         def failed(message: str) -> None:
             self.show_message(message)
             self.table.setRowCount(0)
+            self.stability_note.hide()
 
         self.query.run(job, done, failed)
+
+    def _show_spread(self, spread: tuple[str, list[tuple[float, float, bool]]] | None) -> None:
+        """Error bars on the cosines (their std across the stability runs) and a note on the word."""
+        if spread is None:
+            self.stability_note.hide()
+            self.table.horizontalHeaderItem(1).setText("cosine")
+            return
+        note, bars = spread
+        self.stability_note.setText(note)
+        self.stability_note.show()
+        self.table.horizontalHeaderItem(1).setText("cosine ± sd")
+        for r, (_, std, unstable) in enumerate(bars):
+            item = self.table.item(r, 1)
+            if item is not None and std == std:  # not nan
+                item.setText(f"{item.data(Qt.ItemDataRole.UserRole):.3f} ± {std:.3f}")
+            word = self.table.item(r, 0)
+            if word is not None and unstable:
+                word.setForeground(UNSTABLE)
+                word.setToolTip("Unstable: its runs share fewer than half of its 10 nearest neighbours.")
+
+
+def _spread(stability, words: list[str], neighbours: list[str]):
+    """On a pool thread: a note on how stable the query word is, and each neighbour's cosine spread
+    across the stability runs; None without runs, or for a formula."""
+    if stability is None or len(words) != 1 or words[0] not in stability.models[0]:
+        return None
+    from core.train.stability import UNSTABLE_BELOW, similarity_spread
+
+    word, report = words[0], stability.report
+    measured = report.of(word)
+    runs = len(stability.models)
+    if measured is None:
+        note = f"Across {runs} runs (± is the cosine's standard deviation)."
+    else:
+        agreement, _ = measured
+        verdict = "<b style='color:#d62728'>unstable</b>" if agreement < UNSTABLE_BELOW else "stable"
+        note = (f"<b>{word}</b> is {verdict} across {runs} runs: they share {agreement:.0%} of its 10 nearest "
+                "neighbours (Jaccard); ± is each cosine's standard deviation across the runs.")
+    bars = similarity_spread(stability.models, word, neighbours)
+    return note, [(mean, std, report.is_unstable(w)) for w, (mean, std) in zip(neighbours, bars)]

@@ -2,8 +2,6 @@
 
 import pytest
 
-from gui.views.analogy_panel import parse_analogy
-from core.errors import StudioError
 
 from .conftest import wait_query
 
@@ -54,6 +52,20 @@ def test_analogy(qtbot, trained):
     wait_query(qtbot, panel)
     assert panel.results()[0] == "queen"
     assert set(trained.session.selection) == {"king", "man", "woman"}
+    assert panel.table.horizontalHeaderItem(1).text() == "cosine"
+
+
+def test_analogy_by_3cosmul(qtbot, trained):
+    from PySide6.QtCore import Qt
+
+    panel = trained.analogy_panel
+    panel.method.setCurrentIndex(panel.method.findText("3CosMul"))
+    qtbot.keyClicks(panel.edit, "king - man + woman")
+    qtbot.mouseClick(panel.go, Qt.MouseButton.LeftButton)
+    wait_query(qtbot, panel)
+    model = trained.session.model
+    assert panel.results() == [w for w, _ in model.most_similar_cosmul(["king", "woman"], ["man"], topn=10)]
+    assert panel.table.horizontalHeaderItem(1).text() == "score"
 
 
 def test_analogy_unknown_word(qtbot, trained, errors):
@@ -64,13 +76,6 @@ def test_analogy_unknown_word(qtbot, trained, errors):
     assert "mann" in panel.message.text() and panel.table.rowCount() == 0 and errors == []
 
 
-def test_parse_analogy():
-    assert parse_analogy("king - man + woman") == (["king", "woman"], ["man"])
-    assert parse_analogy("paris-france+germany") == (["paris", "germany"], ["france"])
-    with pytest.raises(StudioError):
-        parse_analogy("   ")
-
-
 def test_heatmap(qtbot, trained):
     panel = trained.heatmap_panel
     panel.edit.setText("king queen man woman dog")
@@ -78,6 +83,7 @@ def test_heatmap(qtbot, trained):
     wait_query(qtbot, panel)
     assert panel.matrix.shape == (5, 5)
     assert panel.matrix[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert panel.odd_label.text() == "Odd one out: <b>dog</b>"  # the demo's people and one animal
     panel.edit.setText("king qeen")
     panel.show_table()
     wait_query(qtbot, panel)
