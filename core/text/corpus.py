@@ -22,7 +22,7 @@ from ..config import DEFAULT_MIN_COUNT, DEFAULT_TOKENS, TrainConfig, check_vocab
 from ..errors import ConfigError, CorpusError
 from .token_cache import CachedCorpus, TokenCache
 from .phrases import Phrase, PhraseSettings, join_pairs, pair_counts, phrase_words, score_pairs
-from .tokens import MAX_TOKEN_CHARS, check_token_rule, tokenize, tokenize_counting  # noqa: F401 (re-exported)
+from .tokens import MAX_TOKEN_CHARS, check_token_rule, spaced_words, tokenize, tokenize_counting  # noqa: F401
 from .vocab import Vocab
 
 _BLOCK = 1 << 20  # bytes read at a time
@@ -649,7 +649,7 @@ def _read_part(job: _PartJob, report: Callable[[int], None] | None = None,
     try:
         pieces = _decoded_pieces(job.path, job.encoding, job.start, job.end)
         for text, done in _strip_gutenberg(pieces, header=job.first, ended=ended):
-            words, _ = tokenize_counting(text, job.tokens, drop_overlong=False)
+            words = spaced_words(text, job.tokens).split()  # overlong runs: checked per distinct word below
             if words:
                 chunks.append(np.fromiter(map(index.__getitem__, words), dtype=np.int32, count=len(words)))
             if report:
