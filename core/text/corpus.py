@@ -667,8 +667,20 @@ def _read_part(job: _PartJob, report: Callable[[int], None] | None = None,
 
 
 def _reading_processes(workers: int | None, total_bytes: int) -> int:
+    """How many processes read: ``workers``, or for None one per idle core for a large corpus.
+
+    Idle, because on a machine already busy, reader processes only take turns with the other work
+    and the numbering here: measured, two readers on a loaded two-core machine read 0.7-0.9x as fast
+    as one.
+    """
     if workers is None:
-        return min(_MAX_READERS, default_workers()) if total_bytes >= PARALLEL_MIN_BYTES else 1
+        if total_bytes < PARALLEL_MIN_BYTES:
+            return 1
+        try:
+            idle = default_workers() - os.getloadavg()[0]
+        except OSError:  # no load average on this system
+            idle = default_workers()
+        return max(1, min(_MAX_READERS, int(idle + 0.5))) if idle >= 1.5 else 1
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers must be a whole number >= 1, got {workers!r}")
     return workers

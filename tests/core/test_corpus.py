@@ -490,3 +490,16 @@ def test_reader_processes_must_be_a_positive_whole_number(tmp_path):
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ConfigError, match="workers"):
             load_corpus([path], min_count=1, workers=bad)
+
+
+def test_reader_processes_follow_the_idle_cores_for_a_large_corpus(monkeypatch):
+    large = corpus_module.PARALLEL_MIN_BYTES
+    monkeypatch.setattr(corpus_module, "default_workers", lambda: 4)
+    monkeypatch.setattr(corpus_module.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert corpus_module._reading_processes(None, large) == 4
+    assert corpus_module._reading_processes(None, large - 1) == 1  # small: not worth starting processes
+    monkeypatch.setattr(corpus_module.os, "getloadavg", lambda: (2.0, 0.0, 0.0))
+    assert corpus_module._reading_processes(None, large) == 2
+    monkeypatch.setattr(corpus_module.os, "getloadavg", lambda: (3.2, 0.0, 0.0))
+    assert corpus_module._reading_processes(None, large) == 1  # busy: read here
+    assert corpus_module._reading_processes(3, large) == 3  # asked for: as asked
