@@ -97,6 +97,15 @@ TRAIN = textwrap.dedent("""
 """)
 
 
+def zipf_text(folder: Path, millions: int) -> Path:
+    """The generated text of that many million tokens, made once and kept in ``folder``."""
+    text = folder / f"zipf-{millions}M.txt"
+    if not text.exists():
+        print(f"generating {millions}M tokens ...", flush=True)
+        generate(text, millions)
+    return text
+
+
 def pathological(path: Path) -> None:
     """4 MB of short words separated by private-use characters: all 137,468 of them, in turn."""
     private = [*range(0xE000, 0xF900), *range(0xF0000, 0xFFFFE), *range(0x100000, 0x10FFFE)]
@@ -111,13 +120,7 @@ def pathological(path: Path) -> None:
 
 def compare_reading(args: argparse.Namespace, folder: Path, scratch: Path) -> None:
     """Read each text with each root in turn, ``--runs`` times; print MB/s medians and ratios."""
-    texts = []
-    for millions in args.sizes:
-        text = folder / f"zipf-{millions}M.txt"
-        if not text.exists():
-            print(f"generating {millions}M tokens ...", flush=True)
-            generate(text, millions)
-        texts.append((f"{millions}M tokens", text))
+    texts = [(f"{millions}M tokens", zipf_text(folder, millions)) for millions in args.sizes]
     odd = folder / "private-use-4MB.txt"
     if not odd.exists():
         pathological(odd)
@@ -182,10 +185,7 @@ def main() -> None:
             return
         rows = []
         for millions in args.sizes:
-            text = folder / f"zipf-{millions}M.txt"
-            if not text.exists():
-                print(f"generating {millions}M tokens ...", flush=True)
-                generate(text, millions)
+            text = zipf_text(folder, millions)
             cache = Path(scratch) / f"cache-{millions}"
             settings = dict(root=str(ROOT), text=str(text), cache=str(cache), workers=args.workers)
             reads, trains = [], []

@@ -318,11 +318,7 @@ class _TokenIds:
                 yield self.chunks.pop()
             return
         self._spill.close()
-        if self.n_tokens:
-            spilled = np.memmap(self._spill_path, dtype=np.int32, mode="r", shape=(self.n_tokens,))
-            for start in range(0, self.n_tokens, 1 << 22):
-                yield np.asarray(spilled[start:start + (1 << 22)])
-            del spilled
+        yield from self._spilled()
 
     def _peek_chunks(self) -> Iterator[np.ndarray]:
         """The provisional ids in order, kept (for a pass that reads them before they are rewritten)."""
@@ -330,6 +326,10 @@ class _TokenIds:
             yield from self.chunks
             return
         self._spill.flush()
+        yield from self._spilled()
+
+    def _spilled(self) -> Iterator[np.ndarray]:
+        """The spill file's ids, 4M at a time, mapped from disk."""
         if self.n_tokens:
             spilled = np.memmap(self._spill_path, dtype=np.int32, mode="r", shape=(self.n_tokens,))
             for start in range(0, self.n_tokens, 1 << 22):
