@@ -124,45 +124,46 @@ def _apostrophes(s: str, rule: TokenRule) -> str:
     return s.replace("'", " ")
 
 
-_KIND: dict[str, str] = {}  # non-ASCII character -> its kind, remembered across pieces of text
+class _Kinds:
+    """Non-ASCII characters by kind, remembered across pieces, so each is looked at once: kept
+    (letters, spaces), combining marks, deleted (invisible joiners), and separators (with the
+    translate table that makes them spaces, built up as they come)."""
+
+    LIMIT = 1 << 20  # all of Unicode is ~1.1 million characters: a bound no real text reaches
+
+    def __init__(self) -> None:
+        self.known: set[str] = set()
+        self.marks: set[str] = set()
+        self.table: dict[int, str | None] = {ord(c): None for c in _DELETED}
+
+    def learn(self, present: set[str]) -> None:
+        for c in present - self.known:
+            if c in _DELETED or c.isalpha() or c.isspace():
+                pass
+            elif unicodedata.category(c).startswith("M"):
+                self.marks.add(c)
+            else:
+                self.table[ord(c)] = " "
+            if len(self.known) < self.LIMIT:
+                self.known.add(c)
 
 
-def _kind(c: str) -> str:
-    """"l" letter or space (kept), "m" combining mark, "x" deleted (invisible joiner), "s" separator."""
-    if c in _DELETED:
-        kind = "x"
-    elif c.isalpha() or c.isspace():
-        kind = "l"
-    elif unicodedata.category(c).startswith("M"):
-        kind = "m"
-    else:
-        kind = "s"
-    if len(_KIND) < 1 << 20:  # all of Unicode would be ~1.1 million entries; enough for any real text
-        _KIND[c] = kind
-    return kind
+_KINDS = _Kinds()
 
 
 def _clean_non_ascii(s: str) -> str:
     """Map non-ASCII separators to spaces in one translate, whatever their number; NFC at the end.
 
-    One table for all the distinct characters present (not one replace each): 4 MB of distinct
-    private-use characters once took 20 seconds. Marks with no letter before them are dropped, so no
-    token is made only of combining marks.
+    One table for all the separators met so far (not one replace each): 4 MB of distinct private-use
+    characters once took 20 seconds. Marks with no letter before them are dropped, so no token is
+    made only of combining marks.
     """
     s = s.replace(_WORD_APOSTROPHE, "'")
     present = set("".join(_NON_ASCII_RUN.findall(s)))
-    table: dict[int, str | None] = {}
-    marks = []
-    for c in present:
-        kind = _KIND.get(c) or _kind(c)
-        if kind == "x":
-            table[ord(c)] = None
-        elif kind == "s":
-            table[ord(c)] = " "
-        elif kind == "m":
-            marks.append(c)
-    if table:
-        s = s.translate(table)
+    _KINDS.learn(present)
+    if not present.isdisjoint(_DELETED) or any(ord(c) in _KINDS.table for c in present):
+        s = s.translate(_KINDS.table)
+    marks = present & _KINDS.marks
     if marks:  # a mark after a space, an apostrophe, a hyphen or at the start has no letter to belong to
         s = re.sub(f"(?<![^\\s'\\-])[{re.escape(''.join(marks))}]+", "", s)
     if not unicodedata.is_normalized("NFC", s):
