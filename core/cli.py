@@ -680,7 +680,7 @@ def _add_timeline_commands(commands) -> None:
             parser.add_argument("word1")
             parser.add_argument("word2")
             parser.add_argument("--window", type=int, default=5, help="tokens either side (%(default)s)")
-            parser.add_argument("--rank", choices=("count", "pmi"), default="count",
+            parser.add_argument("--rank", choices=("count", "pmi"), default="pmi",
                                 help="order of the shared words (%(default)s)")
             parser.add_argument("-n", type=int, default=15, help="how many shared words (%(default)s)")
             parser.add_argument("--samples", type=int, default=3, help="sample lines of each word (%(default)s)")

@@ -27,6 +27,7 @@ from .runs import Runs
 from .session import Session
 from .status import Status
 from .views.analogy_panel import AnalogyPanel
+from .views.concordance_panel import ConcordancePanel
 from .views.corpus_panel import CorpusPanel
 from .views.embedding_view import EmbeddingView
 from .views.evaluation_panel import EvaluationPanel
@@ -122,6 +123,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.analogy_panel, "Analogy")
         self.tabs.addTab(self.heatmap_panel, "Similarity")
         self.tabs.addTab(self.evaluation_panel, "Evaluation")
+        self.concordance_panel = ConcordancePanel(s)
+        self.tabs.addTab(self.concordance_panel, "Concordance")
         self.tabs.setMinimumWidth(320)
         self.right_dock = self._dock("Explore", "exploreDock", self.tabs, Qt.DockWidgetArea.RightDockWidgetArea)
 

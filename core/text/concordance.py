@@ -13,6 +13,7 @@ rank the words both have by count or by PMI, log(n(w,c) T / (n(w) 2W n(c))).
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,7 @@ class Concordance:
         self._parts: OrderedDict[tuple[int, int], tuple[str, int]] = OrderedDict()  # (text, first line)
         self._rows: OrderedDict[int, tuple[list[str], np.ndarray, list[list[str]]]] = OrderedDict()
         self._phrases = {p.token for p in corpus.phrases}
+        self._lock = threading.Lock()  # the app may ask from two pool threads at once; the caches are shared
 
     @property
     def has_text(self) -> bool:
@@ -100,10 +102,11 @@ class Concordance:
         ids = self.corpus.ids
         if len(ids) < SORTED_INDEX_TOKENS:
             return np.flatnonzero(np.asarray(ids) == word_id)
-        if self._sorted is None:  # once: positions grouped by word, each group in text order
-            order = np.argsort(ids, kind="stable").astype(np.int64)
-            bounds = np.concatenate(([0], np.cumsum(self.corpus.vocab.counts)))
-            self._sorted = (order, bounds)
+        with self._lock:
+            if self._sorted is None:  # once: positions grouped by word, each group in text order
+                order = np.argsort(ids, kind="stable").astype(np.int64)
+                bounds = np.concatenate(([0], np.cumsum(self.corpus.vocab.counts)))
+                self._sorted = (order, bounds)
         order, bounds = self._sorted
         return order[bounds[word_id]:bounds[word_id + 1]]
 
@@ -119,6 +122,10 @@ class Concordance:
         """The lines of the occurrences of ``word`` at ``chosen`` positions."""
         if positions is None:
             positions = self.positions(word)
+        with self._lock:
+            return self._lines_at(word, chosen, positions)
+
+    def _lines_at(self, word: str, chosen: np.ndarray, positions: np.ndarray) -> list[Line]:
         if not self.has_text:
             return [self._token_line(int(p)) for p in chosen]
         table = self.corpus.pieces
@@ -144,11 +151,11 @@ class Concordance:
             counts += np.bincount(np.asarray(ids[around]), minlength=len(counts))
         return counts
 
-    def contexts(self, word1: str, word2: str, window: int = 5, rank: str = "count", n: int = 20,
-                 min_count: int = 2, samples: int = 5) -> ContextReport:
+    def contexts(self, word1: str, word2: str, window: int = 5, rank: str = "pmi", n: int = 20,
+                 min_count: int = 3, samples: int = 5) -> ContextReport:
         """The context words ``word1`` and ``word2`` share, ranked by ``rank`` ("count": the smaller of
-        the two counts; "pmi": the smaller of the two PMIs), each seen at least ``min_count`` times with
-        both; and sample lines of each word with one of the top three shared contexts near it."""
+        the two counts; "pmi", the default: the smaller of the two PMIs, which favours the telling words
+        over the frequent ones), each seen at least ``min_count`` times with both; and sample lines of each word with one of the top three shared contexts near it."""
         if rank not in ("count", "pmi"):
             raise CorpusError(f"contexts are ranked by 'count' or 'pmi', not {rank!r}")
         if window < 1:
