@@ -759,9 +759,13 @@ def _history(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise StudioError(f"{args.model} holds no training timeline (it was trained before timelines were "
                           "kept, or imported)")
     word = args.word.strip().lower().replace(" ", "_")
-    for snapshot, neighbours in zip(timeline.snapshots, timeline.history(word, args.n)):
-        shown = ", ".join(f"{w} {s:.2f}" for w, s in neighbours)
-        print(f"{snapshot.label():<14}loss {snapshot.loss:.4f}  {shown}", file=stdout)
+    row = model.vocab.id(word)  # an unknown word: a suggestion, exit 2
+    if row >= timeline.tracked:
+        raise StudioError(f"'{word}' is not among the {timeline.tracked:,} most frequent words the timeline "
+                          f"follows (it is number {row + 1:,})")
+    for s, (rows, cosines) in enumerate(timeline.history(row, args.n)):
+        shown = ", ".join(f"{model.words[r]} {c:.2f}" for r, c in zip(rows.tolist(), cosines.tolist()))
+        print(f"{timeline.label(s):<16}loss {timeline.losses[s]:.4f}  {shown}", file=stdout)
     return 0
 
 
