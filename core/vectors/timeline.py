@@ -145,7 +145,7 @@ class Timeline:
         words = self.tracked if words is None else min(words, self.tracked)
         out = np.empty((words, k), dtype=np.int64)
         for lo in range(0, words, 512):  # in blocks: a block's cosines, not all of them, in memory
-            cosines = unit[lo:lo + 512] @ unit.T
+            cosines = unit[lo:min(lo + 512, words)] @ unit.T
             cosines[np.arange(len(cosines)), np.arange(lo, lo + len(cosines))] = -np.inf
             out[lo:lo + len(cosines)] = np.argpartition(-cosines, k - 1, axis=1)[:, :k]
         return out

@@ -69,6 +69,8 @@ def test_movers_rank_the_words_whose_neighbourhood_changed(trained):
     assert late[0] == pytest.approx(1 - len(before & after) / len(before | after))
     with pytest.raises(IndexError):
         timeline.movers(0)
+    some_rows, _ = timeline.movers(3, k=5, words=100)  # only the most frequent: not a multiple of the block
+    assert sorted(some_rows.tolist()) == list(range(100))
 
 
 def test_the_map_is_aligned_from_snapshot_to_snapshot(trained):
