@@ -96,8 +96,10 @@ class TimelineBar(QWidget):
         if self.session.timeline is None or len(self.session.timeline) < 2:
             return
         if self.session.snapshot is None or self.slider.value() >= self.slider.maximum():
-            self.slider.setValue(0)  # from the start
-            self._moved(0)
+            if self.slider.value() == 0:  # from the start (setValue says nothing when it stays)
+                self._moved(0)
+            else:
+                self.slider.setValue(0)
         self.play_button.setText("❚❚ Pause")
         self._timer.start()
 
