@@ -147,7 +147,8 @@ class Timeline:
         for lo in range(0, words, 512):  # in blocks: a block's cosines, not all of them, in memory
             cosines = unit[lo:min(lo + 512, words)] @ unit.T
             cosines[np.arange(len(cosines)), np.arange(lo, lo + len(cosines))] = -np.inf
-            out[lo:lo + len(cosines)] = np.argpartition(-cosines, k - 1, axis=1)[:, :k]
+            # from the top: partitioning the negated block took twice as long (benchmarks/README.md, #16)
+            out[lo:lo + len(cosines)] = np.argpartition(cosines, cosines.shape[1] - k, axis=1)[:, -k:]
         return out
 
     def movers(self, s: int, k: int = 10, words: int | None = None) -> tuple[np.ndarray, np.ndarray]:
