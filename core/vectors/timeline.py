@@ -76,10 +76,13 @@ class Timeline:
         return f"epoch {epoch:.2f}" if epoch != int(epoch) else f"epoch {int(epoch)}"
 
     # -- taking snapshots
-    def append(self, epoch: float, loss: float, vectors: np.ndarray) -> None:
-        """A snapshot of ``vectors`` (the model's input table, or at least its first rows)."""
+    def append(self, epoch: float, loss: float, vectors: np.ndarray) -> bool:
+        """A snapshot of ``vectors`` (the model's input table, or at least its first rows); False, and
+        nothing kept, if they hold NaN or infinity (a run blowing up: the trainer is about to say so)."""
         tracked, maps = self.tracked, self.map_words
-        rows = np.asarray(vectors[:max(tracked, maps)], dtype=np.float32)  # one copy of the live rows
+        rows = np.array(vectors[:max(tracked, maps)], dtype=np.float64)  # one copy of the live rows
+        if not np.isfinite(rows).all() or np.abs(rows).max(initial=0) > 1e150:
+            return False
         unit = rows[:tracked] / np.maximum(np.linalg.norm(rows[:tracked], axis=1, keepdims=True), 1e-12)
         scale = np.maximum(np.abs(unit).max(axis=1), 1e-12) / 127.0
         codes = np.rint(unit / scale[:, None]).astype(np.int8)
@@ -95,6 +98,7 @@ class Timeline:
             keep = np.ones(len(self), dtype=bool)
             keep[1:-1:2] = False
             self._select(keep)
+        return True
 
     def _select(self, keep: np.ndarray) -> None:
         self.epochs, self.losses = self.epochs[keep], self.losses[keep]
