@@ -133,6 +133,18 @@ class Session(QObject):
             self.show_snapshot(None)
         self.timelineChanged.emit(timeline)
 
+    def snapshot_source(self):
+        """(timeline, snapshot index, vocabulary) that queries answer from: the snapshot shown, or while
+        a run trains the newest one; None when the model itself answers."""
+        timeline = self.timeline
+        if timeline is None or not len(timeline) or (self.snapshot is None and not self.training):
+            return None
+        vocab = self.model.vocab if self.model is not None and self.model.timeline is timeline else (
+            self.corpus.vocab if self.corpus is not None else None)
+        if vocab is None or len(vocab) < timeline.tracked:
+            return None
+        return timeline, (len(timeline) - 1 if self.snapshot is None else self.snapshot), vocab
+
     def show_snapshot(self, index: int | None, frame: Frame | None = None) -> None:
         """Show a timeline snapshot (its map ``frame``), or with None the model as it is (live)."""
         self.snapshot = index

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..text.vocab import Vocab
 from .compare import procrustes_rotation
+from .model import Model
 
 TRACKED_WORDS = 2000  # the most frequent words whose neighbours each snapshot can answer for
 TRACKED_BYTES = 128 << 10  # ... fewer for wide vectors: tracked x dim int8 codes stay under this
@@ -138,6 +140,12 @@ class Timeline:
         top = np.argpartition(-cosines, k - 1)[:k] if k < len(cosines) else np.arange(len(cosines))
         top = top[np.argsort(-cosines[top], kind="stable")]
         return top, cosines[top]
+
+    def as_model(self, s: int, vocab: Vocab) -> Model:
+        """Snapshot ``s`` as a model of the tracked words (of ``vocab``, the run's), so the usual queries
+        (most_similar, analogies) can answer from it while a run trains or a snapshot is shown."""
+        tracked = Vocab(vocab.words[:self.tracked], vocab.counts[:self.tracked], {}, vocab.min_count)
+        return Model(tracked, self.unit(s))
 
     def history(self, word: int, k: int = 10) -> list[tuple[np.ndarray, np.ndarray]]:
         """``word``'s neighbours at every snapshot, oldest first."""

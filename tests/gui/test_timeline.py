@@ -78,3 +78,36 @@ def test_a_run_shows_its_timeline_as_it_grows(qtbot, window):
     grown = [n for during, n in seen if during and n]
     assert grown and grown == sorted(grown) and max(grown) >= 4  # snapshots arrived while it trained
     assert len(session.timeline) == 7 and window.timeline_bar.slider.maximum() == 6
+
+
+def test_the_neighbours_tab_follows_the_snapshot_shown(qtbot, trained):
+    window, session = trained, trained.session
+    search = window.search_panel
+    qtbot.keyClicks(search.edit, "queen")
+    qtbot.keyClick(search.edit, Qt.Key.Key_Return)
+    wait_query(qtbot, search)
+    final = [search.table.item(r, 0).text() for r in range(3)]
+    assert set(final) == {"king", "prince", "princess"} and search.stability_note.isHidden()
+    qtbot.waitUntil(lambda: len(window.timeline.frames) == len(session.timeline), timeout=10_000)
+    window.timeline_bar.slider.setFocus()
+    qtbot.keyClick(window.timeline_bar.slider, Qt.Key.Key_Home)
+    wait_query(qtbot, search)
+    before = [search.table.item(r, 0).text() for r in range(3)]
+    assert before != final and "before training" in search.stability_note.text()
+    qtbot.mouseClick(window.timeline_bar.live_button, Qt.MouseButton.LeftButton)
+    wait_query(qtbot, search)
+    assert [search.table.item(r, 0).text() for r in range(3)] == final and search.stability_note.isHidden()
+
+
+def test_while_training_the_neighbours_tab_answers_from_the_newest_snapshot(qtbot, window):
+    search, session = window.search_panel, window.session
+    qtbot.keyClicks(search.edit, "queen")
+    qtbot.keyClick(search.edit, Qt.Key.Key_Return)
+    assert "No model yet" in search.message.text()
+    window.settings_panel.spins["epochs"].setValue(40)
+    qtbot.mouseClick(window.settings_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: search.table.rowCount() > 0 and "training" in search.stability_note.text(),
+                    timeout=30_000)
+    assert session.model is None and window.training is not None  # answered before any model existed
+    window.runs.stop()
+    qtbot.waitUntil(lambda: window.training is None, timeout=30_000)
