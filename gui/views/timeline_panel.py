@@ -176,7 +176,8 @@ class TimelinePanel(QWidget):
 
     def _show(self, result: dict, timeline, word: str, live: bool) -> None:
         index, row = result["index"], result["row"]
-        where = f"{timeline.label(index)}{' (live: the newest snapshot)' if live else ''}"
+        where = timeline.label(index) + ((" (training: the newest snapshot)" if self.session.training
+                                          else " (the last snapshot)") if live else "")
         if not word:
             self.note.setText(f"Snapshot: {where}. Type a word to watch, or search one in Neighbours.")
         elif row is None:
