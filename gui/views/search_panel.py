@@ -17,6 +17,7 @@ from ..session import Session
 
 BUSY_TEXT = "searching…"
 UNSTABLE = QColor("#d62728")  # as the map marks the words the stability runs disagree on
+ARRIVED = QColor("#d7f5d3")  # a neighbour that was not there at the snapshot answered before (#15)
 
 
 def make_busy_label(object_name: str) -> QLabel:
@@ -90,6 +91,7 @@ class SearchPanel(QWidget):
         self.table = make_result_table("neighboursTable")
         self.query = LatestRequest(self, self.busy.setVisible)
         self._vocabulary_source: object = None  # the words list the completer was built from
+        self._last_answer: tuple[str, set[str]] | None = None  # (query, neighbours) answered last
         self.table.setToolTip("Nearest words by cosine similarity; double-click one to search it.")
 
         row = QHBoxLayout()
@@ -188,6 +190,14 @@ class SearchPanel(QWidget):
             fill_table(self.table, rows)
             words, spread = extra
             self._show_spread(spread)
+            listed = {w for w, _, _ in rows}
+            if snapshot is not None and self._last_answer is not None and self._last_answer[0] == word:
+                for r, (neighbour, _, _) in enumerate(rows):  # arrived since the answer before: green
+                    if neighbour not in self._last_answer[1]:
+                        for c in range(self.table.columnCount()):
+                            self.table.item(r, c).setBackground(ARRIVED)
+                        self.table.item(r, 0).setToolTip("Arrived since the snapshot answered before.")
+            self._last_answer = (word, listed)
             if snapshot is not None:
                 timeline, index, _ = snapshot
                 self.stability_note.setText(f"From the timeline at {timeline.label(index)}"

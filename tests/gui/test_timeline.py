@@ -94,6 +94,10 @@ def test_the_neighbours_tab_follows_the_snapshot_shown(qtbot, trained):
     wait_query(qtbot, search)
     before = [search.table.item(r, 0).text() for r in range(3)]
     assert before != final and "before training" in search.stability_note.text()
+    qtbot.keyClick(window.timeline_bar.slider, Qt.Key.Key_Right)  # the first steps: new neighbours, in green
+    wait_query(qtbot, search)
+    green = [r for r in range(search.table.rowCount()) if search.table.item(r, 0).background().color().name() == "#d7f5d3"]
+    assert green and "Arrived" in search.table.item(green[0], 0).toolTip()
     qtbot.mouseClick(window.timeline_bar.live_button, Qt.MouseButton.LeftButton)
     wait_query(qtbot, search)
     assert [search.table.item(r, 0).text() for r in range(3)] == final and search.stability_note.isHidden()
@@ -111,3 +115,18 @@ def test_while_training_the_neighbours_tab_answers_from_the_newest_snapshot(qtbo
     assert session.model is None and window.training is not None  # answered before any model existed
     window.runs.stop()
     qtbot.waitUntil(lambda: window.training is None, timeout=30_000)
+
+
+def test_the_analogy_tab_answers_from_the_snapshot_shown(qtbot, trained):
+    window = trained
+    panel = window.analogy_panel
+    window.tabs.setCurrentWidget(panel)
+    qtbot.keyClicks(panel.edit, "king - man + woman")
+    qtbot.keyClick(panel.edit, Qt.Key.Key_Return)
+    wait_query(qtbot, panel)
+    assert panel.results()[0] == "queen"
+    window.timeline_bar.slider.setFocus()
+    qtbot.keyClick(window.timeline_bar.slider, Qt.Key.Key_Home)
+    qtbot.keyClick(panel.edit, Qt.Key.Key_Return)
+    wait_query(qtbot, panel)
+    assert panel.results() and panel.results()[0] != "queen"  # the untrained snapshot knows no analogies
