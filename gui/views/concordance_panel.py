@@ -43,7 +43,8 @@ class _ElideLeft(QStyledItemDelegate):
         option.textElideMode = Qt.TextElideMode.ElideLeft
 
 
-def _table(name: str, headers: list[str]) -> QTableWidget:
+def make_table(name: str, headers: list[str]) -> QTableWidget:
+    """A read-only table of whole rows, one line each (the concordance's and the timeline's)."""
     table = QTableWidget(0, len(headers), objectName=name)
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
@@ -74,14 +75,14 @@ class ConcordancePanel(QWidget):
         self.note = QLabel(objectName="concordanceNote", wordWrap=True)
         self.note.setTextFormat(Qt.TextFormat.RichText)
         self.busy = make_busy_label("concordanceBusy")
-        self.shared = _table("sharedTable", ["shared context", "n 1", "n 2", "PMI 1", "PMI 2"])
+        self.shared = make_table("sharedTable", ["shared context", "n 1", "n 2", "PMI 1", "PMI 2"])
         header = self.shared.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for c in range(1, 5):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.shared.setToolTip("Words within 5 tokens of both words; double-click one to see its own lines.")
         self.shared.hide()
-        self.lines = _table("linesTable", ["where", "before", "word", "after"])
+        self.lines = make_table("linesTable", ["where", "before", "word", "after"])
         header = self.lines.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)

@@ -12,11 +12,12 @@ import html
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..background import LatestRequest
 from ..session import Session
+from .concordance_panel import make_table
 from .search_panel import make_busy_label
 
 NEIGHBOURS = 10
@@ -27,12 +28,9 @@ ARRIVED = QColor("#d7f5d3")
 
 
 def _table(name: str, headers: list[str], stretch: int) -> QTableWidget:
-    table = QTableWidget(0, len(headers), objectName=name)
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setWordWrap(False)
+    """Columns from ``stretch`` on share the width left; the others fit their contents."""
+    table = make_table(name, headers)
+    table.setAlternatingRowColors(False)  # the arrivals' green must not alternate with grey
     header = table.horizontalHeader()
     for c in range(len(headers)):
         header.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch if c >= stretch
