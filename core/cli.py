@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="keep the token ids in DIR, memory-mapped: for corpora larger than memory, "
                             "and free re-reads of the same texts")
     _add_setting(train, "batch_tokens", argparse.SUPPRESS)
+    train.add_argument("--no-timeline", action="store_true",
+                       help="keep no training timeline in the model (see `history`; about 2 MB on the article's job)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     export = commands.add_parser("export", help="write a model's vectors in another format")
@@ -139,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "more is faster on a cluster, less accurate)")
     spark.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_analysis_commands(commands)
+    _add_timeline_commands(commands)
     return parser
 
 
@@ -340,7 +343,8 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
               file=stderr)
     bar = None if args.quiet else ProgressBar(stderr)
     try:
-        model = Trainer(corpus.ids, corpus.vocab, config).train(on_progress=bar, progress_interval=0.25)
+        model = Trainer(corpus.ids, corpus.vocab, config, timeline=not args.no_timeline).train(
+            on_progress=bar, progress_interval=0.25)
     finally:  # an error message starts on a line of its own
         if bar is not None:
             bar.close()
@@ -656,6 +660,119 @@ def _stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 COMMANDS = {"train": _train, "export": _export, "similar": _similar, "evaluate": _evaluate,
             "fetch-gutenberg": _fetch_gutenberg, "train-spark": _train_spark, "compare": _compare, "weat": _weat,
             "axis": _axis, "stability": _stability}
+
+
+# --- concordance, contexts and history (issue #15) ---------------------------------------------------
+
+
+def _add_timeline_commands(commands) -> None:
+    """``concordance``, ``contexts`` and ``history``."""
+    for name, what, description in (
+            ("concordance", "the lines of a corpus where a word occurs (keyword in context)",
+             "Every occurrence of WORD in the corpus, with its file and line number, as the corpus was read "
+             "for training (use the same --min-count, --tokens and --phrases as the model)."),
+            ("contexts", "the context words two words share: why they are neighbours",
+             "The words found within --window tokens of both WORD1 and WORD2, ranked by count (the smaller "
+             "of the two) or PMI (the smaller of the two), and sample lines of each word with them.")):
+        parser = commands.add_parser(name, help=what, description=description)
+        parser.add_argument("corpus", help="a .txt file or a folder of them")
+        if name == "concordance":
+            parser.add_argument("word", help="a word (or a phrase token such as new_york)")
+            parser.add_argument("-n", type=int, default=20, help="how many lines (%(default)s)")
+        else:
+            parser.add_argument("word1")
+            parser.add_argument("word2")
+            parser.add_argument("--window", type=int, default=5, help="tokens either side (%(default)s)")
+            parser.add_argument("--rank", choices=("count", "pmi"), default="pmi",
+                                help="order of the shared words (%(default)s)")
+            parser.add_argument("-n", type=int, default=15, help="how many shared words (%(default)s)")
+            parser.add_argument("--samples", type=int, default=3, help="sample lines of each word (%(default)s)")
+        _add_setting(parser, "min_count", "ignore words seen fewer times")
+        _add_tokens_option(parser)
+        parser.add_argument("--phrases", action="store_true", help="join phrases, as training with --phrases does")
+        parser.add_argument("--token-cache", metavar="DIR", help="read (and keep) the token ids in this folder")
+    history = commands.add_parser(
+        "history", help="a word's neighbours at each snapshot of the training timeline",
+        description="The training timeline saved with a model holds, at each snapshot (a few within the first "
+                    "epoch, then every epoch end), the nearest neighbours of the most frequent words; this "
+                    "prints WORD's, one snapshot a line.")
+    history.add_argument("model", help="a model (.npz) trained by this program")
+    history.add_argument("word")
+    history.add_argument("-n", type=int, default=10, help="neighbours per snapshot (%(default)s)")
+
+
+def _read_for_lines(args: argparse.Namespace):
+    from .text.concordance import concordance_for
+    from .text.corpus import load_corpus
+    from .text.phrases import PhraseSettings
+
+    phrases = PhraseSettings(min_count=args.min_count) if args.phrases else None
+    corpus = load_corpus([args.corpus], min_count=args.min_count, tokens=args.tokens, phrases=phrases,
+                         cache_dir=args.token_cache, workers=None)
+    return concordance_for(corpus)
+
+
+def _print_line(line, stdout: TextIO) -> None:
+    print(f"{line.where()}\t{line.left:>60} [{line.keyword}] {line.right}", file=stdout)
+
+
+def _concordance(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.n < 1:
+        raise StudioError(f"-n must be at least 1, got {args.n}")
+    concordance = _read_for_lines(args)
+    word = args.word.strip().lower().replace(" ", "_")
+    if reason := concordance.unavailable_reason():
+        print(f"note: {reason}", file=stderr)
+    lines = concordance.lines(word, args.n)
+    print(f"{word}: {concordance.count(word):,} occurrences; the first {len(lines)}", file=stderr)
+    for line in lines:
+        _print_line(line, stdout)
+    return 0
+
+
+def _contexts(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.n < 1 or args.window < 1 or args.samples < 0:
+        raise StudioError("-n and --window must be at least 1, --samples at least 0")
+    concordance = _read_for_lines(args)
+    words = [w.strip().lower().replace(" ", "_") for w in (args.word1, args.word2)]
+    report = concordance.contexts(*words, window=args.window, rank=args.rank, n=args.n, samples=args.samples)
+    print(f"context words within {report.window} of both '{report.word1}' and '{report.word2}' "
+          f"(by {args.rank}); {report.only1:,} only near '{report.word1}', {report.only2:,} only near "
+          f"'{report.word2}'", file=stdout)
+    print(f"{'word':<20}{report.word1[:12]:>12}{report.word2[:12]:>12}{'pmi 1':>9}{'pmi 2':>9}", file=stdout)
+    for shared in report.shared:
+        print(f"{shared.word:<20}{shared.count1:>12,}{shared.count2:>12,}{shared.pmi1:>9.2f}{shared.pmi2:>9.2f}",
+              file=stdout)
+    for word, samples in ((report.word1, report.samples1), (report.word2, report.samples2)):
+        if samples:
+            print(f"\n'{word}' with them:", file=stdout)
+            for line in samples:
+                _print_line(line, stdout)
+    return 0
+
+
+def _history(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .vectors.io import load_model
+
+    if args.n < 1:
+        raise StudioError(f"-n must be at least 1, got {args.n}")
+    model = load_model(_input_file(args.model))
+    timeline = getattr(model, "timeline", None)
+    if timeline is None or not len(timeline):
+        raise StudioError(f"{args.model} holds no training timeline (it was trained before timelines were "
+                          "kept, or imported)")
+    word = args.word.strip().lower().replace(" ", "_")
+    row = model.vocab.id(word)  # an unknown word: a suggestion, exit 2
+    if row >= timeline.tracked:
+        raise StudioError(f"'{word}' is not among the {timeline.tracked:,} most frequent words the timeline "
+                          f"follows (it is number {row + 1:,})")
+    for s, (rows, cosines) in enumerate(timeline.history(row, args.n)):
+        shown = ", ".join(f"{model.words[r]} {c:.2f}" for r, c in zip(rows.tolist(), cosines.tolist()))
+        print(f"{timeline.label(s):<16}loss {timeline.losses[s]:.4f}  {shown}", file=stdout)
+    return 0
+
+
+COMMANDS.update({"concordance": _concordance, "contexts": _contexts, "history": _history})
 
 
 # --- helpers ----------------------------------------------------------------------------------------

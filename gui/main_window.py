@@ -26,7 +26,9 @@ from .menus import Menus
 from .runs import Runs
 from .session import Session
 from .status import Status
+from .timeline import TimelineControl
 from .views.analogy_panel import AnalogyPanel
+from .views.concordance_panel import ConcordancePanel
 from .views.corpus_panel import CorpusPanel
 from .views.embedding_view import EmbeddingView
 from .views.evaluation_panel import EvaluationPanel
@@ -35,6 +37,8 @@ from .views.loss_plot import LossPlot
 from .views.quality_plot import QualityPlot
 from .views.search_panel import SearchPanel
 from .views.settings_panel import SettingsPanel
+from .views.timeline_bar import TimelineBar
+from .views.timeline_panel import TimelinePanel
 
 TITLE = "Embedding Studio"
 ICON = Path(__file__).resolve().parent.parent / "resources" / "icon.svg"
@@ -68,6 +72,8 @@ class MainWindow(QMainWindow):
         self.map_control = MapControl(self.session, self.status, self.embedding_view, training_settings=settings,
                                       parent=self)
         self.analysis = Analysis(self.session, self.status, self.settings_panel, self)
+        self.timeline = TimelineControl(self.session, self.runs, self.timeline_bar, self.loss_plot, self)
+        self.timeline_panel.snapshotRequested.connect(self.timeline.show)
         self.menus = Menus(self, self.session, self.files, self.runs, self.map_control,
                            focus_search=self._focus_search, about=self._about, docks=[self.left_dock, self.right_dock],
                            analysis=self.analysis)
@@ -106,7 +112,14 @@ class MainWindow(QMainWindow):
         self.curves.addWidget(self.loss_plot)
         self.curves.addWidget(self.quality_plot)
         centre = QSplitter(Qt.Orientation.Vertical, objectName="centreSplitter")
-        centre.addWidget(self.embedding_view)
+        self.timeline_bar = TimelineBar(s)
+        map_and_bar = QWidget()
+        map_layout = QVBoxLayout(map_and_bar)
+        map_layout.setContentsMargins(0, 0, 0, 0)
+        map_layout.setSpacing(0)
+        map_layout.addWidget(self.embedding_view, 1)
+        map_layout.addWidget(self.timeline_bar)
+        centre.addWidget(map_and_bar)
         centre.addWidget(self.curves)
         centre.setStretchFactor(0, 3)
         centre.setStretchFactor(1, 1)
@@ -122,6 +135,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.analogy_panel, "Analogy")
         self.tabs.addTab(self.heatmap_panel, "Similarity")
         self.tabs.addTab(self.evaluation_panel, "Evaluation")
+        self.concordance_panel = ConcordancePanel(s)
+        self.tabs.addTab(self.concordance_panel, "Concordance")
+        self.timeline_panel = TimelinePanel(s)
+        self.tabs.addTab(self.timeline_panel, "Timeline")
         self.tabs.setMinimumWidth(320)
         self.right_dock = self._dock("Explore", "exploreDock", self.tabs, Qt.DockWidgetArea.RightDockWidgetArea)
 

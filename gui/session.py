@@ -73,6 +73,8 @@ class Session(QObject):
     projectionChanged = Signal(str)  # "pca" (live) or "tsne" (of a finished model)
     drawnCountChanged = Signal(int)  # how many of the most frequent words the map draws
     stabilityChanged = Signal(object)  # core.train.stability.Stability of the corpus's runs, or None
+    timelineChanged = Signal(object)  # core.vectors.timeline.Timeline of the model (or the run), or None
+    snapshotChanged = Signal(object)  # the timeline snapshot shown (an index), or None: the model as it is
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -91,6 +93,9 @@ class Session(QObject):
         self.drawn_count = DEFAULT_DRAWN_WORDS
         self.stability = None  # runs of the corpus (Analyse > Stability); their unstable words are flagged
         self.flagged: list[str] = []
+        self.timeline = None  # the training timeline shown by the slider (the run's while it trains)
+        self.snapshot: int | None = None  # the snapshot the map shows; None: live / the finished model
+        self.live_frame: Frame | None = None  # the newest frame of the model while a snapshot is shown
 
     # -- data
     def set_corpus(self, corpus: Corpus, source: CorpusSource, featured: list[str] | None = None) -> None:
@@ -107,6 +112,10 @@ class Session(QObject):
         self.modelChanged.emit(model)
 
     def set_frame(self, frame: Frame) -> None:
+        if self.snapshot is not None and not frame.before:  # scrubbing: keep it for when the user comes back
+            self.live_frame = frame
+            return
+        self.live_frame = frame
         if frame.before:
             self.before_frame = frame
             self.beforeFrameChanged.emit(frame)
@@ -116,6 +125,36 @@ class Session(QObject):
     def clear_frames(self) -> None:
         self.before_frame = None
         self.beforeFrameChanged.emit(None)
+
+    def set_timeline(self, timeline) -> None:
+        """The timeline to scrub (or None); a shown snapshot past its end goes back to live."""
+        self.timeline = timeline
+        if self.snapshot is not None and (timeline is None or self.snapshot >= len(timeline)):
+            self.show_snapshot(None)
+        self.timelineChanged.emit(timeline)
+
+    def snapshot_source(self):
+        """(timeline, snapshot index, vocabulary) that queries answer from: the snapshot shown, or while
+        a run trains the newest one; None when the model itself answers."""
+        timeline = self.timeline
+        if timeline is None or not len(timeline) or (self.snapshot is None and not self.training):
+            return None
+        vocab = self.model.vocab if self.model is not None and self.model.timeline is timeline else (
+            self.corpus.vocab if self.corpus is not None else None)
+        if vocab is None or len(vocab) < timeline.tracked:
+            return None
+        return timeline, (len(timeline) - 1 if self.snapshot is None else self.snapshot), vocab
+
+    def show_snapshot(self, index: int | None, frame: Frame | None = None) -> None:
+        """Show a timeline snapshot (its map ``frame``), or with None the model as it is (live)."""
+        self.snapshot = index
+        if index is not None and frame is not None:
+            self.frame = frame
+            self.frameChanged.emit(frame)
+        elif index is None and self.live_frame is not None:
+            self.frame = self.live_frame
+            self.frameChanged.emit(self.live_frame)
+        self.snapshotChanged.emit(index)
 
     # -- what the user is looking at
     def select(self, words: list[str]) -> None:

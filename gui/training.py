@@ -8,6 +8,7 @@ each snapshot is computed here, in the training thread, so the UI thread only dr
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 import traceback
@@ -49,6 +50,7 @@ class TrainingThread(QThread):
     snapshot = Signal(object)  # Frame; the first one (``before``) is the untrained model
     trainingFinished = Signal(object)  # the Model (also after stop(): a usable, partly trained model)
     failed = Signal(str)  # a message for a person
+    timelineGrew = Signal(object)  # core.vectors.timeline.Timeline: a copy, after each new snapshot
 
     def __init__(self, ids: np.ndarray, vocab: Vocab, config: TrainConfig, *, top_words: int = 300,
                  extra_ids: tuple[int, ...] = (), snapshot_interval: float = SNAPSHOT_INTERVAL,
@@ -133,8 +135,19 @@ class TrainingThread(QThread):
         last_words = -1
         position_now = 0.0
 
+        snapshots = [0]
+
+        def timeline_grew() -> None:  # the arrays are replaced, never changed, by a snapshot: a shallow copy is safe
+            timeline = trainer.model.timeline
+            if timeline is not None and len(timeline) != snapshots[0]:
+                snapshots[0] = len(timeline)
+                grown = copy.copy(timeline)
+                grown._units = {}
+                self.timelineGrew.emit(grown)
+
         def on_progress(report: Progress) -> None:
             nonlocal previous, last_snapshot, last_progress, last_words, position_now
+            timeline_grew()
             now = time.perf_counter()
             position = position_now = report.position
             if now - last_progress >= PROGRESS_INTERVAL * 0.9 or report.fraction >= 1.0:
@@ -153,6 +166,7 @@ class TrainingThread(QThread):
 
         result = trainer.train(on_progress=on_progress, on_epoch_end=on_epoch_end,
                                progress_interval=PROGRESS_INTERVAL)
+        timeline_grew()
         self._frame(result, previous, position_now)
         return result
 

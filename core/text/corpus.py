@@ -21,7 +21,8 @@ import numpy as np
 from ..config import DEFAULT_MIN_COUNT, DEFAULT_TOKENS, TrainConfig, check_vocabulary_limits, default_workers
 from ..errors import ConfigError, CorpusError
 from .token_cache import CachedCorpus, TokenCache
-from .phrases import Phrase, PhraseSettings, join_pairs, pair_counts, phrase_words, score_pairs
+from .phrases import Phrase, PhraseSettings, join_pairs_kept, pair_counts, phrase_words, score_pairs
+from .pieces import PIECE_CHARS, PieceLog, PieceTable
 from .tokens import MAX_TOKEN_CHARS, check_token_rule, spaced_words, tokenize, tokenize_counting  # noqa: F401
 from .vocab import Vocab
 
@@ -165,18 +166,24 @@ def _last_break(text: str) -> int:
 
 
 def _strip_gutenberg(pieces: Iterator[tuple[str, int]], header: bool = True,
-                     ended: list[bool] | None = None) -> Iterator[tuple[str, int]]:
+                     ended: list[bool] | None = None, skipped: list[int] | None = None
+                     ) -> Iterator[tuple[str, int]]:
     """Drop everything up to a "*** START OF" line in the first lines, and from an "*** END OF" line on.
 
-    ``header=False`` for a part that does not start the file; ``ended`` gets True if an END line was met.
+    ``header=False`` for a part that does not start the file; ``ended`` gets True if an END line was met;
+    ``skipped`` gets the number of characters dropped before the text (before the first piece comes).
     """
     pieces = iter(pieces)
     if header:
         head, done = _first_lines(pieces, _HEADER_LINES)
         start = "***" in head and _START.search(head, 0, _nth_line_end(head, _HEADER_LINES))
+        dropped = 0
         if start:
             line_end = head.find("\n", start.end())
-            head = "" if line_end < 0 else head[line_end + 1 :]
+            dropped = len(head) if line_end < 0 else line_end + 1
+            head = head[dropped:]
+        if skipped is not None:
+            skipped.append(dropped)
         pieces = itertools.chain([(head, done)], pieces)
     for text, done in pieces:
         end = "***" in text and _END.search(text)  # the cheap test first: the regex scans every line
@@ -281,12 +288,19 @@ class _TokenIds:
         self._counts = np.zeros(0, dtype=np.int64)
         self._spill_path = spill
         self._spill = open(spill, "wb") if spill is not None else None
+        #: Where each stretch of ids came from (files read in parts only): see core.text.pieces.
+        self.pieces = PieceLog()
 
     def add(self, tokens: list[str]) -> None:
         self._add_ids(np.fromiter(map(self.index.__getitem__, tokens), dtype=np.int32, count=len(tokens)))
 
-    def add_part(self, part: "_PartResult") -> None:
-        """A part read on its own (maybe in another process): its words get ids here, in first-seen order."""
+    def add_part(self, part: "_PartResult", file: int = -1) -> None:
+        """A part read on its own (maybe in another process): its words get ids here, in first-seen order.
+
+        ``file`` (a number from ``self.pieces.add_file``) logs where the part's tokens came from.
+        """
+        if file >= 0:
+            self.pieces.add(file, part.start, part.end, part.pieces, self.n_tokens)
         lookup = np.fromiter(map(self.index.__getitem__, part.words), dtype=np.int32, count=len(part.words))
         for chunk in part.chunks:
             self._add_ids(lookup[chunk])
@@ -349,27 +363,34 @@ class _TokenIds:
             tokens = phrase_words(words, phrase_keys)
             for token in tokens:
                 self.index[token]  # noqa: B018 (appends it: its id is n_words + its position)
-            self._rewrite(lambda chunk: join_pairs(chunk, phrase_keys, len(words)))
+            self._rewrite(lambda chunk: join_pairs_kept(chunk, phrase_keys, len(words)))
             joined = self.counts()[len(words):]
             found += [Phrase(t, int(c), float(sc)) for t, c, sc in zip(tokens, joined, scores) if c > 0]
         final = self.counts()  # a later pass may absorb a phrase into a longer one: count what is left
         found = [Phrase(p.token, int(final[self.index[p.token]]), p.score) for p in found]
         return sorted((p for p in found if p.count > 0), key=lambda p: (-p.count, p.token))
 
-    def _rewrite(self, change: Callable[[np.ndarray], np.ndarray]) -> None:
-        """Replace every chunk by ``change(chunk)`` and count the words again."""
+    def _rewrite(self, change: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]) -> None:
+        """Replace every chunk by ``change(chunk)`` (the new chunk and which old tokens it kept, or None
+        for all) and count the words again; the piece log follows the tokens."""
         counts = np.zeros(len(self.index), dtype=np.int64)
-        n_tokens = 0
+        n_tokens = old = 0
+        self.pieces.begin_pass()
         if self._spill is None:
             for i, chunk in enumerate(self.chunks):
-                self.chunks[i] = chunk = change(chunk)
+                self.chunks[i], keep = change(chunk)
+                self.pieces.remap(old, keep, n_tokens, len(chunk))
+                old += len(chunk)
+                chunk = self.chunks[i]
                 counts += np.bincount(chunk, minlength=len(counts))
                 n_tokens += len(chunk)
         else:
             rewritten = self._spill_path.with_name(self._spill_path.name + ".phrases")
             with open(rewritten, "wb") as out:
                 for chunk in self._peek_chunks():
-                    chunk = change(chunk)
+                    new, keep = change(chunk)
+                    self.pieces.remap(old, keep, n_tokens, len(chunk))
+                    old, chunk = old + len(chunk), new
                     counts += np.bincount(chunk, minlength=len(counts))
                     n_tokens += len(chunk)
                     chunk.tofile(out)
@@ -402,10 +423,14 @@ class _TokenIds:
             ids = np.empty(vocab.total, dtype=np.int32)
         else:
             ids = np.lib.format.open_memmap(out, mode="w+", dtype=np.int32, shape=(vocab.total,))
-        position = 0
+        position = old = 0
+        self.pieces.begin_pass()
         for chunk in self._stored_chunks():
             mapped = lookup[chunk]
-            mapped = mapped[mapped >= 0]
+            kept = mapped >= 0
+            self.pieces.remap(old, kept, position, len(chunk))
+            old += len(chunk)
+            mapped = mapped[kept]
             ids[position : position + len(mapped)] = mapped
             position += len(mapped)
         if out is not None:
@@ -430,6 +455,8 @@ class Corpus:
     warnings: list[str] = field(default_factory=list)
     tokens: str = DEFAULT_TOKENS  # the tokenising rule (core.text.tokens)
     phrases: list[Phrase] = field(default_factory=list)  # phrases joined, most frequent first
+    #: Where the ids came from, for concordances (None: not read from files, or from an older cache)
+    pieces: PieceTable | None = None
 
     @property
     def n_tokens(self) -> int:
@@ -488,7 +515,8 @@ def load_corpus(
     if cache_dir is not None:
         cache = TokenCache(Path(cache_dir), [path for path, _ in found], min_count, max_vocab, tokens, phrases)
         if (hit := cache.load()) is not None:
-            return Corpus(hit.files, hit.vocab, hit.ids, hit.raw_tokens, hit.warnings, tokens, hit.phrases)
+            return Corpus(hit.files, hit.vocab, hit.ids, hit.raw_tokens, hit.warnings, tokens, hit.phrases,
+                          hit.pieces)
         if cache.damage:
             rebuilt.append(f"the token cache {cache.ids_path} was damaged ({cache.damage}); "
                            "deleted it and read the texts again")
@@ -523,10 +551,11 @@ def load_corpus(
         found_phrases = token_ids.join_phrases(phrases) if phrases is not None else []
         if cache is None:
             vocab, ids = token_ids.build(min_count, max_vocab, _describe(paths))
-            return Corpus(used, vocab, ids, read, warnings, tokens, found_phrases)
+            return Corpus(used, vocab, ids, read, warnings, tokens, found_phrases, token_ids.pieces.table(len(ids)))
         vocab, _ = token_ids.build(min_count, max_vocab, _describe(paths), out=cache.partial_path)
-        ids = cache.store(CachedCorpus(used, vocab, np.empty(0, np.int32), read, warnings, found_phrases))
-        return Corpus(used, vocab, ids, read, rebuilt + warnings, tokens, found_phrases)  # news: not stored
+        pieces = token_ids.pieces.table(vocab.total)
+        ids = cache.store(CachedCorpus(used, vocab, np.empty(0, np.int32), read, warnings, found_phrases, pieces))
+        return Corpus(used, vocab, ids, read, rebuilt + warnings, tokens, found_phrases, pieces)  # news: not stored
     finally:
         parts.close()
         token_ids.close()
@@ -544,8 +573,9 @@ def _read_into(token_ids: _TokenIds, path: Path, file: "_UsableFile | str | Corp
     before = token_ids.n_tokens
     file_warnings = [f"{path.name} is not UTF-8; read as {file.encoding}"] if file.encoding in _GUESSED else []
     overlong = 0
+    file_no = token_ids.pieces.add_file(path, file.encoding)
     for part in parts:
-        token_ids.add_part(part)
+        token_ids.add_part(part, file_no)
         overlong += part.overlong
     if token_ids.n_tokens == before and overlong:
         return f"has no words, only {overlong:,} run(s) of more than {MAX_TOKEN_CHARS} letters"
@@ -588,6 +618,10 @@ class _PartResult:
     overlong: int
     ended: bool  # a Gutenberg "*** END OF" line: the rest of the file is not text
     end: int  # bytes of the file read up to the end of this part
+    start: int = 0  # the byte where the part starts
+    #: One row per ~64 KB piece with tokens: (char_start, char_end) in the part's decoded text, and
+    #: where its tokens start among the part's (see core.text.pieces)
+    pieces: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.int64))
 
 
 @dataclass(frozen=True)
@@ -646,12 +680,23 @@ def _read_part(job: _PartJob, report: Callable[[int], None] | None = None,
     chunks: list[np.ndarray] = []
     overlong = 0
     ended: list[bool] = []
+    skipped: list[int] = []  # the Gutenberg header's characters: the piece log counts from the part's start
+    rows: list[tuple[int, int, int]] = []
+    read = n_tokens = 0
     try:
         pieces = _decoded_pieces(job.path, job.encoding, job.start, job.end)
-        for text, done in _strip_gutenberg(pieces, header=job.first, ended=ended):
-            words = spaced_words(text, job.tokens).split()  # overlong runs: checked per distinct word below
+        for text, done in _strip_gutenberg(pieces, header=job.first, ended=ended, skipped=skipped):
+            base = read + (skipped[0] if skipped else 0)
+            words: list[str] = []
+            for lo, hi in _piece_cuts(text):  # tokenised piece by piece: the same words, and a row each
+                piece_words = spaced_words(text[lo:hi], job.tokens).split()  # lengths: per distinct word below
+                if piece_words:
+                    rows.append((base + lo, base + hi, n_tokens + len(words)))
+                    words += piece_words
+            read += len(text)
             if words:
                 chunks.append(np.fromiter(map(index.__getitem__, words), dtype=np.int32, count=len(words)))
+                n_tokens += len(words)
             if report:
                 report(done)
     except OSError as error:
@@ -661,9 +706,22 @@ def _read_part(job: _PartJob, report: Callable[[int], None] | None = None,
     if too_long.any():  # rare: drop those words' tokens, and number the others without them
         renumber = np.cumsum(~too_long, dtype=np.int64).astype(np.int32) - 1
         overlong = sum(int(too_long[chunk].sum()) for chunk in chunks)
+        if rows:  # a row now starts at the number of kept tokens before it
+            before = np.concatenate(([0], np.cumsum(~too_long[np.concatenate(chunks)], dtype=np.int64)))
+            rows = [(a, b, int(before[t])) for a, b, t in rows]
         chunks = [renumber[chunk[~too_long[chunk]]] for chunk in chunks]
         words = [w for w, long in zip(words, too_long.tolist()) if not long]
-    return _PartResult(words, chunks, overlong, bool(ended), job.end)
+    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    return _PartResult(words, chunks, overlong, bool(ended), job.end, job.start, table)
+
+
+def _piece_cuts(text: str) -> Iterator[tuple[int, int]]:
+    """``text`` in stretches of about PIECE_CHARS characters, each ending after a line break (or at the end)."""
+    lo, size = 0, len(text)
+    while lo < size:
+        hi = text.find("\n", lo + PIECE_CHARS) + 1 or size
+        yield lo, hi
+        lo = hi
 
 
 def _reading_processes(workers: int | None, total_bytes: int) -> int:

@@ -97,14 +97,19 @@ def join_pairs(chunk: np.ndarray, phrase_keys: np.ndarray, n_words: int) -> np.n
 
     Greedy from the left: in a run of consecutive phrase pairs, the 1st, 3rd, 5th... are joined.
     """
+    return join_pairs_kept(chunk, phrase_keys, n_words)[0]
+
+
+def join_pairs_kept(chunk: np.ndarray, phrase_keys: np.ndarray, n_words: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`join_pairs`, and which of ``chunk``'s tokens stayed (None: all), so positions can be mapped."""
     if len(chunk) < 2 or len(phrase_keys) == 0:
-        return chunk
+        return chunk, None
     keys = chunk[:-1].astype(np.int64) * n_words + chunk[1:]
     where = np.searchsorted(phrase_keys, keys)
     where[where == len(phrase_keys)] = 0
     starts = phrase_keys[where] == keys
     if not starts.any():
-        return chunk
+        return chunk, None
     # Position of each pair within its run of consecutive phrase pairs; join at even positions.
     index = np.arange(len(starts))
     run_start = np.maximum.accumulate(np.where(~starts, index + 1, 0))
@@ -113,7 +118,7 @@ def join_pairs(chunk: np.ndarray, phrase_keys: np.ndarray, n_words: int) -> np.n
     out[:-1][joined] = (n_words + where[joined]).astype(out.dtype)
     keep = np.ones(len(chunk), dtype=bool)
     keep[1:][joined] = False
-    return out[keep]
+    return out[keep], keep
 
 
 def phrase_words(words: list[str], phrase_keys: np.ndarray) -> list[str]:

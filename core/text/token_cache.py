@@ -25,6 +25,7 @@ import numpy as np
 from ..config import DEFAULT_TOKENS
 from ..files import sweep_stale
 from .phrases import Phrase, PhraseSettings
+from .pieces import PieceTable
 from .vocab import Vocab
 
 #: A run's temporary files (``.spill``, ``.part.npy``, ``.json.tmp``), named with its pid: whatever is
@@ -46,6 +47,7 @@ class CachedCorpus:
     raw_tokens: int
     warnings: list[str]
     phrases: list[Phrase] = field(default_factory=list)
+    pieces: PieceTable | None = None  # where the ids came from (entries of older versions have none)
 
 
 #: Bump when tokenize() changes what it produces, so old entries are not reused.
@@ -94,6 +96,7 @@ class TokenCache:
             files = [Path(f) for f in meta["files"]]
             raw_tokens, warnings = int(meta["raw_tokens"]), [str(w) for w in meta["warnings"]]
             phrases = [Phrase(str(t), int(c), float(sc)) for t, c, sc in meta["phrases"]]
+            pieces = PieceTable.from_json(meta["pieces"]) if meta.get("pieces") is not None else None
             ids = np.load(self.ids_path, mmap_mode="r")
         except (OSError, ValueError, KeyError, TypeError) as error:
             return self._delete(f"it cannot be read: {error}")
@@ -101,7 +104,7 @@ class TokenCache:
         if problem:
             del ids  # unmapped before the file goes
             return self._delete(problem)
-        return CachedCorpus(files, vocab, ids, raw_tokens, warnings, phrases)
+        return CachedCorpus(files, vocab, ids, raw_tokens, warnings, phrases, pieces)
 
     def _delete(self, problem: str) -> None:
         self.damage = problem
@@ -120,6 +123,7 @@ class TokenCache:
             "warnings": entry.warnings,
             "rare": list(entry.vocab.rare.items()),
             "phrases": [[p.token, p.count, p.score] for p in entry.phrases],
+            "pieces": entry.pieces.to_json() if entry.pieces is not None else None,
         }
         self._meta_temporary.write_text(json.dumps(meta), encoding="utf-8")
         os.replace(self._meta_temporary, self.meta_path)

@@ -26,6 +26,7 @@ from ..config import TrainConfig
 from ..errors import ConfigError, TrainingDiverged
 from ..text.vocab import Vocab
 from ..vectors.model import Model, RunState
+from ..vectors.timeline import TimelineRecorder
 from .sgns import BatchRunner, initial_table
 from .workers import DIVERGED, NEXT, PAUSE, STOP, Ledger, SharedArrays, run_here, run_in_processes
 
@@ -78,9 +79,13 @@ class Trainer:
     rate schedule; a finished model trains ``config.epochs`` more epochs on a fresh schedule.
     Callbacks run on the thread that called :meth:`train`; they may read ``trainer.model``, one object
     for the whole run, whose tables change while training runs (copy what you keep).
+
+    Every run keeps a timeline of cheap snapshots on the model (``model.timeline``, see
+    core.vectors.timeline; a continued model's grows); ``timeline=False`` keeps none (to measure it).
     """
 
-    def __init__(self, tokens: np.ndarray, vocab: Vocab, config: TrainConfig, model: Model | None = None):
+    def __init__(self, tokens: np.ndarray, vocab: Vocab, config: TrainConfig, model: Model | None = None,
+                 timeline: bool = True):
         if not (isinstance(tokens, np.memmap) and tokens.dtype == np.int32 and tokens.flags.c_contiguous):
             tokens = np.ascontiguousarray(tokens, dtype=np.int32)  # a memory-mapped corpus stays mapped
         if len(vocab) < 2:
@@ -94,6 +99,7 @@ class Trainer:
         self.config = config
         self.stop_event = threading.Event()
         self.pause_event = threading.Event()
+        self.keep_timeline = timeline
         self.model = self._starting_model(model)
         self._keep = vocab.keep_probabilities(config.sample).astype(np.float32)
         self._check_subsampling()
@@ -149,7 +155,11 @@ class Trainer:
                 state.trained_by += CONTINUED_HERE
         self._table = table
         n = len(self.vocab)
-        return Model(self.vocab, table[:n], table[n:], config=self.config, loss_history=history, state=state)
+        started = Model(self.vocab, table[:n], table[n:], config=self.config, loss_history=history, state=state)
+        if model is not None and model.timeline is not None:
+            started.timeline = copy.copy(model.timeline)  # appended to by this run; the original stays
+            started.timeline._units = {}
+        return started
 
     def _point_model_at(self, table: np.ndarray) -> None:
         """Make the run's one model read ``table`` (the shared copy while worker processes train)."""
@@ -187,6 +197,11 @@ class Trainer:
         self._control = np.zeros(8, dtype=np.int64)  # NEXT, STOP, PAUSE, DIVERGED; shared with workers
         self._control[NEXT] = first
         watch = _Watcher(self, runner, first, on_progress, on_epoch_end, progress_interval)
+        if self.keep_timeline:
+            watch.recorder = TimelineRecorder(self.model.timeline, len(self.vocab), cfg.dim, runner.per_epoch,
+                                              cfg.epochs, state.epochs_trained, first)
+            watch.recorder.start(self.model.vectors)
+            self.model.timeline = watch.recorder.timeline
 
         def diverged() -> None:  # self._control moves into shared memory with worker processes: look it up
             self._control[DIVERGED] = self._control[STOP] = 1
@@ -202,7 +217,8 @@ class Trainer:
         def poll() -> None:  # called between batches: flags at once (cheap), the ledger every 10 ms
             sync_flags()
             now = time.perf_counter()
-            if now >= next_poll[0]:
+            due = watch.recorder.next_due() if watch.recorder is not None else None
+            if now >= next_poll[0] or (due is not None and self._control[NEXT] >= due):  # a snapshot on time
                 next_poll[0] = now + 0.01
                 watch.ledger_changed()
 
@@ -298,6 +314,7 @@ class _Watcher:
         self.checked = first
         self.divergence: str | None = None
         self.on_diverged: Callable[[], None] = lambda: None
+        self.recorder: TimelineRecorder | None = None
 
     def ledger_changed(self, final: bool = False) -> None:
         self.upto = self.ledger.done_upto(self.upto)
@@ -307,6 +324,11 @@ class _Watcher:
         per_epoch = self.runner.per_epoch
         while (self.epoch_start // per_epoch + 1) * per_epoch <= self.upto:
             self._epoch_ended((self.epoch_start // per_epoch + 1) * per_epoch)
+        recorder = self.recorder
+        while recorder is not None and recorder.due and recorder.due[0] <= self.upto and self.divergence is None:
+            at = recorder.due[0]  # a snapshot's loss: its epoch's mean so far
+            recorder.take(at, self._mean_loss(max(at - 1 - (at - 1) % per_epoch, self.first), at),
+                          self.trainer.model.vectors)
         if self.on_progress is not None and (final or now - self.last_report >= self.interval) \
                 and self.upto > self.reported:
             self._report(now)

@@ -40,6 +40,7 @@ from ..errors import ModelFileError, StudioError
 from ..files import atomic_write, atomic_write_all
 from ..text.vocab import Vocab
 from .model import Model, RunState
+from .timeline import Timeline
 
 FORMAT_MARKER = "embedding-studio-model"
 #: 2: the words as one UTF-8 byte array and each word's length in bytes. 1 (still read): the words as a
@@ -72,8 +73,15 @@ _MEMBERS: dict[str, tuple[str, int]] = {
     "rare_word_bytes": ("u", 1),
     "rare_word_lengths": ("iu", 1),
     "rare_counts": ("iu", 1),
+    # optional: the training timeline (core.vectors.timeline), all five or none
+    "timeline_epochs": ("f", 1),
+    "timeline_losses": ("f", 1),
+    "timeline_codes": ("i", 3),
+    "timeline_scales": ("f", 2),
+    "timeline_maps": ("f", 3),
 }
 _RARE = ("rare_word_bytes", "rare_word_lengths", "rare_counts")
+_TIMELINE = ("timeline_epochs", "timeline_losses", "timeline_codes", "timeline_scales", "timeline_maps")
 #: The longest text (in characters) a scalar text member may declare.
 _MAX_CHARS = {"format": 64, "config": 1 << 20, "state": 1 << 20}
 _MAX_JSON_DEPTH = 32  # settings and state are flat objects
@@ -134,6 +142,11 @@ def save_model(model: Model, path: str | os.PathLike) -> None:
         arrays["rare_word_bytes"] = np.frombuffer(b"".join(rare), dtype=np.uint8)
         arrays["rare_word_lengths"] = np.array([len(word) for word in rare], dtype=np.int64)
         arrays["rare_counts"] = np.fromiter(model.vocab.rare.values(), dtype=np.int64, count=len(rare))
+    timeline = getattr(model, "timeline", None)
+    if timeline is not None and len(timeline) and timeline.codes.shape[2] == vectors.shape[1]:
+        arrays.update(timeline_epochs=timeline.epochs.astype(np.float64), timeline_losses=timeline.losses.astype(np.float64),
+                      timeline_codes=timeline.codes.astype(np.int8), timeline_scales=timeline.scales.astype(np.float32),
+                      timeline_maps=timeline.maps.astype(np.float32))
     with _writing(path) as handle:
         np.savez(handle, **arrays)
 
@@ -194,7 +207,7 @@ def _read_arrays(path: Path, archive: zipfile.ZipFile) -> tuple[int, dict[str, n
 
     word_members = ("words",) if version == 1 else ("word_bytes", "word_lengths")
     needed = (*word_members, "counts", "vectors", "loss_history", "config", "state")
-    members = {name: header(name) for name in (*needed, "output", *_RARE)}
+    members = {name: header(name) for name in (*needed, "output", *_RARE, *_TIMELINE)}
     missing = [name for name in needed if members[name] is None]
     if missing:
         raise _invalid(path, f"missing {', '.join(missing)}")
@@ -216,6 +229,15 @@ def _read_arrays(path: Path, archive: zipfile.ZipFile) -> tuple[int, dict[str, n
         raise _invalid(path, "its list of rare words is incomplete")
     if rare[0] is not None and (rare[0].dtype.itemsize != 1 or rare[1].shape != rare[2].shape):
         raise _invalid(path, "its list of rare words is damaged")
+    timeline = [members[name] for name in _TIMELINE]
+    if any(m is None for m in timeline) and any(m is not None for m in timeline):
+        raise _invalid(path, "its training timeline is incomplete")
+    if timeline[0] is not None:
+        epochs, losses, codes, scales, maps = (m.shape for m in timeline)
+        if (codes[2] != vectors.shape[1] or codes[1] > n or maps[1] > n or epochs[0] != codes[0]
+                or losses != epochs or scales != codes[:2] or maps[0] != epochs[0] or maps[2] != 2
+                or timeline[2].dtype.itemsize != 1):
+            raise _invalid(path, "its training timeline's arrays do not fit together or the model")
     arrays = {name: _member_data(path, archive, m) for name, m in members.items() if m is not None}
     return version, arrays
 
@@ -371,7 +393,7 @@ def _model_from_arrays(path: Path, version: int, arrays: dict[str, np.ndarray]) 
         if (rare_counts < 1).any():
             raise _invalid(path, "a rare word has a count below one")
         rare = dict(zip(rare_words, rare_counts.tolist()))
-    return Model(
+    model = Model(
         Vocab(words, counts, rare, None if config is None else config.min_count),
         vectors,
         output,
@@ -379,6 +401,20 @@ def _model_from_arrays(path: Path, version: int, arrays: dict[str, np.ndarray]) 
         arrays["loss_history"].astype(np.float64, copy=False),
         state,
     )
+    if "timeline_codes" in arrays:
+        model.timeline = _timeline_from_arrays(path, arrays)
+    return model
+
+
+def _timeline_from_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Timeline:
+    """The training timeline the file holds (its shapes were checked with the headers)."""
+    timeline = Timeline(arrays["timeline_epochs"].astype(np.float64), arrays["timeline_losses"].astype(np.float64),
+                        arrays["timeline_codes"].astype(np.int8), arrays["timeline_scales"].astype(np.float32),
+                        arrays["timeline_maps"].astype(np.float32))
+    problem = timeline.check()
+    if problem:
+        raise _invalid(path, f"its training timeline is damaged: {problem}")
+    return timeline
 
 
 def _decoded_words(path: Path, text: np.ndarray, lengths: np.ndarray) -> list[str]:

@@ -109,6 +109,8 @@ class Model:
             [] if loss_history is None else loss_history, dtype=np.float64
         ).reshape(-1)
         self.state = state if state is not None else RunState()
+        #: The training timeline (core.vectors.timeline.Timeline), or None (imported, or trained before it)
+        self.timeline = None
         self._unit: np.ndarray | None = None
 
     # -- basic container behaviour ---------------------------------------------------------------

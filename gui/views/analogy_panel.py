@@ -74,7 +74,8 @@ class AnalogyPanel(QWidget):
 
     def solve(self) -> None:
         model = self.session.model
-        if model is None:
+        snapshot = self.session.snapshot_source()  # the timeline's snapshot answers while training or scrubbing (#15)
+        if model is None and snapshot is None:
             self.show_message("No model yet: train one or open one first.")
             return
         try:
@@ -89,6 +90,9 @@ class AnalogyPanel(QWidget):
         cosmul = self.method.currentText() == "3CosMul"
 
         def job():  # on a pool thread: the vector arithmetic and search, and suggestions for unknown words
+            nonlocal model
+            if snapshot is not None:
+                model = snapshot[0].as_model(snapshot[1], snapshot[2])
             try:
                 if cosmul:
                     results = model.most_similar_cosmul(positive, negative, topn=10)

@@ -83,11 +83,15 @@ class HeatmapPanel(QWidget):
         model = self.session.model
         text = self.edit.text().strip() or self.edit.placeholderText()
         words = list(dict.fromkeys(w for w in re.split(r"[\s,;]+", text) if w))[:MAX_WORDS]
-        if model is None:
+        snapshot = self.session.snapshot_source()  # the timeline's snapshot answers while training or scrubbing (#15)
+        if model is None and snapshot is None:
             self.show_message("No model yet: train one or open one first.")
             return
 
         def job():  # on a pool thread: the cosines, and difflib's suggestions for unknown words
+            nonlocal model
+            if snapshot is not None:
+                model = snapshot[0].as_model(snapshot[1], snapshot[2])
             known = [w for w in words if w in model]
             unknown = [w for w in words if w not in model]
             hints = []

@@ -36,6 +36,10 @@ class LossPlot(QWidget):
         self.smooth_curve = self.plot.plot(pen=pg.mkPen("#1f5fa8", width=2), name="smoothed")
         self.epoch_curve = self.plot.plot(pen=pg.mkPen("#d9541e", width=2), symbol="o", symbolSize=7,
                                           symbolBrush="#d9541e", symbolPen=None, name="epoch mean")
+        # the timeline snapshot the map shows (gui/timeline.py); not in the legend
+        self.marker = pg.ScatterPlotItem(size=14, symbol="d", brush=pg.mkBrush("#2ca02c"), pen=pg.mkPen("#145214"))
+        self.marker.setZValue(10)
+        self.plot.addItem(self.marker)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -101,6 +105,13 @@ class LossPlot(QWidget):
             self.epoch_x = list(range(1, history.size + 1))
             self.epoch_y = history.tolist()
             self.epoch_curve.setData(self.epoch_x, self.epoch_y)
+
+    def show_marker(self, epoch: float | None, loss: float = math.nan) -> None:
+        """Mark the loss at the timeline snapshot shown (None: no marker)."""
+        if epoch is None or not math.isfinite(loss):
+            self.marker.setData([], [])
+        else:
+            self.marker.setData([float(epoch)], [float(loss)])
 
     def point_count(self) -> int:
         return len(self.x) + len(self.epoch_x)

@@ -17,6 +17,7 @@ from ..session import Session
 
 BUSY_TEXT = "searching…"
 UNSTABLE = QColor("#d62728")  # as the map marks the words the stability runs disagree on
+ARRIVED = QColor("#d7f5d3")  # a neighbour that was not there at the snapshot answered before (#15)
 
 
 def make_busy_label(object_name: str) -> QLabel:
@@ -90,6 +91,7 @@ class SearchPanel(QWidget):
         self.table = make_result_table("neighboursTable")
         self.query = LatestRequest(self, self.busy.setVisible)
         self._vocabulary_source: object = None  # the words list the completer was built from
+        self._last_answer: tuple[str, set[str]] | None = None  # (query, neighbours) answered last
         self.table.setToolTip("Nearest words by cosine similarity; double-click one to search it.")
 
         row = QHBoxLayout()
@@ -108,6 +110,9 @@ class SearchPanel(QWidget):
         session.modelChanged.connect(self._model_changed)
         session.corpusChanged.connect(lambda _: self._set_vocabulary())
         session.stabilityChanged.connect(lambda _: self._model_changed(session.model))
+        # the timeline (#15): a snapshot shown, or a run's newest one while it trains, answers instead
+        session.snapshotChanged.connect(lambda _: self._follow_snapshot())
+        session.timelineChanged.connect(lambda _: self._follow_snapshot() if session.training else None)
 
     def _set_vocabulary(self) -> None:
         """The completer's words, sorted as the completer is told (case-insensitively); rebuilt only when
@@ -132,6 +137,10 @@ class SearchPanel(QWidget):
         if self.edit.text().strip() and model is not None:
             self.search()
 
+    def _follow_snapshot(self) -> None:
+        if self.edit.text().strip() and (self.session.model is not None or self.session.snapshot_source()):
+            self.search()
+
     def focus_search(self) -> None:
         """Put the cursor in the search box, its text selected (View > Find a word)."""
         self.edit.setFocus()
@@ -149,13 +158,18 @@ class SearchPanel(QWidget):
         if not word:
             return
         model = self.session.model
-        if model is None:
+        snapshot = self.session.snapshot_source()
+        if model is None and snapshot is None:
             self.show_message("No model yet: train one (Train) or open one (File ▸ Open model).")
             return
         topn = self.topn.value()
-        stability = self.session.stability
+        stability = self.session.stability if snapshot is None else None
 
         def job():  # on a pool thread: the cosine query, and difflib's suggestions for an unknown word
+            nonlocal model
+            if snapshot is not None:
+                timeline, index, vocab = snapshot
+                model = timeline.as_model(index, vocab)
             try:
                 neighbours = model.most_similar(word, topn=topn)  # a word or a formula (king - man + woman)
             except UnknownWordError as error:
@@ -176,6 +190,20 @@ class SearchPanel(QWidget):
             fill_table(self.table, rows)
             words, spread = extra
             self._show_spread(spread)
+            listed = {w for w, _, _ in rows}
+            if snapshot is not None and self._last_answer is not None and self._last_answer[0] == word:
+                for r, (neighbour, _, _) in enumerate(rows):  # arrived since the answer before: green
+                    if neighbour not in self._last_answer[1]:
+                        for c in range(self.table.columnCount()):
+                            self.table.item(r, c).setBackground(ARRIVED)
+                        self.table.item(r, 0).setToolTip("Arrived since the snapshot answered before.")
+            self._last_answer = (word, listed)
+            if snapshot is not None:
+                timeline, index, _ = snapshot
+                self.stability_note.setText(f"From the timeline at {timeline.label(index)}"
+                                            f"{' (training: the newest snapshot)' if self.session.snapshot is None else ''}"
+                                            f", among the {timeline.tracked:,} most frequent words.")
+                self.stability_note.show()
             self.session.select(words)
             self.session.highlight([w for w, _, _ in rows])
 

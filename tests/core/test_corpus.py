@@ -477,6 +477,7 @@ def test_reading_in_parts_in_two_processes_gives_exactly_what_one_reading_gives(
                                           "utf-8")) > 10
     assert two.vocab.words == one.vocab.words and two.raw_tokens == one.raw_tokens
     np.testing.assert_array_equal(two.ids, one.ids)
+    np.testing.assert_array_equal(two.pieces.rows, one.pieces.rows)  # the concordance's table too
     assert two.warnings == one.warnings and two.files == one.files
     assert "licence" not in one.vocab and "title" not in one.vocab  # Gutenberg parts stripped
     assert any("e_empty_of_words.txt" in w for w in one.warnings)
