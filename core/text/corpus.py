@@ -12,6 +12,7 @@ import collections
 import itertools
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -734,14 +735,33 @@ def _reading_processes(workers: int | None, total_bytes: int) -> int:
     if workers is None:
         if total_bytes < PARALLEL_MIN_BYTES:
             return 1
-        try:
-            idle = default_workers() - os.getloadavg()[0]
-        except OSError:  # no load average on this system
-            idle = default_workers()
+        idle = _idle_cores()
         return max(1, min(_MAX_READERS, int(idle + 0.5))) if idle >= 1.5 else 1
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers must be a whole number >= 1, got {workers!r}")
     return workers
+
+
+def _idle_cores(sample: float = 0.1) -> float:
+    """Cores idle over the next ``sample`` seconds (Linux's /proc/stat; elsewhere: all of ours).
+
+    Measured now rather than read from the load average, which lags by a minute behind what ran.
+    """
+    def times() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
+    cores = default_workers()
+    try:
+        idle0, total0 = times()
+        time.sleep(sample)
+        idle1, total1 = times()
+    except (OSError, ValueError, IndexError):
+        return float(cores)
+    online = os.cpu_count() or cores
+    share = (idle1 - idle0) / max(1, total1 - total0)  # of all the machine's cores
+    return min(cores, share * online)
 
 
 class _Parts:

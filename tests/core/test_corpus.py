@@ -495,12 +495,16 @@ def test_reader_processes_must_be_a_positive_whole_number(tmp_path):
 
 def test_reader_processes_follow_the_idle_cores_for_a_large_corpus(monkeypatch):
     large = corpus_module.PARALLEL_MIN_BYTES
-    monkeypatch.setattr(corpus_module, "default_workers", lambda: 4)
-    monkeypatch.setattr(corpus_module.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    idle = {"cores": 3.8}
+    monkeypatch.setattr(corpus_module, "_idle_cores", lambda: idle["cores"])
     assert corpus_module._reading_processes(None, large) == 4
     assert corpus_module._reading_processes(None, large - 1) == 1  # small: not worth starting processes
-    monkeypatch.setattr(corpus_module.os, "getloadavg", lambda: (2.0, 0.0, 0.0))
+    idle["cores"] = 2.0
     assert corpus_module._reading_processes(None, large) == 2
-    monkeypatch.setattr(corpus_module.os, "getloadavg", lambda: (3.2, 0.0, 0.0))
+    idle["cores"] = 0.8
     assert corpus_module._reading_processes(None, large) == 1  # busy: read here
     assert corpus_module._reading_processes(3, large) == 3  # asked for: as asked
+
+
+def test_idle_cores_are_measured_between_zero_and_ours():
+    assert 0.0 <= corpus_module._idle_cores(0.05) <= corpus_module.default_workers()
