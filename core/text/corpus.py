@@ -123,6 +123,8 @@ def _decodes_as(path: Path, encoding: str) -> bool:
     try:
         with open(path, "rb") as file:
             while chunk := file.read(_BLOCK):
+                if chunk.isascii() and not decoder.getstate()[0]:  # valid as it is (20x faster to tell)
+                    continue
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:

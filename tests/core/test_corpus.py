@@ -523,3 +523,11 @@ def test_words_first_met_in_parts_after_an_end_line_still_number_right_later(tmp
     assert two.vocab.words == one.vocab.words and np.array_equal(two.vocab.counts, one.vocab.counts)
     np.testing.assert_array_equal(two.ids, one.ids)
     assert "short" in one.vocab and one.vocab.counts[one.vocab.index["words"]] == 600  # the tail of a: cut
+
+
+def test_utf8_is_told_right_when_a_character_straddles_two_blocks(tmp_path):
+    block = corpus_module._BLOCK
+    good = write(tmp_path / "good.txt", b"a" * (block - 1) + "é".encode() + b" b" * 50)
+    bad = write(tmp_path / "bad.txt", b"a" * (block - 1) + b"\xc3" + b" b" * 50)  # a lead byte, then ASCII
+    assert corpus_module._detect_encoding(good) == "utf-8-sig"
+    assert corpus_module._detect_encoding(bad) == "cp1252"
