@@ -162,8 +162,9 @@ def _add_analysis_commands(commands) -> None:
                     "by log(1 + count)) and rank the words by how far they moved (cosine distance after "
                     "alignment) and how much their 10 nearest neighbours changed (1 - Jaccard). Works on any "
                     "two models or vectors files: two corpora, two seeds, a model and imported vectors.")
-    compare.add_argument("a", metavar="A", help="model (.npz) or word2vec/GloVe vectors file")
-    compare.add_argument("b", metavar="B", help="model (.npz) or word2vec/GloVe vectors file")
+    compare.add_argument("a", metavar="A", help="model (.npz) or word2vec/GloVe vectors file, or MODEL@EPOCH: a "
+                                               "snapshot of its training timeline (@before, @0.25, @3)")
+    compare.add_argument("b", metavar="B", help="the same, for the other side")
     compare.add_argument("--top", type=int, default=DEFAULT_TOP, metavar="N",
                          help="align and rank only the N most frequent shared words (%(default)s)")
     compare.add_argument("-n", type=int, default=20, help="how many movers to list (%(default)s)")
@@ -503,7 +504,7 @@ def _compare(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise StudioError(f"--top must be at least 2, got {args.top}")
     if args.n < 1:
         raise StudioError(f"-n must be at least 1, got {args.n}")
-    left, right = load_any(_input_file(args.a)), load_any(_input_file(args.b))
+    left, right = _model_or_snapshot(args.a), _model_or_snapshot(args.b)
     result = align_models(left, right, top=args.top, weighted=not args.unweighted)
     movers = result.movers(args.n)
     changed = result.movers(args.n, by="neighbours")
@@ -749,6 +750,33 @@ def _contexts(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             for line in samples:
                 _print_line(line, stdout)
     return 0
+
+
+def _model_or_snapshot(argument: str):
+    """A model or vectors file, or ``MODEL@EPOCH``: that snapshot of the model's training timeline
+    (``@before`` for before training; ``@0.25`` within the first epoch), as a model of the words it follows."""
+    import numpy as np
+
+    from .vectors.io import load_any, load_model
+
+    path, _, spec = argument.rpartition("@")
+    if not path or Path(argument).exists():
+        return load_any(_input_file(argument))
+    model = load_model(_input_file(path))
+    timeline = getattr(model, "timeline", None)
+    if timeline is None or not len(timeline):
+        raise StudioError(f"{path} holds no training timeline, so it has no snapshot '{spec}'")
+    labels = [timeline.label(s) for s in range(len(timeline))]
+    wanted = "before training" if spec.strip().lower() in ("before", "0") else f"epoch {spec.strip()}"
+    try:
+        wanted = timeline.label(int(np.argmin(np.abs(timeline.epochs - float(spec))))) \
+            if np.isclose(timeline.epochs, float(spec)).any() else wanted
+    except ValueError:
+        pass
+    if wanted not in labels:
+        raise StudioError(f"{path} has no snapshot '{spec}'; its snapshots: "
+                          + ", ".join(label.replace("epoch ", "") for label in labels))
+    return timeline.as_model(labels.index(wanted), model.vocab)
 
 
 def _history(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -148,3 +148,25 @@ def test_weat_table_lists_the_sets_and_the_missing_words(models):
     lines = out.splitlines()
     assert lines[:2] == ["custom", "  X: 4 words (missing: zebra)"]
     assert lines[-1].startswith("effect size ") and "(exact, all 70 splits)" in lines[-1]
+
+
+def test_compare_takes_two_snapshots_of_a_training_timeline(tmp_path):
+    from core.text.demo import demo_text
+
+    text = tmp_path / "demo.txt"
+    text.write_text(demo_text(seed=5, sentences=3000), encoding="utf-8")
+    model = tmp_path / "m.npz"
+    code, _, err = run("train", str(text), "--out", str(model), "--dim", "16", "--epochs", "3", "--workers", "1",
+                       "--quiet")
+    assert code == 0, err
+    code, out, err = run("compare", f"{model}@before", f"{model}@3", "--json")
+    assert code == 0, err
+    learnt = json.loads(out)
+    code, out, err = run("compare", f"{model}@1", f"{model}@3", "--json")
+    assert code == 0, err
+    settling = json.loads(out)
+    assert learnt["shared_words"] > 50 and learnt["mean_movement"] > 10 * settling["mean_movement"] > 0
+    code, out, _ = run("compare", f"{model}@3", f"{model}@3", "--json")
+    assert code == 0 and json.loads(out)["mean_movement"] < 1e-5
+    code, _, err = run("compare", f"{model}@before", f"{model}@7")
+    assert code == 2 and "has no snapshot '7'" in err and "before training" in err and err.count("\n") == 1
