@@ -32,6 +32,7 @@ from .views.embedding_view import EmbeddingView
 from .views.evaluation_panel import EvaluationPanel
 from .views.heatmap_panel import HeatmapPanel
 from .views.loss_plot import LossPlot
+from .views.model_badge import ModelBadge
 from .views.quality_plot import QualityPlot
 from .views.search_panel import SearchPanel
 from .views.settings_panel import SettingsPanel
@@ -123,7 +124,13 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.heatmap_panel, "Similarity")
         self.tabs.addTab(self.evaluation_panel, "Evaluation")
         self.tabs.setMinimumWidth(320)
-        self.right_dock = self._dock("Explore", "exploreDock", self.tabs, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.model_badge = ModelBadge(s)  # whose model answers in the tabs below
+        explore = QWidget(objectName="explorePanel")
+        explore_layout = QVBoxLayout(explore)
+        explore_layout.setContentsMargins(0, 0, 0, 0)
+        explore_layout.addWidget(self.model_badge)
+        explore_layout.addWidget(self.tabs, 1)
+        self.right_dock = self._dock("Explore", "exploreDock", explore, Qt.DockWidgetArea.RightDockWidgetArea)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=name)
@@ -140,6 +147,8 @@ class MainWindow(QMainWindow):
         for changed in (s.corpusChanged, s.busyChanged, s.trainingChanged):
             changed.connect(lambda *_: self._refresh_train_button())
         s.busyChanged.connect(self.status.busy)
+        for changed in (s.corpusChanged, s.modelChanged, s.trainingChanged):  # the curve names its model
+            changed.connect(lambda *_: self.loss_plot.set_subject(s.model_title()))
         self.files.modelOpened.connect(self._show_opened_model)
         self.files.writesFinished.connect(self._close_if_requested)
         self.files.writeFailed.connect(self._write_failed)

@@ -74,6 +74,11 @@ class AnalogyPanel(QWidget):
 
     def solve(self) -> None:
         model = self.session.model
+        if self.session.stale_model_refusal():  # never an answer from a model of other texts
+            self.query.cancel()
+            self.table.setRowCount(0)
+            self.show_message(self.session.stale_model_refusal())
+            return
         if model is None:
             self.show_message("No model yet: train one or open one first.")
             return

@@ -55,14 +55,17 @@ class CorpusPanel(QGroupBox):
             self.model_line.setText("<i>No model yet.</i>")
             self.model_line.setToolTip("")
         else:
-            where = f" from {html.escape(self.session.model_path)}" if self.session.model_path else ""
             engine = model.state.trained_by
             # another engine reports no loss per epoch: its run state counts the epochs
             epochs = model.state.epochs_trained if engine else len(model.loss_history)
             made = f"<br><i>{html.escape(_engine_line(engine))}</i>" if engine else ""
-            self.model_line.setText(f"Model: {len(model):,} words × {model.dim} dims, "
-                                    f"{epochs} epoch{'s' * (epochs != 1)}{where}{made}")
-            self.model_line.setToolTip(engine or "")
+            # the file's name, whole (a path wrapped mid-way reads badly); the full path in the tooltip
+            name = html.escape(self.session.model_name())
+            other = "" if self.session.model_fits or corpus is None else \
+                "<br><span style='color:#a05a00'>Not the open corpus: Train makes a model of it.</span>"
+            self.model_line.setText(f"<b>{name[0].upper() + name[1:]}</b>: {len(model):,} words × {model.dim} dims, "
+                                    f"{epochs} epoch{'s' * (epochs != 1)}{made}{other}")
+            self.model_line.setToolTip("\n".join(t for t in (self.session.model_path, engine) if t))
 
     def _show_phrases(self, corpus, model) -> None:
         """The phrases joined in this corpus (most frequent first), searchable as written: new_york."""

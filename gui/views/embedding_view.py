@@ -177,6 +177,8 @@ class EmbeddingView(QWidget):
         self.tsne_cancel.clicked.connect(self.tsneCancelRequested)
         session.frameChanged.connect(self.show_frame)
         session.beforeFrameChanged.connect(self._before_changed)
+        for changed in (session.corpusChanged, session.modelChanged, session.trainingChanged):
+            changed.connect(lambda *_: self._show_title())
         session.selectionChanged.connect(lambda _: self.redraw())
         session.highlightChanged.connect(lambda _: self.redraw())
         session.stabilityChanged.connect(lambda _: self.redraw())
@@ -204,12 +206,21 @@ class EmbeddingView(QWidget):
             self._set_history([])
         self.frame = frame
         mode = frame.projection
-        self.plot.setTitle(TITLES.get(mode, TITLES["pca"]), color="#333", size="11pt")
+        self._show_title()
         if mode == "pca" and not (self.history and self.history[-1] is frame):  # t-SNE frames make no trails
             self.history.append(frame)
         if len(self.history) > MAX_TRAIL_FRAMES:  # keep the start, thin the middle
             self._set_history(self.history[:1] + self.history[2::2])
         self.redraw()
+
+    def _show_title(self) -> None:
+        """The projection, and whose words these are (the session's model_title)."""
+        mode = self.frame.projection if self.frame is not None else "pca"
+        subject = self.session.model_title()
+        if self.frame is not None and self.frame.before and not self.session.training:
+            subject = f"untrained, {self.session.source.title()}"
+        title = TITLES.get(mode, TITLES["pca"]) + (f" · {subject}" if subject else "")
+        self.plot.setTitle(title, color="#333", size="11pt")
 
     def redraw(self) -> None:
         frame = self.frame

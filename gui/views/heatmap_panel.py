@@ -81,6 +81,11 @@ class HeatmapPanel(QWidget):
 
     def show_table(self) -> None:
         model = self.session.model
+        if self.session.stale_model_refusal():  # never an answer from a model of other texts
+            self.query.cancel()
+            self.table.setRowCount(0)
+            self.show_message(self.session.stale_model_refusal())
+            return
         text = self.edit.text().strip() or self.edit.placeholderText()
         words = list(dict.fromkeys(w for w in re.split(r"[\s,;]+", text) if w))[:MAX_WORDS]
         if model is None:

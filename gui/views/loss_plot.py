@@ -43,6 +43,10 @@ class LossPlot(QWidget):
         self._redraw.timeout.connect(self._draw_live)
         self.clear()
 
+    def set_subject(self, subject: str) -> None:
+        """Name whose loss this is ("model of crime.txt"), so a curve never passes for another corpus's."""
+        self.plot.setTitle(f"Loss · {subject}" if subject else "Loss", color="#333", size="11pt")
+
     def start_run(self, epochs: int) -> None:
         """A run of ``epochs`` begins: clear, and fix the epoch axis to the whole run.
 

@@ -149,6 +149,11 @@ class SearchPanel(QWidget):
         if not word:
             return
         model = self.session.model
+        if self.session.stale_model_refusal():  # never an answer from a model of other texts
+            self.query.cancel()
+            self.table.setRowCount(0)
+            self.show_message(self.session.stale_model_refusal())
+            return
         if model is None:
             self.show_message("No model yet: train one (Train) or open one (File ▸ Open model).")
             return
