@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         for changed in (s.corpusChanged, s.modelChanged, s.trainingChanged):  # the curve names its model
             changed.connect(lambda *_: self.loss_plot.set_subject(s.model_title()))
         self.files.modelOpened.connect(self._show_opened_model)
+        self.embedding_view.wordClicked.connect(self._show_neighbours)
         self.files.writesFinished.connect(self._close_if_requested)
         self.files.writeFailed.connect(self._write_failed)
         self.runs.runStarting.connect(self._start_curves)
@@ -243,6 +244,12 @@ class MainWindow(QMainWindow):
         self.status.error("Cannot save", message)
 
     # ------------------------------------------------------------------------------------- misc
+    def _show_neighbours(self, word: str) -> None:
+        """A word clicked on the map: its neighbours in the panel and in green on the map."""
+        self.right_dock.show()
+        self.tabs.setCurrentWidget(self.search_panel)
+        self.search_panel.search(word)
+
     def _focus_search(self) -> None:
         self.right_dock.show()
         self.tabs.setCurrentWidget(self.search_panel)

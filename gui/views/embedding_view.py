@@ -47,6 +47,7 @@ class EmbeddingView(QWidget):
     """The ``embeddingPlot`` scatter with its labels, trails, and the before/after comparison."""
 
     projectionRequested = Signal(str)  # the user picked "pca" or "tsne"
+    wordClicked = Signal(str)  # a plain click on a word: show its neighbours (as the Embedding Projector does)
     tsneCancelRequested = Signal()
 
     def __init__(self, session: Session, parent: QWidget | None = None):
@@ -127,6 +128,7 @@ class EmbeddingView(QWidget):
         self.plot.addItem(self.scatter)
         self.plot.addItem(self.marks)
         self._drawn_words: list[str] = []  # the words self.scatter holds, in order
+        self._hover_at = None  # scene position of the mouse over the scatter, to hover again after a new frame
         self._where: dict[str, int] = {}  # word -> its row in self._drawn_words
         self._before_drawn: tuple = ()  # what the before views last drew (they change rarely)
         font = QFont()
@@ -241,6 +243,7 @@ class EmbeddingView(QWidget):
         self._draw_labels(frame, selected, highlighted)  # laid out for the range just set, so the
         self._relabel_timer.stop()  # relabel that range change asked for would only repeat it
         self._show_before()
+        self._hover_again()
 
     def _draw_marks(self, item: pg.ScatterPlotItem, coords: np.ndarray, where: dict[str, int],
                     sizes: dict[str, float]) -> None:
@@ -384,8 +387,11 @@ class EmbeddingView(QWidget):
             self.session.toggle_selected(word)
         else:
             self.session.select([word])
+            self.wordClicked.emit(word)
 
     def _hovered(self, item, points, event) -> None:
+        if event is not None:
+            self._hover_at = None if event.isExit() else event.scenePos()
         if len(points):
             point = points[0]
             self.hover_label.show_word(str(point.data()), point.pos().x(), point.pos().y())
@@ -394,6 +400,17 @@ class EmbeddingView(QWidget):
         else:
             self.hover_label.hide()
             self.hover_point.hide()
+
+    def _hover_again(self) -> None:
+        """Points moved under a still mouse (a new frame, a t-SNE layout): name the word now under it,
+        not the one that was there (pyqtgraph hovers again only when the mouse moves)."""
+        if self._hover_at is None or not self.hover_label.isVisible():
+            return
+        points = self.scatter.pointsAt(self.scatter.mapFromScene(self._hover_at))
+        self._hovered(self.scatter, points, None)
+        view = self.plot.getViewBox()
+        if view.toolTip():  # pyqtgraph's own tooltip names the hovered words too
+            view.setToolTip("\n\n".join(str(p.data()) for p in points[:3]))
 
     # -- for the window and tests
     def point_count(self) -> int:
