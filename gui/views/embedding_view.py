@@ -25,6 +25,7 @@ from .moving_scatter import MovingScatter
 from .plots import fit_now, named_plot
 
 LABEL_POOL = 120
+MAX_DRAWN = 100_000
 TRAIL_POOL = 12
 MAX_TRAIL_FRAMES = 600
 BEFORE_MODES = ["Hidden", "Overlay", "Side by side"]
@@ -57,8 +58,11 @@ class EmbeddingView(QWidget):
         self.history: list[Frame] = []  # frames of the current run, for trails
         self._paths: dict[int, tuple[int, list]] = {}  # row -> (frames of history read, its positions)
 
-        self.word_count = QSpinBox(objectName="wordCountSpin", minimum=10, maximum=10_000, value=session.drawn_count,
-                                   singleStep=50, toolTip="How many of the most frequent words to draw.")
+        # up to a large vocabulary's size (a maximum of 10,000 silently cut a typed 12332 to 1233), and only
+        # once the number is typed (Enter or leaving the box), not at each digit on the way
+        self.word_count = QSpinBox(objectName="wordCountSpin", minimum=10, maximum=MAX_DRAWN, value=session.drawn_count,
+                                   singleStep=50, keyboardTracking=False, groupSeparatorShown=True,
+                                   toolTip="How many of the most frequent words to draw (Enter to apply).")
         self.label_count = QSpinBox(objectName="labelCountSpin", minimum=0, maximum=LABEL_POOL, value=80,
                                     singleStep=5, toolTip="How many words get a text label.")
         self.before_mode = QComboBox(objectName="beforeCombo", toolTip=(

@@ -72,3 +72,13 @@ def test_hover_label_follows_the_dot_under_a_still_mouse(qtbot):
     qtbot.wait(30)
     assert view.hover_label.isVisible() and view.hover_label.text() == "w5"
     assert (view.hover_label.pos().x(), view.hover_label.pos().y()) == (float(moved[5, 0]), float(moved[5, 1]))
+
+
+def test_words_box_takes_five_digit_counts_typed(qtbot, window):
+    box = window.embedding_view.word_count
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "12332")
+    assert window.session.drawn_count == 300  # not yet: 1, 12, 123 and 1233 on the way are not drawn
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert box.value() == 12332 and window.session.drawn_count == 12332
