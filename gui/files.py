@@ -37,6 +37,12 @@ IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 DEMO_FEATURED = [w for words in GROUPS.values() for w in words]
 
 
+def _in_last_folder(name: str) -> str:
+    """``name`` in the folder the user last saved or exported into (Save and Export remember it)."""
+    folder = persistence.last_folder()
+    return str(Path(folder) / name) if folder and Path(folder).is_dir() else name
+
+
 def prepare_model(path: str, top_words: int, progress: Callable[[int, int], None] | None = None
                   ) -> tuple[Model, Frame]:
     """Read a model and get it ready to explore (off the UI thread): query cache and first frame.
@@ -202,32 +208,39 @@ class Files(QObject):
 
     # -- saving and exporting
     def choose_save_path(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Save model", "model.npz",
+        path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Save model", _in_last_folder("model.npz"),
                                               "Embedding Studio models (*.npz)")
         if path:
+            persistence.remember_folder(path)
             self.save_model_to(path if path.endswith(".npz") else path + ".npz")
 
     def choose_export_path(self, binary: bool = False) -> None:
         if binary:
-            path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export word2vec binary", "vectors.bin",
+            path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export word2vec binary",
+                                                  _in_last_folder("vectors.bin"),
                                                   "word2vec binary (*.bin);;All files (*)")
         else:
-            path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export word2vec text", "vectors.txt",
+            path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export word2vec text",
+                                                  _in_last_folder("vectors.txt"),
                                                   "word2vec text (*.txt *.vec);;All files (*)")
         if path:
+            persistence.remember_folder(path)
             self.export_word2vec_to(path, binary=binary)
 
     def choose_projector_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self.parent_widget,
-                                                  "Export for the TensorFlow Projector: choose a folder")
+                                                  "Export for the TensorFlow Projector: choose a folder",
+                                                  persistence.last_folder())
         if folder:
+            persistence.remember_folder(folder)
             self.export_projector_to(folder)
 
     def choose_plot_path(self, which: str) -> None:
         names = {"map": "embedding-map.png", "loss": "loss.png", "quality": "quality.png"}
         path, chosen = QFileDialog.getSaveFileName(self.parent_widget, "Export the plot as an image",
-                                                   names[which], IMAGE_FILTER)
+                                                   _in_last_folder(names[which]), IMAGE_FILTER)
         if path:
+            persistence.remember_folder(path)
             if not Path(path).suffix:
                 path += ".svg" if "svg" in chosen.lower() else ".png"
             self.export_plot(which, path)
