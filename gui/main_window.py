@@ -170,6 +170,7 @@ class MainWindow(QMainWindow):
         self.loss_plot.start_run(epochs)
 
     def _show_opened_model(self, model) -> None:
+        self.settings_panel.show_model(model.config, model.dim)
         self.loss_plot.show_history(model.loss_history)
         self.evaluation_panel.clear_results()
         self.quality_plot.clear()

@@ -37,3 +37,24 @@ def test_save_and_export_dialogs_start_in_the_last_folder(qtbot, trained, tmp_pa
     assert asked[2][1] == str(folder / "loss.png")
     qtbot.waitUntil(lambda: (folder / "loss.png").exists() and (folder / "vectors.txt").exists(), timeout=10_000)
     qtbot.waitUntil(lambda: not trained.files.writes, timeout=10_000)
+
+
+def test_an_opened_model_shows_its_settings(qtbot, trained, tmp_path):
+    panel = trained.settings_panel
+    panel.spins["window"].setValue(3)
+    panel.spins["negative"].setValue(7)
+    panel.edits["lr"].setText("0.03")
+    from .conftest import train
+
+    train(qtbot, trained, epochs=2)
+    path = tmp_path / "w3.npz"
+    trained.files.save_model_to(str(path))
+    qtbot.waitUntil(path.exists, timeout=10_000)
+    for name, value in (("window", 5), ("negative", 2), ("epochs", 9), ("dim", 24)):
+        panel.spins[name].setValue(value)  # the user tries other settings, then opens the saved model
+    panel.edits["lr"].setText("0.01")
+    workers = panel.spins["workers"].value()
+    trained.files.open_model(str(path))
+    qtbot.waitUntil(lambda: trained.session.model_path == str(path), timeout=10_000)
+    assert [panel.spins[n].value() for n in ("window", "negative", "epochs", "dim")] == [3, 7, 2, 16]
+    assert panel.edits["lr"].text() == "0.03" and panel.spins["workers"].value() == workers
