@@ -90,3 +90,18 @@ def test_opened_model_is_named_by_its_file(qtbot, trained, tmp_path):
     line = window.corpus_panel.model_line.text()
     assert "demo-model.npz" in line and str(tmp_path) not in line  # the name; the path in the tooltip
     assert window.corpus_panel.model_line.toolTip() == str(path)
+
+
+def test_analogy_examples_are_the_open_models(qtbot, trained, tmp_path):
+    window, panel = trained, trained.analogy_panel
+    assert panel.examples.isEnabled() and panel.examples.itemText(1) == "king - man + woman"
+    window.tabs.setCurrentWidget(panel)
+    panel.examples.setFocus()
+    qtbot.keyClick(panel.examples, Qt.Key.Key_Down)  # the first example, chosen with the keyboard
+    qtbot.waitUntil(lambda: bool(panel.results()), timeout=10_000)
+    assert panel.edit.text() == "king - man + woman"
+
+    window.files.open_corpus([str(write_corpus(tmp_path))])
+    qtbot.waitUntil(lambda: window.session.source.title() == "crime.txt", timeout=20_000)
+    train(qtbot, window, epochs=1)
+    assert not panel.examples.isEnabled() and "none fit" in panel.examples.itemText(0)
