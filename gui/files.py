@@ -257,7 +257,13 @@ class Files(QObject):
         return True
 
     def save_model_to(self, path: str) -> None:
-        self._write_model(path, save_model, "Saved the model to")
+        model = self.session.model
+
+        def saved() -> None:  # the model on show is now safe in a file
+            if self.session.model is model:
+                self.session.unsaved = False
+
+        self._write_model(path, save_model, "Saved the model to", saved)
 
     def export_word2vec_to(self, path: str, binary: bool | None = None) -> None:
         """word2vec text, or binary (``binary=None``: binary if the file name ends in .bin)."""
@@ -269,7 +275,7 @@ class Files(QObject):
         """``vectors.tsv`` and ``metadata.tsv`` in ``folder``, for projector.tensorflow.org."""
         self._write_model(folder, save_projector_tsv, "Exported vectors.tsv and metadata.tsv for the Projector to")
 
-    def _write_model(self, path: str, write, what: str) -> None:
+    def _write_model(self, path: str, write, what: str, then: Callable[[], None] | None = None) -> None:
         model = self.session.model
         if model is None:
             self.status.error("Nothing to save", "There is no model yet: train one first.")
@@ -285,6 +291,8 @@ class Files(QObject):
         def written(p: str) -> None:
             self.writes -= 1
             self.status.say(f"{what} {p}")
+            if then is not None:
+                then()
             if not self.writes:
                 self.writesFinished.emit()
 

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.session = Session(self)
         self._close_requested = False  # close() was asked for, waiting for training or writes to end
+        self._close_confirmed = False  # the user agreed to lose a run or an unsaved model
 
         self._build_panels()
         self.status = Status(self)
@@ -210,6 +211,10 @@ class MainWindow(QMainWindow):
         ignored and done again (``close()``) from the handler that sees the last of them finish, so a
         running QThread is never destroyed and no file is left half written.
         """
+        if not self._close_confirmed and not self._confirm_close():
+            event.ignore()
+            return
+        self._close_confirmed = True
         if self.runs.thread is not None or self.files.writes:
             self._close_requested = True
             self.runs.quiet = True
@@ -232,6 +237,18 @@ class MainWindow(QMainWindow):
         persistence.remember_training_settings(self.settings_panel.values())
         super().closeEvent(event)
 
+    def _confirm_close(self) -> bool:
+        """Ask before a close loses work: a run in progress, or a model trained here and not saved."""
+        s = self.session
+        if self.runs.thread is not None:
+            lost = f"A model of {s.source.title()} is training: closing stops it and the model is lost."
+        elif s.unsaved and s.model is not None:
+            lost = f"The {s.model_name()} is not saved."
+        else:
+            return True
+        return self.status.ask("Close Embedding Studio?", f"{lost}\n\nClose anyway? (Cancel, then File ▸ "
+                                                         "Save model, keeps it.)")
+
     def _close_if_requested(self) -> None:
         """Close for real once the training thread and the writes a close was waiting for are done."""
         if self._close_requested and self.runs.thread is None and not self.files.writes:
@@ -239,7 +256,7 @@ class MainWindow(QMainWindow):
 
     def _write_failed(self, message: str) -> None:
         if self._close_requested:  # the file the close waited for is not written: stay open, say so
-            self._close_requested = False
+            self._close_requested = self._close_confirmed = False
             self.runs.quiet = False
             message += CLOSE_ABANDONED
         self.status.error("Cannot save", message)

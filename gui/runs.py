@@ -75,6 +75,10 @@ class Runs(QObject):
         config = self._config()
         if config is None:
             return
+        if self.session.unsaved and not self.status.ask(
+                "Train a new model?", f"The {self.session.model_name()} is not saved: a new model replaces it.\n\n"
+                "Train anyway? (Cancel, then File ▸ Save model, keeps it.)"):
+            return
         persistence.remember_training_settings(self.settings.values())
         if not self.session.source.reads_like(config):  # the vocabulary depends on it: read again
             self.reload_corpus(config, then=lambda: self._launch(config))

@@ -81,6 +81,7 @@ class Session(QObject):
         self.model_path: str | None = None
         self.model_of: str | None = None  # what the model was trained on (a corpus title) or read from
         self.model_fits = False  # the model's words are the open corpus's: it answers for that corpus
+        self.unsaved = False  # the model was trained here and not saved since (closing or Train would lose it)
         self.frame: Frame | None = None
         self.before_frame: Frame | None = None
         self.selection: list[str] = []
@@ -106,6 +107,7 @@ class Session(QObject):
         self.model = model
         self.model_path = path
         self.model_of = None if model is None else Path(path).name if path else self.source.title()
+        self.unsaved = model is not None and path is None
         self.model_fits = self._fits()
         self.selection = [w for w in self.selection if model is not None and w in model.vocab.index]
         self.highlighted = [w for w in self.highlighted if model is not None and w in model.vocab.index]

@@ -58,3 +58,51 @@ def test_an_opened_model_shows_its_settings(qtbot, trained, tmp_path):
     qtbot.waitUntil(lambda: trained.session.model_path == str(path), timeout=10_000)
     assert [panel.spins[n].value() for n in ("window", "negative", "epochs", "dim")] == [3, 7, 2, 16]
     assert panel.edits["lr"].text() == "0.03" and panel.spins["workers"].value() == workers
+
+
+def answer(monkeypatch, button):
+    """The question boxes answered with ``button``; returns the questions asked."""
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a: (asked.append(text), button)[1])
+    return asked
+
+
+def test_closing_with_an_unsaved_model_asks(qtbot, trained, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = answer(monkeypatch, QMessageBox.StandardButton.Cancel)
+    trained.close()
+    assert trained.isVisible() and "not saved" in asked[-1]  # Cancel: the window stays
+    path = tmp_path / "kept.npz"
+    trained.files.save_model_to(str(path))
+    qtbot.waitUntil(lambda: not trained.session.unsaved, timeout=10_000)
+    trained.close()  # saved: nothing to ask
+    assert len(asked) == 1 and not trained.isVisible()
+
+
+def test_closing_during_training_asks(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = answer(monkeypatch, QMessageBox.StandardButton.Cancel)
+    window.settings_panel.spins["epochs"].setValue(50)
+    qtbot.mouseClick(window.settings_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.training is not None, timeout=10_000)
+    window.close()
+    assert window.isVisible() and window.training is not None and "is training" in asked[-1]
+    answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    window.close()  # Yes: the run stops, then the window closes without asking again
+    qtbot.waitUntil(lambda: window.training is None and not window.isVisible(), timeout=30_000)
+
+
+def test_train_does_not_silently_replace_an_unsaved_model(qtbot, trained, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    first = trained.session.model
+    asked = answer(monkeypatch, QMessageBox.StandardButton.Cancel)
+    qtbot.mouseClick(trained.settings_panel.train_button, Qt.MouseButton.LeftButton)
+    assert "not saved" in asked[-1] and trained.training is None and trained.session.model is first
+    answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(trained.settings_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: trained.training is None and trained.session.model is not first, timeout=60_000)
