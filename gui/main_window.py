@@ -124,7 +124,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.analogy_panel, "Analogy")
         self.tabs.addTab(self.heatmap_panel, "Similarity")
         self.tabs.addTab(self.evaluation_panel, "Evaluation")
-        self.tabs.setMinimumWidth(320)
+        # every tab's name whole: narrower, the bar scrolled and showed "Evalu" (a restored layout at 1400 px)
+        self.tabs.setMinimumWidth(max(320, self.tabs.tabBar().sizeHint().width() + 4))
         self.model_badge = ModelBadge(s)  # whose model answers in the tabs below
         explore = QWidget(objectName="explorePanel")
         explore_layout = QVBoxLayout(explore)

@@ -106,3 +106,12 @@ def test_train_does_not_silently_replace_an_unsaved_model(qtbot, trained, monkey
     answer(monkeypatch, QMessageBox.StandardButton.Yes)
     qtbot.mouseClick(trained.settings_panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: trained.training is None and trained.session.model is not first, timeout=60_000)
+
+
+def test_explore_tabs_are_never_cut_off(qtbot, window):
+    window.resizeDocks([window.right_dock], [200], Qt.Orientation.Horizontal)  # as narrow as it goes
+    qtbot.wait(50)
+    bar = window.tabs.tabBar()
+    for i in range(bar.count()):
+        assert bar.tabRect(i).right() <= bar.width(), bar.tabText(i)  # inside the visible bar
+    assert bar.tabRect(bar.count() - 1).right() <= window.tabs.width()
