@@ -115,3 +115,19 @@ def test_explore_tabs_are_never_cut_off(qtbot, window):
     for i in range(bar.count()):
         assert bar.tabRect(i).right() <= bar.width(), bar.tabText(i)  # inside the visible bar
     assert bar.tabRect(bar.count() - 1).right() <= window.tabs.width()
+
+
+def test_similarity_table_opens_in_its_own_window(qtbot, trained):
+    from .conftest import wait_query
+
+    panel = trained.heatmap_panel
+    trained.tabs.setCurrentWidget(panel)
+    words = "king queen prince princess man woman boy girl paris france berlin germany"
+    panel.edit.setText(words)
+    qtbot.mouseClick(panel.window_button, Qt.MouseButton.LeftButton)
+    big = panel.window_panel
+    wait_query(qtbot, big)
+    assert panel.own_window.isVisible() and big.words == words.split()
+    assert big.plot.width() > 2 * panel.plot.width() and big.plot.height() > 500
+    assert not big.window_button.isVisible()
+    panel.own_window.close()
