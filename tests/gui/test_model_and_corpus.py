@@ -89,6 +89,7 @@ def test_opened_model_is_named_by_its_file(qtbot, trained, tmp_path):
     assert "model read from demo-model.npz" in window.model_badge.text() and window.model_badge.warns()
     line = window.corpus_panel.model_line.text()
     assert "demo-model.npz" in line and str(tmp_path) not in line  # the name; the path in the tooltip
+    assert "white-space:pre" in line  # on a line of its own, unbroken
     assert window.corpus_panel.model_line.toolTip() == str(path)
 
 
@@ -105,3 +106,11 @@ def test_analogy_examples_are_the_open_models(qtbot, trained, tmp_path):
     qtbot.waitUntil(lambda: window.session.source.title() == "crime.txt", timeout=20_000)
     train(qtbot, window, epochs=1)
     assert not panel.examples.isEnabled() and "none fit" in panel.examples.itemText(0)
+
+
+def test_a_long_model_name_is_shortened_in_the_middle():
+    from gui.views.corpus_panel import _shortened
+
+    assert _shortened("m.npz") == "m.npz"
+    short = _shortened("crime-and-punishment-by-fyodor-dostoevsky-skipgram-model.npz")
+    assert len(short) == 38 and short.startswith("crime-and") and short.endswith("model.npz") and "…" in short
