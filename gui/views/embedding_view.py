@@ -33,6 +33,8 @@ PROJECTIONS = {"pca": "PCA (live)", "tsne": "t-SNE (final model)"}
 TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final model)"}
 
 _PLAIN = pg.mkBrush(76, 114, 176, 150)
+_DIMMED = pg.mkBrush(150, 165, 190, 70)  # the words outside a query's answer, as the Embedding Projector greys them
+_PLAIN_PEN, _DIMMED_PEN = pg.mkPen(255, 255, 255, 120), pg.mkPen(None)
 _FEATURED = pg.mkBrush(76, 114, 176, 230)
 _SELECTED = pg.mkBrush("#ff7f0e")
 _HIGHLIGHTED = pg.mkBrush("#2ca02c")
@@ -126,12 +128,13 @@ class EmbeddingView(QWidget):
             self.plot.addItem(trail, ignoreBounds=True)  # a trail's far start must not shrink the map
         # every drawn word in one plain style (so a new frame only moves them), and the few words in
         # another style (featured, highlighted, selected) drawn again on top by a small second item
-        self.scatter = MovingScatter(size=8, pen=pg.mkPen(255, 255, 255, 120), brush=_PLAIN, hoverable=True,
+        self.scatter = MovingScatter(size=8, pen=_PLAIN_PEN, brush=_PLAIN, hoverable=True,
                                      tip=word_tip)
         self.marks = Marks()
         self.plot.addItem(self.scatter)
         self.plot.addItem(self.marks)
         self._drawn_words: list[str] = []  # the words self.scatter holds, in order
+        self._dimmed = False  # a query is shown: the other words are greyed
         self._hover_at = None  # scene position of the mouse over the scatter, to hover again after a new frame
         self._where: dict[str, int] = {}  # word -> its row in self._drawn_words
         self._before_drawn: tuple = ()  # what the before views last drew (they change rarely)
@@ -240,6 +243,7 @@ class EmbeddingView(QWidget):
         else:
             self.scatter.setData(pos=frame.coords, data=frame.words)
             self._drawn_words, self._where = frame.words, {w: k for k, w in enumerate(frame.words)}
+        self._dim_outside_query()
         self._draw_marks(self.marks, frame.coords, self._where, _MARK_SIZES)
         self._draw_trails()
         fit_now(self.plot)  # everything that counts for the range is in place: fit once
@@ -249,6 +253,14 @@ class EmbeddingView(QWidget):
         self._show_before()
         self._hover_again()
 
+    def _dim_outside_query(self) -> None:
+        """While a query's answer is highlighted, grey the other words so that it stands out."""
+        dim = bool(self.session.highlighted)
+        if dim != self._dimmed:  # restyling every point costs: only when it changes, not per frame
+            self._dimmed = dim
+            self.scatter.setPen(_DIMMED_PEN if dim else _PLAIN_PEN, update=False)
+            self.scatter.setBrush(_DIMMED if dim else _PLAIN)
+
     def _draw_marks(self, item: pg.ScatterPlotItem, coords: np.ndarray, where: dict[str, int],
                     sizes: dict[str, float]) -> None:
         """Draw the featured, highlighted and selected words among ``where`` again, in their own style."""
@@ -257,6 +269,8 @@ class EmbeddingView(QWidget):
                                                      (self.session.flagged, _UNSTABLE, "unstable"),
                                                      (self.session.highlighted, _HIGHLIGHTED, "highlighted"),
                                                      (self.session.selection, _SELECTED, "selected"))):
+            if kind == "featured" and self._dimmed:
+                continue  # greyed with the rest while a query is shown
             if kind in sizes:  # a later group restyles a word of an earlier one, and draws it on top
                 styles.update((where[w], (rank, brush, sizes[kind])) for w in group if w in where)
         order = sorted(styles, key=lambda row: styles[row][0])
@@ -278,30 +292,43 @@ class EmbeddingView(QWidget):
         if self.frame is not None:
             self._draw_labels(self.frame, set(self.session.selection), set(self.session.highlighted))
 
-    def _without_collisions(self, frame: Frame, rows: list[int], keep: set[str]) -> list[int]:
-        """Drop labels whose box would overlap one placed before it (``keep`` words always stay)."""
+    def _without_collisions(self, frame: Frame, rows: list[int], keep: set[str]) -> list[tuple[int, tuple]]:
+        """(row, offset in pixels) of the labels that fit: each beside its point, unless its box would
+        overlap one placed before it. ``keep`` words (the query and its answers) always get a label, moved
+        above, below or to the left of their point when beside it is taken."""
+        h = float(self._metrics.height())
+        beside = (5.0, -h / 2)
         size = self.plot.getViewBox().viewPixelSize()
         if not size or not all(np.isfinite(size)) or min(size) <= 0:
-            return rows
+            return [(row, beside) for row in rows]
         px, py = size
-        height = self._metrics.height() * py
         placed: list[tuple[float, float, float, float]] = []
         chosen = []
         for row in rows:
             word = frame.words[row]
             x, y = float(frame.coords[row, 0]), float(frame.coords[row, 1])
-            box = (x, y - height / 2, x + (self._metrics.horizontalAdvance(word) + 8) * px, y + height / 2)
-            clash = any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed)
-            if word in keep or not clash:
-                placed.append(box)
-                chosen.append(row)
+            w = self._metrics.horizontalAdvance(word) + 8.0
+            spots = [beside] if word not in keep else [beside] + [
+                (dx, -h / 2 + k * h) for k in (-1, 1, 0, -2, 2, -3, 3, -4, 4) for dx in (5.0, -w - 3) if (dx, k) != (5.0, 0)]
+            for dx, dy in spots:  # screen pixels, y down; the boxes are in data units, y up
+                box = (x + dx * px, y - (dy + h) * py, x + (dx + w) * px, y - dy * py)
+                if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                    break
+            else:
+                if word not in keep:
+                    continue
+                dx, dy = beside  # nowhere free: beside it all the same
+                box = (x + dx * px, y - (dy + h) * py, x + (dx + w) * px, y - dy * py)
+            placed.append(box)
+            chosen.append((row, (dx, dy)))
         return chosen
 
     def _draw_labels(self, frame: Frame, selected: set[str], highlighted: set[str]) -> None:
         rows = self._label_rows(frame, selected, highlighted)
-        rows = self._without_collisions(frame, rows, selected)
+        placed = self._without_collisions(frame, rows, selected | highlighted)  # the query and its answers always
         font, bold = self._fonts
-        for k, (label, row) in enumerate(zip(self.labels, rows)):
+        for k, (label, (row, offset)) in enumerate(zip(self.labels, placed)):
+            label.set_offset(*offset)
             word = frame.words[row]
             emphasis = word in selected or word in highlighted
             state = self._label_state[k]
@@ -312,9 +339,10 @@ class EmbeddingView(QWidget):
                     label.setFont(bold if emphasis else font)
                 self._label_state[k] = (word, emphasis)
             label.setPos(float(frame.coords[row, 0]), float(frame.coords[row, 1]))
+            label.setZValue(6 if word in selected else 5)  # the query's own label above its answers' 
             if not label.isVisible():
                 label.show()
-        for label in self.labels[len(rows):]:
+        for label in self.labels[len(placed):]:
             if label.isVisible():
                 label.hide()
 
