@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from core.errors import ModelFileError
+from core.maps.export import save_frame_csv, save_vectors_csv
 from core.maps.frame import Frame, drawn_ids, pca_frame, untrained_frame
 from core.config import DEFAULT_TOKENS, TrainConfig
 from core.text.corpus import Corpus, load_corpus, reading_options
@@ -255,6 +256,34 @@ class Files(QObject):
             return False
         self.status.say(f"Exported the {'embedding map' if which == 'map' else which + ' plot'} to {path}")
         return True
+
+    def choose_table_path(self, which: str) -> None:
+        """File > Export: the map's coordinates ("coordinates") or the marked words' vectors ("marked"), CSV."""
+        names = {"coordinates": ("Export the map's coordinates", "map-coordinates.csv"),
+                 "marked": ("Export the marked words' vectors", "marked-words.csv")}
+        title, name = names[which]
+        path, _ = QFileDialog.getSaveFileName(self.parent_widget, title, _in_last_folder(name),
+                                              "CSV table (*.csv);;All files (*)")
+        if path:
+            persistence.remember_folder(path)
+            self.export_table(which, path)
+
+    def export_table(self, which: str, path: str) -> None:
+        """What the map shows as CSV: each drawn word's 2D position, or the selected and highlighted words'
+        vectors (the query and its answers)."""
+        frame, session = self.session.frame, self.session
+        if which == "coordinates":
+            if frame is None:
+                self.status.error("Nothing to export", "The map shows no words yet.")
+                return
+            self._write_model(path, lambda _model, p: save_frame_csv(frame, p), "Exported the map's coordinates to")
+            return
+        words = list(dict.fromkeys(session.selection + session.highlighted))
+        if not words:
+            self.status.error("Nothing to export", "No words are marked: click words on the map or search one.")
+            return
+        self._write_model(path, lambda model, p: save_vectors_csv(model, words, p),
+                          f"Exported {len(words)} marked words' vectors to")
 
     def save_model_to(self, path: str) -> None:
         model = self.session.model

@@ -1,5 +1,6 @@
 """Small truths the window tells (#13's polish list): the status line, folders, questions, settings."""
 
+import pytest
 from PySide6.QtCore import Qt
 
 
@@ -131,3 +132,24 @@ def test_similarity_table_opens_in_its_own_window(qtbot, trained):
     assert big.plot.width() > 2 * panel.plot.width() and big.plot.height() > 500
     assert not big.window_button.isVisible()
     panel.own_window.close()
+
+
+def test_export_the_maps_coordinates_and_the_marked_words_vectors(qtbot, trained, tmp_path):
+    import csv
+
+    from .conftest import wait_query
+
+    trained.search_panel.edit.setText("king")
+    qtbot.keyClick(trained.search_panel.edit, Qt.Key.Key_Return)
+    wait_query(qtbot, trained.search_panel)
+    trained.files.export_table("coordinates", str(tmp_path / "map.csv"))
+    trained.files.export_table("marked", str(tmp_path / "marked.csv"))
+    qtbot.waitUntil(lambda: (tmp_path / "marked.csv").exists() and (tmp_path / "map.csv").exists(), timeout=10_000)
+    qtbot.waitUntil(lambda: not trained.files.writes, timeout=10_000)
+    rows = list(csv.reader(open(tmp_path / "map.csv", encoding="utf-8")))
+    frame = trained.session.frame
+    assert len(rows) == len(frame) + 1 and rows[1][0] == frame.words[0]
+    assert (float(rows[1][2]), float(rows[1][3])) == pytest.approx(tuple(frame.coords[0]), rel=1e-5)
+    marked = list(csv.reader(open(tmp_path / "marked.csv", encoding="utf-8")))
+    assert [r[0] for r in marked[1:]] == ["king"] + trained.session.highlighted
+    assert len(marked[1]) == 2 + trained.session.model.dim
