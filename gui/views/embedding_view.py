@@ -35,6 +35,13 @@ TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final mo
 _PLAIN = pg.mkBrush(76, 114, 176, 150)
 _DIMMED = pg.mkBrush(150, 165, 190, 70)  # the words outside a query's answer, as the Embedding Projector greys them
 _PLAIN_PEN, _DIMMED_PEN = pg.mkPen(255, 255, 255, 120), pg.mkPen(None)
+COLOUR_MODES = ["Plain", "Frequency"]
+_FREQUENCY_MAP = pg.colormap.get("viridis")  # perceptually even; read here bright (rare) to dark (frequent)
+
+
+def _frequency_colour(share):
+    """The colour for a share of the log-count range (0: the rarest word drawn, 1: the most frequent)."""
+    return _FREQUENCY_MAP.map(0.95 - 0.85 * np.asarray(share, dtype=np.float64), mode="qcolor")
 _FEATURED = pg.mkBrush(76, 114, 176, 230)
 _SELECTED = pg.mkBrush("#ff7f0e")
 _HIGHLIGHTED = pg.mkBrush("#2ca02c")
@@ -81,6 +88,11 @@ class EmbeddingView(QWidget):
         self.tsne_busy = QProgressBar(objectName="tsneBusy", minimum=0, maximum=0, textVisible=False)
         self.tsne_busy.setFixedWidth(120)
         self.tsne_cancel = QPushButton("Cancel", objectName="tsneCancelButton", toolTip="Stop computing t-SNE.")
+        self.colour_mode = QComboBox(objectName="colourCombo", toolTip=(
+            "Colour the words by how often they occur (darker: more frequent), or all alike."))
+        self.colour_mode.addItems(COLOUR_MODES)
+        self.colour_legend = QLabel(objectName="colourLegend")
+        self.colour_legend.hide()
         toolbar = QHBoxLayout()
         for widget in (QLabel("Words"), self.word_count, QLabel("Labels"), self.label_count,
                        QLabel("Before", toolTip="The untrained model's projection"), self.before_mode,
@@ -135,6 +147,8 @@ class EmbeddingView(QWidget):
         self.plot.addItem(self.marks)
         self._drawn_words: list[str] = []  # the words self.scatter holds, in order
         self._dimmed = False  # a query is shown: the other words are greyed
+        self._style_state: tuple = ()  # (greyed, colour mode, words version) the points were last styled for
+        self._words_version = 0
         self._hover_at = None  # scene position of the mouse over the scatter, to hover again after a new frame
         self._where: dict[str, int] = {}  # word -> its row in self._drawn_words
         self._before_drawn: tuple = ()  # what the before views last drew (they change rarely)
@@ -167,6 +181,11 @@ class EmbeddingView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(toolbar)
+        colour_row = QHBoxLayout()  # a row of its own: the toolbar above fills the map's width at 1400 px
+        for widget in (QLabel("Colour"), self.colour_mode, self.colour_legend):
+            colour_row.addWidget(widget)
+        colour_row.addStretch(1)
+        layout.addLayout(colour_row)
         layout.addWidget(self.tsne_row)
         layout.addWidget(splitter, 1)
 
@@ -181,6 +200,7 @@ class EmbeddingView(QWidget):
         self.label_count.valueChanged.connect(lambda _: self.redraw())
         self.before_mode.currentIndexChanged.connect(lambda _: self._show_before())
         self.trails_check.toggled.connect(lambda _: self._draw_trails())
+        self.colour_mode.currentIndexChanged.connect(lambda _: self.redraw())
         self.clear_button.clicked.connect(lambda: (session.select([]), session.highlight([])))
         self.projection.currentIndexChanged.connect(lambda _: self.projectionRequested.emit(self.projection_mode()))
         self.tsne_cancel.clicked.connect(self.tsneCancelRequested)
@@ -237,12 +257,14 @@ class EmbeddingView(QWidget):
             self.scatter.setData([])
             self.marks.setData([])
             self._drawn_words, self._where = [], {}
+            self._words_version += 1
             return
         if frame.words == self._drawn_words:  # the same words moved: the usual case while training
             self.scatter.move_points(frame.coords)
         else:
             self.scatter.setData(pos=frame.coords, data=frame.words)
             self._drawn_words, self._where = frame.words, {w: k for k, w in enumerate(frame.words)}
+            self._words_version += 1  # setData gave the new points the default style: style them again
         self._dim_outside_query()
         self._draw_marks(self.marks, frame.coords, self._where, _MARK_SIZES)
         self._draw_trails()
@@ -254,12 +276,42 @@ class EmbeddingView(QWidget):
         self._hover_again()
 
     def _dim_outside_query(self) -> None:
-        """While a query's answer is highlighted, grey the other words so that it stands out."""
+        """While a query's answer is highlighted, grey the other words so that it stands out; else colour
+        them as the Colour box says. Restyling every point costs: only when that changes, not per frame."""
         dim = bool(self.session.highlighted)
-        if dim != self._dimmed:  # restyling every point costs: only when it changes, not per frame
-            self._dimmed = dim
-            self.scatter.setPen(_DIMMED_PEN if dim else _PLAIN_PEN, update=False)
-            self.scatter.setBrush(_DIMMED if dim else _PLAIN)
+        mode = self.colour_mode.currentText()
+        state = (dim, mode, self._words_version)
+        if state == self._style_state:
+            return
+        self._style_state = state
+        self._dimmed = dim
+        self.scatter.setPen(_DIMMED_PEN if dim else _PLAIN_PEN, update=False)
+        n = len(self._drawn_words)
+        if dim or mode == "Plain" or not n:
+            self.scatter.setBrush([_DIMMED if dim else _PLAIN] * n)
+        else:
+            self.scatter.setBrush(self._frequency_brushes())
+        self._show_colour_legend(mode == "Frequency" and n > 0)
+
+    def _frequency_brushes(self) -> list:
+        """A brush per drawn word from its count, on a log scale between the rarest and the most frequent."""
+        counts = np.log(np.maximum(np.asarray(self.frame.counts, dtype=np.float64), 1.0))
+        low, high = float(counts.min()), float(counts.max())
+        shares = (counts - low) / (high - low) if high > low else np.full(len(counts), 0.5)
+        colours = _frequency_colour(shares)
+        return [pg.mkBrush(c) for c in colours]
+
+    def _show_colour_legend(self, shown: bool) -> None:
+        self.colour_legend.setVisible(shown)
+        if shown:
+            counts = np.asarray(self.frame.counts)
+            stops = ", ".join(f"stop:{k / 4:.2f} {_frequency_colour(k / 4).name()}" for k in range(5))
+            self.colour_legend.setText(f"<span style='background:white'>&nbsp;{int(counts.min()):,}&nbsp;</span>"
+                                       f"{'&nbsp;' * 28}"
+                                       f"<span style='background:white'>&nbsp;{int(counts.max()):,} uses&nbsp;</span>")
+            self.colour_legend.setStyleSheet(f"background: qlineargradient(x1:0, y1:0, x2:1, y2:0, {stops});"
+                                             "border: 1px solid #999; padding: 1px;")
+            self.colour_legend.setToolTip("Occurrences in the corpus, on a log scale: rare (bright) to frequent (dark).")
 
     def _draw_marks(self, item: pg.ScatterPlotItem, coords: np.ndarray, where: dict[str, int],
                     sizes: dict[str, float]) -> None:
@@ -269,8 +321,8 @@ class EmbeddingView(QWidget):
                                                      (self.session.flagged, _UNSTABLE, "unstable"),
                                                      (self.session.highlighted, _HIGHLIGHTED, "highlighted"),
                                                      (self.session.selection, _SELECTED, "selected"))):
-            if kind == "featured" and self._dimmed:
-                continue  # greyed with the rest while a query is shown
+            if kind == "featured" and (self._dimmed or self.colour_mode.currentText() != "Plain"):
+                continue  # greyed with the rest while a query is shown, coloured with the rest by frequency
             if kind in sizes:  # a later group restyles a word of an earlier one, and draws it on top
                 styles.update((where[w], (rank, brush, sizes[kind])) for w in group if w in where)
         order = sorted(styles, key=lambda row: styles[row][0])

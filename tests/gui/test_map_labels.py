@@ -3,6 +3,7 @@ outside its answer are greyed, as the Embedding Projector does."""
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from core.maps.frame import Frame
@@ -37,13 +38,39 @@ def test_the_query_and_all_its_answers_are_labelled_in_a_crowd(view):
     assert len(labelled) < 80  # the other labels still thin out where they would collide
 
 
+def alphas(view) -> set[int]:
+    """The fill alpha of every drawn point."""
+    return {brush.color().alpha() for brush in view.scatter.data["brush"]}
+
+
 def test_words_outside_the_answer_are_greyed_and_back_after_clear(view, qtbot):
     view.session.set_frame(crowded())
-    plain = view.scatter.opts["brush"].color().alpha()
+    (plain,) = alphas(view)
     view.session.highlight(["w1", "w2"])
-    assert view.scatter.opts["brush"].color().alpha() < plain / 2
-    qtbot.mouseClick(view.clear_button, __import__("PySide6.QtCore").QtCore.Qt.MouseButton.LeftButton)
-    assert view.scatter.opts["brush"].color().alpha() == plain
+    assert max(alphas(view)) < plain / 2
+    qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
+    assert alphas(view) == {plain}
+
+
+def test_colour_by_frequency_with_its_legend(view, qtbot):
+    frame = crowded()
+    view.session.set_frame(frame)
+    view.colour_mode.setFocus()
+    qtbot.keyClick(view.colour_mode, Qt.Key.Key_Down)  # Plain -> Frequency
+    assert view.colour_mode.currentText() == "Frequency" and view.colour_legend.isVisible()
+    brushes = view.scatter.data["brush"]
+    most, least = int(np.argmax(frame.counts)), int(np.argmin(frame.counts))
+    assert brushes[most].color().lightness() < brushes[least].color().lightness()  # frequent is darker
+    assert "200" in view.colour_legend.text() and "1" in view.colour_legend.text()  # the counts' range
+    moved = frame.replace(coords=frame.coords * 2)
+    view.session.set_frame(moved)  # the same words moved (training): the colours stay
+    assert view.scatter.data["brush"][most].color() == brushes[most].color()
+    view.session.highlight(["w3"])  # a query greys them all; clearing it brings the colours back
+    assert len(alphas(view)) == 1
+    view.session.highlight([])
+    assert view.scatter.data["brush"][most].color() == brushes[most].color()
+    qtbot.keyClick(view.colour_mode, Qt.Key.Key_Up)
+    assert not view.colour_legend.isVisible() and len(alphas(view)) == 1
 
 
 def test_a_label_has_a_white_halo(qtbot):
