@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from core.errors import ModelFileError
+from core.maps.export import save_frame_csv, save_vectors_csv
 from core.maps.frame import Frame, drawn_ids, pca_frame, untrained_frame
 from core.config import DEFAULT_TOKENS, TrainConfig
 from core.text.corpus import Corpus, load_corpus, reading_options
@@ -35,6 +36,12 @@ MODEL_FILTER = "Embedding Studio models (*.npz);;word2vec / GloVe vectors (*.txt
 VECTORS_FILTER = "word2vec / GloVe vectors (*.txt *.vec *.bin *.w2v);;All files (*)"
 IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 DEMO_FEATURED = [w for words in GROUPS.values() for w in words]
+
+
+def _in_last_folder(name: str) -> str:
+    """``name`` in the folder the user last saved or exported into (Save and Export remember it)."""
+    folder = persistence.last_folder()
+    return str(Path(folder) / name) if folder and Path(folder).is_dir() else name
 
 
 def prepare_model(path: str, top_words: int, progress: Callable[[int, int], None] | None = None
@@ -202,32 +209,39 @@ class Files(QObject):
 
     # -- saving and exporting
     def choose_save_path(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Save model", "model.npz",
+        path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Save model", _in_last_folder("model.npz"),
                                               "Embedding Studio models (*.npz)")
         if path:
+            persistence.remember_folder(path)
             self.save_model_to(path if path.endswith(".npz") else path + ".npz")
 
     def choose_export_path(self, binary: bool = False) -> None:
         if binary:
-            path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export word2vec binary", "vectors.bin",
+            path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export word2vec binary",
+                                                  _in_last_folder("vectors.bin"),
                                                   "word2vec binary (*.bin);;All files (*)")
         else:
-            path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export word2vec text", "vectors.txt",
+            path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export word2vec text",
+                                                  _in_last_folder("vectors.txt"),
                                                   "word2vec text (*.txt *.vec);;All files (*)")
         if path:
+            persistence.remember_folder(path)
             self.export_word2vec_to(path, binary=binary)
 
     def choose_projector_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self.parent_widget,
-                                                  "Export for the TensorFlow Projector: choose a folder")
+                                                  "Export for the TensorFlow Projector: choose a folder",
+                                                  persistence.last_folder())
         if folder:
+            persistence.remember_folder(folder)
             self.export_projector_to(folder)
 
     def choose_plot_path(self, which: str) -> None:
         names = {"map": "embedding-map.png", "loss": "loss.png", "quality": "quality.png"}
         path, chosen = QFileDialog.getSaveFileName(self.parent_widget, "Export the plot as an image",
-                                                   names[which], IMAGE_FILTER)
+                                                   _in_last_folder(names[which]), IMAGE_FILTER)
         if path:
+            persistence.remember_folder(path)
             if not Path(path).suffix:
                 path += ".svg" if "svg" in chosen.lower() else ".png"
             self.export_plot(which, path)
@@ -243,8 +257,42 @@ class Files(QObject):
         self.status.say(f"Exported the {'embedding map' if which == 'map' else which + ' plot'} to {path}")
         return True
 
+    def choose_table_path(self, which: str) -> None:
+        """File > Export: the map's coordinates ("coordinates") or the marked words' vectors ("marked"), CSV."""
+        names = {"coordinates": ("Export the map's coordinates", "map-coordinates.csv"),
+                 "marked": ("Export the marked words' vectors", "marked-words.csv")}
+        title, name = names[which]
+        path, _ = QFileDialog.getSaveFileName(self.parent_widget, title, _in_last_folder(name),
+                                              "CSV table (*.csv);;All files (*)")
+        if path:
+            persistence.remember_folder(path)
+            self.export_table(which, path)
+
+    def export_table(self, which: str, path: str) -> None:
+        """What the map shows as CSV: each drawn word's 2D position, or the selected and highlighted words'
+        vectors (the query and its answers)."""
+        frame, session = self.session.frame, self.session
+        if which == "coordinates":
+            if frame is None:
+                self.status.error("Nothing to export", "The map shows no words yet.")
+                return
+            self._write_model(path, lambda _model, p: save_frame_csv(frame, p), "Exported the map's coordinates to")
+            return
+        words = list(dict.fromkeys(session.selection + session.highlighted))
+        if not words:
+            self.status.error("Nothing to export", "No words are marked: click words on the map or search one.")
+            return
+        self._write_model(path, lambda model, p: save_vectors_csv(model, words, p),
+                          f"Exported {len(words)} marked words' vectors to")
+
     def save_model_to(self, path: str) -> None:
-        self._write_model(path, save_model, "Saved the model to")
+        model = self.session.model
+
+        def saved() -> None:  # the model on show is now safe in a file
+            if self.session.model is model:
+                self.session.unsaved = False
+
+        self._write_model(path, save_model, "Saved the model to", saved)
 
     def export_word2vec_to(self, path: str, binary: bool | None = None) -> None:
         """word2vec text, or binary (``binary=None``: binary if the file name ends in .bin)."""
@@ -256,7 +304,7 @@ class Files(QObject):
         """``vectors.tsv`` and ``metadata.tsv`` in ``folder``, for projector.tensorflow.org."""
         self._write_model(folder, save_projector_tsv, "Exported vectors.tsv and metadata.tsv for the Projector to")
 
-    def _write_model(self, path: str, write, what: str) -> None:
+    def _write_model(self, path: str, write, what: str, then: Callable[[], None] | None = None) -> None:
         model = self.session.model
         if model is None:
             self.status.error("Nothing to save", "There is no model yet: train one first.")
@@ -272,6 +320,8 @@ class Files(QObject):
         def written(p: str) -> None:
             self.writes -= 1
             self.status.say(f"{what} {p}")
+            if then is not None:
+                then()
             if not self.writes:
                 self.writesFinished.emit()
 

@@ -34,6 +34,7 @@ from .views.embedding_view import EmbeddingView
 from .views.evaluation_panel import EvaluationPanel
 from .views.heatmap_panel import HeatmapPanel
 from .views.loss_plot import LossPlot
+from .views.model_badge import ModelBadge
 from .views.quality_plot import QualityPlot
 from .views.search_panel import SearchPanel
 from .views.settings_panel import SettingsPanel
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.session = Session(self)
         self._close_requested = False  # close() was asked for, waiting for training or writes to end
+        self._close_confirmed = False  # the user agreed to lose a run or an unsaved model
 
         self._build_panels()
         self.status = Status(self)
@@ -139,8 +141,17 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.concordance_panel, "Concordance")
         self.timeline_panel = TimelinePanel(s)
         self.tabs.addTab(self.timeline_panel, "Timeline")
+        # Six tabs: along the side, every name is whole at any width (on top they need ~520 px, or the bar
+        # scrolls and shows "Evalu"), and the map keeps its room at 1400 px
+        self.tabs.setTabPosition(QTabWidget.TabPosition.West)
         self.tabs.setMinimumWidth(320)
-        self.right_dock = self._dock("Explore", "exploreDock", self.tabs, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.model_badge = ModelBadge(s)  # whose model answers in the tabs below
+        explore = QWidget(objectName="explorePanel")
+        explore_layout = QVBoxLayout(explore)
+        explore_layout.setContentsMargins(0, 0, 0, 0)
+        explore_layout.addWidget(self.model_badge)
+        explore_layout.addWidget(self.tabs, 1)
+        self.right_dock = self._dock("Explore", "exploreDock", explore, Qt.DockWidgetArea.RightDockWidgetArea)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=name)
@@ -157,7 +168,10 @@ class MainWindow(QMainWindow):
         for changed in (s.corpusChanged, s.busyChanged, s.trainingChanged):
             changed.connect(lambda *_: self._refresh_train_button())
         s.busyChanged.connect(self.status.busy)
+        for changed in (s.corpusChanged, s.modelChanged, s.trainingChanged):  # the curve names its model
+            changed.connect(lambda *_: self.loss_plot.set_subject(s.model_title()))
         self.files.modelOpened.connect(self._show_opened_model)
+        self.embedding_view.wordClicked.connect(self._show_neighbours)
         self.files.writesFinished.connect(self._close_if_requested)
         self.files.writeFailed.connect(self._write_failed)
         self.runs.runStarting.connect(self._start_curves)
@@ -174,9 +188,10 @@ class MainWindow(QMainWindow):
         self.evaluation_panel.start_run()
         self.quality_plot.clear()
         self.quality_plot.setVisible(self.evaluation_panel.per_epoch)
-        self.loss_plot.start_run(epochs)
+        self.loss_plot.start_run(epochs, before=self.runs.epochs_before)  # Continue draws on after the curve
 
     def _show_opened_model(self, model) -> None:
+        self.settings_panel.show_model(model.config, model.dim)
         self.loss_plot.show_history(model.loss_history)
         self.evaluation_panel.clear_results()
         self.quality_plot.clear()
@@ -216,6 +231,10 @@ class MainWindow(QMainWindow):
         ignored and done again (``close()``) from the handler that sees the last of them finish, so a
         running QThread is never destroyed and no file is left half written.
         """
+        if not self._close_confirmed and not self._confirm_close():
+            event.ignore()
+            return
+        self._close_confirmed = True
         if self.runs.thread is not None or self.files.writes:
             self._close_requested = True
             self.runs.quiet = True
@@ -238,6 +257,18 @@ class MainWindow(QMainWindow):
         persistence.remember_training_settings(self.settings_panel.values())
         super().closeEvent(event)
 
+    def _confirm_close(self) -> bool:
+        """Ask before a close loses work: a run in progress, or a model trained here and not saved."""
+        s = self.session
+        if self.runs.thread is not None:
+            lost = f"A model of {s.source.title()} is training: closing stops it and the model is lost."
+        elif s.unsaved and s.model is not None:
+            lost = f"The {s.model_name()} is not saved."
+        else:
+            return True
+        return self.status.ask("Close Embedding Studio?", f"{lost}\n\nClose anyway? (Cancel, then File ▸ "
+                                                         "Save model, keeps it.)")
+
     def _close_if_requested(self) -> None:
         """Close for real once the training thread and the writes a close was waiting for are done."""
         if self._close_requested and self.runs.thread is None and not self.files.writes:
@@ -245,12 +276,18 @@ class MainWindow(QMainWindow):
 
     def _write_failed(self, message: str) -> None:
         if self._close_requested:  # the file the close waited for is not written: stay open, say so
-            self._close_requested = False
+            self._close_requested = self._close_confirmed = False
             self.runs.quiet = False
             message += CLOSE_ABANDONED
         self.status.error("Cannot save", message)
 
     # ------------------------------------------------------------------------------------- misc
+    def _show_neighbours(self, word: str) -> None:
+        """A word clicked on the map: its neighbours in the panel and in green on the map."""
+        self.right_dock.show()
+        self.tabs.setCurrentWidget(self.search_panel)
+        self.search_panel.search(word)
+
     def _focus_search(self) -> None:
         self.right_dock.show()
         self.tabs.setCurrentWidget(self.search_panel)

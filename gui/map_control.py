@@ -60,6 +60,8 @@ class MapControl(QObject):
             last = self._last_pca_frame()
             if not was_pca and last is not None:  # the live PCA view as it was
                 session.set_frame(last)
+            if not was_pca and self.status.text().startswith(("t-SNE of", "Computing t-SNE")):
+                self.status.say("Back to the PCA map.")  # the t-SNE's word count no longer describes the map
         else:
             session.set_projection("tsne")
         self.update()

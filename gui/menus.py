@@ -53,6 +53,11 @@ class Menus:
         self._action(export_menu, "Embedding &map as image…", lambda: files.choose_plot_path("map"))
         self._action(export_menu, "&Loss plot as image…", lambda: files.choose_plot_path("loss"))
         self._action(export_menu, "&Quality plot as image…", lambda: files.choose_plot_path("quality"))
+        export_menu.addSeparator()
+        self.export_coordinates_action = self._action(export_menu, "Map &coordinates (CSV)…",
+                                                      lambda: files.choose_table_path("coordinates"))
+        self.export_marked_action = self._action(export_menu, "Marked words' &vectors (CSV)…",
+                                                 lambda: files.choose_table_path("marked"))
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
 
@@ -113,7 +118,8 @@ class Menus:
     def refresh(self) -> None:
         has_model = self.session.model is not None
         for action in (self.save_action, self.export_action, self.export_binary_action,
-                       self.export_projector_action, self.compare_action):
+                       self.export_projector_action, self.compare_action, self.export_coordinates_action,
+                       self.export_marked_action):
             action.setEnabled(has_model)
         self.continue_action.setEnabled(self.runs.can_continue())
         for action in self.analysis_actions:

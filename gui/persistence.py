@@ -70,3 +70,19 @@ def save_window_layout(geometry: bytes, state: bytes) -> None:
 def window_layout() -> tuple[Any, Any]:
     settings = studio_settings()
     return settings.value("window/geometry"), settings.value("window/state")
+
+
+def last_folder() -> str:
+    """The folder the user last saved or exported into ("" before the first time): dialogs start there."""
+    value = studio_settings().value("lastFolder", "")
+    return value if isinstance(value, str) else ""
+
+
+def remember_folder(path: str) -> None:
+    """Remember the folder of ``path`` (a file or, for the Projector export, a folder) for the next dialog."""
+    from pathlib import Path
+
+    folder = Path(path) if Path(path).is_dir() else Path(path).parent
+    settings = studio_settings()
+    settings.setValue("lastFolder", str(folder))
+    settings.sync()

@@ -1,4 +1,8 @@
-"""Plots to image files: PNG through pyqtgraph's exporter, SVG through pyqtgraph's or Qt's own."""
+"""Plots to image files: PNG through pyqtgraph's exporter, SVG through Qt's own generator.
+
+pyqtgraph 0.14's SVG exporter cannot parse the paths Qt 6.11 writes, so SVG goes through QSvgGenerator,
+made portable by ``gui.svg_strokes`` and written atomically.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,7 @@ def export_plot(widget: QWidget, path: str) -> None:
     import pyqtgraph.exporters as exporters
 
     if Path(path).suffix.lower() == ".svg":
-        try:
-            exporters.SVGExporter(widget.getPlotItem()).export(path)
-        except ValueError:  # pyqtgraph 0.14's SVG exporter cannot parse the paths Qt 6.11 writes
-            _render_svg(widget, path)
+        _render_svg(widget, path)
     else:
         exporter = exporters.ImageExporter(widget.getPlotItem())
         exporter.parameters()["width"] = max(int(widget.width() * 2), 800)  # crisp on paper
@@ -29,16 +30,26 @@ def export_plot(widget: QWidget, path: str) -> None:
 
 def _render_svg(widget: QWidget, path: str) -> None:
     """Draw a plot widget into an SVG file with Qt's own SVG generator."""
-    from PySide6.QtCore import QRect, QSize
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize
     from PySide6.QtGui import QPainter
     from PySide6.QtSvg import QSvgGenerator
 
-    Path(path).open("wb").close()  # an unwritable path fails here, as an OSError with a reason
-    generator = QSvgGenerator()
-    generator.setFileName(path)
+    from core.files import atomic_write
+
+    from .svg_strokes import bake_strokes
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    # SVG Tiny 1.2, no clip paths: ImageMagick drops what they clip, and Qt placed the legend's wrongly
+    generator = QSvgGenerator(QSvgGenerator.SvgVersion.SvgTiny12)
+    generator.setOutputDevice(buffer)
     generator.setSize(QSize(widget.width(), widget.height()))
     generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
     generator.setTitle(TITLE)
+    # at the screen's resolution: pyqtgraph's axes replay a QPicture recorded at the screen's dpi, which
+    # Qt scales by the device's dpi (72 by default), so the axes came out at 3/4 of the data's scale
+    generator.setResolution(widget.logicalDpiX())
     painter = QPainter(generator)
     # as pyqtgraph's exporters do: scatters then draw each symbol as vector shapes, not as pieces of
     # their cached bitmap (which an SVG cannot cut out, so every point showed the whole cache)
@@ -51,3 +62,6 @@ def _render_svg(widget: QWidget, path: str) -> None:
         for item in items:
             item.setExportMode(False)
         painter.end()
+    buffer.close()
+    with atomic_write(path, "w") as out:  # an unwritable path fails here, as an OSError with a reason
+        out.write(bake_strokes(bytes(data).decode("utf-8")))

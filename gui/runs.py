@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from core.config import TrainConfig
 from core.errors import ConfigError
-from core.train.trainer import Progress
+from core.train.trainer import Progress, epochs_before_run
 from core.vectors.model import Model
 
 from . import persistence
@@ -53,6 +53,7 @@ class Runs(QObject):
         self.thread: TrainingThread | None = None
         self.quiet = False  # a close is waiting for the run: no dialog when it fails
         self._training_vocab = None  # the vocabulary of the run, for per-epoch evaluation
+        self.epochs_before = 0  # epochs the run's model had trained before its schedule (0: a new model)
         settings.trainRequested.connect(self.start)
         settings.pauseRequested.connect(self.pause)
         settings.stopRequested.connect(self.stop)
@@ -73,6 +74,10 @@ class Runs(QObject):
             return
         config = self._config()
         if config is None:
+            return
+        if self.session.unsaved and not self.status.ask(
+                "Train a new model?", f"The {self.session.model_name()} is not saved: a new model replaces it.\n\n"
+                "Train anyway? (Cancel, then File ▸ Save model, keeps it.)"):
             return
         persistence.remember_training_settings(self.settings.values())
         if not self.session.source.reads_like(config):  # the vocabulary depends on it: read again
@@ -125,6 +130,7 @@ class Runs(QObject):
         thread.finished.connect(self._on_thread_done)
         self._training_vocab = corpus.vocab
         self.thread = thread
+        self.epochs_before = epochs_before_run(model, config, len(corpus.ids))
         self.runStarting.emit(config.epochs)
         session.set_projection("pca")
         session.clear_frames()

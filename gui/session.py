@@ -8,6 +8,7 @@ work that produces a new corpus, model or frame happens elsewhere and hands the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
@@ -53,8 +54,6 @@ class CorpusSource:
         if self.is_demo:
             return "Demo corpus"
         if len(self.paths) == 1:
-            from pathlib import Path
-
             return Path(self.paths[0]).name
         return f"{len(self.paths)} paths"
 
@@ -82,6 +81,9 @@ class Session(QObject):
         self.source = CorpusSource()
         self.model: Model | None = None
         self.model_path: str | None = None
+        self.model_of: str | None = None  # what the model was trained on (a corpus title) or read from
+        self.model_fits = False  # the model's words are the open corpus's: it answers for that corpus
+        self.unsaved = False  # the model was trained here and not saved since (closing or Train would lose it)
         self.frame: Frame | None = None
         self.before_frame: Frame | None = None
         self.selection: list[str] = []
@@ -102,11 +104,16 @@ class Session(QObject):
         self.corpus = corpus
         self.source = source
         self.featured = list(featured or [])
+        self.model_fits = self._fits()
         self.corpusChanged.emit(corpus)
 
     def set_model(self, model: Model | None, path: str | None = None) -> None:
+        """The model to explore; trained here it belongs to the open corpus, read from ``path`` to that file."""
         self.model = model
         self.model_path = path
+        self.model_of = None if model is None else Path(path).name if path else self.source.title()
+        self.unsaved = model is not None and path is None
+        self.model_fits = self._fits()
         self.selection = [w for w in self.selection if model is not None and w in model.vocab.index]
         self.highlighted = [w for w in self.highlighted if model is not None and w in model.vocab.index]
         self.modelChanged.emit(model)
@@ -155,6 +162,43 @@ class Session(QObject):
             self.frame = self.live_frame
             self.frameChanged.emit(self.live_frame)
         self.snapshotChanged.emit(index)
+
+    def _fits(self) -> bool:
+        model, corpus = self.model, self.corpus
+        if model is None or corpus is None:
+            return False
+        return model.vocab is corpus.vocab or (len(model) == len(corpus.vocab) and model.words == corpus.vocab.words)
+
+    def model_name(self) -> str:
+        """ "model of Demo corpus" (trained here) or "model read from glove.txt" (opened)."""
+        return f"model {'read from' if self.model_path else 'of'} {self.model_of}"
+
+    def model_title(self) -> str:
+        """Whose model answers, as the views name it: "model of crime.txt", "training on crime.txt"...
+
+        A model never answers silently for another corpus: this says so when its words are not the
+        open corpus's (another corpus opened after training, or the same texts read another way).
+        """
+        if self.training and self.corpus is not None:
+            return f"training on {self.source.title()}"
+        if self.model is None:
+            return "" if self.corpus is None else f"untrained, {self.source.title()}"
+        owner = self.model_name()
+        if self.corpus is None or self.model_fits:
+            return owner
+        if self.model_of == self.source.title():
+            return f"{owner} read with other settings (min count, words or phrases)"
+        return f"{owner}; the open corpus is {self.source.title()}"
+
+    def stale_model_refusal(self) -> str:
+        """Why the Explore panels do not answer now ("" when they can): a model of another corpus
+        while a new one trains would answer for texts no longer shown anywhere."""
+        if not self.training or (self.model is not None and self.model_fits):
+            return ""
+        message = f"Training a model of {self.source.title()}: its answers come when the run ends (or press Stop)."
+        if self.model is not None:
+            message += f" The last one, the {self.model_name()}, knows other texts."
+        return message
 
     # -- what the user is looking at
     def select(self, words: list[str]) -> None:

@@ -54,5 +54,11 @@ class Status:
     def inform(self, title: str, message: str) -> None:
         QMessageBox.information(self.window, title, message)
 
+    def ask(self, title: str, message: str) -> bool:
+        """A yes-or-cancel question (Cancel the default): whether to go on with something that loses work."""
+        box = QMessageBox.StandardButton
+        answer = QMessageBox.question(self.window, title, message, box.Yes | box.Cancel, box.Cancel)
+        return answer in (box.Yes, box.Ok)  # closing the box some other way (NoButton) goes on with nothing
+
     def warn(self, title: str, message: str) -> None:
         QMessageBox.warning(self.window, title, message)

@@ -39,7 +39,7 @@ _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 # A UTF-32 little-endian BOM starts with the UTF-16 one: look for it first.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_GUESSED = ("cp1252", "latin-1")  # encodings read without the file saying so: worth a warning
+_SURE = ("utf-8-sig", "utf-16", "utf-32")  # any other encoding is a guess from the bytes: worth a warning
 _HEADER_LINES = 2000  # a Gutenberg "*** START OF" line must lie within these
 _START = re.compile(r"^[ \t\ufeff]*\*\*\*\s*START OF", re.IGNORECASE | re.MULTILINE)
 _END = re.compile(r"^[ \t\ufeff]*\*\*\*\s*END OF", re.IGNORECASE | re.MULTILINE)
@@ -98,7 +98,7 @@ def _iter_text(path: Path, warnings: list[str] | None) -> Iterator[tuple[str, in
     """Pieces of text, each with the number of bytes of the file read so far (for progress)."""
     try:
         encoding = _detect_encoding(path)
-        if encoding in _GUESSED and warnings is not None:
+        if encoding not in _SURE and warnings is not None:
             warnings.append(f"{path.name} is not UTF-8; read as {encoding}")
         yield from _strip_gutenberg(_decoded_pieces(path, encoding))
     except OSError as error:
@@ -107,15 +107,37 @@ def _iter_text(path: Path, warnings: list[str] | None) -> Iterator[tuple[str, in
 
 def _detect_encoding(path: Path) -> str:
     """The byte order mark's UTF-16/32; else UTF-8 if the whole file decodes as UTF-8 (a cheap binary
-    pass), else cp1252, else latin-1."""
+    pass), else a non-Latin alphabet's legacy encoding that charset-normalizer recognises, else cp1252,
+    else latin-1."""
     with open(path, "rb") as file:
         marked = _bom_encoding(file.read(4))
     if marked:
         return marked  # trusted: a damaged code unit becomes U+FFFD, which separates words
-    for encoding in ("utf-8-sig", "cp1252"):
-        if _decodes_as(path, encoding):
+    if _decodes_as(path, "utf-8-sig"):
+        return "utf-8-sig"
+    for encoding in (_other_alphabet(path), "cp1252"):
+        if encoding and _decodes_as(path, encoding):
             return encoding
     return "latin-1"  # decodes any bytes
+
+
+def _other_alphabet(path: Path) -> str | None:
+    """A legacy encoding of a non-Latin alphabet (cp1251 or KOI8-R Russian, Greek, Hebrew...) when
+    charset-normalizer finds one in the file's first megabyte; None for Latin-script text, which stays
+    cp1252 (on small samples the library often names cp1250 for French, a wrong guess for à and œ)."""
+    from charset_normalizer import from_bytes
+
+    with open(path, "rb") as file:
+        sample = file.read(1 << 20)
+    text = sample.decode("utf-8", errors="replace")
+    if text.count("\ufffd") * 100 < sum(c > "\x7f" for c in text):
+        return None  # UTF-8 with a few damaged bytes (which the detector called Thai), not a legacy file
+    best = from_bytes(sample).best()
+    if best is None:
+        return None
+    letters = [c for c in str(best) if c.isalpha()]
+    beyond_latin = sum(c > "\u024f" for c in letters)  # past Latin Extended-B
+    return best.encoding if letters and beyond_latin > len(letters) / 2 else None
 
 
 def _decodes_as(path: Path, encoding: str) -> bool:
@@ -611,7 +633,7 @@ def _read_into(token_ids: _TokenIds, path: Path, file: "_UsableFile | str | Corp
     if isinstance(file, str):
         return file
     before = token_ids.n_tokens
-    file_warnings = [f"{path.name} is not UTF-8; read as {file.encoding}"] if file.encoding in _GUESSED else []
+    file_warnings = [f"{path.name} is not UTF-8; read as {file.encoding}"] if file.encoding not in _SURE else []
     overlong = 0
     file_no = token_ids.pieces.add_file(path, file.encoding)
     for part in parts:

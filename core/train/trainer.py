@@ -71,6 +71,22 @@ ProgressCallback = Callable[[Progress], None]
 EpochCallback = Callable[[EpochEnd], None]
 
 
+def _resume_batch(state: RunState, config: TrainConfig, tokens: int, per_epoch: int) -> int:
+    if state.finished or not state.same_schedule(config.epochs, tokens, config.batch_tokens):
+        return 0
+    return min(state.next_batch, per_epoch * config.epochs)
+
+
+def epochs_before_run(model: Model | None, config: TrainConfig, tokens: int) -> int:
+    """Epochs ``model`` had trained before the schedule a run with ``config`` on ``tokens`` tokens follows:
+    where that run starts on an axis of the model's whole life (a resumed schedule began in an earlier
+    run, so its own first epochs are already counted). 0 for a new model."""
+    if model is None:
+        return 0
+    per_epoch = -(-tokens // config.batch_tokens)
+    return model.state.epochs_trained - _resume_batch(model.state, config, tokens, per_epoch) // per_epoch
+
+
 class Trainer:
     """Trains SGNS vectors on token ids; stop and pause are honoured within 100 ms.
 
@@ -169,10 +185,7 @@ class Trainer:
 
     def _resume_batch(self, per_epoch: int) -> int:
         """First batch of the schedule still to do, if the model's last run was cut short, else 0."""
-        state = self.model.state
-        if state.finished or not state.same_schedule(self.config.epochs, len(self.tokens), self.config.batch_tokens):
-            return 0
-        return min(state.next_batch, per_epoch * self.config.epochs)
+        return _resume_batch(self.model.state, self.config, len(self.tokens), per_epoch)
 
     def _tokens_before(self, batch_index: int) -> int:
         """Corpus tokens in the batches of the schedule before ``batch_index``."""

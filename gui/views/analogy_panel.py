@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from core.text.demo import ANALOGIES
 from core.errors import StudioError, UnknownWordError
+from core.vectors.examples import analogy_examples
 from core.vectors.formula import parse_formula
 
 from ..background import LatestRequest
@@ -27,9 +28,10 @@ class AnalogyPanel(QWidget):
                                         "3CosMul: product of shifted cosines (most_similar_cosmul), "
                                         "less swayed by one large similarity.")
         self.method.addItems(["3CosAdd", "3CosMul"])
-        self.examples = QComboBox(objectName="analogyExamples", toolTip="Analogies planted in the demo corpus.")
-        self.examples.addItem("Examples…")
-        self.examples.addItems([f"{a} - {b} + {c}" for a, b, c, _ in ANALOGIES])
+        self.examples = QComboBox(objectName="analogyExamples",
+                                  toolTip="Analogies whose four words this model knows (the expected answer "
+                                          "in the tooltip of each).")
+        self._fill_examples()
         self.message = QLabel(objectName="analogyMessage", wordWrap=True)
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
@@ -56,6 +58,20 @@ class AnalogyPanel(QWidget):
     def _model_changed(self, _model) -> None:
         self.query.cancel()
         self.table.setRowCount(0)
+        self._fill_examples()
+
+    def _fill_examples(self) -> None:
+        """Examples for the model on show: a model of other texts gets none of the demo's."""
+        model = self.session.model
+        examples = analogy_examples(model.vocab.index) if model is not None else []
+        self.examples.clear()
+        self.examples.addItem("Examples…" if examples else
+                              "Examples: none fit this model's words" if model is not None else
+                              "Examples: train or open a model first")
+        for a, b, c, d in examples:
+            self.examples.addItem(f"{a} - {b} + {c}")
+            self.examples.setItemData(self.examples.count() - 1, f"expected: {d}", Qt.ItemDataRole.ToolTipRole)
+        self.examples.setEnabled(bool(examples))
 
     @property
     def pending(self) -> bool:
@@ -75,6 +91,11 @@ class AnalogyPanel(QWidget):
     def solve(self) -> None:
         model = self.session.model
         snapshot = self.session.snapshot_source()  # the timeline's snapshot answers while training or scrubbing (#15)
+        if snapshot is None and self.session.stale_model_refusal():  # never an answer from other texts
+            self.query.cancel()
+            self.table.setRowCount(0)
+            self.show_message(self.session.stale_model_refusal())
+            return
         if model is None and snapshot is None:
             self.show_message("No model yet: train one or open one first.")
             return

@@ -55,14 +55,20 @@ class CorpusPanel(QGroupBox):
             self.model_line.setText("<i>No model yet.</i>")
             self.model_line.setToolTip("")
         else:
-            where = f" from {html.escape(self.session.model_path)}" if self.session.model_path else ""
             engine = model.state.trained_by
             # another engine reports no loss per epoch: its run state counts the epochs
             epochs = model.state.epochs_trained if engine else len(model.loss_history)
             made = f"<br><i>{html.escape(_engine_line(engine))}</i>" if engine else ""
-            self.model_line.setText(f"Model: {len(model):,} words × {model.dim} dims, "
-                                    f"{epochs} epoch{'s' * (epochs != 1)}{where}{made}")
-            self.model_line.setToolTip(engine or "")
+            # the file's name on one line, never wrapped mid-way (shortened in the middle if long); the full
+            # path in the tooltip
+            origin = "read from" if self.session.model_path else "of"
+            name = html.escape(_shortened(self.session.model_of or ""))
+            other = "" if self.session.model_fits or corpus is None else \
+                "<br><span style='color:#a05a00'>Not the open corpus: Train makes a model of it.</span>"
+            self.model_line.setText(f"<b>Model</b> {origin}<br><b style='white-space:pre'>{name}</b><br>"
+                                    f"{len(model):,} words × {model.dim} dims, "
+                                    f"{epochs} epoch{'s' * (epochs != 1)}{made}{other}")
+            self.model_line.setToolTip("\n".join(t for t in (self.session.model_path, engine) if t))
 
     def _show_phrases(self, corpus, model) -> None:
         """The phrases joined in this corpus (most frequent first), searchable as written: new_york."""
@@ -80,6 +86,14 @@ class CorpusPanel(QGroupBox):
                                   ": none scored above the threshold"))
         self.phrases_line.setToolTip("\n".join(f"{w}  {c:,}" for w, c in phrases[:300]))
         self.phrases_line.show()
+
+
+def _shortened(name: str, most: int = 38) -> str:
+    """``name`` cut in the middle to at most ``most`` characters (the panel is narrow; the end says the type)."""
+    if len(name) <= most:
+        return name
+    keep = most - 1
+    return name[: keep - keep // 3] + "…" + name[len(name) - keep // 3:]
 
 
 def _engine_line(trained_by: str) -> str:

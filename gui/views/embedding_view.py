@@ -25,6 +25,7 @@ from .moving_scatter import MovingScatter
 from .plots import fit_now, named_plot
 
 LABEL_POOL = 120
+MAX_DRAWN = 100_000
 TRAIL_POOL = 12
 MAX_TRAIL_FRAMES = 600
 BEFORE_MODES = ["Hidden", "Overlay", "Side by side"]
@@ -32,6 +33,15 @@ PROJECTIONS = {"pca": "PCA (live)", "tsne": "t-SNE (final model)"}
 TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final model)"}
 
 _PLAIN = pg.mkBrush(76, 114, 176, 150)
+_DIMMED = pg.mkBrush(150, 165, 190, 70)  # the words outside a query's answer, as the Embedding Projector greys them
+_PLAIN_PEN, _DIMMED_PEN = pg.mkPen(255, 255, 255, 120), pg.mkPen(None)
+COLOUR_MODES = ["Plain", "Frequency"]
+_FREQUENCY_MAP = pg.colormap.get("viridis")  # perceptually even; read here bright (rare) to dark (frequent)
+
+
+def _frequency_colour(share):
+    """The colour for a share of the log-count range (0: the rarest word drawn, 1: the most frequent)."""
+    return _FREQUENCY_MAP.map(0.95 - 0.85 * np.asarray(share, dtype=np.float64), mode="qcolor")
 _FEATURED = pg.mkBrush(76, 114, 176, 230)
 _SELECTED = pg.mkBrush("#ff7f0e")
 _HIGHLIGHTED = pg.mkBrush("#2ca02c")
@@ -47,6 +57,7 @@ class EmbeddingView(QWidget):
     """The ``embeddingPlot`` scatter with its labels, trails, and the before/after comparison."""
 
     projectionRequested = Signal(str)  # the user picked "pca" or "tsne"
+    wordClicked = Signal(str)  # a plain click on a word: show its neighbours (as the Embedding Projector does)
     tsneCancelRequested = Signal()
 
     def __init__(self, session: Session, parent: QWidget | None = None):
@@ -56,8 +67,11 @@ class EmbeddingView(QWidget):
         self.history: list[Frame] = []  # frames of the current run, for trails
         self._paths: dict[int, tuple[int, list]] = {}  # row -> (frames of history read, its positions)
 
-        self.word_count = QSpinBox(objectName="wordCountSpin", minimum=10, maximum=10_000, value=session.drawn_count,
-                                   singleStep=50, toolTip="How many of the most frequent words to draw.")
+        # up to a large vocabulary's size (a maximum of 10,000 silently cut a typed 12332 to 1233), and only
+        # once the number is typed (Enter or leaving the box), not at each digit on the way
+        self.word_count = QSpinBox(objectName="wordCountSpin", minimum=10, maximum=MAX_DRAWN, value=session.drawn_count,
+                                   singleStep=50, keyboardTracking=False, groupSeparatorShown=True,
+                                   toolTip="How many of the most frequent words to draw (Enter to apply).")
         self.label_count = QSpinBox(objectName="labelCountSpin", minimum=0, maximum=LABEL_POOL, value=80,
                                     singleStep=5, toolTip="How many words get a text label.")
         self.before_mode = QComboBox(objectName="beforeCombo", toolTip=(
@@ -74,6 +88,11 @@ class EmbeddingView(QWidget):
         self.tsne_busy = QProgressBar(objectName="tsneBusy", minimum=0, maximum=0, textVisible=False)
         self.tsne_busy.setFixedWidth(120)
         self.tsne_cancel = QPushButton("Cancel", objectName="tsneCancelButton", toolTip="Stop computing t-SNE.")
+        self.colour_mode = QComboBox(objectName="colourCombo", toolTip=(
+            "Colour the words by how often they occur (darker: more frequent), or all alike."))
+        self.colour_mode.addItems(COLOUR_MODES)
+        self.colour_legend = QLabel(objectName="colourLegend")
+        self.colour_legend.hide()
         toolbar = QHBoxLayout()
         for widget in (QLabel("Words"), self.word_count, QLabel("Labels"), self.label_count,
                        QLabel("Before", toolTip="The untrained model's projection"), self.before_mode,
@@ -121,12 +140,16 @@ class EmbeddingView(QWidget):
             self.plot.addItem(trail, ignoreBounds=True)  # a trail's far start must not shrink the map
         # every drawn word in one plain style (so a new frame only moves them), and the few words in
         # another style (featured, highlighted, selected) drawn again on top by a small second item
-        self.scatter = MovingScatter(size=8, pen=pg.mkPen(255, 255, 255, 120), brush=_PLAIN, hoverable=True,
+        self.scatter = MovingScatter(size=8, pen=_PLAIN_PEN, brush=_PLAIN, hoverable=True,
                                      tip=word_tip)
         self.marks = Marks()
         self.plot.addItem(self.scatter)
         self.plot.addItem(self.marks)
         self._drawn_words: list[str] = []  # the words self.scatter holds, in order
+        self._dimmed = False  # a query is shown: the other words are greyed
+        self._style_state: tuple = ()  # (greyed, colour mode, words version) the points were last styled for
+        self._words_version = 0
+        self._hover_at = None  # scene position of the mouse over the scatter, to hover again after a new frame
         self._where: dict[str, int] = {}  # word -> its row in self._drawn_words
         self._before_drawn: tuple = ()  # what the before views last drew (they change rarely)
         font = QFont()
@@ -158,6 +181,11 @@ class EmbeddingView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(toolbar)
+        colour_row = QHBoxLayout()  # a row of its own: the toolbar above fills the map's width at 1400 px
+        for widget in (QLabel("Colour"), self.colour_mode, self.colour_legend):
+            colour_row.addWidget(widget)
+        colour_row.addStretch(1)
+        layout.addLayout(colour_row)
         layout.addWidget(self.tsne_row)
         layout.addWidget(splitter, 1)
 
@@ -172,11 +200,14 @@ class EmbeddingView(QWidget):
         self.label_count.valueChanged.connect(lambda _: self.redraw())
         self.before_mode.currentIndexChanged.connect(lambda _: self._show_before())
         self.trails_check.toggled.connect(lambda _: self._draw_trails())
+        self.colour_mode.currentIndexChanged.connect(lambda _: self.redraw())
         self.clear_button.clicked.connect(lambda: (session.select([]), session.highlight([])))
         self.projection.currentIndexChanged.connect(lambda _: self.projectionRequested.emit(self.projection_mode()))
         self.tsne_cancel.clicked.connect(self.tsneCancelRequested)
         session.frameChanged.connect(self.show_frame)
         session.beforeFrameChanged.connect(self._before_changed)
+        for changed in (session.corpusChanged, session.modelChanged, session.trainingChanged):
+            changed.connect(lambda *_: self._show_title())
         session.selectionChanged.connect(lambda _: self.redraw())
         session.highlightChanged.connect(lambda _: self.redraw())
         session.stabilityChanged.connect(lambda _: self.redraw())
@@ -204,12 +235,21 @@ class EmbeddingView(QWidget):
             self._set_history([])
         self.frame = frame
         mode = frame.projection
-        self.plot.setTitle(TITLES.get(mode, TITLES["pca"]), color="#333", size="11pt")
+        self._show_title()
         if mode == "pca" and not (self.history and self.history[-1] is frame):  # t-SNE frames make no trails
             self.history.append(frame)
         if len(self.history) > MAX_TRAIL_FRAMES:  # keep the start, thin the middle
             self._set_history(self.history[:1] + self.history[2::2])
         self.redraw()
+
+    def _show_title(self) -> None:
+        """The projection, and whose words these are (the session's model_title)."""
+        mode = self.frame.projection if self.frame is not None else "pca"
+        subject = self.session.model_title()
+        if self.frame is not None and self.frame.before and not self.session.training:
+            subject = f"untrained, {self.session.source.title()}"
+        title = TITLES.get(mode, TITLES["pca"]) + (f" · {subject}" if subject else "")
+        self.plot.setTitle(title, color="#333", size="11pt")
 
     def redraw(self) -> None:
         frame = self.frame
@@ -217,12 +257,15 @@ class EmbeddingView(QWidget):
             self.scatter.setData([])
             self.marks.setData([])
             self._drawn_words, self._where = [], {}
+            self._words_version += 1
             return
         if frame.words == self._drawn_words:  # the same words moved: the usual case while training
             self.scatter.move_points(frame.coords)
         else:
             self.scatter.setData(pos=frame.coords, data=frame.words)
             self._drawn_words, self._where = frame.words, {w: k for k, w in enumerate(frame.words)}
+            self._words_version += 1  # setData gave the new points the default style: style them again
+        self._dim_outside_query()
         self._draw_marks(self.marks, frame.coords, self._where, _MARK_SIZES)
         self._draw_trails()
         fit_now(self.plot)  # everything that counts for the range is in place: fit once
@@ -230,6 +273,45 @@ class EmbeddingView(QWidget):
         self._draw_labels(frame, selected, highlighted)  # laid out for the range just set, so the
         self._relabel_timer.stop()  # relabel that range change asked for would only repeat it
         self._show_before()
+        self._hover_again()
+
+    def _dim_outside_query(self) -> None:
+        """While a query's answer is highlighted, grey the other words so that it stands out; else colour
+        them as the Colour box says. Restyling every point costs: only when that changes, not per frame."""
+        dim = bool(self.session.highlighted)
+        mode = self.colour_mode.currentText()
+        state = (dim, mode, self._words_version)
+        if state == self._style_state:
+            return
+        self._style_state = state
+        self._dimmed = dim
+        self.scatter.setPen(_DIMMED_PEN if dim else _PLAIN_PEN, update=False)
+        n = len(self._drawn_words)
+        if dim or mode == "Plain" or not n:
+            self.scatter.setBrush([_DIMMED if dim else _PLAIN] * n)
+        else:
+            self.scatter.setBrush(self._frequency_brushes())
+        self._show_colour_legend(mode == "Frequency" and n > 0)
+
+    def _frequency_brushes(self) -> list:
+        """A brush per drawn word from its count, on a log scale between the rarest and the most frequent."""
+        counts = np.log(np.maximum(np.asarray(self.frame.counts, dtype=np.float64), 1.0))
+        low, high = float(counts.min()), float(counts.max())
+        shares = (counts - low) / (high - low) if high > low else np.full(len(counts), 0.5)
+        colours = _frequency_colour(shares)
+        return [pg.mkBrush(c) for c in colours]
+
+    def _show_colour_legend(self, shown: bool) -> None:
+        self.colour_legend.setVisible(shown)
+        if shown:
+            counts = np.asarray(self.frame.counts)
+            stops = ", ".join(f"stop:{k / 4:.2f} {_frequency_colour(k / 4).name()}" for k in range(5))
+            self.colour_legend.setText(f"<span style='background:white'>&nbsp;{int(counts.min()):,}&nbsp;</span>"
+                                       f"{'&nbsp;' * 28}"
+                                       f"<span style='background:white'>&nbsp;{int(counts.max()):,} uses&nbsp;</span>")
+            self.colour_legend.setStyleSheet(f"background: qlineargradient(x1:0, y1:0, x2:1, y2:0, {stops});"
+                                             "border: 1px solid #999; padding: 1px;")
+            self.colour_legend.setToolTip("Occurrences in the corpus, on a log scale: rare (bright) to frequent (dark).")
 
     def _draw_marks(self, item: pg.ScatterPlotItem, coords: np.ndarray, where: dict[str, int],
                     sizes: dict[str, float]) -> None:
@@ -239,6 +321,8 @@ class EmbeddingView(QWidget):
                                                      (self.session.flagged, _UNSTABLE, "unstable"),
                                                      (self.session.highlighted, _HIGHLIGHTED, "highlighted"),
                                                      (self.session.selection, _SELECTED, "selected"))):
+            if kind == "featured" and (self._dimmed or self.colour_mode.currentText() != "Plain"):
+                continue  # greyed with the rest while a query is shown, coloured with the rest by frequency
             if kind in sizes:  # a later group restyles a word of an earlier one, and draws it on top
                 styles.update((where[w], (rank, brush, sizes[kind])) for w in group if w in where)
         order = sorted(styles, key=lambda row: styles[row][0])
@@ -260,30 +344,43 @@ class EmbeddingView(QWidget):
         if self.frame is not None:
             self._draw_labels(self.frame, set(self.session.selection), set(self.session.highlighted))
 
-    def _without_collisions(self, frame: Frame, rows: list[int], keep: set[str]) -> list[int]:
-        """Drop labels whose box would overlap one placed before it (``keep`` words always stay)."""
+    def _without_collisions(self, frame: Frame, rows: list[int], keep: set[str]) -> list[tuple[int, tuple]]:
+        """(row, offset in pixels) of the labels that fit: each beside its point, unless its box would
+        overlap one placed before it. ``keep`` words (the query and its answers) always get a label, moved
+        above, below or to the left of their point when beside it is taken."""
+        h = float(self._metrics.height())
+        beside = (5.0, -h / 2)
         size = self.plot.getViewBox().viewPixelSize()
         if not size or not all(np.isfinite(size)) or min(size) <= 0:
-            return rows
+            return [(row, beside) for row in rows]
         px, py = size
-        height = self._metrics.height() * py
         placed: list[tuple[float, float, float, float]] = []
         chosen = []
         for row in rows:
             word = frame.words[row]
             x, y = float(frame.coords[row, 0]), float(frame.coords[row, 1])
-            box = (x, y - height / 2, x + (self._metrics.horizontalAdvance(word) + 8) * px, y + height / 2)
-            clash = any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed)
-            if word in keep or not clash:
-                placed.append(box)
-                chosen.append(row)
+            w = self._metrics.horizontalAdvance(word) + 8.0
+            spots = [beside] if word not in keep else [beside] + [
+                (dx, -h / 2 + k * h) for k in (-1, 1, 0, -2, 2, -3, 3, -4, 4) for dx in (5.0, -w - 3) if (dx, k) != (5.0, 0)]
+            for dx, dy in spots:  # screen pixels, y down; the boxes are in data units, y up
+                box = (x + dx * px, y - (dy + h) * py, x + (dx + w) * px, y - dy * py)
+                if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                    break
+            else:
+                if word not in keep:
+                    continue
+                dx, dy = beside  # nowhere free: beside it all the same
+                box = (x + dx * px, y - (dy + h) * py, x + (dx + w) * px, y - dy * py)
+            placed.append(box)
+            chosen.append((row, (dx, dy)))
         return chosen
 
     def _draw_labels(self, frame: Frame, selected: set[str], highlighted: set[str]) -> None:
         rows = self._label_rows(frame, selected, highlighted)
-        rows = self._without_collisions(frame, rows, selected)
+        placed = self._without_collisions(frame, rows, selected | highlighted)  # the query and its answers always
         font, bold = self._fonts
-        for k, (label, row) in enumerate(zip(self.labels, rows)):
+        for k, (label, (row, offset)) in enumerate(zip(self.labels, placed)):
+            label.set_offset(*offset)
             word = frame.words[row]
             emphasis = word in selected or word in highlighted
             state = self._label_state[k]
@@ -294,9 +391,10 @@ class EmbeddingView(QWidget):
                     label.setFont(bold if emphasis else font)
                 self._label_state[k] = (word, emphasis)
             label.setPos(float(frame.coords[row, 0]), float(frame.coords[row, 1]))
+            label.setZValue(6 if word in selected else 5)  # the query's own label above its answers' 
             if not label.isVisible():
                 label.show()
-        for label in self.labels[len(rows):]:
+        for label in self.labels[len(placed):]:
             if label.isVisible():
                 label.hide()
 
@@ -373,8 +471,11 @@ class EmbeddingView(QWidget):
             self.session.toggle_selected(word)
         else:
             self.session.select([word])
+            self.wordClicked.emit(word)
 
     def _hovered(self, item, points, event) -> None:
+        if event is not None:
+            self._hover_at = None if event.isExit() else event.scenePos()
         if len(points):
             point = points[0]
             self.hover_label.show_word(str(point.data()), point.pos().x(), point.pos().y())
@@ -383,6 +484,17 @@ class EmbeddingView(QWidget):
         else:
             self.hover_label.hide()
             self.hover_point.hide()
+
+    def _hover_again(self) -> None:
+        """Points moved under a still mouse (a new frame, a t-SNE layout): name the word now under it,
+        not the one that was there (pyqtgraph hovers again only when the mouse moves)."""
+        if self._hover_at is None or not self.hover_label.isVisible():
+            return
+        points = self.scatter.pointsAt(self.scatter.mapFromScene(self._hover_at))
+        self._hovered(self.scatter, points, None)
+        view = self.plot.getViewBox()
+        if view.toolTip():  # pyqtgraph's own tooltip names the hovered words too
+            view.setToolTip("\n\n".join(str(p.data()) for p in points[:3]))
 
     # -- for the window and tests
     def point_count(self) -> int:

@@ -10,7 +10,8 @@ import pyqtgraph as pg
 
 from .plots import named_plot
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from core.errors import UnknownWordError
 
@@ -25,9 +26,14 @@ DEMO_WORDS = "king queen man woman paris france berlin germany dog cat"
 class HeatmapPanel(QWidget):
     """``heatmapEdit`` (words separated by spaces or commas) and a ``heatmapPlot`` of their cosines."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None):
+    def __init__(self, session: Session, parent: QWidget | None = None, *, own_window: bool = False):
+        """``own_window``: this panel is the one in the separate window (it offers no further window)."""
         super().__init__(parent)
         self.session = session
+        self.window_button = QPushButton("Window", objectName="heatmapWindowButton",
+                                         toolTip="Open the table in its own window, as large as you like.")
+        self.window_button.setVisible(not own_window)
+        self.own_window: QDialog | None = None
         self.edit = QLineEdit(objectName="heatmapEdit", placeholderText=DEMO_WORDS, clearButtonEnabled=True,
                               toolTip=f"Up to {MAX_WORDS} words separated by spaces; Enter draws their cosine table.")
         self.go = QPushButton("Show", objectName="heatmapButton")
@@ -55,6 +61,7 @@ class HeatmapPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.edit, 1)
         row.addWidget(self.go)
+        row.addWidget(self.window_button)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.message)
@@ -63,12 +70,27 @@ class HeatmapPanel(QWidget):
         layout.addWidget(self.plot, 1)
         self.edit.returnPressed.connect(self.show_table)
         self.go.clicked.connect(self.show_table)
+        self.window_button.clicked.connect(self.open_window)
         session.modelChanged.connect(self._model_changed)
 
     def _model_changed(self, _model) -> None:
         self.query.cancel()
         if self.words:
             self.show_table()
+
+    def open_window(self) -> "HeatmapPanel":
+        """The same table in its own resizable window (a dozen words do not fit the narrow dock)."""
+        if self.own_window is None:
+            window = self.own_window = QDialog(self, objectName="heatmapWindow", windowTitle="Cosine similarity")
+            window.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+            self.window_panel = HeatmapPanel(self.session, own_window=True)
+            QVBoxLayout(window).addWidget(self.window_panel)
+            window.resize(760, 720)
+        self.window_panel.edit.setText(self.edit.text())
+        self.own_window.show()
+        self.own_window.raise_()
+        self.window_panel.show_table()
+        return self.window_panel
 
     @property
     def pending(self) -> bool:
@@ -81,6 +103,11 @@ class HeatmapPanel(QWidget):
 
     def show_table(self) -> None:
         model = self.session.model
+        if self.session.stale_model_refusal():  # never an answer from a model of other texts
+            self.query.cancel()
+            self.table.setRowCount(0)
+            self.show_message(self.session.stale_model_refusal())
+            return
         text = self.edit.text().strip() or self.edit.placeholderText()
         words = list(dict.fromkeys(w for w in re.split(r"[\s,;]+", text) if w))[:MAX_WORDS]
         snapshot = self.session.snapshot_source()  # the timeline's snapshot answers while training or scrubbing (#15)

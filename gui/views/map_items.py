@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
-from PySide6.QtGui import QColor, QFont, QTransform
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSimpleTextItem
 
 
@@ -21,11 +22,35 @@ class WordLabel(QGraphicsSimpleTextItem):
     scales it like the rest of the picture.
     """
 
+    HALO = 3.0  # px: a white outline, so a label reads over a dense cloud of dots
+
     def __init__(self, line_height: float):
         super().__init__()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self._beside = QTransform.fromTranslate(5, -line_height / 2)  # right of the point, centred on it
         self.setTransform(self._beside)
+        self._halo = QPen(QColor(255, 255, 255, 230), self.HALO, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                          Qt.PenJoinStyle.RoundJoin)
+
+    def set_offset(self, dx: float, dy: float) -> None:
+        """Where the label's top-left corner sits from its point, in pixels (beside it by default; above,
+        below or to the left when that spot is taken)."""
+        beside = QTransform.fromTranslate(dx, dy)
+        if beside != self._beside:
+            self._beside = beside
+            self.setTransform(beside)
+
+    def boundingRect(self):  # noqa: N802 - Qt's name
+        margin = self.HALO / 2
+        return super().boundingRect().adjusted(-margin, -margin, margin, margin)
+
+    def paint(self, painter, option, widget=None) -> None:
+        """The halo (the text's outline in white), then the text itself."""
+        path = QPainterPath()
+        path.addText(0, QFontMetricsF(self.font()).ascent(), self.font(), self.text())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.strokePath(path, self._halo)
+        super().paint(painter, option, widget)
 
     def setExportMode(self, export: bool, opts: dict | None = None) -> None:  # noqa: N802 - pyqtgraph's name
         scale = float((opts or {}).get("resolutionScale", 1.0)) if export else 1.0

@@ -159,6 +159,11 @@ class SearchPanel(QWidget):
             return
         model = self.session.model
         snapshot = self.session.snapshot_source()
+        if snapshot is None and self.session.stale_model_refusal():  # never an answer from other texts
+            self.query.cancel()
+            self.table.setRowCount(0)
+            self.show_message(self.session.stale_model_refusal())
+            return
         if model is None and snapshot is None:
             self.show_message("No model yet: train one (Train) or open one (File ▸ Open model).")
             return

@@ -168,6 +168,17 @@ class SettingsPanel(QWidget):
         if "workers" not in values:
             self.spins["workers"].setValue(default_workers())
 
+    def show_model(self, config: TrainConfig | None, dim: int) -> None:
+        """An opened model's own settings (its dimensions at least, for vectors files without them), so
+        the panel describes the model on show and Continue starts from matching settings. Workers stay:
+        they belong to this machine, not to the model."""
+        values: dict[str, Any] = {"dim": dim}
+        if config is not None:
+            values.update({name: getattr(config, name) for name in self.spins if name != "workers"})
+            values.update(sample=f"{config.sample:g}", lr=f"{config.lr:g}", tokens=config.tokens,
+                          phrases=bool(config.phrases))
+        self.restore({**values, "workers": self.spins["workers"].value()})
+
     # -- run state
     def set_running(self, running: bool, paused: bool = False) -> None:
         self.train_button.setEnabled(not running)

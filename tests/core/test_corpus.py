@@ -63,6 +63,36 @@ def test_cp1252_fallback_warns(tmp_path):
     assert warnings == ["Notes.txt is not UTF-8; read as cp1252"]
 
 
+RUSSIAN = ("В начале июля, в чрезвычайно жаркое время, под вечер, один молодой человек вышел из своей каморки, "
+           "которую нанимал от жильцов в С-м переулке, на улицу и медленно, как бы в нерешимости, отправился к "
+           "К-ну мосту.\n")
+
+
+@pytest.mark.parametrize("encoding", ["cp1251", "koi8_r"])
+def test_russian_in_a_legacy_encoding_is_read_as_russian(tmp_path, encoding):
+    path = write(tmp_path / "crime.txt", RUSSIAN * 30, encoding=encoding)
+    warnings: list[str] = []
+    words = tokenize("".join(iter_text(path, warnings)))
+    assert words[:4] == ["в", "начале", "июля", "в"] and "каморки" in words  # not cp1252 gibberish
+    assert warnings == [f"crime.txt is not UTF-8; read as {encoding.replace('_', '-')}"] or \
+        warnings == [f"crime.txt is not UTF-8; read as {encoding}"]
+
+
+def test_a_cp1251_corpus_has_russian_words(tmp_path):
+    write(tmp_path / "crime.txt", RUSSIAN * 30, encoding="cp1251")
+    corpus = load_corpus([tmp_path], min_count=5)
+    assert "каморки" in corpus.vocab.index and corpus.warnings == ["crime.txt is not UTF-8; read as cp1251"]
+
+
+@pytest.mark.parametrize("text", ["Déjà vu, naïve café — « français » œuvre, garçon. Il était à Paris.\n",
+                                  "Ich möchte Größe über die Straße. Äpfel und Öl.\n"])
+def test_western_texts_stay_cp1252(tmp_path, text):
+    path = write(tmp_path / "west.txt", text * 20, encoding="cp1252")
+    warnings: list[str] = []
+    assert "".join(iter_text(path, warnings)) == text * 20  # not cp1250, which makes à an ŕ
+    assert warnings == ["west.txt is not UTF-8; read as cp1252"]
+
+
 def test_latin1_when_not_even_cp1252(tmp_path):
     path = write(tmp_path / "odd.txt", b"caf\xe9 \x81 ok\n")  # 0x81 is undefined in cp1252
     warnings: list[str] = []
