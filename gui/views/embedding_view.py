@@ -17,7 +17,10 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
                                QSplitter, QVBoxLayout, QWidget)
 
+from core.maps.clusters import Clusters, cluster_words
 from core.maps.frame import Frame
+
+from ..background import run_in_background
 
 from ..session import Session
 from .map_items import HoverTip, Marks, WordLabel, word_tip
@@ -35,7 +38,9 @@ TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final mo
 _PLAIN = pg.mkBrush(76, 114, 176, 150)
 _DIMMED = pg.mkBrush(150, 165, 190, 70)  # the words outside a query's answer, as the Embedding Projector greys them
 _PLAIN_PEN, _DIMMED_PEN = pg.mkPen(255, 255, 255, 120), pg.mkPen(None)
-COLOUR_MODES = ["Plain", "Frequency"]
+COLOUR_MODES = ["Plain", "Frequency", "Cluster"]
+# categorical, and none of the marks' colours (orange selected, green highlighted, red unstable)
+_CLUSTER_COLOURS = ["#1f77b4", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79"]
 _FREQUENCY_MAP = pg.colormap.get("viridis")  # perceptually even; read here bright (rare) to dark (frequent)
 
 
@@ -89,7 +94,8 @@ class EmbeddingView(QWidget):
         self.tsne_busy.setFixedWidth(120)
         self.tsne_cancel = QPushButton("Cancel", objectName="tsneCancelButton", toolTip="Stop computing t-SNE.")
         self.colour_mode = QComboBox(objectName="colourCombo", toolTip=(
-            "Colour the words by how often they occur (darker: more frequent), or all alike."))
+            "Colour the words by how often they occur (darker: more frequent), by cluster (k-means on their "
+            "vectors), or all alike."))
         self.colour_mode.addItems(COLOUR_MODES)
         self.colour_legend = QLabel(objectName="colourLegend")
         self.colour_legend.hide()
@@ -149,6 +155,8 @@ class EmbeddingView(QWidget):
         self._dimmed = False  # a query is shown: the other words are greyed
         self._style_state: tuple = ()  # (greyed, colour mode, words version) the points were last styled for
         self._words_version = 0
+        self._clusters: tuple[tuple, Clusters] | None = None  # (what they were computed for, the groups)
+        self._clusters_wanted: tuple | None = None  # the key of the k-means being computed
         self._hover_at = None  # scene position of the mouse over the scatter, to hover again after a new frame
         self._where: dict[str, int] = {}  # word -> its row in self._drawn_words
         self._before_drawn: tuple = ()  # what the before views last drew (they change rarely)
@@ -287,11 +295,67 @@ class EmbeddingView(QWidget):
         self._dimmed = dim
         self.scatter.setPen(_DIMMED_PEN if dim else _PLAIN_PEN, update=False)
         n = len(self._drawn_words)
-        if dim or mode == "Plain" or not n:
+        clusters = self._drawn_clusters() if mode == "Cluster" and n and not dim else None
+        if dim or mode == "Plain" or not n or (mode == "Cluster" and clusters is None):
             self.scatter.setBrush([_DIMMED if dim else _PLAIN] * n)
+        elif mode == "Cluster":
+            brushes = [pg.mkBrush(QColor(c).red(), QColor(c).green(), QColor(c).blue(), 190) for c in _CLUSTER_COLOURS]
+            self.scatter.setBrush([brushes[g % len(brushes)] for g in clusters.labels.tolist()])
         else:
             self.scatter.setBrush(self._frequency_brushes())
-        self._show_colour_legend(mode == "Frequency" and n > 0)
+        if mode == "Cluster":
+            self._show_cluster_legend(clusters, n)
+        else:
+            self._show_colour_legend(mode == "Frequency" and n > 0)
+
+    def _cluster_key(self) -> tuple | None:
+        """What k-means would run on: the model's vectors of the drawn words (None if they are not the model's)."""
+        model, frame = self.session.model, self.frame
+        if model is None or frame is None or frame.before or not frame.shows(frame.ids, model.words):
+            return None
+        return (id(model), self._words_version)
+
+    def _drawn_clusters(self) -> Clusters | None:
+        """The drawn words' clusters if known; else start computing them off the UI thread (None meanwhile)."""
+        key = self._cluster_key()
+        if key is None:
+            return None
+        if self._clusters is not None and self._clusters[0] == key:
+            return self._clusters[1]
+        if self._clusters_wanted != key:
+            self._clusters_wanted = key
+            vectors, frame = self.session.model.vectors, self.frame
+
+            def done(clusters: Clusters) -> None:
+                if self._clusters_wanted == key:
+                    self._clusters_wanted = None
+                    self._clusters = (key, clusters)
+                    self._style_state = ()  # restyle now that the groups are known
+                    self._dim_outside_query()
+
+            def failed(message: str) -> None:
+                self._clusters_wanted = None
+                self.colour_legend.setText(f"Clusters failed: {message}")
+
+            run_in_background(lambda: cluster_words(vectors[frame.ids], frame.words, frame.counts),
+                              done, failed, owner=self)
+        return None
+
+    def _show_cluster_legend(self, clusters: Clusters | None, n: int) -> None:
+        """A swatch per cluster, named by its most frequent words."""
+        legend = self.colour_legend
+        legend.setStyleSheet("")
+        legend.setVisible(n > 0)
+        if clusters is None:
+            legend.setText("Finding clusters…" if self._cluster_key() is not None else
+                           "Clusters need a trained model's vectors.")
+            legend.setToolTip("")
+            return
+        legend.setText("&nbsp;&nbsp;".join(
+            f"<span style='color:{_CLUSTER_COLOURS[g % len(_CLUSTER_COLOURS)]}'>&#9632;</span>&nbsp;{'/'.join(names[:2])}"
+            for g, names in enumerate(clusters.names)))
+        legend.setToolTip("k-means on the words' unit vectors; each group named by its most frequent words:\n"
+                          + "\n".join(f"{g + 1}: {', '.join(names)}" for g, names in enumerate(clusters.names)))
 
     def _frequency_brushes(self) -> list:
         """A brush per drawn word from its count, on a log scale between the rarest and the most frequent."""

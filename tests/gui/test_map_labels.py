@@ -88,3 +88,47 @@ def test_a_label_has_a_white_halo(qtbot):
     painter.end()
     colours = [QColor(image.pixel(x, y)) for x in range(80) for y in range(30)]
     assert any(c.red() > 200 and c.green() > 200 and c.blue() > 200 for c in colours)  # white around the (black) text: the halo
+
+
+def planted_model(groups=8, per=15, dim=12, seed=0):
+    """Words in ``groups`` tight bundles of directions; word g<g>_<i> is the i-th most frequent of its group."""
+    from core.text.vocab import Vocab
+    from core.vectors.model import Model
+
+    rng = np.random.default_rng(seed)
+    truth = np.tile(np.arange(groups), per)  # interleaved, so the vocabulary's order (by count) mixes them
+    rank = np.repeat(np.arange(per), groups)
+    vectors = rng.normal(size=(groups, dim))[truth] * 5 + rng.normal(scale=0.3, size=(len(truth), dim))
+    words = [f"g{g}_{i}" for g, i in zip(truth, rank)]
+    return Model(Vocab(words, np.arange(len(words), 0, -1) * 3), vectors), truth
+
+
+def test_colour_by_cluster_with_a_legend_naming_each_group(view, qtbot):
+    from core.maps.frame import drawn_ids, pca_frame
+
+    model, truth = planted_model()
+    view.session.set_model(model)
+    view.session.set_frame(pca_frame(model.vectors, drawn_ids(len(model), 1000), model.words, model.counts))
+    view.colour_mode.setFocus()
+    qtbot.keyClick(view.colour_mode, Qt.Key.Key_Down)
+    qtbot.keyClick(view.colour_mode, Qt.Key.Key_Down)  # Plain -> Frequency -> Cluster
+    assert view.colour_mode.currentText() == "Cluster"
+    qtbot.waitUntil(lambda: "g0_0" in view.colour_legend.text(), timeout=10_000)  # k-means ran off the UI thread
+    legend = view.colour_legend.text()
+    for g in range(8):  # eight planted groups (the map's k), each named by its two most frequent words
+        assert f"g{g}_0/g{g}_1" in legend
+    colours = [b.color().name() for b in view.scatter.data["brush"]]
+    for g in range(8):  # one colour per planted group, a different one for each
+        assert len({c for c, t in zip(colours, truth) if t == g}) == 1
+    assert len(set(colours)) == 8
+    view.session.highlight(["g1_0"])  # a query greys them; clearing it brings the cluster colours back
+    assert len({b.color().name() for b in view.scatter.data["brush"]}) == 1
+    view.session.highlight([])
+    assert [b.color().name() for b in view.scatter.data["brush"]] == colours
+
+
+def test_clusters_need_a_model(view, qtbot):
+    view.session.set_frame(crowded())  # a frame with no model behind it (the untrained preview, say)
+    view.colour_mode.setCurrentText("Cluster")
+    assert "need a trained model" in view.colour_legend.text()
+    assert len(alphas(view)) == 1
