@@ -28,7 +28,10 @@ from .moving_scatter import MovingScatter
 from .plots import fit_now, named_plot
 
 LABEL_POOL = 120
-MAX_DRAWN = 100_000
+MAX_DRAWN = 100_000  # the Words box's maximum without a vocabulary; a larger one raises it (All)
+LABEL_CELL = 2  # px: the grid labels are placed on without overlapping
+LABEL_TRIES = 5_000  # candidates looked at per layout: enough to fill the view, bounded at 100,000 words
+RELABEL_EVERY = 40  # ms: while zooming or panning, lay the labels out again at most this often
 TRAIL_POOL = 12
 MAX_TRAIL_FRAMES = 600
 BEFORE_MODES = ["Hidden", "Overlay", "Side by side"]
@@ -68,7 +71,9 @@ class EmbeddingView(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        self.frame: Frame | None = None
+        self.frame: Frame | None = None  # what is drawn: the session's frame less the ranks skipped
+        self._source: Frame | None = None  # the session's frame
+        self._shown_key: tuple = ()
         self.history: list[Frame] = []  # frames of the current run, for trails
         self._paths: dict[int, tuple[int, list]] = {}  # row -> (frames of history read, its positions)
 
@@ -77,6 +82,12 @@ class EmbeddingView(QWidget):
         self.word_count = QSpinBox(objectName="wordCountSpin", minimum=10, maximum=MAX_DRAWN, value=session.drawn_count,
                                    singleStep=50, keyboardTracking=False, groupSeparatorShown=True,
                                    toolTip="How many of the most frequent words to draw (Enter to apply).")
+        self.all_words = QPushButton("All words", objectName="allWordsButton",
+                                     toolTip="Draw every word of the vocabulary (labels thin out by zoom).")
+        self.rank_from = QSpinBox(objectName="rankFromSpin", minimum=1, maximum=MAX_DRAWN, value=1,
+                                  keyboardTracking=False, groupSeparatorShown=True, toolTip=(
+                                      "Draw the words ranked from this one by frequency up to the Words count, "
+                                      "skipping the commonest (function words). Searched words are always drawn."))
         self.label_count = QSpinBox(objectName="labelCountSpin", minimum=0, maximum=LABEL_POOL, value=80,
                                     singleStep=5, toolTip="How many words get a text label.")
         self.before_mode = QComboBox(objectName="beforeCombo", toolTip=(
@@ -152,6 +163,7 @@ class EmbeddingView(QWidget):
         self.plot.addItem(self.scatter)
         self.plot.addItem(self.marks)
         self._drawn_words: list[str] = []  # the words self.scatter holds, in order
+        self._keep_words: set[str] = set()  # the query and its answers: labelled whatever the crowd
         self._dimmed = False  # a query is shown: the other words are greyed
         self._style_state: tuple = ()  # (greyed, colour mode, words version) the points were last styled for
         self._words_version = 0
@@ -190,19 +202,26 @@ class EmbeddingView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(toolbar)
         colour_row = QHBoxLayout()  # a row of its own: the toolbar above fills the map's width at 1400 px
-        for widget in (QLabel("Colour"), self.colour_mode, self.colour_legend):
+        for widget in (QLabel("From rank"), self.rank_from, self.all_words, QLabel("Colour"), self.colour_mode,
+                       self.colour_legend):
             colour_row.addWidget(widget)
         colour_row.addStretch(1)
         layout.addLayout(colour_row)
         layout.addWidget(self.tsne_row)
         layout.addWidget(splitter, 1)
 
-        self._relabel_timer = QTimer(self, singleShot=True, interval=0)  # coalesce zoom/pan bursts
+        # throttled, not postponed: a long drag relabels as it goes, at most every RELABEL_EVERY ms
+        self._relabel_timer = QTimer(self, singleShot=True, interval=RELABEL_EVERY)
         self._relabel_timer.timeout.connect(self._relabel)
-        self.plot.getViewBox().sigRangeChanged.connect(lambda *_: self._relabel_timer.start())
+        self.plot.getViewBox().sigRangeChanged.connect(
+            lambda *_: None if self._relabel_timer.isActive() else self._relabel_timer.start())
         self.scatter.sigClicked.connect(self._clicked)
         self.scatter.sigHovered.connect(self._hovered)
         self.word_count.valueChanged.connect(session.set_drawn_count)
+        self.all_words.clicked.connect(lambda: self.word_count.setValue(self.word_count.maximum()))
+        self.rank_from.valueChanged.connect(lambda _: self.redraw())
+        for changed in (session.corpusChanged, session.modelChanged):
+            changed.connect(lambda *_: self._follow_vocabulary())
         session.drawnCountChanged.connect(self.word_count.setValue)  # no loop: the session ignores no-ops
         session.projectionChanged.connect(self._show_projection)
         self.label_count.valueChanged.connect(lambda _: self.redraw())
@@ -238,10 +257,38 @@ class EmbeddingView(QWidget):
     def set_tsne_busy(self, busy: bool) -> None:
         self.tsne_row.setVisible(busy)
 
+    def _follow_vocabulary(self) -> None:
+        """The Words box reaches the whole vocabulary (All), however large."""
+        words = self.session.vocabulary()
+        self.word_count.setMaximum(max(MAX_DRAWN, len(words)))
+        self.rank_from.setMaximum(max(MAX_DRAWN, len(words)))
+        self.all_words.setToolTip(f"Draw all {len(words):,} words of the vocabulary (labels thin out by zoom)."
+                                  if words else "Draw every word of the vocabulary (labels thin out by zoom).")
+
+    def _shown(self, frame: Frame | None) -> Frame | None:
+        """``frame`` without the words ranked before From rank (rows are ranks: the vocabulary is sorted by
+        count), except the searched, selected and highlighted words."""
+        first = self.rank_from.value()
+        query = set(self.session.selection) | set(self.session.highlighted)
+        key = (id(frame), first, tuple(sorted(query)) if first > 1 else ())
+        if frame is None or first <= 1:
+            self._shown_key = key
+            return frame
+        if key == self._shown_key and self.frame is not None:
+            return self.frame
+        keep = np.asarray(frame.ids) >= first - 1
+        if query:
+            keep |= np.fromiter((w in query for w in frame.words), dtype=bool, count=len(frame))
+        rows = np.flatnonzero(keep)
+        self._shown_key = key
+        return frame.replace(ids=frame.ids[rows], words=[frame.words[k] for k in rows.tolist()],
+                             counts=frame.counts[rows], coords=frame.coords[rows])
+
     def show_frame(self, frame: Frame) -> None:
         if frame.before:
             self._set_history([])
-        self.frame = frame
+        self._source = frame
+        self.frame = self._shown(frame)
         mode = frame.projection
         self._show_title()
         if mode == "pca" and not (self.history and self.history[-1] is frame):  # t-SNE frames make no trails
@@ -260,7 +307,7 @@ class EmbeddingView(QWidget):
         self.plot.setTitle(title, color="#333", size="11pt")
 
     def redraw(self) -> None:
-        frame = self.frame
+        frame = self.frame = self._shown(self._source)
         if frame is None:
             self.scatter.setData([])
             self.marks.setData([])
@@ -393,55 +440,89 @@ class EmbeddingView(QWidget):
         item.setData(pos=coords[np.asarray(order, dtype=np.int64)].reshape(-1, 2),
                      brush=[styles[row][1] for row in order], size=[styles[row][2] for row in order])
 
-    def _label_rows(self, frame: Frame, selected: set[str], highlighted: set[str]) -> list[int]:
-        """Selected and highlighted words first, then the demo's planted words or the most frequent."""
+    def _label_rows(self, frame: Frame, selected: set[str], highlighted: set[str]) -> tuple[list[int], np.ndarray]:
+        """The rows that always get a label (the selection, then the highlighted words), and the candidates
+        for the others: the demo's planted words, else every word in view, most frequent first."""
         where = self._where
         wanted = [w for w in self.session.selection if w in where]
         wanted += [w for w in self.session.highlighted if w in where and w not in selected]
-        ranked = [w for w in self.session.featured if w in where] or frame.words
-        budget = self.label_count.value()
-        wanted += [w for w in ranked[:budget] if w not in selected and w not in highlighted]
-        return [where[w] for w in dict.fromkeys(wanted)][:LABEL_POOL]
+        keep = [where[w] for w in dict.fromkeys(wanted)]
+        featured = [where[w] for w in self.session.featured if w in where]
+        if featured:
+            return keep, np.asarray(featured[:self.label_count.value()], dtype=np.int64)
+        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
+        xy = frame.coords
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        rows = np.flatnonzero(inside)  # frames list the words most frequent first (searched ones at the end)
+        return keep, rows[np.argsort(-np.asarray(frame.counts)[rows], kind="stable")][:LABEL_TRIES]
 
     def _relabel(self) -> None:
         """The view was zoomed or panned: labels that collided may fit now, and the reverse."""
         if self.frame is not None:
             self._draw_labels(self.frame, set(self.session.selection), set(self.session.highlighted))
 
-    def _without_collisions(self, frame: Frame, rows: list[int], keep: set[str]) -> list[tuple[int, tuple]]:
-        """(row, offset in pixels) of the labels that fit: each beside its point, unless its box would
-        overlap one placed before it. ``keep`` words (the query and its answers) always get a label, moved
-        above, below or to the left of their point when beside it is taken."""
+    def _without_collisions(self, frame: Frame, keep: list[int], candidates: np.ndarray,
+                            budget: int) -> list[tuple[int, tuple]]:
+        """(row, offset in pixels) of the labels to draw: the ``keep`` rows (the query and its answers)
+        always, moved above, below or to the left of their point when beside it is taken; then up to
+        ``budget`` candidates, in order, each only if its box overlaps no label placed before it.
+
+        Boxes are marked on a grid of LABEL_CELL-pixel cells over the view, so each test is one NumPy
+        slice, whatever the number of labels already placed."""
         h = float(self._metrics.height())
         beside = (5.0, -h / 2)
-        size = self.plot.getViewBox().viewPixelSize()
+        view = self.plot.getViewBox()
+        size = view.viewPixelSize()
         if not size or not all(np.isfinite(size)) or min(size) <= 0:
-            return [(row, beside) for row in rows]
+            return [(row, beside) for row in keep] + [(int(row), beside) for row in candidates[:budget]]
         px, py = size
-        placed: list[tuple[float, float, float, float]] = []
-        chosen = []
-        for row in rows:
+        (x0, x1), (y0, y1) = view.viewRange()
+        cols, lines = int((x1 - x0) / px / LABEL_CELL) + 2, int((y1 - y0) / py / LABEL_CELL) + 2
+        taken = np.zeros((lines, cols), dtype=bool)
+        chosen: list[tuple[int, tuple]] = []
+
+        def cells(row: int, dx: float, dy: float, w: float) -> tuple[slice, slice] | None:
+            """The grid cells of a label's box (screen pixels, y down); None if wholly out of the view."""
+            left = (float(frame.coords[row, 0]) - x0) / px + dx
+            top = (y1 - float(frame.coords[row, 1])) / py + dy
+            c0, c1 = max(int(left // LABEL_CELL), 0), min(int(-(-(left + w) // LABEL_CELL)), cols)
+            r0, r1 = max(int(top // LABEL_CELL), 0), min(int(-(-(top + h) // LABEL_CELL)), lines)
+            return (slice(r0, r1), slice(c0, c1)) if c0 < c1 and r0 < r1 else None
+
+        for row in keep:
             word = frame.words[row]
-            x, y = float(frame.coords[row, 0]), float(frame.coords[row, 1])
             w = self._metrics.horizontalAdvance(word) + 8.0
-            spots = [beside] if word not in keep else [beside] + [
-                (dx, -h / 2 + k * h) for k in (-1, 1, 0, -2, 2, -3, 3, -4, 4) for dx in (5.0, -w - 3) if (dx, k) != (5.0, 0)]
-            for dx, dy in spots:  # screen pixels, y down; the boxes are in data units, y up
-                box = (x + dx * px, y - (dy + h) * py, x + (dx + w) * px, y - dy * py)
-                if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            spots = [beside] + [(dx, -h / 2 + k * h) for k in (-1, 1, 0, -2, 2, -3, 3, -4, 4)
+                                for dx in (5.0, -w - 3) if (dx, k) != (5.0, 0)]
+            for dx, dy in spots:
+                box = cells(row, dx, dy, w)
+                if box is None or not taken[box].any():
                     break
             else:
-                if word not in keep:
-                    continue
                 dx, dy = beside  # nowhere free: beside it all the same
-                box = (x + dx * px, y - (dy + h) * py, x + (dx + w) * px, y - dy * py)
-            placed.append(box)
+                box = cells(row, dx, dy, w)
+            if box is not None:
+                taken[box] = True
             chosen.append((row, (dx, dy)))
+        placed = 0
+        for row in candidates.tolist():
+            if placed >= budget or len(chosen) >= LABEL_POOL:
+                break
+            word = frame.words[row]
+            if word in self._keep_words:
+                continue
+            box = cells(row, *beside, self._metrics.horizontalAdvance(word) + 8.0)
+            if box is None or taken[box].any():
+                continue
+            taken[box] = True
+            chosen.append((row, beside))
+            placed += 1
         return chosen
 
     def _draw_labels(self, frame: Frame, selected: set[str], highlighted: set[str]) -> None:
-        rows = self._label_rows(frame, selected, highlighted)
-        placed = self._without_collisions(frame, rows, selected | highlighted)  # the query and its answers always
+        keep, candidates = self._label_rows(frame, selected, highlighted)
+        self._keep_words = selected | highlighted
+        placed = self._without_collisions(frame, keep, candidates, self.label_count.value())
         font, bold = self._fonts
         for k, (label, (row, offset)) in enumerate(zip(self.labels, placed)):
             label.set_offset(*offset)
