@@ -29,8 +29,9 @@ MAX_DRAWN = 100_000
 TRAIL_POOL = 12
 MAX_TRAIL_FRAMES = 600
 BEFORE_MODES = ["Hidden", "Overlay", "Side by side"]
-PROJECTIONS = {"pca": "PCA (live)", "tsne": "t-SNE (final model)"}
-TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final model)"}
+PROJECTIONS = {"pca": "PCA (live)", "tsne": "t-SNE (final model)", "umap": "UMAP (final model)"}
+TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final model)",
+          "umap": "Embedding (UMAP of the final model)"}
 
 _PLAIN = pg.mkBrush(76, 114, 176, 150)
 _DIMMED = pg.mkBrush(150, 165, 190, 70)  # the words outside a query's answer, as the Embedding Projector greys them
