@@ -143,10 +143,11 @@ class MapControl(QObject):
             self.status.error(f"{NAMES[mode]} failed", message)
 
         if mode != "pca":
-            self.view.set_tsne_busy(True)
             layout = layout_from.layout if layout_from is not None else None
             adding = layout is not None and layout.model is not None and \
                 len(set(ids.tolist()) - set(layout_from.ids.tolist())) <= layout.size
+            self.view.set_tsne_busy(True, f"Placing new words on the {NAMES[mode]} map…" if adding
+                                    else f"Computing {NAMES[mode]} of the words in view…")
             self.status.say(f"Placing the new words on the {NAMES[mode]} map…" if adding else
                             f"Computing {NAMES[mode]} of {len(ids):,} words… (Cancel returns to PCA)")
             run_in_background(lambda: tsne_frame(model.vectors, ids, model.words, model.counts, epoch, cancel,

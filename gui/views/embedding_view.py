@@ -105,7 +105,8 @@ class EmbeddingView(QWidget):
         self.tsne_row = QWidget(objectName="tsneRow")
         row = QHBoxLayout(self.tsne_row)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Computing t-SNE of the words in view…"))
+        self.tsne_label = QLabel("Computing t-SNE of the words in view…", objectName="tsneLabel")
+        row.addWidget(self.tsne_label)
         row.addWidget(self.tsne_busy)
         row.addWidget(self.tsne_cancel)
         row.addStretch(1)
@@ -228,7 +229,8 @@ class EmbeddingView(QWidget):
         self.projection.setCurrentIndex(list(PROJECTIONS).index(mode))
         self.projection.blockSignals(False)
 
-    def set_tsne_busy(self, busy: bool) -> None:
+    def set_tsne_busy(self, busy: bool, what: str = "Computing t-SNE of the words in view…") -> None:
+        self.tsne_label.setText(what)
         self.tsne_row.setVisible(busy)
 
     def show_frame(self, frame: Frame) -> None:
