@@ -1,4 +1,4 @@
-"""What the map shows when no run is feeding it: which words, projected how (PCA or t-SNE).
+"""What the map shows when no run is feeding it: which words, projected how (PCA, t-SNE or UMAP).
 
 It listens to the session (model, selection, highlights, drawn word count, projection) and computes
 the next frame off the UI thread (``core.maps.frame``), at most one at a time: a change that arrives
@@ -14,11 +14,15 @@ from typing import Callable
 from PySide6.QtCore import QObject
 
 from core.maps.frame import Frame, Projection, drawn_ids, pca_frame, tsne_frame, untrained_frame
+from core.maps.umap_map import INSTALL_HINT, umap_available
 
 from .background import run_in_background
 from .session import Session
 from .status import Status
 from .views.embedding_view import EmbeddingView
+
+
+NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 
 
 class MapControl(QObject):
@@ -47,11 +51,15 @@ class MapControl(QObject):
 
     # -- projection mode
     def set_projection(self, mode: Projection) -> None:
-        """Show the map as the live PCA ("pca") or as a t-SNE of the final model ("tsne")."""
+        """Show the map as the live PCA ("pca"), or a t-SNE ("tsne") or UMAP ("umap") of the final model."""
         session = self.session
-        if mode == "tsne" and (session.training or session.model is None):
+        if mode == "umap" and not umap_available():
+            session.projectionChanged.emit(session.projection)
+            self.status.error("UMAP is not installed", INSTALL_HINT + ".")
+            return
+        if mode != "pca" and (session.training or session.model is None):
             session.projectionChanged.emit(session.projection)  # the chooser goes back to what is shown
-            self.status.say("t-SNE is for a finished model: " + (
+            self.status.say(f"{NAMES[mode]} is for a finished model: " + (
                 "stop or finish the training first." if session.training else "train or open one first."))
             return
         if mode == "pca":
@@ -60,10 +68,13 @@ class MapControl(QObject):
             last = self._last_pca_frame()
             if not was_pca and last is not None:  # the live PCA view as it was
                 session.set_frame(last)
-            if not was_pca and self.status.text().startswith(("t-SNE of", "Computing t-SNE")):
+            if not was_pca and self.status.text().startswith(
+                    ("t-SNE of", "UMAP of", "Computing t-SNE", "Computing UMAP", "Placing")):
                 self.status.say("Back to the PCA map.")  # the t-SNE's word count no longer describes the map
         else:
-            session.set_projection("tsne")
+            if session.projection != mode:
+                self._cancel_tsne()  # the other one of t-SNE and UMAP
+            session.set_projection(mode)
         self.update()
 
     def _cancel_tsne(self) -> None:
@@ -71,7 +82,7 @@ class MapControl(QObject):
             self._tsne_cancel.set()
             self._tsne_cancel = None
             self.view.set_tsne_busy(False)
-            self.status.say("t-SNE cancelled.")
+            self.status.say(f"{NAMES[self.session.projection]} cancelled.")
         self.session.set_projection("pca")
 
     def _remember(self, frame: Frame) -> None:
@@ -103,8 +114,9 @@ class MapControl(QObject):
             return
         self._projecting, self._again = True, False
         previous = frame if frame is None or frame.projection == "pca" else self._last_pca_frame()
+        layout_from = frame if frame is not None and frame.projection == mode else None  # words keep their places
         epoch = frame.epoch if frame is not None else 0.0
-        cancel = self._tsne_cancel = threading.Event() if mode == "tsne" else None
+        cancel = self._tsne_cancel = threading.Event() if mode != "pca" else None
 
         def done(new_frame: Frame | None) -> None:
             self._projecting = False
@@ -113,8 +125,8 @@ class MapControl(QObject):
                 self.view.set_tsne_busy(False)
             if new_frame is not None and model is session.model and mode == session.projection:
                 session.set_frame(new_frame)
-                if mode == "tsne":
-                    self.status.say(f"t-SNE of {len(new_frame):,} words. "
+                if mode != "pca":
+                    self.status.say(f"{NAMES[mode]} of {len(new_frame):,} words. "
                                     "Search, select and neighbours work as with PCA.")
             if self._again or mode != session.projection:
                 self.update()
@@ -128,13 +140,18 @@ class MapControl(QObject):
                 self._tsne_cancel = None
                 self.view.set_tsne_busy(False)
             self.set_projection("pca")
-            self.status.error("t-SNE failed", message)
+            self.status.error(f"{NAMES[mode]} failed", message)
 
-        if mode == "tsne":
-            self.view.set_tsne_busy(True)
-            self.status.say(f"Computing t-SNE of {len(ids):,} words… (Cancel returns to PCA)")
-            run_in_background(lambda: tsne_frame(model.vectors, ids, model.words, model.counts, epoch, cancel),
-                              done, failed)
+        if mode != "pca":
+            layout = layout_from.layout if layout_from is not None else None
+            adding = layout is not None and layout.model is not None and \
+                len(set(ids.tolist()) - set(layout_from.ids.tolist())) <= layout.size
+            self.view.set_tsne_busy(True, f"Placing new words on the {NAMES[mode]} map…" if adding
+                                    else f"Computing {NAMES[mode]} of the words in view…")
+            self.status.say(f"Placing the new words on the {NAMES[mode]} map…" if adding else
+                            f"Computing {NAMES[mode]} of {len(ids):,} words… (Cancel returns to PCA)")
+            run_in_background(lambda: tsne_frame(model.vectors, ids, model.words, model.counts, epoch, cancel,
+                                                 layout_from, mode), done, failed)
         else:
             run_in_background(lambda: pca_frame(model.vectors, ids, model.words, model.counts, previous, epoch),
                               done, failed)

@@ -76,7 +76,8 @@ class Menus:
             view_menu.addAction(dock.toggleViewAction())
         projection_menu = view_menu.addMenu("P&rojection")
         self.projection_actions: dict[str, QAction] = {}
-        for mode, text in (("pca", "&PCA (live)"), ("tsne", "&t-SNE of the final model")):
+        for mode, text in (("pca", "&PCA (live)"), ("tsne", "&t-SNE of the final model"),
+                           ("umap", "&UMAP of the final model")):
             action = self._action(projection_menu, text, lambda m=mode: map_control.set_projection(m))
             action.setCheckable(True)
             self.projection_actions[mode] = action

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from ..text.vocab import Vocab
 from ..train.sgns import initial_rows
 from .projection import align, pca_2d, unit_spread
 
-Projection = Literal["pca", "tsne"]
+Projection = Literal["pca", "tsne", "umap"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Frame:
     epoch: float = 0.0  # fractional epoch the frame was taken at
     projection: Projection = "pca"
     before: bool = False  # the untrained model: the article's "before" figure
+    layout: Any = dataclasses.field(default=None, compare=False, repr=False)  # t-SNE/UMAP: core.maps.tsne.Layout
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -78,15 +79,31 @@ def untrained_frame(vocab: Vocab, dim: int, seed: int, top: int) -> Frame:
 
 
 def tsne_frame(vectors: np.ndarray, ids: np.ndarray, words: list[str], counts: np.ndarray, epoch: float,
-               cancel: threading.Event) -> Frame | None:
-    """A frame of the rows ``ids`` placed by t-SNE (cancellable; None if cancelled)."""
-    from .tsne import Cancelled, tsne_2d_cancellable
+               cancel: threading.Event, previous: Frame | None = None, method: str = "tsne") -> Frame | None:
+    """A frame of the rows ``ids`` placed by t-SNE (or UMAP: ``method="umap"``); None if cancelled.
+
+    Given the ``previous`` frame of the same method, the words it drew keep their places and only the
+    words new to it are placed into its layout (``transform``): nothing reshuffles when a search adds
+    a word. More new words than the layout was fitted on are laid out afresh with the rest (placing
+    thousands of words against a few hundred would map them poorly).
+    """
+    from .tsne import Cancelled, fit_layout, place
 
     ids = np.asarray(ids, dtype=np.int64)
+    layout = previous.layout if previous is not None and previous.projection == method else None
     try:
-        coords = tsne_2d_cancellable(vectors[ids], cancel.is_set)
+        if layout is not None and layout.model is not None:
+            where = {i: k for k, i in enumerate(previous.ids.tolist())}
+            new = np.fromiter((i not in where for i in ids.tolist()), dtype=bool, count=len(ids))
+            if new.sum() <= layout.size:
+                coords = np.empty((len(ids), 2), dtype=np.float32)
+                coords[~new] = previous.coords[[where[i] for i in ids[~new].tolist()]]
+                if new.any():
+                    coords[new] = place(layout, vectors[ids[new]], cancel.is_set)
+                return _frame(coords, ids, words, counts, epoch=epoch, projection=method, layout=layout)
+        coords, layout = fit_layout(method, vectors[ids], cancel.is_set)
     except Cancelled:
         return None
-    except RuntimeError as error:  # the t-SNE process failed: a message for a person, not a crash
+    except RuntimeError as error:  # the process failed: a message for a person, not a crash
         raise StudioError(str(error)) from None
-    return _frame(unit_spread(coords), ids, words, counts, epoch=epoch, projection="tsne")
+    return _frame(coords, ids, words, counts, epoch=epoch, projection=method, layout=layout)

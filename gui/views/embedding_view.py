@@ -35,8 +35,9 @@ RELABEL_EVERY = 40  # ms: while zooming or panning, lay the labels out again at 
 TRAIL_POOL = 12
 MAX_TRAIL_FRAMES = 600
 BEFORE_MODES = ["Hidden", "Overlay", "Side by side"]
-PROJECTIONS = {"pca": "PCA (live)", "tsne": "t-SNE (final model)"}
-TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final model)"}
+PROJECTIONS = {"pca": "PCA (live)", "tsne": "t-SNE (final model)", "umap": "UMAP (final model)"}
+TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final model)",
+          "umap": "Embedding (UMAP of the final model)"}
 
 _PLAIN = pg.mkBrush(76, 114, 176, 150)
 _DIMMED = pg.mkBrush(150, 165, 190, 70)  # the words outside a query's answer, as the Embedding Projector greys them
@@ -121,7 +122,8 @@ class EmbeddingView(QWidget):
         self.tsne_row = QWidget(objectName="tsneRow")
         row = QHBoxLayout(self.tsne_row)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Computing t-SNE of the words in view…"))
+        self.tsne_label = QLabel("Computing t-SNE of the words in view…", objectName="tsneLabel")
+        row.addWidget(self.tsne_label)
         row.addWidget(self.tsne_busy)
         row.addWidget(self.tsne_cancel)
         row.addStretch(1)
@@ -254,7 +256,8 @@ class EmbeddingView(QWidget):
         self.projection.setCurrentIndex(list(PROJECTIONS).index(mode))
         self.projection.blockSignals(False)
 
-    def set_tsne_busy(self, busy: bool) -> None:
+    def set_tsne_busy(self, busy: bool, what: str = "Computing t-SNE of the words in view…") -> None:
+        self.tsne_label.setText(what)
         self.tsne_row.setVisible(busy)
 
     def _follow_vocabulary(self) -> None:
