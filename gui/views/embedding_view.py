@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
-                               QSplitter, QVBoxLayout, QWidget)
+                               QSizePolicy, QSplitter, QVBoxLayout, QWidget)
 
 from core.maps.clusters import Clusters, cluster_words
 from core.maps.frame import Frame
@@ -109,7 +109,10 @@ class EmbeddingView(QWidget):
             "Colour the words by how often they occur (darker: more frequent), by cluster (k-means on their "
             "vectors), or all alike."))
         self.colour_mode.addItems(COLOUR_MODES)
-        self.colour_legend = QLabel(objectName="colourLegend")
+        self.colour_legend = QLabel(objectName="colourLegend", wordWrap=True)
+        # it wraps in the room the row has: eight cluster names must not widen the window past the screen
+        self.colour_legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.colour_legend.setMinimumWidth(0)
         self.colour_legend.hide()
         toolbar = QHBoxLayout()
         for widget in (QLabel("Words"), self.word_count, QLabel("Labels"), self.label_count,
@@ -207,7 +210,7 @@ class EmbeddingView(QWidget):
         for widget in (QLabel("From rank"), self.rank_from, self.all_words, QLabel("Colour"), self.colour_mode,
                        self.colour_legend):
             colour_row.addWidget(widget)
-        colour_row.addStretch(1)
+        colour_row.setStretch(colour_row.count() - 1, 1)  # the legend takes the rest of the row
         layout.addLayout(colour_row)
         layout.addWidget(self.tsne_row)
         layout.addWidget(splitter, 1)
@@ -401,7 +404,7 @@ class EmbeddingView(QWidget):
                            "Clusters need a trained model's vectors.")
             legend.setToolTip("")
             return
-        legend.setText("&nbsp;&nbsp;".join(
+        legend.setText("&nbsp; ".join(  # a breaking space between groups, so the legend can wrap
             f"<span style='color:{_CLUSTER_COLOURS[g % len(_CLUSTER_COLOURS)]}'>&#9632;</span>&nbsp;{'/'.join(names[:2])}"
             for g, names in enumerate(clusters.names)))
         legend.setToolTip("k-means on the words' unit vectors; each group named by its most frequent words:\n"

@@ -156,3 +156,15 @@ def test_export_the_maps_coordinates_and_the_marked_words_vectors(qtbot, trained
     marked = list(csv.reader(open(tmp_path / "marked.csv", encoding="utf-8")))
     assert [r[0] for r in marked[1:]] == ["king"] + trained.session.highlighted
     assert len(marked[1]) == 2 + trained.session.model.dim
+
+
+def test_a_long_cluster_legend_wraps_instead_of_widening_the_window(qtbot, trained):
+    view = trained.embedding_view
+    view.colour_mode.setFocus()
+    qtbot.keyClick(view.colour_mode, Qt.Key.Key_End)  # the last choice: Cluster
+    assert view.colour_mode.currentText() == "Cluster"
+    qtbot.waitUntil(lambda: "/" in view.colour_legend.text(), timeout=20_000)  # groups named "a/b"
+    qtbot.wait(100)
+    assert trained.width() <= 1400 and trained.minimumSizeHint().width() <= 1400
+    assert view.colour_legend.geometry().right() <= view.width()
+    assert trained.right_dock.geometry().right() <= trained.width()
