@@ -210,7 +210,8 @@ class EmbeddingView(QWidget):
         for widget in (QLabel("From rank"), self.rank_from, self.all_words, QLabel("Colour"), self.colour_mode,
                        self.colour_legend):
             colour_row.addWidget(widget)
-        colour_row.setStretch(colour_row.count() - 1, 1)  # the legend takes the rest of the row
+        colour_row.setStretch(colour_row.count() - 1, 10)  # the legend, shown, takes nearly all the rest
+        colour_row.addStretch(1)  # hidden, the row stays packed to the left
         layout.addLayout(colour_row)
         layout.addWidget(self.tsne_row)
         layout.addWidget(splitter, 1)
