@@ -224,7 +224,7 @@ class EmbeddingView(QWidget):
         self.scatter.sigClicked.connect(self._clicked)
         self.scatter.sigHovered.connect(self._hovered)
         self.word_count.valueChanged.connect(session.set_drawn_count)
-        self.all_words.clicked.connect(lambda: self.word_count.setValue(self.word_count.maximum()))
+        self.all_words.clicked.connect(self._draw_all_words)
         self.rank_from.valueChanged.connect(lambda _: self.redraw())
         for changed in (session.corpusChanged, session.modelChanged):
             changed.connect(lambda *_: self._follow_vocabulary())
@@ -263,6 +263,11 @@ class EmbeddingView(QWidget):
     def set_tsne_busy(self, busy: bool, what: str = "Computing t-SNE of the words in view…") -> None:
         self.tsne_label.setText(what)
         self.tsne_row.setVisible(busy)
+
+    def _draw_all_words(self) -> None:
+        """The Words box set to the vocabulary's size (its maximum when no vocabulary is known)."""
+        words = self.session.vocabulary()
+        self.word_count.setValue(len(words) if words else self.word_count.maximum())
 
     def _follow_vocabulary(self) -> None:
         """The Words box reaches the whole vocabulary (All), however large."""

@@ -100,3 +100,11 @@ def test_all_words_of_a_100000_word_model_with_labels_thinned_by_zoom(view, qtbo
 
     view.session.select(["w99999"])  # the rarest word, as a query: labelled wherever it is
     assert "w99999" in view.labelled_words()
+
+
+def test_all_words_says_how_many_words_the_vocabulary_has(view, qtbot):
+    n = 1234
+    model = Model(Vocab([f"w{i}" for i in range(n)], np.arange(n, 0, -1)), np.random.default_rng(2).normal(size=(n, 4)))
+    view.session.set_model(model)
+    qtbot.mouseClick(view.all_words, Qt.MouseButton.LeftButton)
+    assert view.word_count.value() == n and view.session.drawn_count == n  # not the box's 100,000 maximum
