@@ -306,7 +306,7 @@ _READER: _Reader | None = None  # a reader process's own
 
 
 class _TokenIds:
-    """Provisional ids, in order of first appearance, as int32 (4 bytes a token), with running counts.
+    """Provisional ids (in order of first appearance, per reader), as int32 (4 bytes a token), with counts.
 
     The ids stay in memory as chunks, or, given a ``spill`` file, go straight to disk so a corpus
     larger than memory can be read; either way the final renumbering streams chunk by chunk.
@@ -821,7 +821,8 @@ def _idle_cores(sample: float = 0.1) -> float:
 class _Parts:
     """The parts of every file, read ahead by a pool of processes (or one by one here, for one worker).
 
-    Results come back in file order, so numbering them gives the ids a one-by-one reading gives.
+    Results come back in file order; each reader numbers its words its own way and the vocabulary is
+    sorted by count afterwards, so the corpus is the one a one-by-one reading gives.
     """
 
     def __init__(self, processes: int):
