@@ -192,8 +192,9 @@ class Session(QObject):
 
     def stale_model_refusal(self) -> str:
         """Why the Explore panels do not answer now ("" when they can): a model of another corpus
-        while a new one trains would answer for texts no longer shown anywhere."""
-        if not self.training or (self.model is not None and self.model_fits):
+        while a new one trains would answer for texts no longer shown anywhere. A timeline snapshot
+        that can answer (the run's newest, or the one shown) comes first."""
+        if not self.training or (self.model is not None and self.model_fits) or self.snapshot_source() is not None:
             return ""
         message = f"Training a model of {self.source.title()}: its answers come when the run ends (or press Stop)."
         if self.model is not None:

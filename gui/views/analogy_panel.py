@@ -11,7 +11,7 @@ from core.vectors.formula import parse_formula
 
 from ..background import LatestRequest
 from ..session import Session
-from .search_panel import fill_table, make_busy_label, make_result_table, unknown_message
+from .search_panel import fill_table, make_busy_label, make_result_table, refuse_if_stale, unknown_message
 
 class AnalogyPanel(QWidget):
     """``analogyEdit`` and its results table (``analogyTable``)."""
@@ -91,10 +91,7 @@ class AnalogyPanel(QWidget):
     def solve(self) -> None:
         model = self.session.model
         snapshot = self.session.snapshot_source()  # the timeline's snapshot answers while training or scrubbing (#15)
-        if snapshot is None and self.session.stale_model_refusal():  # never an answer from other texts
-            self.query.cancel()
-            self.table.setRowCount(0)
-            self.show_message(self.session.stale_model_refusal())
+        if refuse_if_stale(self):  # never an answer from a model of other texts
             return
         if model is None and snapshot is None:
             self.show_message("No model yet: train one or open one first.")

@@ -17,7 +17,7 @@ from core.errors import UnknownWordError
 
 from ..background import LatestRequest
 from ..session import Session
-from .search_panel import make_busy_label
+from .search_panel import make_busy_label, refuse_if_stale
 
 MAX_WORDS = 20
 DEMO_WORDS = "king queen man woman paris france berlin germany dog cat"
@@ -103,10 +103,7 @@ class HeatmapPanel(QWidget):
 
     def show_table(self) -> None:
         model = self.session.model
-        if self.session.stale_model_refusal():  # never an answer from a model of other texts
-            self.query.cancel()
-            self.table.setRowCount(0)
-            self.show_message(self.session.stale_model_refusal())
+        if refuse_if_stale(self):  # never an answer from a model of other texts
             return
         text = self.edit.text().strip() or self.edit.placeholderText()
         words = list(dict.fromkeys(w for w in re.split(r"[\s,;]+", text) if w))[:MAX_WORDS]

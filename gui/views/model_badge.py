@@ -19,7 +19,8 @@ class ModelBadge(QLabel):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent, objectName="modelBadge", wordWrap=True)
         self.session = session
-        for changed in (session.corpusChanged, session.modelChanged, session.trainingChanged):
+        for changed in (session.corpusChanged, session.modelChanged, session.trainingChanged,
+                        session.timelineChanged, session.snapshotChanged):
             changed.connect(lambda *_: self.refresh())
         self.refresh()
 
@@ -28,6 +29,9 @@ class ModelBadge(QLabel):
         refusal = s.stale_model_refusal()
         if refusal:
             text, warn = refusal, True
+        elif s.snapshot_source() is not None:  # the timeline answers (gui.session.snapshot_source)
+            which = "the snapshot shown on the timeline" if s.snapshot is not None else "this run's newest snapshot"
+            text, warn = f"Answers from {which} (its most frequent words).", False
         elif s.model is None:
             self.hide()
             return

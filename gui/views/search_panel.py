@@ -32,6 +32,17 @@ def unknown_hint(error: UnknownWordError) -> str:
     return f" Did you mean: {', '.join(error.suggestions)}?" if error.suggestions else ""
 
 
+def refuse_if_stale(panel) -> bool:
+    """Clear a panel and say why, when its answer would come from a model of other texts (the session
+    decides: gui.session.Session.stale_model_refusal). True: the panel must not ask."""
+    refusal = panel.session.stale_model_refusal()
+    if refusal:
+        panel.query.cancel()
+        panel.table.setRowCount(0)
+        panel.show_message(refusal)
+    return bool(refusal)
+
+
 def unknown_message(error: UnknownWordError) -> str:
     """Why a word is missing: its count against the minimum count if the corpus has it, else spellings."""
     if error.reason:
@@ -159,10 +170,7 @@ class SearchPanel(QWidget):
             return
         model = self.session.model
         snapshot = self.session.snapshot_source()
-        if snapshot is None and self.session.stale_model_refusal():  # never an answer from other texts
-            self.query.cancel()
-            self.table.setRowCount(0)
-            self.show_message(self.session.stale_model_refusal())
+        if refuse_if_stale(self):  # never an answer from a model of other texts
             return
         if model is None and snapshot is None:
             self.show_message("No model yet: train one (Train) or open one (File ▸ Open model).")

@@ -114,3 +114,12 @@ def test_a_long_model_name_is_shortened_in_the_middle():
     assert _shortened("m.npz") == "m.npz"
     short = _shortened("crime-and-punishment-by-fyodor-dostoevsky-skipgram-model.npz")
     assert len(short) == 38 and short.startswith("crime-and") and short.endswith("model.npz") and "…" in short
+
+
+def test_the_badge_says_when_a_timeline_snapshot_answers(qtbot, trained):
+    session = trained.session
+    assert session.timeline is not None and len(session.timeline) > 1
+    session.show_snapshot(0)
+    assert "snapshot shown on the timeline" in trained.model_badge.text()
+    session.show_snapshot(None)
+    assert "snapshot" not in trained.model_badge.text()
