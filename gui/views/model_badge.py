@@ -41,7 +41,7 @@ class ModelBadge(QLabel):
             text, warn = f"Answers from the {s.model_name()}.", False
         else:
             text, warn = f"Answers from the {s.model_title()}: press Train for a model of it.", True
-        self.setText(html.escape(text))
+        self.setText(html.escape(text, quote=False))
         self.setStyleSheet(_WARNING if warn else _PLAIN)
         self.setToolTip(s.model_path or "")
         self.show()
