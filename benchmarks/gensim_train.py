@@ -6,6 +6,7 @@ Run as its own process by bench_train.py so both sides are timed as whole proces
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -14,12 +15,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.text.corpus import find_text_files, iter_text, tokenize  # noqa: E402
 
 
-def sentences(paths: list[str], length: int = 10_000) -> list[list[str]]:
-    """The token stream cut into gensim's maximum sentence length, so windows see the same text."""
+def sentences(paths: list[str], rule: str = "project", length: int = 10_000) -> list[list[str]]:
+    """The token stream cut into gensim's maximum sentence length, so windows see the same text.
+
+    ``rule`` "project" tokenises as Embedding Studio does; "regex" as gensim's users commonly do,
+    ``re.findall(r"[a-z]+", text.lower())``, over the same text (Gutenberg headers stripped alike).
+    """
     tokens: list[str] = []
     for path in find_text_files(paths):
         for piece in iter_text(path):
-            tokens.extend(tokenize(piece))
+            tokens.extend(re.findall(r"[a-z]+", piece.lower()) if rule == "regex" else tokenize(piece))
     return [tokens[i:i + length] for i in range(0, len(tokens), length)]
 
 
@@ -33,10 +38,12 @@ def main() -> None:
                           ("workers", 2), ("seed", 1)]:
         parser.add_argument(f"--{name}", type=int, default=default)
     parser.add_argument("--sample", type=float, default=1e-3)
+    parser.add_argument("--tokens", choices=["project", "regex"], default="project",
+                        help="read as Embedding Studio does, or with a plain [a-z]+ regex as gensim's users do")
     parser.add_argument("--hs", action="store_true",
                         help="hierarchical softmax instead of negative sampling (Spark MLlib's algorithm)")
     args = parser.parse_args()
-    model = Word2Vec(sentences(args.corpus), sg=1, vector_size=args.dim, window=args.window, hs=int(args.hs),
+    model = Word2Vec(sentences(args.corpus, args.tokens), sg=1, vector_size=args.dim, window=args.window, hs=int(args.hs),
                      negative=0 if args.hs else args.negative, epochs=args.epochs, min_count=args.min_count,
                      sample=args.sample, workers=args.workers, seed=args.seed)
     model.wv.save_word2vec_format(args.out, binary=True)
