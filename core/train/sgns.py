@@ -4,12 +4,14 @@ The article's algorithm, unchanged in substance: an input table initialised unif
 output table of zeros; for each (centre, context) pair, one positive example and ``negative`` noise words
 drawn from counts**0.75; sigmoid scores; binary cross-entropy; gradients ``prob - 1`` for the positive and
 ``prob`` for the negatives. Plus what every real word2vec adds: subsampling of frequent words, a reduced
-window drawn per centre word, and a learning rate decaying linearly from ``lr`` to ``min_lr``.
+window drawn per centre word, and a learning rate decaying linearly from ``lr`` to ``min_lr``. One change
+of method, measured in benchmarks/README.md: a word's noise words are drawn once for its whole window and
+shared by its pairs (Ji et al.'s HogBatch), not drawn afresh for each pair.
 
-What makes it fast is doing a batch of about a thousand tokens at once: the pairs come from array
-operations, every row a batch touches is gathered in one ``take``, scores and gradients are computed for
-the whole batch, and all updates are scattered back, duplicates summed, by one sparse product
-(see :func:`scatter_add`). Each function here is plain so tests can hold it against a per-pair reference.
+What makes it fast is doing a batch of about a thousand tokens at once: every input row is gathered once
+and seen through a window view, each word's output row and noise rows once, scores and gradients come
+from small matrix products over the windows, and all updates are added back, duplicates summed, by
+sparse products (see :func:`scatter_add`). Tests hold :func:`window_step` against a per-example reference.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.special import expit
 
 from ..config import TrainConfig
 from ..text.vocab import AliasSampler
@@ -27,28 +28,6 @@ try:  # The fast path: SciPy's C kernel that adds a sparse product into an exist
     from scipy.sparse._sparsetools import csc_matvecs as _csc_matvecs
 except ImportError:  # pragma: no cover - private SciPy API; the public fallback below is exact too
     _csc_matvecs = None
-
-
-
-def make_pairs(tokens: np.ndarray, reduced: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """All (centre, context) pairs of a token sequence with a per-centre reduced window.
-
-    ``reduced[i]`` (1..window) is the window actually used around position ``i``, as in word2vec and
-    gensim. Loops only over the ``window`` offsets; everything per token is an array operation.
-    """
-    centres, contexts = [], []
-    n = len(tokens)
-    for k in range(1, min(window, n - 1) + 1):
-        ahead = reduced[: n - k] >= k  # centre i, context i + k
-        centres.append(tokens[: n - k][ahead])
-        contexts.append(tokens[k:][ahead])
-        behind = reduced[k:] >= k  # centre i, context i - k
-        centres.append(tokens[k:][behind])
-        contexts.append(tokens[: n - k][behind])
-    if not centres:
-        empty = np.empty(0, dtype=tokens.dtype)
-        return empty, empty
-    return np.concatenate(centres), np.concatenate(contexts)
 
 
 def scatter_add(table: np.ndarray, rows: np.ndarray, columns_ptr: np.ndarray, weights: np.ndarray,
@@ -71,40 +50,8 @@ def scatter_add(table: np.ndarray, rows: np.ndarray, columns_ptr: np.ndarray, we
     table[touched] += product  # pragma: no cover
 
 
-#: Rows counted by :func:`update_factors`: the most frequent words (ids are frequency ranks).
+#: Rows counted by :func:`_row_factors`: the most frequent words (ids are frequency ranks).
 _COUNTED_ROWS = 1 << 16
-
-
-def update_factors(centres: np.ndarray, targets: np.ndarray, max_updates: float, n_words: int
-                   ) -> tuple[np.ndarray | None, np.ndarray | None] | None:
-    """Factors that cap how many updates any one row sums in a batch; None when no row needs one.
-
-    Every update of a batch is computed from the rows as they were before it, then all are summed.
-    A row that takes ``m`` updates at once therefore moves like ``m`` steps of sequential SGD that
-    never saw each other's effect, and a frequent word's row (``the`` as a noise word, say, hundreds
-    of times a batch) overshoots, feeds back through every row it touched, and the run diverges.
-    Sequential SGD would have damped those steps as it went; here each of the row's updates is scaled
-    by ``max_updates / m``, so no row moves more than ``max_updates`` steps' worth in one batch.
-    Rows below the bound, nearly all of them, are untouched.
-
-    An update is what word2vec applies at once: one (pair, target) term for an output row, one pair
-    (its ``k`` terms, summed) for an input row, which therefore counts ``k`` terms per pair.
-    ``targets`` are output word ids (``pairs x k``, not offset). Returns float32 factors per pair for
-    the input rows and per (pair, target) for the output rows, None for a side with no row over the
-    bound. Scaling the terms, rather than the rows after the scatter, keeps each worker's correction
-    to its own updates when several share a table.
-    """
-    k = targets.shape[1]
-    if len(centres) * k <= max_updates:  # not even one row can pass the bound
-        return None
-    out_ids, in_ids = targets, centres
-    if n_words > _COUNTED_ROWS:
-        # Ids are frequency ranks: a batch cannot pile enough updates onto a rarer word to matter,
-        # and a huge vocabulary is not scanned per batch. The rarer ids share one bin, never capped.
-        out_ids, in_ids = np.minimum(targets, _COUNTED_ROWS), np.minimum(centres, _COUNTED_ROWS)
-    per_pair = _factors(np.bincount(in_ids), in_ids, max_updates / k)
-    per_target = _factors(np.bincount(out_ids.reshape(-1)), out_ids, max_updates)
-    return None if per_target is None and per_pair is None else (per_pair, per_target)
 
 
 def _factors(counts: np.ndarray, ids: np.ndarray, bound: float) -> np.ndarray | None:
@@ -118,51 +65,7 @@ def _factors(counts: np.ndarray, ids: np.ndarray, bound: float) -> np.ndarray | 
     return np.take(table, ids)
 
 
-def sgns_step(table: np.ndarray, n_words: int, centres: np.ndarray, contexts: np.ndarray,
-              noise: np.ndarray, lr: float, max_updates: float = math.inf) -> float:
-    """One batched SGNS update; returns the summed binary cross-entropy of its examples (float64).
-
-    ``table`` holds both tables: rows ``[0, n_words)`` are input vectors, rows ``[n_words, 2 n_words)``
-    output vectors, so one gather and one scatter serve both. ``noise`` is (pairs, negative).
-    Every gradient is computed from the rows as they were before the batch, then all are applied;
-    a row that takes more than ``max_updates`` of them has their sum scaled down to that many
-    (:func:`update_factors`: what keeps large batches and several workers from diverging).
-    """
-    pairs, negative = noise.shape
-    k = negative + 1
-    targets = np.empty((pairs, k), dtype=np.int32)
-    targets[:, 0] = contexts
-    targets[:, 1:] = noise
-    factors = update_factors(centres, targets, max(1.0, max_updates), n_words)
-    targets += n_words
-    rows = np.concatenate((centres, targets.reshape(-1)))
-    gathered = np.take(table, rows, axis=0)  # (pairs * (1 + k), dim): inputs, then targets
-    inputs = gathered[:pairs]
-    outputs = gathered[pairs:].reshape(pairs, k, -1)
-
-    # Signed scores: positive for the real context, negated for noise, so sigmoid(z) is the probability
-    # the model gives the right label. Then prob - 1 (real) and prob (noise) are both -sign * (1 - sigmoid(z)).
-    z = np.einsum("bd,bkd->bk", inputs, outputs)
-    z[:, 1:] *= -1
-    right = expit(z)
-    loss = -np.log(np.maximum(right, np.finfo(np.float32).tiny)).sum(dtype=np.float64)
-    step = (1.0 - right) * np.float32(lr)  # -(gradient) * lr, with the sign of the label
-    step[:, 1:] *= -1
-
-    # input row of pair b  += sum_k step[b, k] * output[b, k]
-    # output row of (b, k) += step[b, k] * input[b]
-    entry_rows = np.concatenate((targets.reshape(-1), np.repeat(centres, k)))
-    per_pair, per_target = factors or (None, None)
-    weights = np.empty((2, pairs, k), dtype=np.float32)  # output rows' entries, then input rows'
-    np.multiply(step, 1 if per_target is None else per_target, out=weights[0])
-    np.multiply(step, 1 if per_pair is None else per_pair[:, None], out=weights[1])
-    weights = weights.reshape(-1)
-    columns_ptr = np.concatenate((np.arange(0, pairs * k, k, dtype=np.int32),
-                                  np.arange(pairs * k, 2 * pairs * k + 1, dtype=np.int32)))
-    scatter_add(table, entry_rows, columns_ptr, weights, gathered)
-    return float(loss)
-
-
+@np.errstate(over="ignore", invalid="ignore")  # a diverging run is caught by its loss, not by warnings
 def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np.ndarray, noise: np.ndarray,
                 window: int, lr: float, max_updates: float = math.inf) -> tuple[float, int]:
     """One batched SGNS update in which each word's noise words are shared by its whole window.
@@ -211,7 +114,7 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
     loss = -np.log(np.maximum(right, np.finfo(np.float32).tiny)).sum(dtype=np.float64)
     step = (1.0 - right) * np.float32(lr)  # -(gradient) * lr, with the sign of the label
     step[1:] *= -1
-    per_input, per_output = _row_factors(inputs, targets - n_words, pairs_of, max_updates, n_words)
+    per_input, per_output = _row_factors(inputs, targets - n_words, pairs_of, max(1.0, max_updates), n_words)
 
     # output row (t, i) += sum over i's window of step * input row: one small product per centre
     dense = np.zeros((k, n * span), dtype=np.float32)
@@ -236,8 +139,7 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-z)) in float32; four times faster than SciPy's expit, and exact enough here
     (an overflowing exp gives 0, which the loss clamps)."""
-    with np.errstate(over="ignore"):
-        out = np.exp(-z)
+    out = np.exp(-z)
     out += 1
     return np.reciprocal(out, out=out)
 

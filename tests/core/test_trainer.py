@@ -11,106 +11,103 @@ import pytest
 
 from core.config import TrainConfig
 from core.errors import ConfigError, TrainingDiverged
-from core.train.sgns import initial_table, make_pairs, scatter_add, sgns_step, update_factors
+from core.train.sgns import _row_factors, initial_table, scatter_add, window_step
 from core.train.trainer import EpochEnd, Progress, Trainer
 from core.text.vocab import Vocab
 
 
-def brute_force_pairs(tokens, reduced, window):
-    pairs = []
-    for i in range(len(tokens)):
-        for j in range(max(0, i - reduced[i]), min(len(tokens), i + reduced[i] + 1)):
-            if j != i:
-                pairs.append((tokens[i], tokens[j]))
-    return sorted(pairs)
+def window_pairs(n, reduced):
+    """(centre position, input position) of every pair: the words within ``reduced[i]`` of position i."""
+    return [(i, j) for i in range(n) for j in range(max(0, i - reduced[i]), min(n, i + reduced[i] + 1)) if j != i]
 
 
-@pytest.mark.parametrize("window", [1, 2, 5])
-def test_pairs_match_a_brute_force_reference(window):
-    rng = np.random.default_rng(window)
-    tokens = rng.integers(0, 50, size=40).astype(np.int32)
-    reduced = rng.integers(1, window + 1, size=40).astype(np.int32)
-    centres, contexts = make_pairs(tokens, reduced, window)
-    assert sorted(zip(centres.tolist(), contexts.tolist())) == brute_force_pairs(tokens, reduced, window)
-
-
-def test_pairs_of_tiny_sequences():
-    one = np.array([3], dtype=np.int32)
-    assert all(len(a) == 0 for a in make_pairs(one, np.array([2]), 2))
-    two = np.array([3, 4], dtype=np.int32)
-    centres, contexts = make_pairs(two, np.array([5, 5]), 5)
-    assert sorted(zip(centres.tolist(), contexts.tolist())) == [(3, 4), (4, 3)]
-
-
-def per_pair_reference(table, n_words, centres, contexts, noise, lr):
-    """The article's update, one example at a time, but every gradient from the rows before the batch."""
+def per_example_reference(table, n_words, tokens, reduced, noise, lr):
+    """The article's update, one example at a time, but every gradient from the rows before the batch:
+    position i's word (label 1) and its noise words (label 0) against the input row of each word in its
+    reduced window."""
     before = table.astype(np.float64)
     after = before.copy()
     loss = 0.0
-    for c, o, negs in zip(centres, contexts, noise):
-        h = before[c]
-        for target, label in [(o, 1.0)] + [(n, 0.0) for n in negs]:
+    for i, j in window_pairs(len(tokens), reduced):
+        h = before[tokens[j]]
+        for target, label in [(tokens[i], 1.0)] + [(m, 0.0) for m in noise[i]]:
             out = before[n_words + target]
             prob = 1.0 / (1.0 + math.exp(-h @ out))
             loss += -math.log(prob) if label else -math.log(1.0 - prob)
             grad = prob - label  # prob - 1 for the real pair, prob for noise
-            after[c] -= lr * grad * out
+            after[tokens[j]] -= lr * grad * out
             after[n_words + target] -= lr * grad * h
     return after, loss
 
 
-def test_batched_update_equals_per_pair_reference_with_repeated_rows():
-    rng = np.random.default_rng(0)
-    n_words, dim = 6, 4
+def random_batch(seed, n_words=6, n=9, window=3, negative=2, dim=4):
+    rng = np.random.default_rng(seed)
     table = rng.normal(0, 0.5, size=(2 * n_words, dim)).astype(np.float32)
-    # Repeated centres, contexts and noise words, and a word that is its own noise, on purpose.
-    centres = np.array([0, 0, 1, 2, 0], dtype=np.int32)
-    contexts = np.array([1, 1, 0, 0, 2], dtype=np.int32)
-    noise = np.array([[3, 3], [0, 4], [1, 1], [5, 3], [0, 0]], dtype=np.int32)
-    expected, expected_loss = per_pair_reference(table, n_words, centres, contexts, noise, lr=0.1)
-    loss = sgns_step(table, n_words, centres, contexts, noise, lr=0.1)
+    tokens = rng.integers(0, n_words, n).astype(np.int32)
+    reduced = rng.integers(1, window + 1, n).astype(np.int32)
+    noise = rng.integers(0, n_words, (n, negative)).astype(np.int32)
+    return table, tokens, reduced, noise
+
+
+@pytest.mark.parametrize("seed, n, window", [(0, 9, 3), (1, 2, 5), (2, 30, 1), (3, 12, 10)])
+def test_window_step_equals_the_per_example_reference(seed, n, window):
+    # Few words, so rows repeat as inputs, targets and noise (a word is sometimes its own noise);
+    # windows wider than the batch, and a batch of two tokens.
+    table, tokens, reduced, noise = random_batch(seed, n=n, window=window)
+    expected, expected_loss = per_example_reference(table, 6, tokens, reduced, noise, lr=0.1)
+    loss, pairs = window_step(table, 6, tokens, reduced, noise, window, lr=0.1)
+    assert pairs == len(window_pairs(n, reduced))
     np.testing.assert_allclose(table, expected, rtol=1e-5, atol=1e-6)
     assert loss == pytest.approx(expected_loss, rel=1e-5)
 
 
-def test_update_factors_count_updates_as_word2vec_applies_them():
+def test_a_single_token_makes_no_pair_and_changes_nothing():
+    table, tokens, reduced, noise = random_batch(0, n=1)
+    before = table.copy()
+    assert window_step(table, 6, tokens, reduced, noise, 3, lr=0.1) == (0.0, 0)
+    np.testing.assert_array_equal(table, before)
+
+
+def test_row_factors_count_updates_as_word2vec_applies_them():
     # word2vec updates an output row once per (pair, target) and an input row once per pair, with the
-    # sum of its k terms: so a centre's pairs count k each.
-    centres = np.array([0, 0, 0, 1], dtype=np.int32)
-    targets = np.array([[2, 3], [2, 3], [2, 4], [2, 2]], dtype=np.int32)  # k = 2
-    per_pair, per_target = update_factors(centres, targets, max_updates=4.0, n_words=10)
-    # Centre 0 sums 3 pairs x 2 terms = 6 updates > 4; output 2 takes 5 > 4; the rest are under the bound.
-    np.testing.assert_allclose(per_pair, [4 / 6, 4 / 6, 4 / 6, 1.0])
-    np.testing.assert_allclose(per_target, [[4 / 5, 1], [4 / 5, 1], [4 / 5, 1], [4 / 5, 4 / 5]])
-    assert update_factors(centres, targets, max_updates=6.0, n_words=10) is None  # nothing over the bound: untouched
+    # sum of its k terms: so an input word's pairs count k each.
+    inputs = np.array([0, 0, 0, 1], dtype=np.int32)  # four pairs: word 0 is the input of three
+    targets = np.array([[2, 3], [2, 2]], dtype=np.int32)  # (k = 2, centres): each centre's word, then its noise
+    pairs_of = np.array([3, 1])  # the first centre has three pairs, the second one
+    per_input, per_output = _row_factors(inputs, targets, pairs_of, max_updates=4.0, n_words=10)
+    # Word 0 sums 3 pairs x 2 terms = 6 updates > 4. Output 2 takes 3 as the first centre's word, 3 as
+    # its noise and 1 as the second centre's noise: 7 > 4. Output 3 takes 1.
+    np.testing.assert_allclose(per_input, [4 / 6, 4 / 6, 4 / 6, 1.0])
+    np.testing.assert_allclose(per_output, [4 / 7, 1.0, 4 / 7, 4 / 7])
+    assert _row_factors(inputs, targets, pairs_of, max_updates=8.0, n_words=10) == (None, None)
 
 
 def test_a_row_never_moves_more_than_its_bound_in_one_batch():
     rng = np.random.default_rng(2)
-    n_words, dim = 6, 4
+    n_words, dim, window = 6, 4, 3
     table = rng.normal(0, 0.5, size=(2 * n_words, dim)).astype(np.float32)
-    centres = np.zeros(40, dtype=np.int32)  # one word as the centre of every pair
-    contexts = rng.integers(1, n_words, 40).astype(np.int32)
+    tokens = np.zeros(40, dtype=np.int32)  # one word throughout: the input of every pair
+    reduced = np.full(40, window, dtype=np.int32)
     noise = rng.integers(1, n_words, (40, 3)).astype(np.int32)
     free, capped = table.copy(), table.copy()
-    sgns_step(free, n_words, centres, contexts, noise, lr=0.1)
-    sgns_step(capped, n_words, centres, contexts, noise, lr=0.1, max_updates=20.0)
-    # The centre sums 40 pairs x 4 terms = 160 updates: capped at 20, its move is 20/160 of the free one.
-    np.testing.assert_allclose(capped[0] - table[0], (free[0] - table[0]) * 20 / 160, rtol=1e-4, atol=1e-7)
+    _, pairs = window_step(free, n_words, tokens, reduced, noise, window, lr=0.1)
+    window_step(capped, n_words, tokens, reduced, noise, window, lr=0.1, max_updates=20.0)
+    # Word 0's input row sums every pair's 4 terms; capped at 20, its move is 20 / (4 pairs) of the free one.
+    np.testing.assert_allclose(capped[0] - table[0], (free[0] - table[0]) * 20 / (4 * pairs), rtol=1e-3, atol=1e-6)
 
 
-def sequential_sgd(table, n_words, centres, contexts, noise, lr):
-    """word2vec's own order: pair after pair, each from the rows as the pairs before left them."""
+def sequential_sgd(table, n_words, tokens, reduced, noise, lr):
+    """word2vec's own order: example after example, each from the rows as the ones before left them."""
     after = table.astype(np.float64)
-    for c, o, negs in zip(centres.tolist(), contexts.tolist(), noise.tolist()):
-        h = after[c].copy()
-        centre_step = np.zeros_like(h)
-        for target, label in [(o, 1.0)] + [(m, 0.0) for m in negs]:
+    for i, j in window_pairs(len(tokens), reduced):
+        h = after[tokens[j]].copy()
+        input_step = np.zeros_like(h)
+        for target, label in [(tokens[i], 1.0)] + [(m, 0.0) for m in noise[i]]:
             out = after[n_words + target]
             step = lr * (label - 1.0 / (1.0 + math.exp(-h @ out)))
-            centre_step += step * out
+            input_step += step * out
             after[n_words + target] += step * h
-        after[c] += centre_step
+        after[tokens[j]] += input_step
     return after
 
 
@@ -118,22 +115,22 @@ def test_a_window_10_batch_of_two_workers_stays_close_to_sequential_sgd():
     """The divergence of issue #9 in miniature: a Zipf corpus, window 10, vectors that share a direction
     (as trained ones do). Summed blindly, the frequent words' hundreds of stale updates overshoot by an
     order of magnitude; bounded as the trainer bounds them for two workers, the batch moves like
-    word2vec's one-pair-at-a-time SGD."""
+    word2vec's one-example-at-a-time SGD."""
     rng = np.random.default_rng(0)
     n_words, dim, window, lr = 50, 16, 10, 0.025
     zipf = 1.0 / np.arange(1, n_words + 1) ** 1.1
     tokens = rng.choice(n_words, size=400, p=zipf / zipf.sum()).astype(np.int32)
-    centres, contexts = make_pairs(tokens, rng.integers(1, window + 1, 400).astype(np.int32), window)
+    reduced = rng.integers(1, window + 1, 400).astype(np.int32)
     noise_p = zipf ** 0.75 / (zipf ** 0.75).sum()
-    noise = rng.choice(n_words, size=(len(centres), 5), p=noise_p).astype(np.int32)
+    noise = rng.choice(n_words, size=(400, 5), p=noise_p).astype(np.int32)
     table = (rng.normal(0, 0.3, (2 * n_words, dim)) + 0.3 * rng.normal(size=dim)).astype(np.float32)
 
-    reference = sequential_sgd(table, n_words, centres, contexts, noise, lr) - table
+    reference = sequential_sgd(table, n_words, tokens, reduced, noise, lr) - table
     max_updates = TrainConfig().max_row_step / (2 * lr)  # what BatchRunner uses with 2 workers
     moves = {}
     for name, bound in [("capped", max_updates), ("free", math.inf)]:
         batched = table.copy()
-        sgns_step(batched, n_words, centres, contexts, noise, lr, max_updates=bound)
+        window_step(batched, n_words, tokens, reduced, noise, window, lr, max_updates=bound)
         assert np.isfinite(batched).all()
         moves[name] = (batched - table).ravel()
 
@@ -145,7 +142,7 @@ def test_a_window_10_batch_of_two_workers_stays_close_to_sequential_sgd():
     assert 0.5 < size["capped"] < 2.5 and cosine(moves["capped"], reference.ravel()) > 0.65
 
     def batch_loss(t):
-        return sgns_step(t.astype(np.float32), n_words, centres, contexts, noise, lr=0.0)
+        return window_step(t.astype(np.float32), n_words, tokens, reduced, noise, window, lr=0.0)[0]
 
     assert batch_loss(table + moves["capped"].reshape(table.shape)) < batch_loss(table)
     assert batch_loss(table + moves["free"].reshape(table.shape)) > 10 * batch_loss(table)
@@ -156,9 +153,10 @@ def test_untrained_model_scores_ln2_per_example():
     assert np.all(table[10:] == 0)
     assert np.all(np.abs(table[:10]) <= 0.5 / 8)
     rng = np.random.default_rng(0)
-    centres = rng.integers(0, 10, 20).astype(np.int32)
-    loss = sgns_step(table, 10, centres, centres[::-1].copy(), rng.integers(0, 10, (20, 5)).astype(np.int32), 0.0)
-    assert loss / (20 * 6) == pytest.approx(math.log(2), rel=1e-6)
+    tokens = rng.integers(0, 10, 20).astype(np.int32)
+    loss, pairs = window_step(table, 10, tokens, np.full(20, 2, np.int32), rng.integers(0, 10, (20, 5)).astype(np.int32),
+                              2, lr=0.0)
+    assert loss / (pairs * 6) == pytest.approx(math.log(2), rel=1e-6)
 
 
 def test_scatter_fallback_agrees_with_fast_path(monkeypatch):
@@ -624,9 +622,9 @@ def test_a_huge_vocabulary_counts_only_its_most_frequent_rows():
     from core.train.sgns import _COUNTED_ROWS
 
     n_words = _COUNTED_ROWS + 10
-    centres = np.full(30, n_words - 1, dtype=np.int32)  # a rare id, often: not counted
-    targets = np.zeros((30, 2), dtype=np.int32)  # id 0 as every target: 60 updates
-    targets[:, 1] = n_words - 2
-    per_pair, per_target = update_factors(centres, targets, max_updates=10.0, n_words=n_words)
-    assert per_pair is None
-    np.testing.assert_allclose(per_target, np.tile([10 / 30, 1.0], (30, 1)))
+    inputs = np.full(30, n_words - 1, dtype=np.int32)  # a rare id as the input of 30 pairs: not counted
+    targets = np.zeros((2, 30), dtype=np.int32)  # id 0 as the word of 30 centres of one pair each: 30 updates
+    targets[1] = n_words - 2
+    per_input, per_output = _row_factors(inputs, targets, np.ones(30), max_updates=10.0, n_words=n_words)
+    assert per_input is None
+    np.testing.assert_allclose(per_output, np.repeat([10 / 30, 1.0], 30))
