@@ -1,6 +1,7 @@
 """Does the app keep up? Training speed inside the app vs headless, and UI-thread lateness.
 
-    python benchmarks/bench_ui.py [--runs 3] [--epochs N] [--corpus PATH] [--workers N] [--words N] [--trace]
+    python benchmarks/bench_ui.py [--runs 3] [--epochs N] [--corpus PATH ...] [--workers N] [--words N]
+        [--dim N] [--window N] [--trace]
 
 Headless: ``core.train.trainer.Trainer.train`` alone. In the app: the real window (``gui.app.create_window``),
 Train clicked, while a 10 ms QTimer on the UI thread records how late each tick is. Speed is the
@@ -106,10 +107,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--dim", type=int, default=None, help="vector size (default: the article's 32)")
+    parser.add_argument("--window", type=int, default=None, help="context window (default: the article's 2)")
     parser.add_argument("--words", type=int, default=None, help="words drawn on the live map (app default 300)")
     parser.add_argument("--trace", action="store_true", help="say what the UI thread did in its worst ticks")
-    parser.add_argument("--corpus", default=str(NOTES) if NOTES.exists() else None,
-                        help="a .txt file or folder (default: Notes from the Underground if present, else the demo)")
+    parser.add_argument("--corpus", nargs="+", default=[str(NOTES)] if NOTES.exists() else None,
+                        help=".txt files or folders (default: Notes from the Underground if present, else the demo)")
     args = parser.parse_args()
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -126,18 +129,19 @@ def main() -> None:
                       tempfile.mkdtemp(prefix="bench-ui-settings-"))  # never the user's settings
     app, _ = application()
     assert isinstance(app, QApplication)
-    corpus = load_corpus([args.corpus]) if args.corpus else demo_corpus()
-    name = Path(args.corpus).name if args.corpus else "demo corpus"
+    corpus = load_corpus(args.corpus) if args.corpus else demo_corpus()
+    name = " + ".join(Path(c).name for c in args.corpus) if args.corpus else "demo corpus"
     epochs = args.epochs or (3 if args.corpus else 10)
-    config = TrainConfig.article(epochs=epochs, workers=args.workers or default_workers())
-    corpus_args = ["--corpus", args.corpus] if args.corpus else []
+    shape = {key: value for key in ("dim", "window") if (value := getattr(args, key)) is not None}
+    config = TrainConfig.article(epochs=epochs, workers=args.workers or default_workers(), **shape)
+    corpus_args = [arg for path in args.corpus for arg in ("--corpus", path)] if args.corpus else []
 
     from core.train.workers import warm_up
     from gui.training import WORKER_NICE
 
     warm_up(config.workers, WORKER_NICE)  # as the app does when its window opens
     print(f"{name}: {corpus.n_tokens:,} tokens, {len(corpus.vocab):,} words; {epochs} epochs, "
-          f"dim {config.dim}, {config.workers} worker(s), {args.words or 300} words drawn, {args.runs} runs, platform "
+          f"dim {config.dim}, window {config.window}, {config.workers} worker(s), {args.words or 300} words drawn, {args.runs} runs, platform "
           f"{app.platformName()}")
     head = [headless(corpus, config) for _ in range(args.runs)]
     trace = None
