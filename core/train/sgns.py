@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ..config import TrainConfig
 from ..text.vocab import AliasSampler
@@ -50,19 +49,18 @@ def scatter_add(table: np.ndarray, rows: np.ndarray, columns_ptr: np.ndarray, we
     table[touched] += product  # pragma: no cover
 
 
+_TINY = np.finfo(np.float32).tiny  # the loss's floor: a probability of 0 scores -log(tiny) = 87, not inf
+
 #: Rows counted by :func:`_row_factors`: the most frequent words (ids are frequency ranks).
 _COUNTED_ROWS = 1 << 16
 
 
 def _factors(counts: np.ndarray, ids: np.ndarray, bound: float) -> np.ndarray | None:
     """``bound / count`` for the ids whose count passes ``bound``, 1 for the rest; None if none does."""
-    counted = counts[:_COUNTED_ROWS]  # a last bin past these holds the rarer ids together: never capped
-    if counted.max() <= bound:
+    counts[_COUNTED_ROWS:] = 0  # a last bin past these holds the rarer ids together: never capped
+    if counts.max() <= bound:
         return None
-    heavy = np.flatnonzero(counted > bound)
-    table = np.ones(len(counts), dtype=np.float32)
-    table[heavy] = bound / counts[heavy]
-    return np.take(table, ids)
+    return (bound / np.maximum(np.take(counts, ids), bound)).astype(np.float32)
 
 
 @np.errstate(over="ignore", invalid="ignore")  # a diverging run is caught by its loss, not by warnings
@@ -88,7 +86,8 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
     # window; ``windows[i]`` is a view of the rows around position i (nothing copied).
     padded = np.zeros((n + 2 * window, dim), dtype=np.float32)
     np.take(table, tokens, axis=0, out=padded[window:window + n])
-    windows = sliding_window_view(padded, span, axis=0)  # (n, dim, span)
+    item = padded.itemsize  # (n, dim, span), as numpy's sliding_window_view makes it, minus its checks' 30 us
+    windows = np.ndarray((n, dim, span), dtype=np.float32, buffer=padded, strides=(dim * item, item, dim * item))
     # Targets laid out target-major, (k, n): row 0 the words themselves, rows 1.. their noise words.
     targets = np.empty((k, n), dtype=np.int32)
     targets[0] = tokens
@@ -111,7 +110,7 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
     z = np.take(scores.reshape(k, -1), pairs, axis=1)  # (k, pairs)
     z[1:] *= -1
     right = _sigmoid(z)
-    loss = -np.log(np.maximum(right, np.finfo(np.float32).tiny)).sum(dtype=np.float64)
+    loss = -np.log(np.maximum(right, _TINY)).sum(dtype=np.float64)
     step = (1.0 - right) * np.float32(lr)  # -(gradient) * lr, with the sign of the label
     step[1:] *= -1
     per_input, per_output = _row_factors(inputs, targets - n_words, pairs_of, max(1.0, max_updates), n_words)
