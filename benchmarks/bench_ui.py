@@ -81,6 +81,7 @@ def in_app(app, corpus_args, config, words: int | None = None,
     timer.stop()
     if trace is not None:
         trace.report(stamps, cpu_before, trace.thread_cpu())
+    window.session.unsaved = False  # the benchmark's model is thrown away: no "not saved" question on close
     window.close()
     late.sort()
     return (reports[-1].words_per_sec, float(late[-1]), float(statistics.median(late)),
