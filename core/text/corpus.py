@@ -27,6 +27,7 @@ from .phrases import Phrase, PhraseSettings, join_pairs_kept, pair_counts, phras
 from .pieces import PIECE_CHARS, PieceLog, PieceTable
 from .tokens import MAX_TOKEN_CHARS, check_token_rule, spaced_words, tokenize, tokenize_counting  # noqa: F401
 from .vocab import Vocab
+from .word_table import WordTable
 
 _BLOCK = 1 << 20  # bytes read at a time
 _SNIFF = 8192  # bytes looked at to tell text from binary
@@ -298,6 +299,7 @@ class _Reader:
 
     def __init__(self) -> None:
         self.index = _FirstSeenIds()
+        self.table = WordTable(self.index)  # the same numbering, looked up from the text's bytes
         self.sent = 0  # words already reported
         self.key = secrets.token_hex(8)
 
@@ -751,16 +753,18 @@ def _read_part(job: _PartJob, report: Callable[[int], None] | None = None,
         pieces = _decoded_pieces(job.path, job.encoding, job.start, job.end)
         for text, done in _strip_gutenberg(pieces, header=job.first, ended=ended, skipped=skipped):
             base = read + (skipped[0] if skipped else 0)
-            words: list[str] = []
-            for lo, hi in _piece_cuts(text):  # tokenised piece by piece: the same words, and a row each
-                piece_words = spaced_words(text[lo:hi], job.tokens).split()  # overlong runs: dropped by add_part
-                if piece_words:
-                    rows.append((base + lo, base + hi, n_tokens + len(words)))
-                    words += piece_words
+            cuts = list(_piece_cuts(text))  # tokenised piece by piece: the same words, and a row each
+            spaced = [spaced_words(text[lo:hi], job.tokens).encode("utf-8", "surrogatepass") for lo, hi in cuts]
+            ids, starts = reader.table.ids(b" ".join(spaced))  # overlong runs: dropped by add_part
+            piece_starts = np.cumsum([0] + [len(piece) + 1 for piece in spaced[:-1]])
+            firsts = np.searchsorted(starts, piece_starts).tolist() + [len(ids)]  # each piece's first token
+            for (lo, hi), first, after in zip(cuts, firsts, firsts[1:]):
+                if after > first:
+                    rows.append((base + lo, base + hi, n_tokens + first))
             read += len(text)
-            if words:
-                chunks.append(np.fromiter(map(index.__getitem__, words), dtype=np.int32, count=len(words)))
-                n_tokens += len(words)
+            if len(ids):
+                chunks.append(ids)
+                n_tokens += len(ids)
             if report:
                 report(done)
     except OSError as error:

@@ -92,6 +92,9 @@ def tokenize_counting(text: str, rule: str = DEFAULT_TOKENS) -> tuple[list[str],
 def spaced_words(text: str, rule: str = DEFAULT_TOKENS) -> str:
     """The text lowercased with every separator made whitespace: its ``split()`` is the words.
 
+    The only whitespace left is ASCII (a no-break or ideographic space becomes a space), so the words
+    are also the runs of bytes above 32 in its UTF-8 (see core.text.word_table).
+
     Overlong runs are still in it: the corpus reader checks each distinct word's length once instead.
     """
     how = check_token_rule(rule)
@@ -126,8 +129,9 @@ def _apostrophes(s: str, rule: TokenRule) -> str:
 
 class _Kinds:
     """Non-ASCII characters by kind, remembered across pieces, so each is looked at once: kept
-    (letters, spaces), combining marks, deleted (invisible joiners), and separators (with the
-    translate table that makes them spaces, built up as they come)."""
+    (letters), combining marks, deleted (invisible joiners), and separators and spaces (with the
+    translate table that makes them ASCII spaces, built up as they come: spaced text then holds
+    only ASCII whitespace, which the corpus reader's byte-level word finder relies on)."""
 
     LIMIT = 1 << 20  # all of Unicode is ~1.1 million characters: a bound no real text reaches
 
@@ -138,7 +142,7 @@ class _Kinds:
 
     def learn(self, present: set[str]) -> None:
         for c in present - self.known:
-            if c in _DELETED or c.isalpha() or c.isspace():
+            if c in _DELETED or c.isalpha():
                 pass
             elif unicodedata.category(c).startswith("M"):
                 self.marks.add(c)

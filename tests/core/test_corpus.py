@@ -561,3 +561,22 @@ def test_utf8_is_told_right_when_a_character_straddles_two_blocks(tmp_path):
     bad = write(tmp_path / "bad.txt", b"a" * (block - 1) + b"\xc3" + b" b" * 50)  # a lead byte, then ASCII
     assert corpus_module._detect_encoding(good) == "utf-8-sig"
     assert corpus_module._detect_encoding(bad) == "cp1252"
+
+
+def test_every_piece_row_holds_the_tokens_of_its_text_whatever_the_script(tmp_path, monkeypatch):
+    # The reader finds words from the spaced text's bytes (core.text.word_table), many pieces at once:
+    # each logged piece must still own exactly the tokens tokenize() gives its characters.
+    monkeypatch.setattr(corpus_module, "PIECE_CHARS", 40)
+    lines = ["caf\u00e9\u00a0na\u00efve \u0436\u0438\u0437\u043d\u044c\u3000don't man's to-morrow",
+             "x" * 120 + " overlong above, " + "abcdefghijklmnopq medium abcdefghij",
+             "123 456 --- ...", "e\u0301t\u00e9 \u0301alone word\x1cnext \u2028line"]
+    text = "".join(f"{lines[i % len(lines)]} {i}\n" for i in range(200))
+    path = write(tmp_path / "mixed.txt", text)
+    corpus = load_corpus([path], min_count=1)
+    words = [corpus.vocab.words[i] for i in corpus.ids]
+    assert words == tokenize(text)
+    rows = corpus.pieces.rows
+    assert len(rows) > 100
+    ends = [*rows[1:, 5].tolist(), len(words)]
+    for (_, _, _, lo, hi, first), after in zip(rows.tolist(), ends):
+        assert words[first:after] == tokenize(text[lo:hi])
