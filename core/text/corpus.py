@@ -491,9 +491,12 @@ class _TokenIds:
         for chunk in self._stored_chunks():
             mapped = lookup[chunk]
             kept = mapped >= 0
+            if kept.all():  # no word below the cut in this stretch: no copy
+                kept = None
             self.pieces.remap(old, kept, position, len(chunk))
             old += len(chunk)
-            mapped = mapped[kept]
+            if kept is not None:
+                mapped = mapped[kept]
             ids[position : position + len(mapped)] = mapped
             position += len(mapped)
         if out is not None:

@@ -39,7 +39,8 @@ class _KeyTable:
         mixed = keys[0] * _MULTIPLIERS[0]
         if self.width == 2:
             mixed += keys[1] * _MULTIPLIERS[1]
-        return (mixed >> np.uint64(64 - self.bits)).astype(np.intp)  # the high bits mix every key bit
+        np.right_shift(mixed, np.uint64(64 - self.bits), out=mixed)  # the high bits mix every key bit
+        return mixed.view(np.int64)  # below 2**bits: the same numbers, no copy
 
     def lookup(self, keys: tuple[np.ndarray, ...]) -> np.ndarray:
         """Each key's value, -1 for keys not in the table."""
@@ -111,12 +112,14 @@ class WordTable:
         lengths = ends - starts
         # the 8 bytes from every offset, as integers (a strided view: no copy)
         at = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
-        ids = np.full(len(starts), -1, np.int32)
-        first = at[starts] & _LOW_BYTES[np.minimum(lengths, 16)]  # a word's first 8 bytes, or all of it
+        first = at[starts]
+        first &= _LOW_BYTES[np.minimum(lengths, 16)]  # a word's first 8 bytes, or all of it
         keys: list[tuple[_KeyTable, np.ndarray | slice, tuple[np.ndarray, ...]]] = []
         if len(starts) and lengths.max() <= 8:  # the common case: no copies
             keys.append((self._short, slice(None), (first,)))
+            ids = self._short.lookup((first,))
         else:
+            ids = np.full(len(starts), -1, np.int32)
             short = np.flatnonzero(lengths <= 8)
             medium = np.flatnonzero((lengths > 8) & (lengths <= 16))
             if len(short):
@@ -124,8 +127,8 @@ class WordTable:
             if len(medium):
                 second = at[starts[medium] + 8] & _LOW_BYTES[lengths[medium] - 8]
                 keys.append((self._medium, medium, (first[medium], second)))
-        for table, which, key in keys:
-            ids[which] = table.lookup(key)
+            for table, which, key in keys:
+                ids[which] = table.lookup(key)
         missing = np.flatnonzero(ids < 0)
         if len(missing):
             self._learn(data, starts, ends, ids, missing, keys)
