@@ -15,6 +15,7 @@ the table learns the short ones. So the ids are exactly those of ``split()`` and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
@@ -96,6 +97,8 @@ class _KeyTable:
 class WordTable:
     """Word ids for spaced text, kept in step with ``index`` (word -> id; a missing word gets a new id)."""
 
+    FIRST_BATCH = 256  # unknown tokens numbered before the others are looked up again
+
     def __init__(self, index: Mapping[str, int]) -> None:
         self.index = index
         self._short = _KeyTable(1)  # words of 1-8 bytes
@@ -114,53 +117,77 @@ class WordTable:
         at = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
         first = at[starts]
         first &= _LOW_BYTES[np.minimum(lengths, 16)]  # a word's first 8 bytes, or all of it
-        keys: list[tuple[_KeyTable, np.ndarray | slice, tuple[np.ndarray, ...]]] = []
-        if len(starts) and lengths.max() <= 8:  # the common case: no copies
-            keys.append((self._short, slice(None), (first,)))
-            ids = self._short.lookup((first,))
-        else:
-            ids = np.full(len(starts), -1, np.int32)
-            short = np.flatnonzero(lengths <= 8)
-            medium = np.flatnonzero((lengths > 8) & (lengths <= 16))
-            if len(short):
-                keys.append((self._short, short, (first[short],)))
-            if len(medium):
-                second = at[starts[medium] + 8] & _LOW_BYTES[lengths[medium] - 8]
-                keys.append((self._medium, medium, (first[medium], second)))
-            for table, which, key in keys:
-                ids[which] = table.lookup(key)
+        words = _Words(data, starts, ends, first)
+        if len(starts) and lengths.max() > 8:
+            words.kind = (lengths > 8).astype(np.int8) + (lengths > 16)
+            medium = np.flatnonzero(words.kind == 1)
+            words.second = np.zeros(len(starts), np.uint64)
+            words.second[medium] = at[starts[medium] + 8] & _LOW_BYTES[lengths[medium] - 8]
+        ids = self._find(words, None)
         missing = np.flatnonzero(ids < 0)
-        if len(missing):
-            self._learn(data, starts, ends, ids, missing, keys)
+        batch = self.FIRST_BATCH
+        while len(missing):  # a few unknown tokens numbered, the rest looked up again: most are known now
+            self._number(words, ids, missing[:batch])
+            missing = missing[batch:]
+            if len(missing):
+                found = self._find(words, missing)
+                ids[missing] = found
+                missing = missing[found < 0]
+            batch *= 4
         return ids, starts
 
-    def _learn(self, data: bytes, starts: np.ndarray, ends: np.ndarray, ids: np.ndarray,
-               missing: np.ndarray, keys: list[tuple[_KeyTable, np.ndarray | slice, tuple[np.ndarray, ...]]]) -> None:
-        """Ids from the dict for the words the tables lack; the tables learn them.
+    def _find(self, words: "_Words", where: np.ndarray | None) -> np.ndarray:
+        """The tables' ids of the tokens at ``where`` (None: all), -1 for the ones they lack."""
+        first = words.first if where is None else words.first[where]
+        if words.kind is None:  # only short words: no copies
+            return self._short.lookup((first,))
+        kind = words.kind if where is None else words.kind[where]
+        found = np.full(len(kind), -1, np.int32)
+        short, medium = np.flatnonzero(kind == 0), np.flatnonzero(kind == 1)
+        found[short] = self._short.lookup((first[short],))
+        if len(medium):
+            second = (words.second if where is None else words.second[where])[medium]
+            found[medium] = self._medium.lookup((first[medium], second))
+        return found
 
-        Each such word is decoded once, at its first occurrence, and the dict is asked in text order,
-        so new words are numbered in order of appearance as ``split()`` would have them.
+    def _number(self, words: "_Words", ids: np.ndarray, tokens: np.ndarray) -> None:
+        """Ids from the dict for ``tokens`` (positions, in text order, all unknown to the tables); the
+        tables learn them. Each word is decoded once, at its first occurrence, and the dict is asked
+        in text order, so new words are numbered in order of appearance as ``split()`` would have them.
         """
-        lost = np.zeros(len(ids), bool)
-        lost[missing] = True
-        source = np.arange(len(ids))  # the token whose word gives this one its id
+        kind = np.zeros(len(tokens), np.int8) if words.kind is None else words.kind[tokens]
+        source = np.arange(len(tokens))  # the token whose word gives this one its id
         learnt = []
-        for table, which, key in keys:
-            at = np.flatnonzero(lost[which])
-            if len(at) == 0:
+        for table, which in ((self._short, np.flatnonzero(kind == 0)), (self._medium, np.flatnonzero(kind == 1))):
+            if len(which) == 0:
                 continue
-            if not isinstance(which, slice):
-                at, key = which[at], tuple(k[at] for k in key)
-            else:
-                key = tuple(k[at] for k in key)
+            key = (words.first[tokens[which]],)
+            if table is self._medium:
+                key += (words.second[tokens[which]],)
             joined = key[0] if len(key) == 1 else np.stack(key, axis=1).view("V16").ravel()
             _, first, inverse = np.unique(joined, return_index=True, return_inverse=True)
-            source[at] = at[first][inverse.ravel()]
-            learnt.append((table, at[first], tuple(k[first] for k in key)))
-        decoded = np.flatnonzero(lost & (source == np.arange(len(ids))))  # first occurrences, long words
-        bounds = zip(starts[decoded].tolist(), ends[decoded].tolist())
-        words = [data[a:b].decode("utf-8", "surrogatepass") for a, b in bounds]
-        ids[decoded] = np.fromiter(map(self.index.__getitem__, words), np.int32, len(words))
-        ids[missing] = ids[source[missing]]
-        for table, at, key in learnt:
-            table.insert(key, ids[at])
+            source[which] = which[first][inverse.ravel()]
+            learnt.append((table, which[first], tuple(k[first] for k in key)))
+        decoded = np.flatnonzero(source == np.arange(len(tokens)))  # first occurrences, and long words
+        at = tokens[decoded]
+        bounds = zip(words.starts[at].tolist(), words.ends[at].tolist())
+        text = [words.data[a:b].decode("utf-8", "surrogatepass") for a, b in bounds]
+        got = np.empty(len(tokens), np.int32)
+        got[decoded] = np.fromiter(map(self.index.__getitem__, text), np.int32, len(text))
+        got = got[source]
+        ids[tokens] = got
+        for table, which, key in learnt:
+            table.insert(key, got[which])
+
+
+@dataclass
+class _Words:
+    """A piece's tokens: bytes, where each starts and ends, its key's first 8 bytes, and for pieces
+    with longer words, each token's kind (0: up to 8 bytes, 1: 9-16, 2: longer) and key's next 8."""
+
+    data: bytes
+    starts: np.ndarray
+    ends: np.ndarray
+    first: np.ndarray
+    kind: np.ndarray | None = None
+    second: np.ndarray | None = None

@@ -96,3 +96,12 @@ def test_any_text_gets_the_ids_split_and_a_dict_give(rule, texts):
 @given(texts=st.lists(st.text(max_size=60), min_size=1, max_size=3))
 def test_any_unicode_text_gets_the_ids_split_and_a_dict_give(texts):
     _assert_same(texts)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_unknown_words_numbered_in_small_rounds_keep_their_order_of_appearance(monkeypatch, batch):
+    monkeypatch.setattr(WordTable, "FIRST_BATCH", batch)  # many rounds of numbering and looking up again
+    rng = np.random.default_rng(1)
+    vocabulary = ["a", "bb", "caf\u00e9", "abcdefghij", "abcdefghijk", "x" * 17, "y" * 30, "\u0436" * 5]
+    texts = [" ".join(rng.choice(vocabulary, size=200)) for _ in range(3)]
+    _assert_same(texts)
