@@ -213,7 +213,9 @@ def _strip_gutenberg(pieces: Iterator[tuple[str, int]], header: bool = True,
             skipped.append(dropped)
         pieces = itertools.chain([(head, done)], pieces)
     for text, done in pieces:
-        end = "***" in text and _END.search(text)  # the cheap test first: the regex scans every line
+        # The cheap tests first: the regex scans every line, and "***" in text takes 1.3 ms a MB where
+        # "*" (one memchr) takes 0.01 ms: 0.6 s of a 500 MB corpus without a single asterisk.
+        end = "*" in text and "***" in text and _END.search(text)
         if end:
             if ended is not None:
                 ended.append(True)
@@ -317,6 +319,8 @@ class _TokenIds:
     def __init__(self, spill: Path | None = None) -> None:
         self.index = _FirstSeenIds()
         self._readers: dict[str, np.ndarray] = {}  # reader key -> its ids to ours (-1: an overlong run)
+        self._readers_seen: set[str] = set()
+        self._same: set[str] = set()  # readers whose ids have been ours so far (the lookup is the identity)
         self.chunks: list[np.ndarray] = []
         self.n_tokens = 0
         self._counts = np.zeros(0, dtype=np.int64)
@@ -336,10 +340,13 @@ class _TokenIds:
         word afterwards, so one reader or several give the same corpus.
         """
         lookup = self.register(part)
-        mapped = [lookup[chunk] for chunk in part.chunks]
         pieces = part.pieces
         dropped = 0
-        if any((m < 0).any() for m in mapped):  # rare: overlong runs, left out
+        if part.reader in self._same:  # its ids are ours (one reader, no overlong runs): as they are
+            mapped = part.chunks
+        else:
+            mapped = [lookup[chunk] for chunk in part.chunks]
+        if mapped is not part.chunks and any((m < 0).any() for m in mapped):  # rare: overlong runs, left out
             kept = np.concatenate([m >= 0 for m in mapped])
             dropped = int((~kept).sum())
             if len(pieces):  # a row now starts at the number of kept tokens before it
@@ -363,6 +370,12 @@ class _TokenIds:
             lookup = self._readers[part.reader] = grown
         lookup[part.first:needed] = np.fromiter(map(self._id_unless_overlong, part.words), dtype=np.int32,
                                                 count=len(part.words))
+        if part.first == 0 and not self._readers_seen:
+            self._same.add(part.reader)  # the first reader: ours and its numbering start alike
+        self._readers_seen.add(part.reader)
+        if part.reader in self._same and not np.array_equal(lookup[part.first:needed],
+                                                            np.arange(part.first, needed)):
+            self._same.discard(part.reader)  # for good: another reader's words came between
         return lookup
 
     def _id_unless_overlong(self, word: str) -> int:
