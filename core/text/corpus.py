@@ -1,7 +1,8 @@
 """Text files in, token ids out: find files, decode, strip Gutenberg boilerplate, tokenise, map to ids.
 
 Everything streams: a file is read in ~1 MB pieces that end at a line break, each piece is tokenised
-and its words are turned into provisional ids with one dict, kept as int32 chunks (4 bytes a token).
+and its words are turned into provisional ids (found from the spaced text's bytes by
+core.text.word_table, with one dict behind it), kept as int32 chunks (4 bytes a token).
 Counting, the vocabulary cut and the final renumbering are then whole-array NumPy work.
 """
 
