@@ -903,6 +903,7 @@ class _Parts:
                     part = _read_part(planned.job, report, self.reader)
                 else:
                     part = planned.future.result()
+                    planned.future = None  # the future holds the part: 200 MB over 500 MB if kept
                     self.in_flight -= 1
                     self._fill()
                     if report:
@@ -912,7 +913,7 @@ class _Parts:
                     return
         finally:  # an END line or an error: this file's other parts are not wanted
             while self.head < len(self.planned) and self.planned[self.head].key == key:
-                future = self.planned[self.head].future
+                future, self.planned[self.head].future = self.planned[self.head].future, None
                 self.head += 1
                 if future is None:
                     continue
