@@ -540,7 +540,8 @@ def test_idle_cores_are_measured_between_zero_and_ours():
     assert 0.0 <= corpus_module._idle_cores(0.05) <= corpus_module.default_workers()
 
 
-def test_words_first_met_in_parts_after_an_end_line_still_number_right_later(tmp_path, monkeypatch):
+@pytest.mark.parametrize("workers", [2, 3])
+def test_words_first_met_in_parts_after_an_end_line_still_number_right_later(tmp_path, monkeypatch, workers):
     # Readers read ahead: parts after a Gutenberg END line are read but not wanted, and the words they
     # taught a reader come back in that reader's later parts (of the next file).
     folder = tmp_path / "texts"
@@ -549,7 +550,7 @@ def test_words_first_met_in_parts_after_an_end_line_still_number_right_later(tmp
     write(folder / "b.txt", tail[::-1] + tail)
     monkeypatch.setattr(corpus_module, "PART_BYTES", 1500)
     one = load_corpus([folder], min_count=1, workers=1)
-    two = load_corpus([folder], min_count=1, workers=2)
+    two = load_corpus([folder], min_count=1, workers=workers)  # this process reads a share of the parts too
     assert two.vocab.words == one.vocab.words and np.array_equal(two.vocab.counts, one.vocab.counts)
     np.testing.assert_array_equal(two.ids, one.ids)
     assert "short" in one.vocab and one.vocab.counts[one.vocab.index["words"]] == 600  # the tail of a: cut
@@ -561,3 +562,38 @@ def test_utf8_is_told_right_when_a_character_straddles_two_blocks(tmp_path):
     bad = write(tmp_path / "bad.txt", b"a" * (block - 1) + b"\xc3" + b" b" * 50)  # a lead byte, then ASCII
     assert corpus_module._detect_encoding(good) == "utf-8-sig"
     assert corpus_module._detect_encoding(bad) == "cp1252"
+
+
+def test_every_piece_row_holds_the_tokens_of_its_text_whatever_the_script(tmp_path, monkeypatch):
+    # The reader finds words from the spaced text's bytes (core.text.word_table), many pieces at once:
+    # each logged piece must still own exactly the tokens tokenize() gives its characters.
+    monkeypatch.setattr(corpus_module, "PIECE_CHARS", 40)
+    lines = ["caf\u00e9\u00a0na\u00efve \u0436\u0438\u0437\u043d\u044c\u3000don't man's to-morrow",
+             "x" * 120 + " overlong above, " + "abcdefghijklmnopq medium abcdefghij",
+             "123 456 --- ...", "e\u0301t\u00e9 \u0301alone word\x1cnext \u2028line"]
+    text = "".join(f"{lines[i % len(lines)]} {i}\n" for i in range(200))
+    path = write(tmp_path / "mixed.txt", text)
+    corpus = load_corpus([path], min_count=1)
+    words = [corpus.vocab.words[i] for i in corpus.ids]
+    assert words == tokenize(text)
+    rows = corpus.pieces.rows
+    assert len(rows) > 100
+    ends = [*rows[1:, 5].tolist(), len(words)]
+    for (_, _, _, lo, hi, first), after in zip(rows.tolist(), ends):
+        assert words[first:after] == tokenize(text[lo:hi])
+
+
+def test_parts_read_by_the_pool_are_not_kept_once_handed_out(tmp_path, monkeypatch):
+    # A finished future holds its part's ids: kept, they added 200 MB to the peak of reading 500 MB.
+    monkeypatch.setattr(corpus_module, "PART_BYTES", 1000)
+    path = write(tmp_path / "t.txt", "".join(f"line {i} of words\n" for i in range(600)))
+    file = corpus_module._check_file(path, path.stat().st_size, "standard")
+    parts = corpus_module._Parts(2)
+    try:
+        parts.plan([(0, job) for job in file.jobs])
+        read = list(parts.results(0, None))
+    finally:
+        parts.close()
+    assert len(read) == len(file.jobs) > 4
+    assert {part.reader for part in read} == {parts.reader.key, read[1].reader}  # here and in the pool
+    assert all(planned.future is None for planned in parts.planned)
