@@ -321,6 +321,7 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .text.corpus import find_text_files, load_corpus, reading_options
     from .vectors.io import save_model
     from .train.trainer import Trainer
+    from .train.workers import warm_up
 
     config = TrainConfig(dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
                          min_count=args.min_count, max_vocab=args.max_vocab, sample=args.sample,
@@ -332,6 +333,7 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
               "and training gets no faster", file=stderr)
     out = _writable_target(args.out, inputs=find_text_files(args.corpus))
     started = time.perf_counter()
+    warm_up(config.workers)  # the worker processes start (importing NumPy: ~0.5 s) while the text is read
     corpus = load_corpus(args.corpus, cache_dir=args.token_cache, workers=None, **reading_options(config))
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=stderr)
