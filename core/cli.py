@@ -318,7 +318,7 @@ def _terminate_as_interrupt() -> Iterator[list[int]]:
 
 
 def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .text.corpus import find_text_files, load_corpus, reading_options
+    from .text.corpus import PARALLEL_MIN_BYTES, find_text_files, load_corpus, reading_options
     from .vectors.io import save_model
     from .train.trainer import Trainer
     from .train.workers import warm_up
@@ -331,9 +331,13 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if config.workers > cores:  # allowed (to compare, or share a machine), but rarely meant
         print(f"warning: {config.workers} workers on {cores} core(s): the extra workers only take turns, "
               "and training gets no faster", file=stderr)
-    out = _writable_target(args.out, inputs=find_text_files(args.corpus))
+    files = find_text_files(args.corpus)
+    out = _writable_target(args.out, inputs=files)
     started = time.perf_counter()
-    warm_up(config.workers)  # the worker processes start (importing NumPy: ~0.5 s) while the text is read
+    if _total_bytes(files) < PARALLEL_MIN_BYTES:
+        # Read in this one process: the worker processes start (importing NumPy: ~0.5 s) on the idle
+        # cores meanwhile. A larger corpus is read by processes on those cores: the workers wait.
+        warm_up(config.workers)
     corpus = load_corpus(args.corpus, cache_dir=args.token_cache, workers=None, **reading_options(config))
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=stderr)
@@ -357,6 +361,17 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     print(f"trained {config.epochs} epochs in {_clock(elapsed)}: final loss {final:.4f}, "
           f"{len(model):,} words x {model.dim} dims -> {out}", file=stderr)
     return 0
+
+
+def _total_bytes(files: list[Path]) -> int:
+    """Their size together; a file that cannot be read counts 0 (reading it will say why)."""
+    total = 0
+    for path in files:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+    return total
 
 
 def _export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -26,7 +26,7 @@ DEFAULT_BATCH_TOKENS = 1024
 #: The most a table row may move in one batch, as learning rate x the updates it sums (shared among
 #: the workers): 200 updates at lr 0.025. A batch computes every update from the rows as they were
 #: before it, so a frequent word's hundreds of updates would overshoot together and diverge; past
-#: this bound they are scaled down (core.train.sgns.overloaded_rows, benchmarks/README.md "Stability").
+#: this bound they are scaled down (core.train.sgns._row_factors, benchmarks/README.md "Stability").
 DEFAULT_MAX_ROW_STEP = 5.0
 
 #: Evaluations score only the most frequent words, as gensim's evaluators do (their restrict_vocab):
@@ -145,9 +145,12 @@ class TrainConfig:
         _check_float("phrase_threshold", self.phrase_threshold)
         if self.min_lr > self.lr:
             raise ConfigError(f"min_lr ({self.min_lr}) must not exceed lr ({self.lr})")
-        # One batch holds up to batch_tokens * 2 * window pairs of (negative + 1) rows each.
-        rows = self.batch_tokens * 2 * self.window * (self.negative + 1)
-        if rows * max(self.dim, 8) * 4 > 2**31:
+        # One batch of n tokens holds, per each of its k = negative + 1 targets: n gathered output rows and
+        # their gradients (dim floats each), n windows of scores and of steps (2 window + 1 floats each),
+        # and up to 2 window pairs per token in the sparse update (a row index, a weight and a pointer).
+        k, n = self.negative + 1, self.batch_tokens
+        batch_bytes = 4 * k * n * (2 * max(self.dim, 8) + 2 * (2 * self.window + 1)) + 12 * k * n * 2 * self.window
+        if batch_bytes > 2**31:
             raise ConfigError(
                 f"batch_tokens={self.batch_tokens}, window={self.window}, negative={self.negative} and "
                 f"dim={self.dim} together make batches of over 2 GB; lower one of them")

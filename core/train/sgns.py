@@ -56,7 +56,9 @@ _COUNTED_ROWS = 1 << 16
 
 
 def _factors(counts: np.ndarray, ids: np.ndarray, bound: float) -> np.ndarray | None:
-    """``bound / count`` for the ids whose count passes ``bound``, 1 for the rest; None if none does."""
+    """``bound / count`` for the ids whose count passes ``bound``, 1 for the rest; None if none does.
+
+    ``counts`` (a fresh bincount) is changed in place."""
     counts[_COUNTED_ROWS:] = 0  # a last bin past these holds the rarer ids together: never capped
     if counts.max() <= bound:
         return None
@@ -155,8 +157,11 @@ def _row_factors(inputs: np.ndarray, targets: np.ndarray, pairs_of: np.ndarray, 
     by ``max_updates / m``, so no row moves more than ``max_updates`` steps' worth in one batch.
     Rows below the bound, nearly all of them, are untouched.
 
-    An update is what word2vec applies at once: one (pair, target) term for an output row, one pair (its
-    ``k`` terms, summed) for an input row, which therefore counts ``k`` terms per pair. ``inputs`` are the
+    What is counted is terms: an output row takes one per (pair, target), an input row ``k`` per pair (the
+    pair's terms, which word2vec sums into one update). Counting an input row's pairs instead, ``k`` times
+    looser, still diverged at window 10 with 15 negatives and two workers (benchmarks/README.md,
+    "Stability"). With many workers the bound is conservative: it assumes every worker's batch piles onto
+    the same row at once, true of the most frequent words only (measured on two cores). ``inputs`` are the
     pairs' input words, ``targets`` (k, centres) word ids and ``pairs_of`` the pairs of each centre.
     Returns float32 factors per pair for the input rows and per target for the output rows.
     """

@@ -21,22 +21,34 @@ def window_pairs(n, reduced):
     return [(i, j) for i in range(n) for j in range(max(0, i - reduced[i]), min(n, i + reduced[i] + 1)) if j != i]
 
 
-def per_example_reference(table, n_words, tokens, reduced, noise, lr):
+def per_example_reference(table, n_words, tokens, reduced, noise, lr, max_updates=math.inf):
     """The article's update, one example at a time, but every gradient from the rows before the batch:
     position i's word (label 1) and its noise words (label 0) against the input row of each word in its
-    reduced window."""
+    reduced window. With ``max_updates``, a row whose terms in the batch (one per example for an output
+    row, k per pair for an input row) pass it has each of its terms scaled by ``max_updates / terms``."""
+    pairs = window_pairs(len(tokens), reduced)
+    k = noise.shape[1] + 1
+    terms = {}
+    for i, j in pairs:
+        terms[tokens[j]] = terms.get(tokens[j], 0) + k
+        for target in [tokens[i], *noise[i]]:
+            terms[n_words + target] = terms.get(n_words + target, 0) + 1
+
+    def scale(row):
+        return max_updates / terms[row] if terms[row] > max_updates else 1.0
+
     before = table.astype(np.float64)
     after = before.copy()
     loss = 0.0
-    for i, j in window_pairs(len(tokens), reduced):
+    for i, j in pairs:
         h = before[tokens[j]]
         for target, label in [(tokens[i], 1.0)] + [(m, 0.0) for m in noise[i]]:
             out = before[n_words + target]
             prob = 1.0 / (1.0 + math.exp(-h @ out))
             loss += -math.log(prob) if label else -math.log(1.0 - prob)
             grad = prob - label  # prob - 1 for the real pair, prob for noise
-            after[tokens[j]] -= lr * grad * out
-            after[n_words + target] -= lr * grad * h
+            after[tokens[j]] -= lr * grad * out * scale(tokens[j])
+            after[n_words + target] -= lr * grad * h * scale(n_words + target)
     return after, loss
 
 
@@ -61,6 +73,20 @@ def test_window_step_equals_the_per_example_reference(seed, n, window):
     assert loss == pytest.approx(expected_loss, rel=1e-5)
 
 
+@pytest.mark.parametrize("seed, max_updates", [(4, 3.0), (5, 7.0), (6, 20.0)])
+def test_the_bounded_window_step_equals_the_bounded_reference(seed, max_updates):
+    # Six words over 20 tokens: input and output rows pass the bound, by different amounts, and a word's
+    # output row is both a real target and a noise word of other centres.
+    table, tokens, reduced, noise = random_batch(seed, n=20, window=3, negative=3)
+    expected, expected_loss = per_example_reference(table, 6, tokens, reduced, noise, 0.1, max_updates)
+    free = table.copy()
+    window_step(free, 6, tokens, reduced, noise, 3, lr=0.1)
+    assert not np.allclose(free, expected, rtol=1e-3)  # the bound did bind
+    loss, _ = window_step(table, 6, tokens, reduced, noise, 3, lr=0.1, max_updates=max_updates)
+    np.testing.assert_allclose(table, expected, rtol=1e-5, atol=1e-6)
+    assert loss == pytest.approx(expected_loss, rel=1e-5)
+
+
 def test_a_single_token_makes_no_pair_and_changes_nothing():
     table, tokens, reduced, noise = random_batch(0, n=1)
     before = table.copy()
@@ -69,8 +95,7 @@ def test_a_single_token_makes_no_pair_and_changes_nothing():
 
 
 def test_row_factors_count_updates_as_word2vec_applies_them():
-    # word2vec updates an output row once per (pair, target) and an input row once per pair, with the
-    # sum of its k terms: so an input word's pairs count k each.
+    # Terms are counted: one per (pair, target) for an output row, the pair's k for an input row.
     inputs = np.array([0, 0, 0, 1], dtype=np.int32)  # four pairs: word 0 is the input of three
     targets = np.array([[2, 3], [2, 2]], dtype=np.int32)  # (k = 2, centres): each centre's word, then its noise
     pairs_of = np.array([3, 1])  # the first centre has three pairs, the second one
