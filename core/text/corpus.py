@@ -293,6 +293,15 @@ class _FirstSeenIds(dict):
         self.order.append(word)
         return new_id
 
+    def add_new(self, words: list[str]) -> int:
+        """Number words known to be new (distinct, none in here yet), in order; returns the first's id."""
+        first = len(self.order)
+        self.update(zip(words, range(first, first + len(words))))
+        self.order.extend(words)
+        if len(self) != len(self.order):
+            raise AssertionError("add_new was given a word already numbered")  # the ids would be wrong
+        return first
+
 
 class _Reader:
     """A reader's numbering, kept from part to part: each part then tells the main process only the
