@@ -8,7 +8,8 @@ next round faults each page in again. Used by the training workers and by the co
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+
+_DONE: list[bool] = []  # set once per process
 
 
 def keep_freed_memory() -> None:
@@ -20,10 +21,12 @@ def keep_freed_memory() -> None:
     for good (blocks of 16 MB and more still get mappings of their own, and the top of the heap is
     trimmed past 256 MB). Elsewhere than glibc this does nothing.
     """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    if _DONE:
+        return
+    _DONE.append(True)
+    try:  # the symbols already loaded: ctypes.util.find_library would fork a process to run ldconfig
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError, TypeError):
         return
     m_trim_threshold, m_mmap_threshold = -1, -3
     mallopt(m_trim_threshold, 256 << 20)  # return freed memory only past 256 MB at the top of the heap
