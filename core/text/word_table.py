@@ -2,7 +2,7 @@
 
 ``str.split()`` and a dict lookup cost about 110 ns a word, most of a reader's time (~24 ms per MB of
 text): a new string object per word, hashed, looked up, freed. Here the text that
-:func:`core.text.tokens.spaced_words` returns is encoded as UTF-8 and its words are found with NumPy:
+:func:`core.text.tokens.spaced_bytes` returns (spaced words as UTF-8) has its words found with NumPy:
 spaced text holds only ASCII whitespace, so every byte above the space belongs to a word. A word of up
 to 16 bytes is its own key (its bytes as one or two little-endian 64-bit integers: exact, so no two
 words can share one), and a whole piece's keys are looked up at once in an open-addressing hash table
