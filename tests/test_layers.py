@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: Layers in order; a module may import from its own layer and the ones before it.
 LAYERS = [
-    ("base", ["core.errors", "core.config", "core.files", "core.parallel"]),
+    ("base", ["core.errors", "core.config", "core.files", "core.parallel", "core.allocator"]),
     ("text", ["core.text"]),  # files -> tokens -> vocabulary
     ("vectors", ["core.vectors"]),  # the model and its queries, files, evaluation
     ("train", ["core.train"]),  # makes vectors from token ids

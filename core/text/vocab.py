@@ -38,13 +38,30 @@ class Vocab:
         cls, counts: dict[str, int], min_count: int = DEFAULT_MIN_COUNT, max_vocab: int | None = None
     ) -> "Vocab":
         """Keep words seen at least ``min_count`` times, the ``max_vocab`` most frequent of them."""
-        kept = [(w, c) for w, c in counts.items() if c >= min_count]
-        kept.sort(key=lambda wc: (-wc[1], wc[0]))
-        rare = {w: c for w, c in counts.items() if 0 < c < min_count}
+        return cls.from_arrays(list(counts), np.fromiter(counts.values(), np.int64, len(counts)), min_count,
+                               max_vocab)
+
+    @classmethod
+    def from_arrays(
+        cls, words: list[str], counts: np.ndarray, min_count: int = DEFAULT_MIN_COUNT, max_vocab: int | None = None
+    ) -> "Vocab":
+        """:meth:`from_counts` for words and their counts side by side (the corpus reader's own form).
+
+        The kept words are sorted by word, then stably by descending count (NumPy); a sort keyed on
+        (-count, word) tuples and per-word comprehensions took ~25 ms for the prose's 28,000 words.
+        """
+        counts = np.asarray(counts, dtype=np.int64)
+        kept = np.flatnonzero(counts >= min_count)
+        by_word = sorted(range(len(kept)), key=[words[i] for i in kept.tolist()].__getitem__)
+        kept = kept[by_word]
+        kept = kept[np.argsort(-counts[kept], kind="stable")]
+        rare_at = np.flatnonzero((counts > 0) & (counts < min_count)).tolist()
+        rare = dict(zip([words[i] for i in rare_at], counts[rare_at].tolist()))
         if max_vocab is not None:
-            rare.update(kept[max_vocab:])
+            cut = kept[max_vocab:].tolist()
+            rare.update(zip([words[i] for i in cut], counts[cut].tolist()))
             kept = kept[:max_vocab]
-        return cls([w for w, _ in kept], np.array([c for _, c in kept], dtype=np.int64), rare, min_count)
+        return cls([words[i] for i in kept.tolist()], counts[kept], rare, min_count)
 
     def __len__(self) -> int:
         return len(self.words)

@@ -2,7 +2,7 @@
 
 ``str.split()`` and a dict lookup cost about 110 ns a word, most of a reader's time (~24 ms per MB of
 text): a new string object per word, hashed, looked up, freed. Here the text that
-:func:`core.text.tokens.spaced_words` returns is encoded as UTF-8 and its words are found with NumPy:
+:func:`core.text.tokens.spaced_bytes` returns (spaced words as UTF-8) has its words found with NumPy:
 spaced text holds only ASCII whitespace, so every byte above the space belongs to a word. A word of up
 to 16 bytes is its own key (its bytes as one or two little-endian 64-bit integers: exact, so no two
 words can share one), and a whole piece's keys are looked up at once in an open-addressing hash table
@@ -15,6 +15,7 @@ the table learns the short ones. So the ids are exactly those of ``split()`` and
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -81,10 +82,12 @@ class _KeyTable:
     def _put(self, keys: tuple[np.ndarray, ...], values: np.ndarray) -> None:
         slots = self._slots(keys)
         mask = len(self.values) - 1
+        owner = np.empty(len(self.values), np.int64)  # scratch: which key claimed a slot this round
         while len(values):
             free = np.flatnonzero(self.keys[0][slots] == 0)
-            _, first = np.unique(slots[free], return_index=True)  # one key per free slot this round
-            won = free[first]
+            claims = slots[free]
+            owner[claims] = free  # of keys claiming one slot, one is left written there: it wins
+            won = free[owner[claims] == free]  # (np.unique per round did the same, ~10 rounds, slower)
             for table, k in zip(self.keys, keys):
                 table[slots[won]] = k[won]
             self.values[slots[won]] = values[won]
@@ -95,9 +98,17 @@ class _KeyTable:
 
 
 class WordTable:
-    """Word ids for spaced text, kept in step with ``index`` (word -> id; a missing word gets a new id)."""
+    """Word ids for spaced text, kept in step with ``index`` (word -> id; a missing word gets a new id).
 
-    FIRST_BATCH = 256  # unknown tokens numbered before the others are looked up again
+    An ``index`` with ``add_new(words) -> first id`` (words it surely lacks, numbered in order) is
+    given new words in bulk.
+    """
+
+    #: Unknown tokens numbered before the others are looked up again (then 4x as many, and so on): 256
+    #: made ~6 rounds of numbering and looking up again on a first piece of prose (each a dozen NumPy
+    #: calls and an insert), 8192 two or three: learning 28,000 words 2 ms a MB faster, the Zipf text
+    #: too; sorting every unknown token of a first piece at once was slower.
+    FIRST_BATCH = 8192
 
     def __init__(self, index: Mapping[str, int]) -> None:
         self.index = index
@@ -169,15 +180,40 @@ class WordTable:
             source[which] = which[first][inverse.ravel()]
             learnt.append((table, which[first], tuple(k[first] for k in key)))
         decoded = np.flatnonzero(source == np.arange(len(tokens)))  # first occurrences, and long words
-        at = tokens[decoded]
-        bounds = zip(words.starts[at].tolist(), words.ends[at].tolist())
-        text = [words.data[a:b].decode("utf-8", "surrogatepass") for a, b in bounds]
+        text = words.decode(tokens[decoded])
         got = np.empty(len(tokens), np.int32)
-        got[decoded] = np.fromiter(map(self.index.__getitem__, text), np.int32, len(text))
+        got[decoded] = self._ids_of(text, None if words.kind is None else kind[decoded] == 2)
         got = got[source]
         ids[tokens] = got
         for table, which, key in learnt:
             table.insert(key, got[which])
+
+
+    def _ids_of(self, text: list[str], long: np.ndarray | None) -> np.ndarray:
+        """The dict's ids of decoded words: each short or medium one new (the tables know every such
+        word the dict does), the long ones (``long``: which) maybe known, maybe repeated.
+
+        An index with ``add_new`` numbers the new words in one call; one ``__missing__`` call each
+        took ~0.4 us, a third of learning a word.
+        """
+        add_new = getattr(self.index, "add_new", None)
+        if add_new is None:
+            return np.fromiter(map(self.index.__getitem__, text), np.int32, len(text))
+        new = np.ones(len(text), bool)
+        if long is not None:
+            seen: set[str] = set()
+            for i in np.flatnonzero(long).tolist():  # few: 250 of 1.9 million tokens of prose
+                word = text[i]
+                if word in self.index or word in seen:
+                    new[i] = False
+                seen.add(word)
+        ids = np.empty(len(text), np.int32)
+        fresh = list(itertools.compress(text, new.tolist()))
+        first = add_new(fresh)
+        ids[new] = np.arange(first, first + len(fresh), dtype=np.int32)
+        if not new.all():  # long words met before, in an earlier batch or earlier in this one
+            ids[~new] = [self.index[word] for word in itertools.compress(text, (~new).tolist())]
+        return ids
 
 
 @dataclass
@@ -191,3 +227,16 @@ class _Words:
     first: np.ndarray
     kind: np.ndarray | None = None
     second: np.ndarray | None = None
+
+    def decode(self, tokens: np.ndarray) -> list[str]:
+        """The words of these tokens, decoded at once: their bytes gathered with NumPy, each followed by
+        a space, one decode and one split (a slice and a decode per word took twice as long)."""
+        starts, ends = self.starts[tokens], self.ends[tokens]
+        sizes = ends - starts + 1  # the word and a space
+        if len(sizes) == 0:
+            return []
+        at = np.cumsum(sizes)
+        where = np.arange(at[-1]) + np.repeat(starts - (at - sizes), sizes)  # each byte's place in data
+        gathered = np.frombuffer(self.data, np.uint8, count=len(self.data))[np.minimum(where, len(self.data) - 1)]
+        gathered[at - 1] = 32
+        return gathered.tobytes().decode("utf-8", "surrogatepass").split(" ")[:-1]

@@ -20,7 +20,6 @@ group killed at once), the next run sweeps them.
 from __future__ import annotations
 
 import atexit
-import ctypes
 import itertools
 import math
 import multiprocessing
@@ -40,6 +39,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..allocator import keep_freed_memory
 from ..config import TrainConfig
 from ..errors import WorkerFailed
 from ..files import sweep_stale
@@ -89,27 +89,9 @@ class Ledger:
         return self.rows[lo:hi].sum(axis=0)
 
 
-def keep_freed_memory() -> None:
-    """Ask the C allocator (glibc, musl) to keep the memory a batch frees for the next batch; for worker
-    processes only, which do nothing else (the app's own process keeps glibc's adaptive defaults).
-
-    A batch allocates a few MB of temporaries and frees them. In a fresh worker process that memory sits
-    at the top of a small heap, so glibc hands it back to the kernel after every batch and the next one
-    faults each page in again: measured on the five books, 10 epochs, 2 workers, 1.3-3.1 million page
-    faults and 2.5-6 s of system time a run, against 45,000 faults with these settings. Where the C
-    library has no ``mallopt`` (macOS, Windows) this does nothing.
-    """
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError, TypeError):
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    mallopt(m_trim_threshold, 256 << 20)  # return freed memory only past 256 MB at the top of the heap
-    mallopt(m_mmap_threshold, 16 << 20)  # and take blocks under 16 MB from the heap, not fresh mappings
-
-
 def run_here(runner: BatchRunner, ledger: Ledger, first: int, control: np.ndarray, poll) -> None:
     """Run batches ``first..`` on this thread, calling ``poll()`` between them."""
+    keep_freed_memory()
     for index in range(first, runner.total):
         while control[PAUSE] and not control[STOP]:
             time.sleep(0.01)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from core.config import DEFAULT_TOKENS, TOKEN_RULE_NAMES
 from core.errors import ConfigError
+import core.text.tokens as tokens_module
 from core.text.tokens import MAX_TOKEN_CHARS, TOKEN_RULES, tokenize
 
 PASSAGE = (
@@ -155,3 +156,53 @@ def test_separators_replaced_one_by_one_or_translated_give_the_same_words(text):
         assert tokenize(text) == one_by_one
     finally:
         tokens_module._FEW_REPLACES = saved
+
+
+# The bytes path (spaced_bytes) against the general one: the same words for every rule. The first
+# alphabet stays on the bytes path; the second adds what only the general path handles (marks,
+# joiners, capital sigma, dotted capital I, a longer lowercase, jamo, a composing arrow).
+_PLAIN = (
+    "abzAZ \n\t\r\x0b\x0c\x1c\x1f\x00\x7f'-_.,;0s\u2019\u2018\u201c\u201d\u2014\u2026\u00a0\u2028\u3000"
+    "éÉñÑüÜßẞæÆœŒÀσςΑαıKДдЖж\u2190\ue000\U000f0000\U0001d400"
+)
+_TRICKY = _PLAIN + "\u0301\u0308\u00ad\u200b\u200c\u200d\u2060\ufeffΣİÅȺ가\u1100\u1161\u11a8\u0338\u0915\u093f\u0bc6\u0bbe"
+
+
+@pytest.mark.parametrize("rule", TOKEN_RULE_NAMES)
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet=_PLAIN, max_size=50) | st.text(alphabet=_TRICKY, max_size=50) | st.text(max_size=30))
+def test_the_bytes_path_gives_the_general_paths_words(rule, text):
+    general = tokens_module._spaced_general(text, TOKEN_RULES[rule])
+    fast = tokens_module.spaced_bytes(text, rule)
+    assert fast.decode("utf-8", "surrogatepass").split() == general.split()
+    assert b"\x00" not in fast  # no joiner left behind
+
+
+def test_prose_with_quotes_dashes_and_accents_stays_on_the_bytes_path(monkeypatch):
+    def refuse(*_):
+        raise AssertionError("the general path was taken")
+
+    monkeypatch.setattr(tokens_module, "_spaced_general", refuse)
+    text = PASSAGE.replace("\u0301", "") + "\u00c9COLE \u2018Na\u00efve\u2019 \u201cd\u00e9j\u00e0\u201d \u2026 \u00a0\u00bb"
+    assert tokenize(text)[:3] == ["my", "liver", "is"] and "école" in tokenize(text)
+
+
+def test_every_letter_the_bytes_path_keeps_combines_with_nothing():
+    # The bytes path does no NFC: it may only keep letters that NFC leaves alone wherever they stand.
+    # A letter that can end a canonical composition (its second character) must go the general way.
+    seconds = set()
+    for code in range(0x80, 0x110000):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(chr(int(parts[1], 16)))
+    seconds.update(map(chr, range(0x1161, 0x1176)), map(chr, range(0x11A8, 0x11C3)))  # Hangul V and T jamo
+    assert not any(c < "\x80" for c in seconds)
+    for code in [*range(0x80, 0xD800), *range(0xE000, 0x110000)]:
+        kind = tokens_module._plain_kind(chr(code))
+        if kind is None or kind in (b" ", b"'"):
+            continue
+        low = kind.decode("utf-8")
+        assert low.isalpha() and len(low) == 1 and low not in seconds, hex(code)
+        assert unicodedata.normalize("NFC", low) == low and unicodedata.combining(low) == 0, hex(code)
+        first = unicodedata.normalize("NFD", low)[0]
+        assert first not in seconds and unicodedata.combining(first) == 0, hex(code)

@@ -7,6 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from core.errors import UnknownWordError
 from core.text.vocab import AliasSampler, Vocab
 
@@ -18,6 +21,21 @@ def test_vocabulary_is_sorted_by_count_then_word_and_cut():
     assert vocab.counts.tolist() == [9, 5, 5, 2]
     assert Vocab.from_counts(counts, min_count=2, max_vocab=2).words == ["c", "a"]
     assert vocab.id("b") == 2 and "rare" not in vocab and len(vocab) == 4 and vocab.total == 21
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=st.dictionaries(st.text(min_size=1, max_size=4), st.integers(0, 6), max_size=40),
+       min_count=st.integers(1, 4), max_vocab=st.none() | st.integers(1, 10))
+def test_the_vectorised_sort_keeps_the_order_of_count_then_word(counts, min_count, max_vocab):
+    # The definition: kept words by (-count, word); the rest below the cut, then those past max_vocab.
+    kept = sorted(((w, c) for w, c in counts.items() if c >= min_count), key=lambda wc: (-wc[1], wc[0]))
+    rare = [(w, c) for w, c in counts.items() if 0 < c < min_count] + kept[max_vocab or len(kept):]
+    kept = kept[:max_vocab]
+    vocab = Vocab.from_counts(counts, min_count, max_vocab)
+    assert list(zip(vocab.words, vocab.counts.tolist())) == kept
+    assert list(vocab.rare.items()) == rare
+    same = Vocab.from_arrays(list(counts), np.array(list(counts.values()), np.int64), min_count, max_vocab)
+    assert same.words == vocab.words and same.rare == vocab.rare
 
 
 def test_unknown_words_suggest_close_spellings():

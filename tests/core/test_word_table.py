@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.config import TOKEN_RULE_NAMES
+from core.text.corpus import _FirstSeenIds
 from core.text.tokens import spaced_words
 from core.text.word_table import WordTable
 
@@ -20,9 +21,10 @@ class _FirstSeen(dict):
         return new
 
 
-def _both(texts: list[str], rule: str = "standard") -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Each text's ids by the byte-level table and by split() + a dict, piece after piece."""
-    fast_index, slow_index = _FirstSeen(), _FirstSeen()
+def _both(texts: list[str], rule: str = "standard", bulk: bool = True) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Each text's ids by the byte-level table and by split() + a dict, piece after piece (``bulk``:
+    the reader's index, given new words in bulk; else a plain dict, asked word by word)."""
+    fast_index, slow_index = _FirstSeenIds() if bulk else _FirstSeen(), _FirstSeen()
     table = WordTable(fast_index)
     fast, slow = [], []
     for text in texts:
@@ -39,10 +41,11 @@ def _both(texts: list[str], rule: str = "standard") -> tuple[list[np.ndarray], l
 
 
 def _assert_same(texts: list[str], rule: str = "standard") -> None:
-    fast, slow = _both(texts, rule)
-    for a, b in zip(fast, slow):
-        assert a.dtype == np.int32
-        np.testing.assert_array_equal(a, b)
+    for bulk in (True, False):
+        fast, slow = _both(texts, rule, bulk)
+        for a, b in zip(fast, slow):
+            assert a.dtype == np.int32
+            np.testing.assert_array_equal(a, b)
 
 
 def test_words_of_every_length_short_medium_long_and_overlong():
