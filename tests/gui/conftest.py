@@ -27,6 +27,19 @@ def private_settings(tmp_path_factory, monkeypatch):
     return folder
 
 
+def shown_map(qtbot, width: int = 600, height: int = 400):
+    """A map view of its own (an empty session), shown at this size and exposed."""
+    from gui.session import Session
+    from gui.views.embedding_view import EmbeddingView
+
+    view = EmbeddingView(Session())
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
 @pytest.fixture
 def errors(monkeypatch):
     """Message boxes replaced by a recorder: a list of (kind, title, text)."""

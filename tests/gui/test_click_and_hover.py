@@ -5,10 +5,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
 from core.maps.frame import Frame
-from gui.session import Session
-from gui.views.embedding_view import EmbeddingView
 
-from .conftest import wait_query
+from .conftest import shown_map, wait_query
 
 
 def viewport_point(view, x: float, y: float):
@@ -50,11 +48,7 @@ def test_ctrl_click_adds_to_the_selection_without_a_search(qtbot, trained):
 
 
 def test_hover_label_follows_the_dot_under_a_still_mouse(qtbot):
-    view = EmbeddingView(Session())
-    qtbot.addWidget(view)
-    view.resize(600, 400)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown_map(qtbot)
     ids = np.arange(6)
     coords = np.stack([ids * 3.0, -ids * 2.0], axis=1).astype(np.float32)
     words = [f"w{i}" for i in ids]

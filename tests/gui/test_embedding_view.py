@@ -5,8 +5,9 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from core.maps.frame import Frame
-from gui.session import Session
-from gui.views.embedding_view import _HIGHLIGHTED, _SELECTED, EmbeddingView
+from gui.views.embedding_view import _HIGHLIGHTED, _SELECTED
+
+from .conftest import shown_map
 
 
 def frame(ids, step: float) -> Frame:
@@ -18,11 +19,7 @@ def frame(ids, step: float) -> Frame:
 
 @pytest.fixture
 def view(qtbot):
-    view = EmbeddingView(Session())
-    qtbot.addWidget(view)
-    view.resize(600, 400)
-    view.show()
-    return view
+    return shown_map(qtbot)
 
 
 def test_selected_and_highlighted_words_are_marked_on_top(view):

@@ -9,18 +9,13 @@ from PySide6.QtWidgets import QGraphicsSimpleTextItem
 from core.maps.frame import Frame, drawn_ids, pca_frame
 from core.text.vocab import Vocab
 from core.vectors.model import Model
-from gui.session import Session
-from gui.views.embedding_view import EmbeddingView
+
+from .conftest import shown_map
 
 
 @pytest.fixture
 def view(qtbot):
-    view = EmbeddingView(Session())
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown_map(qtbot, 900, 600)
 
 
 def ranked(n: int, seed=0) -> Frame:

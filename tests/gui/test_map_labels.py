@@ -7,19 +7,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from core.maps.frame import Frame
-from gui.session import Session
-from gui.views.embedding_view import EmbeddingView
 from gui.views.map_items import WordLabel
+
+from .conftest import shown_map
 
 
 @pytest.fixture
 def view(qtbot):
-    view = EmbeddingView(Session())
-    qtbot.addWidget(view)
-    view.resize(600, 400)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown_map(qtbot)
 
 
 def crowded(n=200, seed=0) -> Frame:

@@ -12,10 +12,10 @@ from PySide6.QtSvg import QSvgRenderer
 from core.maps.frame import Frame
 from core.train.trainer import EpochEnd, Progress
 from gui.plot_export import export_plot
-from gui.session import Session
 from gui.svg_strokes import bake_strokes
-from gui.views.embedding_view import EmbeddingView
 from gui.views.loss_plot import LossPlot
+
+from .conftest import shown_map
 
 EPOCH_MEAN = QColor("#d9541e")
 TRAIL = QColor("#9467bd")  # the second trail's colour (the first is the selected words' orange)
@@ -96,11 +96,7 @@ def test_loss_svg_lines_up_with_the_screen_in_qt_and_librsvg(qtbot, tmp_path):
 
 
 def test_map_svg_trail_is_a_line_in_librsvg(qtbot, tmp_path):
-    view = EmbeddingView(Session())
-    qtbot.addWidget(view)
-    view.resize(600, 400)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown_map(qtbot)
     ids = np.arange(40)
     words = [f"w{i}" for i in ids]
     view.session.select(["w1", "w7"])
