@@ -141,7 +141,7 @@ class AliasSampler:
             alias[s] = g
             scaled[g] -= 1.0 - scaled[s]
             (small if scaled[g] < 1.0 else large).append(g)
-        self.accept = accept.astype(np.float32)
+        self.accept = accept  # float64, as the uniform numbers it is compared with
         self.alias = alias
         self.size = n
 
@@ -153,7 +153,16 @@ class AliasSampler:
         return sampler
 
     def sample(self, rng: np.random.Generator, count: int) -> np.ndarray:
-        """``count`` independent draws, as int32 indices."""
-        column = rng.integers(0, self.size, size=count, dtype=np.int32)
-        keep = rng.random(count, dtype=np.float32) < self.accept[column]
-        return np.where(keep, column, self.alias[column])
+        """``count`` independent draws, as int32 indices.
+
+        One uniform number per draw: its integer part (scaled by the table's size) picks the column and
+        its fraction decides between the column and its alias. A float64 leaves 53 - log2(size) bits for
+        the fraction, over 20 for any vocabulary that fits in memory; a third cheaper than two draws.
+        """
+        u = rng.random(count)
+        u *= self.size
+        column = u.astype(np.int32)
+        u -= column
+        swap = np.flatnonzero(u >= self.accept.take(column))  # only these take their alias
+        column[swap] = self.alias.take(column.take(swap))
+        return column
