@@ -16,6 +16,7 @@ sparse products (see :func:`scatter_add`). Tests hold :func:`window_step` agains
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -50,6 +51,9 @@ def scatter_add(table: np.ndarray, rows: np.ndarray, columns_ptr: np.ndarray, we
 
 
 _TINY = np.finfo(np.float32).tiny  # the loss's floor: a probability of 0 scores -log(tiny) = 87, not inf
+
+#: Rounds in which a noise word equal to its centre is drawn again (BatchRunner._draw_noise).
+_NOISE_REDRAWS = 32
 
 #: Rows counted by :func:`_row_factors`: the most frequent words (ids are frequency ranks).
 _COUNTED_ROWS = 1 << 16
@@ -99,13 +103,10 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
     scores = np.empty((k, n, span), dtype=np.float32)  # every target against every row of its window
     np.matmul(outputs.transpose(1, 0, 2), windows, out=scores.transpose(1, 0, 2))
 
-    # The pairs: offsets within the reduced window, inside the batch, not the word itself.
-    offsets = np.arange(-window, window + 1)
-    around = np.arange(n)[:, None] + offsets
-    valid = (np.abs(offsets) <= reduced[:, None]) & (offsets != 0) & (around >= 0) & (around < n)
+    valid, pairs_of = _pairs_within(reduced, window)
     pairs = np.flatnonzero(valid)  # by (centre, offset), as an index into (n, span)
-    pairs_of = valid.sum(axis=1)
-    inputs = np.take(tokens, np.take(around, pairs))  # each pair's input word
+    # each pair's input word: position centre + offset, that is pairs // span + pairs % span - window
+    inputs = np.take(tokens, np.take(np.arange(n)[:, None] + np.arange(-window, window + 1), pairs))
 
     # Signed scores: sigmoid(z) is the probability given to the right label; both gradients
     # (prob - 1 for the real word, prob for noise) are then -sign * (1 - sigmoid(z)).
@@ -135,6 +136,39 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
     weights = np.ones(len(flat), dtype=np.float32) if per_output is None else per_output
     scatter_add(table, flat, np.arange(len(flat) + 1, dtype=np.int32), weights, to_outputs.reshape(-1, dim))
     return float(loss), len(pairs)
+
+
+def _pairs_within(reduced: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which (centre, offset) cells of an (n, 2 window + 1) grid are pairs, and how many each centre has.
+
+    A pair is an offset within the centre's reduced window, not the word itself, and inside the batch.
+    Only the first and last ``window`` centres can reach past the batch, so the bounds are applied to
+    them alone (masks made once per window); every other centre has ``2 * reduced`` pairs.
+    """
+    n = len(reduced)
+    reach, first, last = _window_masks(window)
+    valid = reach <= reduced[:, None]
+    pairs_of = 2 * reduced
+    if n < 2 * window:  # a batch shorter than two windows: check every cell
+        around = np.arange(n)[:, None] + np.arange(-window, window + 1)
+        valid &= (around >= 0) & (around < n)
+        return valid, valid.sum(axis=1, dtype=reduced.dtype)
+    valid[:window] &= first
+    valid[n - window:] &= last
+    pairs_of[:window] = valid[:window].sum(axis=1)
+    pairs_of[n - window:] = valid[n - window:].sum(axis=1)
+    return valid, pairs_of
+
+
+@functools.lru_cache(maxsize=8)
+def _window_masks(window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For :func:`_pairs_within`: each offset's distance (the word itself out of reach), and which offsets
+    stay inside the batch for the first and for the last ``window`` centres."""
+    offsets = np.arange(-window, window + 1)
+    reach = np.abs(offsets)
+    reach[window] = window + 1
+    rows = np.arange(window)[:, None]
+    return reach, rows + offsets >= 0, rows + offsets < window
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -215,6 +249,11 @@ class BatchRunner:
         self.size = config.batch_tokens
         self.per_epoch = -(-len(tokens) // self.size)
         self.total = self.per_epoch * config.epochs
+        # Batch i's random numbers: the run's PCG stream (seeded once) jumped ahead by i x 2**64 draws,
+        # which takes 2 us; seeding a fresh generator per batch took 10-25 us of a 500 us batch.
+        self._bits = np.random.PCG64DXSM(config.seed)
+        self._rng = np.random.Generator(self._bits)
+        self._start = self._bits.state
 
     def lr(self, index: int) -> float:
         c = self.config
@@ -232,15 +271,39 @@ class BatchRunner:
     def run(self, index: int) -> tuple[int, float, int, int]:
         """Train batch ``index``; returns (corpus tokens, summed loss, examples, pairs)."""
         cfg = self.config
-        rng = np.random.default_rng([cfg.seed, index])
+        rng = self._generator(index)
         start = (index % self.per_epoch) * self.size
         chunk = self.tokens[start:start + self.size]
         kept = chunk[rng.random(len(chunk), dtype=np.float32) < self.keep[chunk]]
         if len(kept) < 2:
             return len(chunk), 0.0, 0, 0
         reduced = rng.integers(1, cfg.window + 1, size=len(kept), dtype=np.int32)
-        noise = self.noise.sample(rng, len(kept) * cfg.negative).reshape(len(kept), cfg.negative)
+        noise = self._draw_noise(rng, kept)
         lr = self.lr(index)
         loss, pairs = window_step(self.table, self.n_words, kept, reduced, noise, cfg.window, lr,
                                   self.max_updates(lr))
         return len(chunk), loss, pairs * (cfg.negative + 1), pairs
+
+    def _generator(self, index: int) -> np.random.Generator:
+        """The generator of batch ``index``: the same numbers whichever worker runs it, or when."""
+        self._bits.state = self._start
+        self._bits.advance(index << 64)  # no batch draws 2**64 numbers: the streams never overlap
+        return self._rng
+
+    def _draw_noise(self, rng: np.random.Generator, centres: np.ndarray) -> np.ndarray:
+        """``negative`` noise words per centre, none equal to the centre itself.
+
+        word2vec and gensim skip a noise word that is the real one (it would push the pair apart and
+        together at once); here it is drawn again, for a few dozen rounds at most (a vocabulary of one
+        word would never stop), so every centre keeps its ``negative`` noise words and the batch its shape.
+        """
+        negative = self.config.negative
+        noise = self.noise.sample(rng, len(centres) * negative).reshape(len(centres), negative)
+        flat = noise.reshape(-1)
+        clash = np.flatnonzero(noise == centres[:, None])  # ~0.2% of the draws (the article's corpus)
+        for _ in range(_NOISE_REDRAWS):
+            if not len(clash):
+                break
+            flat[clash] = self.noise.sample(rng, len(clash))
+            clash = clash[flat[clash] == centres[clash // negative]]
+        return noise

@@ -544,10 +544,12 @@ def test_a_slice_of_a_memory_mapped_corpus_trains_on_its_own_tokens(tmp_path):
     np.save(tmp_path / "ids.npy", tokens)
     second_half = np.load(tmp_path / "ids.npy", mmap_mode="r")[20_000:]
     model = Trainer(second_half, vocab, small_config(epochs=1, workers=2)).train()
-    in_memory = Trainer(np.array(second_half), vocab, small_config(epochs=1, workers=1)).train()
+    in_memory = Trainer(np.array(second_half), vocab, small_config(epochs=1, workers=2)).train()
     assert model.state.finished and in_memory.state.finished
-    # same tokens: the epoch losses agree closely (not exactly: workers interleave)
-    assert model.loss_history[0] == pytest.approx(in_memory.loss_history[0], rel=0.02)
+    # Same tokens and settings: the epoch losses agree (the first half's tokens would score ~0.28, the
+    # second's ~0.51). Not exactly: on 20 words every batch writes every row, and two workers at once lose
+    # some of each other's additions (Hogwild), which costs up to ~2% here, more or less as they overlap.
+    assert model.loss_history[0] == pytest.approx(in_memory.loss_history[0], rel=0.05)
 
 
 def test_asking_for_lower_priority_renices_the_pool_in_place():
@@ -619,6 +621,43 @@ def test_the_partial_epoch_is_what_the_stopped_run_did_of_it(monkeypatch):
     rows = np.array([runner.run(i) for i in range(done)], dtype=np.float64)[done - done % per_epoch:]
     assert stopped.state.epoch_examples == int(rows[:, 2].sum()) > 0
     assert stopped.state.epoch_loss == pytest.approx(rows[:, 1].sum(), rel=1e-12)
+
+
+def _runner(n_words, counts, tokens, **settings):
+    from core.train.sgns import BatchRunner, initial_table
+
+    vocab = Vocab([f"w{i}" for i in range(n_words)], np.asarray(counts))
+    cfg = TrainConfig(dim=4, workers=1, min_count=1, **settings)
+    return BatchRunner(tokens, initial_table(n_words, cfg.dim, cfg.seed),
+                       vocab.keep_probabilities(cfg.sample).astype(np.float32), vocab.noise_sampler(), cfg)
+
+
+def test_no_noise_word_is_its_own_centre_and_the_rest_keep_their_odds():
+    # Three words, one of them half of the noise: it would often be its own noise word.
+    runner = _runner(3, [4000, 2000, 1000], np.zeros(10, dtype=np.int32), negative=5)
+    centres = np.random.default_rng(0).integers(0, 3, 20_000).astype(np.int32)
+    noise = runner._draw_noise(runner._generator(0), centres)
+    assert noise.shape == (20_000, 5) and not (noise == centres[:, None]).any()
+    # For a centre w, noise is the noise distribution without w: for centre 0, words 1 and 2 in their ratio.
+    odds = np.array([2000, 1000]) ** 0.75
+    drawn = np.bincount(noise[centres == 0].ravel(), minlength=3)[1:]
+    assert drawn[0] / drawn.sum() == pytest.approx(odds[0] / odds.sum(), abs=0.01)
+    # A one-word vocabulary cannot avoid itself: the draw gives up after a few rounds instead of hanging.
+    lonely = _runner(1, [50], np.zeros(10, dtype=np.int32), negative=3)
+    assert (lonely._draw_noise(lonely._generator(0), np.zeros(4, dtype=np.int32)) == 0).all()
+
+
+def test_a_batch_draws_the_same_numbers_whenever_it_runs():
+    tokens = np.random.default_rng(1).integers(0, 50, 5_000).astype(np.int32)
+    counts = np.bincount(tokens, minlength=50) + 1
+    first, second = (_runner(50, counts, tokens, batch_tokens=256) for _ in range(2))
+    in_order = [first.run(i) for i in range(6)]
+    backwards = [second.run(i) for i in reversed(range(6))][::-1]
+    # Same pairs and examples batch by batch (the loss differs: the rows had other updates before).
+    assert [r[2:] for r in in_order] == [r[2:] for r in backwards]
+    draws = [first._generator(3).random(4) for _ in range(2)]
+    np.testing.assert_array_equal(*draws)
+    assert not np.array_equal(first._generator(4).random(4), draws[0])
 
 
 def test_the_partial_epoch_survives_saving_the_stopped_model(tmp_path, monkeypatch):
