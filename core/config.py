@@ -19,9 +19,21 @@ from typing import Any
 
 from .errors import ConfigError
 
-#: Tokens per batch. Each batch's updates are summed before they are applied; far larger batches
-#: pile too many updates onto frequent rows and lose quality (see benchmarks/README.md).
-DEFAULT_BATCH_TOKENS = 1024
+#: Batches are sized by their pairs: a token makes ``window + 1`` pairs on average (its reduced window
+#: is 1..window wide on each side), so a batch of ``DEFAULT_BATCH_PAIRS // (window + 1)`` tokens holds
+#: about as many pairs, and piles about as many summed updates onto a frequent row, at every window.
+#: Each batch has a fixed cost of a few dozen NumPy calls, which small windows then share among more
+#: tokens (window 2: 2,048 tokens, a tenth less time per token than 1,024 and as good a model; the
+#: stability grid's window-2 cells pass at that size: benchmarks/README.md).
+DEFAULT_BATCH_PAIRS = 6144
+#: ...but never fewer tokens than this (window 5 and wider): smaller batches only add fixed costs.
+MIN_DEFAULT_BATCH_TOKENS = 1024
+
+
+def default_batch_tokens(window: int) -> int:
+    """Tokens per batch when none is given (see :data:`DEFAULT_BATCH_PAIRS`)."""
+    return max(MIN_DEFAULT_BATCH_TOKENS, DEFAULT_BATCH_PAIRS // (window + 1))
+
 
 #: The most a table row may move in one batch, as learning rate x the updates it sums (shared among
 #: the workers): 200 updates at lr 0.025. A batch computes every update from the rows as they were
@@ -108,7 +120,8 @@ def check_vocabulary_limits(min_count: Any, max_vocab: Any) -> None:
 class TrainConfig:
     """Settings of one training run of skip-gram with negative sampling.
 
-    ``min_lr`` left as None becomes ``lr * MIN_LR_FRACTION``; after construction it is always a number.
+    ``min_lr`` left as None becomes ``lr * MIN_LR_FRACTION``, and ``batch_tokens`` left as None becomes
+    :func:`default_batch_tokens` of the window; after construction both are always numbers.
     """
 
     dim: int = 32
@@ -122,7 +135,7 @@ class TrainConfig:
     min_lr: float | None = None
     seed: int = 1
     workers: int = dataclasses.field(default_factory=default_workers)
-    batch_tokens: int = DEFAULT_BATCH_TOKENS
+    batch_tokens: int | None = None
     max_row_step: float = DEFAULT_MAX_ROW_STEP
     tokens: str = DEFAULT_TOKENS
     phrases: bool = False
@@ -133,6 +146,9 @@ class TrainConfig:
         check_tokens(self.tokens)
         if not isinstance(self.phrases, bool):
             raise ConfigError(f"phrases must be true or false, got {self.phrases!r}")
+        _check_int("window", self.window)
+        if self.batch_tokens is None:
+            object.__setattr__(self, "batch_tokens", default_batch_tokens(self.window))
         for name in INT_RANGES:
             if name not in _VOCABULARY_SETTINGS:
                 _check_int(name, getattr(self, name))
@@ -170,11 +186,15 @@ class TrainConfig:
     def replace(self, **changes: Any) -> "TrainConfig":
         """A copy with some settings changed (validated again).
 
-        A min_lr that follows the rule (``lr * MIN_LR_FRACTION``) follows a new ``lr``; any other stays.
+        A min_lr that follows the rule (``lr * MIN_LR_FRACTION``) follows a new ``lr``, and a batch size
+        that follows its rule (:func:`default_batch_tokens`) a new ``window``; any other value stays.
         """
         derived = math.isclose(self.min_lr, self.lr * MIN_LR_FRACTION)
         if "lr" in changes and "min_lr" not in changes and derived:
             changes["min_lr"] = None
+        if "window" in changes and "batch_tokens" not in changes \
+                and self.batch_tokens == default_batch_tokens(self.window):
+            changes["batch_tokens"] = None
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:

@@ -380,8 +380,9 @@ def test_the_training_options_state_the_configs_defaults_and_ranges(capsys):
     assert f"lr * {MIN_LR_FRACTION:g}" in shown
     args = build_parser().parse_args(["train", "corpus.txt", "--out", "m.npz"])
     for name in ("dim", "window", "negative", "epochs", "min_count", "max_vocab", "sample", "lr", "seed",
-                 "workers", "batch_tokens"):
+                 "workers"):
         assert getattr(args, name) == getattr(defaults, name), name
+    assert args.batch_tokens is None  # left to TrainConfig, which sizes batches by the window
 
 
 def test_evaluate_restricts_the_vocabulary_as_the_evaluations_do(capsys):

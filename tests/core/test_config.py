@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from core.config import FLOAT_RANGES, INT_RANGES, MIN_LR_FRACTION, TrainConfig, range_text
+from core.config import (DEFAULT_BATCH_PAIRS, FLOAT_RANGES, INT_RANGES, MIN_LR_FRACTION, TrainConfig,
+                         default_batch_tokens, range_text)
 from core.errors import ConfigError
 from core.text.corpus import corpus_from_tokens, load_corpus
 
@@ -35,6 +36,19 @@ def test_min_lr_above_lr_is_refused_and_replace_keeps_the_ratio():
         TrainConfig(lr=0.01, min_lr=0.1)
     c = TrainConfig(workers=1).replace(lr=0.05)
     assert c.min_lr == pytest.approx(0.05 * 1e-4)
+
+
+def test_batches_are_sized_by_their_pairs_unless_a_size_is_given():
+    # A token makes window + 1 pairs on average: small windows get longer batches, down to 1,024 tokens.
+    sizes = {w: TrainConfig(window=w, workers=1).batch_tokens for w in (1, 2, 3, 5, 10)}
+    assert sizes == {1: 3072, 2: 2048, 3: 1536, 5: 1024, 10: 1024}
+    assert all(size * (w + 1) >= DEFAULT_BATCH_PAIRS for w, size in sizes.items())
+    assert TrainConfig(window=2, batch_tokens=500, workers=1).batch_tokens == 500
+    # replace() lets a derived size follow a new window, and keeps one that was given.
+    assert TrainConfig(window=2, workers=1).replace(window=10).batch_tokens == default_batch_tokens(10)
+    assert TrainConfig(window=2, batch_tokens=500, workers=1).replace(window=10).batch_tokens == 500
+    with pytest.raises(ConfigError, match="window"):
+        TrainConfig(window="wide")
 
 
 def test_round_trip_through_a_dict_ignores_unknown_keys():
