@@ -60,9 +60,11 @@ MIN_LR_FRACTION = 1e-4
 #: Words seen fewer times are dropped; the corpus reader uses the same default as TrainConfig.
 DEFAULT_MIN_COUNT = 5
 
-#: How text becomes words (core.text.tokens.TOKEN_RULES describes each; bench_tokens.py chose the default).
+#: How text becomes words (core.text.tokens.TOKEN_RULES describes each). The default, chosen by measurement
+#: (benchmarks/README.md, "Tokens"): splitting hyphenated words gives their parts their occurrences, which
+#: at word2vec's usual settings scored SimLex and analogies higher than keeping them whole ("standard").
 TOKEN_RULE_NAMES = ("standard", "drop-s", "split-s", "split", "article")
-DEFAULT_TOKENS = "standard"
+DEFAULT_TOKENS = "drop-s"
 #: Phrases (core.text.phrases): a pair must score above this to be joined (word2phrase's default).
 DEFAULT_PHRASE_THRESHOLD = 100.0
 

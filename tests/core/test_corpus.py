@@ -351,8 +351,10 @@ def test_dostoevsky():
     assert len(corpus.files) == 5
     assert 0.95e6 < corpus.raw_tokens < 1.1e6
     assert corpus.vocab.words[0] == "the"
-    for word in ("alyosha", "stavrogin", "petersburg", "don't", "to-morrow", "naïve", "fête"):
+    for word in ("alyosha", "stavrogin", "petersburg", "don't", "morrow", "naïve", "fête"):
         assert word in corpus.vocab
+    assert "to-morrow" not in corpus.vocab  # the default splits hyphenated words
+    assert "to-morrow" in load_corpus([DOSTOEVSKY], min_count=5, tokens="standard").vocab
     assert "gutenberg" not in corpus.vocab  # no header or licence text left
     assert "welllet" not in corpus.vocab
 
