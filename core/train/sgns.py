@@ -8,10 +8,11 @@ window drawn per centre word, and a learning rate decaying linearly from ``lr`` 
 of method, measured in benchmarks/README.md: a word's noise words are drawn once for its whole window and
 shared by its pairs (Ji et al.'s HogBatch), not drawn afresh for each pair.
 
-What makes it fast is doing a batch of about a thousand tokens at once: every input row is gathered once
-and seen through a window view, each word's output row and noise rows once, scores and gradients come
-from small matrix products over the windows, and all updates are added back, duplicates summed, by
-sparse products (see :func:`scatter_add`). Tests hold :func:`window_step` against a per-example reference.
+What makes it fast is doing a batch of one to three thousand tokens at once (sized by its pairs, see
+core.config): every input row is gathered once and seen through a window view, each word's output row
+and noise rows once, scores and gradients come from small matrix products over the windows, and all
+updates are added back, duplicates summed, by sparse products (see :func:`scatter_add`). Tests hold
+:func:`window_step` against a per-example reference.
 """
 
 from __future__ import annotations
