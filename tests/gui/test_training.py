@@ -146,6 +146,31 @@ def test_continue_training_adds_epochs_to_the_same_model(qtbot, window):
     assert more.loss_history[0] == first.loss_history[0]
 
 
+def test_continue_resumes_a_stopped_run_in_its_own_batch_size(qtbot, window, monkeypatch):
+    # A model stopped before batches were sized by their pairs was cut into 1,024-token batches at every
+    # window; the panel (window 2) would derive 2,048 now, which would quietly start a fresh schedule.
+    import dataclasses
+
+    from core.train.trainer import epochs_before_run
+
+    from .conftest import train
+
+    train(qtbot, window, epochs=1)
+    model = window.session.model
+    tokens = len(window.session.corpus.ids)
+    per_epoch = -(-tokens // 1024)
+    model.state = dataclasses.replace(model.state, finished=False, run_epochs=4, run_tokens=tokens,
+                                      batch_tokens=1024, next_batch=per_epoch + 3)
+    window.settings_panel.spins["epochs"].setValue(4)
+    assert window.settings_panel.config().batch_tokens == 2048
+    launched = []
+    monkeypatch.setattr(window.runs, "_launch", lambda config, model=None: launched.append((config, model)))
+    window.menus.continue_action.trigger()
+    (config, continued), = launched
+    assert continued is model and config.batch_tokens == 1024
+    assert epochs_before_run(model, config, tokens) == model.state.epochs_trained - 1  # resumed in epoch 2
+
+
 def test_continue_refuses_a_model_of_other_dimensions(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
