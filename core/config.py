@@ -149,7 +149,8 @@ class TrainConfig:
         if not isinstance(self.phrases, bool):
             raise ConfigError(f"phrases must be true or false, got {self.phrases!r}")
         _check_int("window", self.window)
-        if self.batch_tokens is None:
+        derived_batch = self.batch_tokens is None
+        if derived_batch:
             object.__setattr__(self, "batch_tokens", default_batch_tokens(self.window))
         for name in INT_RANGES:
             if name not in _VOCABULARY_SETTINGS:
@@ -166,9 +167,11 @@ class TrainConfig:
         # One batch of n tokens holds, per each of its k = negative + 1 targets: n gathered output rows and
         # their gradients (dim floats each), n windows of scores and of steps (2 window + 1 floats each),
         # and up to 2 window pairs per token in the sparse update (a row index, a weight and a pointer).
-        k, n = self.negative + 1, self.batch_tokens
-        batch_bytes = 4 * k * n * (2 * max(self.dim, 8) + 2 * (2 * self.window + 1)) + 12 * k * n * 2 * self.window
-        if batch_bytes > 2**31:
+        k = self.negative + 1
+        per_token = 4 * k * (2 * max(self.dim, 8) + 2 * (2 * self.window + 1)) + 12 * k * 2 * self.window
+        if derived_batch and per_token * self.batch_tokens > 2**31:  # a longer batch than 1,024 must not
+            object.__setattr__(self, "batch_tokens", MIN_DEFAULT_BATCH_TOKENS)  # refuse what 1,024 allows
+        if per_token * self.batch_tokens > 2**31:
             raise ConfigError(
                 f"batch_tokens={self.batch_tokens}, window={self.window}, negative={self.negative} and "
                 f"dim={self.dim} together make batches of over 2 GB; lower one of them")

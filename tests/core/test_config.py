@@ -49,6 +49,10 @@ def test_batches_are_sized_by_their_pairs_unless_a_size_is_given():
     assert TrainConfig(window=2, batch_tokens=500, workers=1).replace(window=10).batch_tokens == 500
     with pytest.raises(ConfigError, match="window"):
         TrainConfig(window="wide")
+    # Settings that fit in 1,024-token batches are never refused for the longer batch a small window gets.
+    assert TrainConfig(dim=2048, negative=100, window=2, workers=1).batch_tokens == 1024
+    with pytest.raises(ConfigError, match="2 GB"):
+        TrainConfig(dim=2048, negative=100, window=2, batch_tokens=2048, workers=1)
 
 
 def test_round_trip_through_a_dict_ignores_unknown_keys():
