@@ -77,12 +77,16 @@ def test_the_map_is_aligned_from_snapshot_to_snapshot(trained):
     _, model = trained
     maps = model.timeline.maps
 
-    def step(a, b):
-        return np.sqrt(((a - b) ** 2).sum(axis=1)).mean()
+    def step(a, b):  # what the alignment minimises: the summed squared distance (orthogonal Procrustes)
+        return ((a.astype(np.float64) - b) ** 2).sum()
 
+    # No flip, swap or quarter turn brings a snapshot closer to the one before. (Measured as the mean
+    # distance instead, an early snapshot, still nearly random against the untrained one, can be closer
+    # turned: that metric is not the one minimised, and the test was flaky on it.)
     turns = [np.array([[-1, 0], [0, 1]]), np.array([[0, 1], [1, 0]]), np.array([[0, -1], [1, 0]]), -np.eye(2)]
-    for s in range(1, len(maps)):  # no flip, swap or quarter turn brings a snapshot closer to the one before
-        assert all(step(maps[s], maps[s - 1]) <= step(maps[s] @ turn, maps[s - 1]) + 1e-6 for turn in turns)
+    for s in range(1, len(maps)):
+        assert all(step(maps[s], maps[s - 1]) <= step(maps[s] @ turn, maps[s - 1]) * (1 + 1e-5) for turn in turns)
+    assert step(maps[-1], maps[-2]) < 0.1 * min(step(maps[-1] @ turn, maps[-2]) for turn in turns)  # settled
     assert np.sqrt((maps[-1] ** 2).sum(axis=1).mean()) == pytest.approx(1, rel=1e-4)
 
 
