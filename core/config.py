@@ -123,7 +123,9 @@ class TrainConfig:
     """Settings of one training run of skip-gram with negative sampling.
 
     ``min_lr`` left as None becomes ``lr * MIN_LR_FRACTION``, and ``batch_tokens`` left as None becomes
-    :func:`default_batch_tokens` of the window; after construction both are always numbers.
+    :func:`default_batch_tokens` of the window; after construction both are always numbers. A batch size
+    left to its rule is remembered as such (:attr:`batch_tokens_derived`): it follows a new window in
+    :meth:`replace`, and a run continuing a stopped model takes that run's size instead.
     """
 
     dim: int = 32
@@ -142,6 +144,7 @@ class TrainConfig:
     tokens: str = DEFAULT_TOKENS
     phrases: bool = False
     phrase_threshold: float = DEFAULT_PHRASE_THRESHOLD
+    _batch_derived: bool = dataclasses.field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_vocabulary_limits(self.min_count, self.max_vocab)
@@ -150,6 +153,7 @@ class TrainConfig:
             raise ConfigError(f"phrases must be true or false, got {self.phrases!r}")
         _check_int("window", self.window)
         derived_batch = self.batch_tokens is None
+        object.__setattr__(self, "_batch_derived", derived_batch)
         if derived_batch:
             object.__setattr__(self, "batch_tokens", default_batch_tokens(self.window))
         for name in INT_RANGES:
@@ -191,25 +195,29 @@ class TrainConfig:
     def replace(self, **changes: Any) -> "TrainConfig":
         """A copy with some settings changed (validated again).
 
-        A min_lr that follows the rule (``lr * MIN_LR_FRACTION``) follows a new ``lr``, and a batch size
-        that follows its rule (:func:`default_batch_tokens`) a new ``window``; any other value stays.
+        A min_lr that follows the rule (``lr * MIN_LR_FRACTION``) follows a new ``lr``; any other stays. A
+        batch size left to its rule stays so (following a new ``window``); one that was given stays as given.
         """
         derived = math.isclose(self.min_lr, self.lr * MIN_LR_FRACTION)
         if "lr" in changes and "min_lr" not in changes and derived:
             changes["min_lr"] = None
-        if "window" in changes and "batch_tokens" not in changes \
-                and self.batch_tokens == default_batch_tokens(self.window):
+        if self._batch_derived and "batch_tokens" not in changes:
             changes["batch_tokens"] = None
         return dataclasses.replace(self, **changes)
 
+    @property
+    def batch_tokens_derived(self) -> bool:
+        """Whether ``batch_tokens`` was left to :func:`default_batch_tokens` rather than given."""
+        return self._batch_derived
+
     def to_dict(self) -> dict[str, Any]:
         """Every setting as a plain value; min_lr as its number, so older versions read the dict too."""
-        return dataclasses.asdict(self)
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
         """Rebuild from :meth:`to_dict`, ignoring keys a newer version may have added."""
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = {f.name for f in dataclasses.fields(cls) if f.init}
         values = {"tokens": "article", **values}  # saved before there was a choice: the article's rule
         return cls(**{k: v for k, v in values.items() if k in known})
 

@@ -102,16 +102,7 @@ class Runs(QObject):
             self.status.error("Cannot continue", f"The model has {model.dim} dimensions; set Dimensions to "
                                                  f"{model.dim} to continue it, or press Train for a new model.")
             return
-        state = model.state
-        if not state.finished and state.batch_tokens and state.batch_tokens != config.batch_tokens:
-            # A stopped run resumes on its own schedule, batches included: the panel has no batch size, and
-            # a model saved before batches were sized by their pairs was cut into 1,024-token batches.
-            try:
-                config = config.replace(batch_tokens=state.batch_tokens)
-            except ConfigError as error:
-                self.status.error("Cannot continue", str(error))
-                return
-        self._launch(config, model)
+        self._launch(config, model)  # a stopped run resumes in its own batch size (core's run_config)
 
     def can_continue(self) -> bool:
         corpus, model = self.session.corpus, self.session.model

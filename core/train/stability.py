@@ -14,7 +14,6 @@ Each run is an ordinary :class:`~core.train.trainer.Trainer` run (its workers, i
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import threading
 from dataclasses import dataclass
@@ -73,7 +72,7 @@ class StabilityRuns:
         """The finished models, in order. A stop returns the runs finished before it (the cut one is dropped)."""
         models: list[Model] = []
         for index in range(self.runs):
-            config = dataclasses.replace(self.config, seed=self.config.seed + index)
+            config = self.config.replace(seed=self.config.seed + index)
             trainer = Trainer(self.tokens_of_run(index), self.vocab, config)
             with self._lock:
                 if self.stopped:

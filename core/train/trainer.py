@@ -77,12 +77,27 @@ def _resume_batch(state: RunState, config: TrainConfig, tokens: int, per_epoch: 
     return min(state.next_batch, per_epoch * config.epochs)
 
 
+def run_config(config: TrainConfig, model: Model | None) -> TrainConfig:
+    """The settings a run continuing ``model`` trains with: ``config``, except that a batch size left to its
+    rule takes a stopped run's own, so the run resumes where it stopped (models saved before batches were
+    sized by their pairs were cut into 1,024 tokens at every window). A batch size given stays as given."""
+    state = None if model is None else model.state
+    if (state is None or state.finished or not state.batch_tokens or not config.batch_tokens_derived
+            or state.batch_tokens == config.batch_tokens):
+        return config
+    try:
+        return config.replace(batch_tokens=state.batch_tokens)
+    except ConfigError:  # too large with today's other settings: a fresh schedule, as for any other change
+        return config
+
+
 def epochs_before_run(model: Model | None, config: TrainConfig, tokens: int) -> int:
     """Epochs ``model`` had trained before the schedule a run with ``config`` on ``tokens`` tokens follows:
     where that run starts on an axis of the model's whole life (a resumed schedule began in an earlier
     run, so its own first epochs are already counted). 0 for a new model."""
     if model is None:
         return 0
+    config = run_config(config, model)
     per_epoch = -(-tokens // config.batch_tokens)
     return model.state.epochs_trained - _resume_batch(model.state, config, tokens, per_epoch) // per_epoch
 
@@ -112,7 +127,7 @@ class Trainer:
             raise ValueError("token ids outside the vocabulary")
         self.tokens = tokens
         self.vocab = vocab
-        self.config = config
+        self.config = config = run_config(config, model)
         self.stop_event = threading.Event()
         self.pause_event = threading.Event()
         self.keep_timeline = timeline

@@ -44,9 +44,15 @@ def test_batches_are_sized_by_their_pairs_unless_a_size_is_given():
     assert sizes == {1: 3072, 2: 2048, 3: 1536, 5: 1024, 10: 1024}
     assert all(size * (w + 1) >= DEFAULT_BATCH_PAIRS for w, size in sizes.items())
     assert TrainConfig(window=2, batch_tokens=500, workers=1).batch_tokens == 500
-    # replace() lets a derived size follow a new window, and keeps one that was given.
+    # replace() lets a derived size follow a new window, and keeps one that was given, even one that
+    # happens to equal the rule's; both survive other changes, and neither is written to a model file.
     assert TrainConfig(window=2, workers=1).replace(window=10).batch_tokens == default_batch_tokens(10)
     assert TrainConfig(window=2, batch_tokens=500, workers=1).replace(window=10).batch_tokens == 500
+    assert TrainConfig(window=5, batch_tokens=1024, workers=1).replace(window=2).batch_tokens == 1024
+    assert TrainConfig(workers=1).replace(epochs=3).replace(window=1).batch_tokens == default_batch_tokens(1)
+    assert TrainConfig(workers=1).batch_tokens_derived and not TrainConfig(batch_tokens=64).batch_tokens_derived
+    assert "_batch_derived" not in TrainConfig(workers=1).to_dict()
+    assert TrainConfig(workers=1) == TrainConfig(batch_tokens=2048, workers=1)  # the same settings
     with pytest.raises(ConfigError, match="window"):
         TrainConfig(window="wide")
     # Settings that fit in 1,024-token batches are never refused for the longer batch a small window gets.

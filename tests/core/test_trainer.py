@@ -673,6 +673,23 @@ def test_a_batch_draws_the_same_numbers_whenever_it_runs():
     np.testing.assert_array_equal(*noise)
 
 
+def test_a_stopped_run_resumes_in_its_own_batch_size_unless_another_is_given(monkeypatch):
+    # A model stopped before batches were sized by their pairs was cut into 1,024 tokens at window 2.
+    tokens, vocab = toy_corpus(30_000)
+    old = small_config(epochs=2, batch_tokens=1024, window=2)
+    trainer = Trainer(tokens, vocab, old)
+    stop_at(trainer, [0.3], monkeypatch)
+    stopped = trainer.train()
+    monkeypatch.undo()
+    assert not stopped.state.finished and stopped.state.batch_tokens == 1024
+    derived = TrainConfig(dim=8, epochs=2, workers=1, min_count=1, seed=7, window=2)  # 2,048 by its rule
+    resumed = Trainer(tokens, vocab, derived, model=stopped)
+    assert resumed.config.batch_tokens == 1024
+    assert resumed._resume_batch(-(-len(tokens) // 1024)) == stopped.state.next_batch > 0
+    given = Trainer(tokens, vocab, derived.replace(batch_tokens=2048), model=stopped)
+    assert given.config.batch_tokens == 2048 and given._resume_batch(-(-len(tokens) // 2048)) == 0
+
+
 def test_the_partial_epoch_survives_saving_the_stopped_model(tmp_path, monkeypatch):
     from core.vectors.io import load_model, save_model
 

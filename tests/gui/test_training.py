@@ -151,7 +151,7 @@ def test_continue_resumes_a_stopped_run_in_its_own_batch_size(qtbot, window, mon
     # window; the panel (window 2) would derive 2,048 now, which would quietly start a fresh schedule.
     import dataclasses
 
-    from core.train.trainer import epochs_before_run
+    from core.train.trainer import Trainer, epochs_before_run
 
     from .conftest import train
 
@@ -167,7 +167,9 @@ def test_continue_resumes_a_stopped_run_in_its_own_batch_size(qtbot, window, mon
     monkeypatch.setattr(window.runs, "_launch", lambda config, model=None: launched.append((config, model)))
     window.menus.continue_action.trigger()
     (config, continued), = launched
-    assert continued is model and config.batch_tokens == 1024
+    trainer = Trainer(window.session.corpus.ids, window.session.corpus.vocab, config, model=continued)
+    assert continued is model and trainer.config.batch_tokens == 1024
+    assert trainer._resume_batch(per_epoch) == per_epoch + 3
     assert epochs_before_run(model, config, tokens) == model.state.epochs_trained - 1  # resumed in epoch 2
 
 
