@@ -29,15 +29,36 @@ DEFAULT_BATCH_PAIRS = 6144
 #: ...but never fewer tokens than this (window 5 and wider): smaller batches only add fixed costs.
 MIN_DEFAULT_BATCH_TOKENS = 1024
 
+#: Workers train on the same tables without locks (Hogwild), each batch computed from rows that have
+#: not yet seen the updates of the batches training beside it. Quality fell with the worker count (16
+#: workers: WordSim 0.088 against 0.235 with one) while two workers of 1,024 tokens matched one. So past
+#: two workers the batches training at once together hold one default batch's tokens, whatever the
+#: worker count: each worker takes a share of a default batch (:func:`default_batch_tokens`), and no
+#: batch starts while ``batches_in_flight`` earlier ones are unfinished (core.train.workers).
+#: benchmarks/README.md, "Workers", has the measurements. A worker's batch is never smaller than this:
+#: below it the fixed cost per batch dominates (at dim 100, 256 tokens cost 1.3x a 1,024-token batch's
+#: time per token, 128 tokens 1.6x); workers beyond what the budget holds at this size wait their turn.
+MIN_WORKER_BATCH_TOKENS = 256
 
-def default_batch_tokens(window: int) -> int:
-    """Tokens per batch when none is given (see :data:`DEFAULT_BATCH_PAIRS`)."""
-    return max(MIN_DEFAULT_BATCH_TOKENS, DEFAULT_BATCH_PAIRS // (window + 1))
+
+def default_batch_tokens(window: int, workers: int = 1) -> int:
+    """Tokens per batch when none is given (see :data:`DEFAULT_BATCH_PAIRS`); past two workers, a share
+    of that, so that the batches training at once hold one default batch's tokens together."""
+    whole = max(MIN_DEFAULT_BATCH_TOKENS, DEFAULT_BATCH_PAIRS // (window + 1))
+    if workers <= 2:
+        return whole
+    return max(MIN_WORKER_BATCH_TOKENS, whole // workers)
+
+
+def batches_in_flight(window: int, workers: int, batch_tokens: int) -> int:
+    """How many batches may train at once: as many as one default batch's tokens hold in batches of
+    ``batch_tokens``; at least two (as two workers always had), at most one per worker."""
+    return min(workers, max(2, default_batch_tokens(window) // batch_tokens))
 
 
 #: The most a table row may move in one batch, as learning rate x the updates it sums (shared among
-#: the workers): 200 updates at lr 0.025. A batch computes every update from the rows as they were
-#: before it, so a frequent word's hundreds of updates would overshoot together and diverge; past
+#: the batches in flight): 200 updates at lr 0.025. A batch computes every update from the rows as they
+#: were before it, so a frequent word's hundreds of updates would overshoot together and diverge; past
 #: this bound they are scaled down (core.train.sgns._row_factors, benchmarks/README.md "Stability").
 DEFAULT_MAX_ROW_STEP = 5.0
 
@@ -123,9 +144,9 @@ class TrainConfig:
     """Settings of one training run of skip-gram with negative sampling.
 
     ``min_lr`` left as None becomes ``lr * MIN_LR_FRACTION``, and ``batch_tokens`` left as None becomes
-    :func:`default_batch_tokens` of the window; after construction both are always numbers. A batch size
-    left to its rule is remembered as such (:attr:`batch_tokens_derived`): it follows a new window in
-    :meth:`replace`, and a run continuing a stopped model takes that run's size instead.
+    :func:`default_batch_tokens` of the window and workers; after construction both are always numbers. A
+    batch size left to its rule is remembered as such (:attr:`batch_tokens_derived`): it follows a new
+    window or worker count in :meth:`replace`, and a run continuing a stopped model takes that run's size.
     """
 
     dim: int = 32
@@ -154,8 +175,9 @@ class TrainConfig:
         _check_int("window", self.window)
         derived_batch = self.batch_tokens is None
         object.__setattr__(self, "_batch_derived", derived_batch)
+        _check_int("workers", self.workers)
         if derived_batch:
-            object.__setattr__(self, "batch_tokens", default_batch_tokens(self.window))
+            object.__setattr__(self, "batch_tokens", default_batch_tokens(self.window, self.workers))
         for name in INT_RANGES:
             if name not in _VOCABULARY_SETTINGS:
                 _check_int(name, getattr(self, name))
@@ -174,7 +196,8 @@ class TrainConfig:
         k = self.negative + 1
         per_token = 4 * k * (2 * max(self.dim, 8) + 2 * (2 * self.window + 1)) + 12 * k * 2 * self.window
         if derived_batch and per_token * self.batch_tokens > 2**31:  # a longer batch than 1,024 must not
-            object.__setattr__(self, "batch_tokens", MIN_DEFAULT_BATCH_TOKENS)  # refuse what 1,024 allows
+            smaller = min(self.batch_tokens, MIN_DEFAULT_BATCH_TOKENS)  # refuse what 1,024 allows
+            object.__setattr__(self, "batch_tokens", smaller)
         if per_token * self.batch_tokens > 2**31:
             raise ConfigError(
                 f"batch_tokens={self.batch_tokens}, window={self.window}, negative={self.negative} and "
@@ -204,6 +227,11 @@ class TrainConfig:
         if self._batch_derived and "batch_tokens" not in changes:
             changes["batch_tokens"] = None
         return dataclasses.replace(self, **changes)
+
+    @property
+    def batches_in_flight(self) -> int:
+        """How many batches train at once (see :func:`batches_in_flight`)."""
+        return batches_in_flight(self.window, self.workers, self.batch_tokens)
 
     @property
     def batch_tokens_derived(self) -> bool:

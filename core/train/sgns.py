@@ -195,8 +195,8 @@ def _row_factors(inputs: np.ndarray, targets: np.ndarray, pairs_of: np.ndarray, 
     What is counted is terms: an output row takes one per (pair, target), an input row ``k`` per pair (the
     pair's terms, which word2vec sums into one update). Counting an input row's pairs instead, ``k`` times
     looser, still diverged at window 10 with 15 negatives and two workers (benchmarks/README.md,
-    "Stability"). With many workers the bound is conservative: it assumes every worker's batch piles onto
-    the same row at once, true of the most frequent words only (measured on two cores). ``inputs`` are the
+    "Stability"). With several batches in flight the bound is conservative: it assumes they all pile onto
+    the same row at once, true of the most frequent words only. ``inputs`` are the
     pairs' input words, ``targets`` (k, centres) word ids and ``pairs_of`` the pairs of each centre.
     Returns float32 factors per pair for the input rows and per target for the output rows.
     """
@@ -264,13 +264,14 @@ class BatchRunner:
         return c.lr - (c.lr - c.min_lr) * index / self.total
 
     def max_updates(self, lr: float) -> float:
-        """How many updates one row may sum in a batch: ``max_row_step`` shared among the workers.
+        """How many updates one row may sum in a batch: ``max_row_step`` shared among the batches in flight.
 
-        Workers add onto the same rows at once, each from rows it read before the others' updates
-        landed, so with ``w`` workers a row can take ``w`` batches' worth of stale updates together.
+        Batches train at once on the same rows, each from rows it read before the others' updates
+        landed, so a row can take ``config.batches_in_flight`` batches' worth of stale updates together
+        (one per worker up to two; past two workers, as many as share one default batch's tokens).
         The bound is on the step (lr x updates), so it loosens as the learning rate decays.
         """
-        return self.config.max_row_step / (self.config.workers * lr) if lr > 0 else math.inf
+        return self.config.max_row_step / (self.config.batches_in_flight * lr) if lr > 0 else math.inf
 
     def run(self, index: int) -> tuple[int, float, int, int]:
         """Train batch ``index``; returns (corpus tokens, summed loss, examples, pairs)."""

@@ -28,7 +28,7 @@ from ..text.vocab import Vocab
 from ..vectors.model import Model, RunState
 from ..vectors.timeline import TimelineRecorder
 from .sgns import BatchRunner, initial_table
-from .workers import DIVERGED, NEXT, PAUSE, STOP, Ledger, SharedArrays, run_here, run_in_processes
+from .workers import DIVERGED, NEXT, PAUSE, STOP, UNFINISHED, Ledger, SharedArrays, run_here, run_in_processes
 
 
 #: A loss above this after the first epoch means the run has blown up: an untrained model scores ln 2,
@@ -131,6 +131,7 @@ class Trainer:
         self.stop_event = threading.Event()
         self.pause_event = threading.Event()
         self.keep_timeline = timeline
+        self.ledger: Ledger | None = None
         self.model = self._starting_model(model)
         self._keep = vocab.keep_probabilities(config.sample).astype(np.float32)
         self._check_subsampling()
@@ -222,8 +223,8 @@ class Trainer:
         state = self.model.state
         state.run_epochs, state.run_tokens, state.batch_tokens = cfg.epochs, len(self.tokens), cfg.batch_tokens
         state.next_batch, state.finished = first, False
-        self._control = np.zeros(8, dtype=np.int64)  # NEXT, STOP, PAUSE, DIVERGED; shared with workers
-        self._control[NEXT] = first
+        self._control = np.zeros(8, dtype=np.int64)  # NEXT, STOP, PAUSE, DIVERGED, ...; shared with workers
+        self._control[NEXT] = self._control[UNFINISHED] = first
         watch = _Watcher(self, runner, first, on_progress, on_epoch_end, progress_interval)
         if self.keep_timeline:
             watch.recorder = TimelineRecorder(self.model.timeline, len(self.vocab), cfg.dim, runner.per_epoch,
@@ -259,6 +260,7 @@ class Trainer:
                 self._run_in_processes(runner, watch, sync_flags, poll)
             watch.ledger_changed(final=True)
         finally:
+            self.ledger = watch.ledger  # the run's record of its batches, to read after it
             self.model.state.next_batch = watch.upto
             self.model.state.finished = watch.upto >= runner.total
             self.model.state.epoch_loss, self.model.state.epoch_examples = watch.partial_epoch()
@@ -277,7 +279,8 @@ class Trainer:
             else:
                 shared.add("tokens", self.tokens)
             watch.ledger = Ledger(shared.zeros("ledger", (runner.total, 4), np.float64),
-                                  shared.zeros("done", (runner.total,), np.uint8))
+                                  shared.zeros("done", (runner.total,), np.uint8),
+                                  shared.zeros("lag", (runner.total,), np.int32))
             self._control = shared.add("control", self._control)
             sync_flags()
             self._point_model_at(live)  # callbacks see the live tables
@@ -285,7 +288,7 @@ class Trainer:
                 run_in_processes(shared, self._keep, self._noise, self.config, self.config.workers, poll)
             finally:  # leave shared memory: copy out, and drop every view into it
                 self._table[...] = live
-                watch.ledger = Ledger(watch.ledger.rows.copy(), watch.ledger.done.copy())
+                watch.ledger = watch.ledger.copy()
                 self._control = self._control.copy()
                 self._point_model_at(self._table)
                 del live

@@ -46,8 +46,9 @@ from ..files import sweep_stale
 from ..text.vocab import AliasSampler
 from .sgns import BatchRunner
 
-# Slots of the control block shared with worker processes.
-NEXT, STOP, PAUSE, DIVERGED = range(4)
+# Slots of the control block shared with worker processes. UNFINISHED is the first batch not yet done:
+# no batch may start ``config.batches_in_flight`` or more batches after it.
+NEXT, STOP, PAUSE, DIVERGED, UNFINISHED = range(5)
 
 #: Our shared memory blocks: ``es_<pid of the process that made it>_<random>`` (short enough for macOS).
 SEGMENT = re.compile(r"es_(?P<pid>\d+)_[0-9a-f]{8}")
@@ -58,20 +59,26 @@ PARENT_CHECK = 0.5
 
 
 class Ledger:
-    """One row per batch of the run: corpus tokens, summed loss, examples, pairs; and a done flag."""
+    """One row per batch of the run: corpus tokens, summed loss, examples, pairs; a done flag; and its
+    lag, how many batches before it were unfinished when it started (whose updates it could not see)."""
 
     WORDS, LOSS, EXAMPLES, PAIRS = range(4)
 
-    def __init__(self, rows: np.ndarray, done: np.ndarray):
+    def __init__(self, rows: np.ndarray, done: np.ndarray, lag: np.ndarray):
         self.rows = rows  # (batches, 4) float64
         self.done = done  # (batches,) uint8
+        self.lag = lag  # (batches,) int32
 
     @classmethod
     def allocate(cls, batches: int) -> "Ledger":
-        return cls(np.zeros((batches, 4)), np.zeros(batches, dtype=np.uint8))
+        return cls(np.zeros((batches, 4)), np.zeros(batches, dtype=np.uint8), np.zeros(batches, dtype=np.int32))
 
-    def record(self, index: int, words: int, loss: float, examples: int, pairs: int) -> None:
+    def copy(self) -> "Ledger":
+        return Ledger(self.rows.copy(), self.done.copy(), self.lag.copy())
+
+    def record(self, index: int, words: int, loss: float, examples: int, pairs: int, lag: int = 0) -> None:
         self.rows[index] = (words, loss, examples, pairs)
+        self.lag[index] = lag
         self.done[index] = 1  # after the row: a reader that sees the flag sees the row
 
     def done_upto(self, start: int) -> int:
@@ -216,31 +223,70 @@ def _train_share(job: _Job, lock, parent: int) -> None:
         arrays = {key: _attach(block, opened) for key, block in job.blocks.items()}
         control = arrays["control"]
         noise = AliasSampler.from_tables(arrays["noise_accept"], arrays["noise_alias"])
-        runner = BatchRunner(arrays["tokens"], arrays["table"], arrays["keep"], noise,
-                             TrainConfig.from_dict(job.config))
-        ledger = Ledger(arrays["ledger"], arrays["done"])
+        config = TrainConfig.from_dict(job.config)
+        runner = BatchRunner(arrays["tokens"], arrays["table"], arrays["keep"], noise, config)
+        ledger = Ledger(arrays["ledger"], arrays["done"], arrays["lag"])
+        in_flight = config.batches_in_flight
         while not control[STOP]:
             _check_parent(parent)
             if control[PAUSE]:
                 time.sleep(0.01)
                 continue
-            while not lock.acquire(timeout=PARENT_CHECK):  # its holder may have been killed too
-                _check_parent(parent)
-            try:
+            with _held(lock, parent):
                 index = int(control[NEXT])
                 control[NEXT] = index + 1
-            finally:
-                lock.release()
             if index >= runner.total:
                 break
+            if not _wait_turn(control, index - in_flight, parent):
+                break
+            lag = index - int(control[UNFINISHED])
             words, loss, examples, pairs = runner.run(index)
-            ledger.record(index, words, loss, examples, pairs)
+            ledger.record(index, words, loss, examples, pairs, lag)
             if not math.isfinite(loss):
                 control[DIVERGED] = control[STOP] = 1
+            with _held(lock, parent):
+                control[UNFINISHED] = ledger.done_upto(int(control[UNFINISHED]))
     finally:
         arrays = control = runner = ledger = noise = None  # noqa: F841 - views go before their memory
         for memory in opened:
             _close(memory)
+
+
+class _held:
+    """The workers' lock, taken while checking that the parent is alive (its holder may have been
+    killed with it)."""
+
+    def __init__(self, lock, parent: int):
+        self.lock, self.parent = lock, parent
+
+    def __enter__(self) -> None:
+        while not self.lock.acquire(timeout=PARENT_CHECK):
+            _check_parent(self.parent)
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+def _wait_turn(control: np.ndarray, last_needed: int, parent: int) -> bool:
+    """Wait until every batch up to ``last_needed`` is done, so that no more than the run's
+    batches in flight train at once; False if training stops meanwhile.
+
+    The wait is short on a machine with a core per worker (a batch waits only for one that started
+    before it); where workers outnumber cores, the one it waits for may not be running, so the
+    waiter yields its core and, after a while, sleeps.
+    """
+    spins = 0
+    while control[UNFINISHED] <= last_needed:
+        if control[STOP]:
+            return False
+        spins += 1
+        if spins < 100:
+            os.sched_yield() if hasattr(os, "sched_yield") else time.sleep(0)
+        else:
+            time.sleep(0.0002)
+            if spins % 2500 == 0:
+                _check_parent(parent)
+    return True
 
 
 def _serve(inbox, outbox, worker: int, lock, nice: int, parent: int) -> None:
@@ -420,7 +466,7 @@ def run_in_processes(shared: SharedArrays, keep: np.ndarray, noise: AliasSampler
                      workers: int, poll) -> None:
     """Run the schedule in ``workers`` processes on the shared arrays, calling ``poll()`` meanwhile.
 
-    ``shared`` holds "tokens", "table", "ledger", "done" and "control" (whose NEXT slot says where to
+    ``shared`` holds "tokens", "table", "ledger", "done", "lag" and "control" (whose NEXT slot says where to
     start). The shared pool of processes is used unless another run holds it; then this run starts a
     pool of its own. A worker that fails raises :class:`WorkerFailed` (or MemoryError) here.
     """

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from core.config import (DEFAULT_BATCH_PAIRS, FLOAT_RANGES, INT_RANGES, MIN_LR_FRACTION, TrainConfig,
-                         default_batch_tokens, range_text)
+from core.config import (DEFAULT_BATCH_PAIRS, FLOAT_RANGES, INT_RANGES, MIN_LR_FRACTION,
+                         MIN_WORKER_BATCH_TOKENS, TrainConfig, default_batch_tokens, range_text)
 from core.errors import ConfigError
 from core.text.corpus import corpus_from_tokens, load_corpus
 
@@ -59,6 +59,26 @@ def test_batches_are_sized_by_their_pairs_unless_a_size_is_given():
     assert TrainConfig(dim=2048, negative=100, window=2, workers=1).batch_tokens == 1024
     with pytest.raises(ConfigError, match="2 GB"):
         TrainConfig(dim=2048, negative=100, window=2, batch_tokens=2048, workers=1)
+
+
+def test_past_two_workers_the_batches_in_flight_hold_one_default_batch():
+    # Hogwild workers compute each batch from rows that lack the updates of the batches beside it; two
+    # workers of a default batch each matched one worker, more did not (benchmarks/README.md, "Workers").
+    for window in (1, 2, 5, 10):
+        whole = default_batch_tokens(window)
+        for workers in (1, 2):  # as before: a default batch each, all training at once
+            c = TrainConfig(window=window, workers=workers)
+            assert (c.batch_tokens, c.batches_in_flight) == (whole, workers)
+        for workers in (3, 4, 8, 16, 32, 256):
+            c = TrainConfig(window=window, workers=workers)
+            assert c.batch_tokens == max(MIN_WORKER_BATCH_TOKENS, whole // workers)
+            assert c.batches_in_flight == min(workers, whole // c.batch_tokens)
+            assert c.batches_in_flight * c.batch_tokens <= whole
+    # A derived size follows the worker count; a given one stays, and then two of its batches train at once.
+    assert TrainConfig(window=5, workers=1).replace(workers=8).batch_tokens == MIN_WORKER_BATCH_TOKENS
+    assert TrainConfig(window=5, workers=8).replace(workers=2).batch_tokens == 1024
+    assert TrainConfig(window=5, workers=8, batch_tokens=1024).batches_in_flight == 2
+    assert TrainConfig(window=5, workers=8, batch_tokens=64).batches_in_flight == 8
 
 
 def test_round_trip_through_a_dict_ignores_unknown_keys():

@@ -254,6 +254,26 @@ def test_several_workers_train_as_well():
     assert all(w.startswith("a") for w in neighbours)
 
 
+def test_no_batch_starts_while_the_batches_in_flight_are_unfinished():
+    # Six workers on a two-core machine, in 1,024-token batches at window 2: one default batch (2,048
+    # tokens) holds two of them, so two train at once and the other workers wait their turn. Each
+    # batch's lag (batches before it still unfinished when it started) stays below that.
+    tokens, vocab = toy_corpus(120_000)
+    cfg = small_config(epochs=2, window=2, workers=6, batch_tokens=1024, lr=0.05)
+    assert cfg.batches_in_flight == 2
+    trainer = Trainer(tokens, vocab, cfg)
+    model = trainer.train()
+    lag = trainer.ledger.lag
+    assert trainer.ledger.done.all() and lag.min() >= 0 and lag.max() < cfg.batches_in_flight
+    assert all(w.startswith("a") for w, _ in model.most_similar("a1", topn=5))
+    # Left to the rule, six workers share a default batch: six batches of 341 tokens train at once.
+    shared = small_config(epochs=1, window=2, workers=6, batch_tokens=None)
+    assert (shared.batch_tokens, shared.batches_in_flight) == (341, 6)
+    trainer = Trainer(tokens, vocab, shared)
+    trainer.train()
+    assert trainer.ledger.lag.max() < 6
+
+
 def test_progress_reports_are_consistent():
     tokens, vocab = toy_corpus()
     reports: list[Progress] = []
