@@ -376,20 +376,37 @@ class _Watcher:
         if self.divergence is not None:
             return
         if not math.isfinite(self._mean_loss(lo, hi)):
-            what = "the loss became NaN or infinite"
+            what, judged = "the loss became NaN or infinite", lo
         else:
-            start = max(lo, self.judged_from)
+            judged = start = max(lo, self.judged_from)
             worst = self._mean_loss(start, hi) if start < hi else 0.0
             if lo < self.judged_from <= hi:  # the first epoch has just ended: judge it whole
-                worst = max(worst, self._mean_loss(self.first, self.judged_from))
+                first_epoch = self._mean_loss(self.first, self.judged_from)
+                if first_epoch > worst:
+                    worst, judged = first_epoch, self.first
             if worst <= DIVERGED_ABOVE:
                 return
             what = f"the loss climbed to {worst:.3f}, above the untrained model's {math.log(2):.3f}"
         cfg = self.trainer.config
-        epoch = min(cfg.epochs, (hi - 1) // self.runner.per_epoch + 1)
+        epoch = min(cfg.epochs, self._first_bad_epoch(judged, hi))
         self.divergence = (f"training diverged in epoch {epoch}: {what} (lr={cfg.lr}, workers={cfg.workers}); "
                            "the model is garbage and was not kept; try a smaller learning rate")
         self.on_diverged()
+
+    def _first_bad_epoch(self, lo: int, hi: int) -> int:
+        """The first epoch (1-based, of this run's schedule) whose batches in ``[lo, hi)`` score a loss
+        that is not finite or above an untrained model's; that of batch ``hi - 1`` if none alone does.
+
+        How many batches a look covers depends on how busy the machine is; the epoch named must not."""
+        per_epoch = self.runner.per_epoch
+        epoch_of = np.arange(lo, hi) // per_epoch
+        starts = np.flatnonzero(np.r_[True, epoch_of[1:] != epoch_of[:-1]])
+        rows = self.ledger.rows[lo:hi]
+        with np.errstate(invalid="ignore", over="ignore"):
+            loss = np.add.reduceat(rows[:, Ledger.LOSS], starts)
+            examples = np.add.reduceat(rows[:, Ledger.EXAMPLES], starts)
+            bad = ~np.isfinite(loss) | (loss > DIVERGED_ABOVE * np.maximum(examples, 1)) & (examples > 0)
+        return int(epoch_of[starts[np.argmax(bad)]] if bad.any() else epoch_of[-1]) + 1
 
     def _mean_loss(self, lo: int, hi: int) -> float:
         _, loss, examples, _ = self.ledger.totals(lo, hi)

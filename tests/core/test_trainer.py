@@ -12,6 +12,7 @@ import pytest
 from core.config import TrainConfig
 from core.errors import ConfigError, TrainingDiverged
 from core.train.sgns import _row_factors, initial_table, scatter_add, window_step
+from core.train.workers import Ledger
 from core.train.trainer import EpochEnd, Progress, Trainer
 from core.text.vocab import Vocab
 
@@ -391,6 +392,26 @@ def test_the_divergence_rule():
     assert stops == [4] and "epoch 1" in watch.divergence and "0.785" in watch.divergence
     watch, stops = ledger_watch([0.69, math.nan])
     assert stops == [2] and "NaN" in watch.divergence
+
+
+def test_the_epoch_named_is_where_the_loss_climbed_however_late_the_look():
+    # A continued model is judged from its first batch. Whether the watcher first looks after one batch
+    # or after five (a busy machine), the message names epoch 1, where the loss climbed.
+    from core.train.sgns import BatchRunner
+    from core.train.trainer import _Watcher
+
+    losses = [0.9, 0.9, 0.9, 0.9, 0.5]  # epoch 1 (four batches) above ln 2, epoch 2 begins below it
+    for look_after in (1, 3, 5):
+        tokens, vocab = toy_corpus(256 * 4)
+        model = Trainer(tokens, vocab, small_config(epochs=1)).train()
+        trainer = Trainer(tokens, vocab, small_config(epochs=3), model=model)
+        runner = BatchRunner(trainer.tokens, trainer._table, trainer._keep, trainer._noise, trainer.config)
+        watch = _Watcher(trainer, runner, 0, None, None, 0.1)
+        watch.ledger = Ledger.allocate(runner.total)
+        for index, loss in enumerate(losses[:look_after]):
+            watch.ledger.record(index, 256, loss * 100, 100, 20)
+        watch.ledger_changed()
+        assert watch.divergence is not None and "diverged in epoch 1:" in watch.divergence, look_after
 
 
 def test_a_run_that_blows_up_says_so_and_keeps_nothing():
