@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence, TextIO
 
 from .config import (DEFAULT_RESTRICT_VOCAB, DEFAULT_TOKENS, INT_RANGES, MIN_LR_FRACTION, TOKEN_RULE_NAMES, TrainConfig,
-                     default_workers, range_text)
+                     default_workers, range_text, workers_note)
 from .errors import StudioError, TrainingDiverged, WorkerFailed
 from .text.tokens import TOKEN_RULES
 
@@ -331,13 +331,15 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if config.workers > cores:  # allowed (to compare, or share a machine), but rarely meant
         print(f"warning: {config.workers} workers on {cores} core(s): the extra workers only take turns, "
               "and training gets no faster", file=stderr)
+    if (note := workers_note(config)) is not None:
+        print(f"note: {note}", file=stderr)
     files = find_text_files(args.corpus)
     out = _writable_target(args.out, inputs=files)
     started = time.perf_counter()
     if _total_bytes(files) < PARALLEL_MIN_BYTES:
         # Read in this one process: the worker processes start (importing NumPy: ~0.5 s) on the idle
         # cores meanwhile. A larger corpus is read by processes on those cores: the workers wait.
-        warm_up(config.workers)
+        warm_up(config.batches_in_flight)
     corpus = load_corpus(args.corpus, cache_dir=args.token_cache, workers=None, **reading_options(config))
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=stderr)

@@ -250,6 +250,15 @@ class TrainConfig:
         return cls(**{k: v for k, v in values.items() if k in known})
 
 
+def workers_note(config: TrainConfig) -> str | None:
+    """Why fewer workers than asked will train, or None: the front ends show this beside the setting."""
+    if config.workers <= config.batches_in_flight:
+        return None
+    return (f"{config.batches_in_flight} of the {config.workers} workers train at once: at window "
+            f"{config.window} with batches of {config.batch_tokens:,} tokens, more batches in flight would cost "
+            "quality (each is computed from rows that lack the others' updates)")
+
+
 def check_tokens(tokens: Any) -> None:
     """Raise ConfigError unless ``tokens`` names a tokenising rule."""
     if tokens not in TOKEN_RULE_NAMES:

@@ -252,7 +252,7 @@ class Trainer:
                 watch.ledger_changed()
 
         try:
-            if cfg.workers == 1 or not _shared_memory_fits(self, runner.total):
+            if cfg.batches_in_flight == 1 or not _shared_memory_fits(self, runner.total):
                 watch.ledger = Ledger.allocate(runner.total)
                 sync_flags()
                 run_here(runner, watch.ledger, first, self._control, poll)
@@ -285,7 +285,8 @@ class Trainer:
             sync_flags()
             self._point_model_at(live)  # callbacks see the live tables
             try:
-                run_in_processes(shared, self._keep, self._noise, self.config, self.config.workers, poll)
+                # As many processes as batches may train at once: more workers would only wait their turn.
+                run_in_processes(shared, self._keep, self._noise, self.config, self.config.batches_in_flight, poll)
             finally:  # leave shared memory: copy out, and drop every view into it
                 self._table[...] = live
                 watch.ledger = watch.ledger.copy()
