@@ -108,12 +108,16 @@ def _start_workers_early(window) -> None:
     """Start the training worker processes in the background now, not when Train is clicked."""
     import threading
 
+    from core.errors import ConfigError
     from core.train.workers import warm_up
 
     from .training import WORKER_NICE
 
-    workers = window.settings_panel.values()["workers"]
-    threading.Thread(target=warm_up, args=(workers, WORKER_NICE), daemon=True, name="warm-up").start()
+    try:
+        processes = window.settings_panel.config().batches_in_flight
+    except ConfigError:  # settings that will be refused anyway
+        return
+    threading.Thread(target=warm_up, args=(processes, WORKER_NICE), daemon=True, name="warm-up").start()
 
 
 def main(argv: list[str] | None = None) -> int:

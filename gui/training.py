@@ -109,8 +109,8 @@ class TrainingThread(QThread):
     # -- the run, in the thread
     def run(self) -> None:
         try:
-            warm_up(self.config.workers, nice=WORKER_NICE)
             trainer = Trainer(self.ids, self.vocab, self.config, model=self.model)
+            warm_up(trainer.config.batches_in_flight, nice=WORKER_NICE)  # the run's own (a resumed batch size)
             with self._lock:
                 self._trainer = trainer
                 if self._pause_requested:

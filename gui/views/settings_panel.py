@@ -12,10 +12,10 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from core.config import INT_RANGES, TOKEN_RULE_NAMES, TrainConfig, default_workers
+from core.config import INT_RANGES, TOKEN_RULE_NAMES, TrainConfig, default_workers, workers_note
 from core.errors import ConfigError
 from core.text.tokens import TOKEN_RULES
 
@@ -65,6 +65,12 @@ class SettingsPanel(QWidget):
             self.spins[name] = spin
             form.addRow(label, spin)
             form.labelForField(spin).setToolTip(tip)
+        # Beside the Workers box: how many of them will train at once, when that is fewer, and why.
+        self.workers_note = QLabel(objectName="workersNote", wordWrap=True)
+        self.workers_note.setStyleSheet("color: palette(dark);")
+        form.insertRow(form.getWidgetPosition(self.spins["workers"])[0] + 1, "", self.workers_note)
+        for name in ("workers", "window"):
+            self.spins[name].valueChanged.connect(self._update_workers_note)
         for name, object_name, label, tip in _TEXTS:
             edit = QLineEdit(objectName=object_name, toolTip=tip)
             self.edits[name] = edit
@@ -113,6 +119,7 @@ class SettingsPanel(QWidget):
         layout.addWidget(form_box)
         layout.addLayout(buttons)
         self.set_config(TrainConfig.article())
+        self._update_workers_note()
         self.set_running(False)
 
     # -- values
@@ -124,6 +131,15 @@ class SettingsPanel(QWidget):
         self.tokens_combo.setCurrentIndex(TOKEN_RULE_NAMES.index(config.tokens))
         self.phrases_check.setChecked(config.phrases)
         self._phrase_threshold = config.phrase_threshold
+
+    def _update_workers_note(self) -> None:
+        config = TrainConfig(window=self.spins["window"].value(), workers=self.spins["workers"].value())
+        note = workers_note(config)
+        self.workers_note.setVisible(note is not None)
+        if note is not None:
+            self.workers_note.setText(f"Only {config.batches_in_flight} train at once at window {config.window}: "
+                                      "more would cost quality.")
+            self.workers_note.setToolTip(note[0].upper() + note[1:] + ".")
 
     def apply_preset(self, preset: TrainConfig) -> None:
         """A preset sets the model's shape and length; seed, workers, min count and words stay as they are."""

@@ -187,6 +187,20 @@ def test_training_with_worker_processes_from_the_real_process(corpus, tmp_path):
     assert len(load_model(out).loss_history) == 1
 
 
+def test_more_workers_than_can_train_at_once_get_one_line_saying_why(corpus, tmp_path):
+    # At window 5 four batches of 256 tokens hold a default batch: six workers asked, four train.
+    out = tmp_path / "m.npz"
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", str(corpus), "--out", str(out),
+                             "--dim", "8", "--epochs", "1", "--window", "5", "--workers", "6", "--quiet"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert notes == ["note: 4 of the 6 workers train at once: at window 5 with batches of 256 tokens, more "
+                     "batches in flight would cost quality (each is computed from rows that lack the others' "
+                     "updates)"]
+    assert load_model(out).config.workers == 6
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_diverging_run_is_one_line_exit_1_and_overwrites_nothing(corpus, tmp_path, workers):
     out = tmp_path / "m.npz"

@@ -45,3 +45,19 @@ def test_a_typed_number_out_of_range_gets_the_configs_message(panel):
     panel.edits["lr"].setText("fast")
     with pytest.raises(ConfigError, match="Learning rate must be a number"):
         panel.config()
+
+
+def test_beside_the_workers_box_a_note_says_when_fewer_will_train_and_why(panel):
+    panel.show()
+    panel.spins["window"].setValue(5)
+    panel.spins["workers"].setValue(2)
+    assert panel.workers_note.isHidden()
+    panel.spins["workers"].setValue(16)  # four batches of 256 tokens hold a default batch at window 5
+    assert panel.workers_note.isVisible()
+    assert panel.workers_note.text() == "Only 4 train at once at window 5: more would cost quality."
+    assert "4 of the 16 workers" in panel.workers_note.toolTip()
+    panel.spins["window"].setValue(2)  # a default batch of 2,048 tokens holds eight
+    assert panel.workers_note.text().startswith("Only 8 train at once at window 2")
+    panel.spins["workers"].setValue(8)
+    assert panel.workers_note.isHidden()
+    assert panel.config().batches_in_flight == 8
