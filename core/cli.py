@@ -319,6 +319,7 @@ def _terminate_as_interrupt() -> Iterator[list[int]]:
 
 def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .text.corpus import PARALLEL_MIN_BYTES, find_text_files, load_corpus, reading_options
+    from .vectors.health import diagnose
     from .vectors.io import save_model
     from .train.trainer import Trainer
     from .train.workers import warm_up
@@ -362,6 +363,9 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     final = model.loss_history[-1] if len(model.loss_history) else math.nan
     print(f"trained {config.epochs} epochs in {_clock(elapsed)}: final loss {final:.4f}, "
           f"{len(model):,} words x {model.dim} dims -> {out}", file=stderr)
+    collapse = diagnose(model)
+    if collapse is not None:  # the loss looks ordinary: nothing else would say so
+        print(f"warning: {collapse}", file=stderr)
     return 0
 
 
@@ -620,6 +624,7 @@ def _stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .files import atomic_write
     from .text.corpus import load_corpus
     from .train.stability import StabilityRuns, measure
+    from .vectors.health import diagnose
     from .vectors.io import save_model
 
     if args.runs < 2:
@@ -653,6 +658,10 @@ def _stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             bar.close()
     for model, target in zip(models, targets):
         save_model(model, target)
+    collapses = [c for c in map(diagnose, models) if c is not None]
+    if collapses:  # agreement among collapsed runs measures noise
+        worst = max(collapses, key=lambda c: c.mean_cosine)
+        print(f"warning: {len(collapses)} of {len(models)} runs: {worst}", file=stderr)
     report = measure(models, limit=args.words)
     with atomic_write(table, "w") as f:
         f.write("word\tcount\tjaccard\tspread\n")

@@ -589,7 +589,7 @@ def test_a_damaged_token_cache_is_rebuilt_and_named(corpus, tmp_path):
     assert code == 0, err
     assert f"warning: the token cache {npy} was damaged (it holds ids outside its " in err
     code, _, err = run(*args)
-    assert code == 0 and "warning" not in err
+    assert code == 0 and "warning: the token cache" not in err  # (these tiny runs do warn of collapsed vectors)
 
 
 def test_text_that_is_not_text_is_refused(tmp_path):
