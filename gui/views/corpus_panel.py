@@ -1,4 +1,5 @@
-"""What was loaded: the corpus summary (files, tokens, vocabulary, most frequent words) or the model."""
+"""What was loaded: the corpus summary (files, tokens, vocabulary, most frequent words) or the model, and
+whether the model's vectors collapsed (measured off the UI thread, as each model arrives)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from core.train.trainer import CONTINUED_HERE
+from core.vectors.health import diagnose
 
+from ..background import LatestRequest
 from ..session import Session
 
 
@@ -25,12 +28,19 @@ class CorpusPanel(QGroupBox):
                                    textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model_line = QLabel(objectName="modelSummary", wordWrap=True)
         self.model_line.setTextFormat(Qt.TextFormat.RichText)
+        self.collapse_line = QLabel(objectName="collapseWarning", wordWrap=True, styleSheet="color: #a05a00",
+                                    textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.collapse_line.setTextFormat(Qt.TextFormat.PlainText)
+        self.collapse_line.hide()
+        self._collapse_check = LatestRequest(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.phrases_line)
         layout.addWidget(self.model_line)
+        layout.addWidget(self.collapse_line)
         session.corpusChanged.connect(lambda _: self.refresh())
         session.modelChanged.connect(lambda _: self.refresh())
+        session.modelChanged.connect(self._check_collapse)
         self.refresh()
 
     def refresh(self) -> None:
@@ -69,6 +79,22 @@ class CorpusPanel(QGroupBox):
                                     f"{len(model):,} words × {model.dim} dims, "
                                     f"{epochs} epoch{'s' * (epochs != 1)}{made}{other}")
             self.model_line.setToolTip("\n".join(t for t in (self.session.model_path, engine) if t))
+
+    def _check_collapse(self, model) -> None:
+        """Say when the model's words all point one way (core.vectors.health); only the newest model's
+        answer is shown."""
+        self.collapse_line.hide()
+        if model is None:
+            self._collapse_check.cancel()
+            return
+
+        def show(collapse) -> None:
+            if collapse is not None:
+                message = collapse.message()
+                self.collapse_line.setText(message[0].upper() + message[1:] + ".")
+                self.collapse_line.show()
+
+        self._collapse_check.run(lambda: diagnose(model), show, lambda _: None)
 
     def _show_phrases(self, corpus, model) -> None:
         """The phrases joined in this corpus (most frequent first), searchable as written: new_york."""
