@@ -7,8 +7,9 @@ neighbours are noise: 60,000 tokens of a novel at dim 100, window 5, 5 epochs gi
 Dostoevsky books (1M tokens), slices of one of them and generated corpora, dims 2-300: trained models
 measure 0.15-0.57 (0.66 at dim 2), runs stopped too early 0.74-0.85 (the books at 1 epoch: 0.85, and
 their top-10 neighbours share 0.12 with a 5-epoch run's where two 5-epoch seeds share 0.49), collapsed
-ones 0.88-0.999. Hence the threshold 0.7. The nearest-neighbour cosine was measured too and not used: the demo corpus's planted
-synonyms, and any model of a few dimensions, put most words' nearest neighbour above 0.99 when healthy.
+ones 0.88-0.999. Hence the threshold 0.7. The nearest-neighbour cosine was measured too and not used:
+the demo corpus's planted synonyms, and any model of a few dimensions, put most words' nearest
+neighbour above 0.99 when healthy.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def diagnose(model: Model, words: int = MEASURED_WORDS) -> Collapse | None:
     """A :class:`Collapse` when ``model``'s most frequent words point nearly one way, else None.
 
     Reads only the first ``words`` rows (models keep their words most frequent first), so it costs
-    about a millisecond whatever the vocabulary.
+    a few milliseconds whatever the vocabulary.
     """
     rows = model.vectors[: min(words, len(model))]
     value = mean_cosine(rows)
