@@ -31,29 +31,29 @@ MIN_DEFAULT_BATCH_TOKENS = 1024
 
 #: Workers train on the same tables without locks (Hogwild), each batch computed from rows that have
 #: not yet seen the updates of the batches training beside it. Quality fell with the worker count (16
-#: workers: WordSim 0.088 against 0.235 with one) while two workers of 1,024 tokens matched one. So past
-#: two workers the batches training at once together hold one default batch's tokens, whatever the
-#: worker count: each worker takes a share of a default batch (:func:`default_batch_tokens`), and no
+#: workers: WordSim 0.088 against 0.235 with one) while two workers matched one. So past two workers
+#: the batches training at once together hold one default batch's pairs (:data:`DEFAULT_BATCH_PAIRS`),
+#: whatever the worker count: each worker takes a share of them (:func:`default_batch_tokens`), and no
 #: batch starts while ``batches_in_flight`` earlier ones are unfinished (core.train.workers).
-#: benchmarks/README.md, "Workers", has the measurements. A worker's batch is never smaller than this:
-#: below it the fixed cost per batch dominates (at dim 100, 256 tokens cost 1.3x a 1,024-token batch's
-#: time per token, 128 tokens 1.6x); workers beyond what the budget holds at this size wait their turn.
-MIN_WORKER_BATCH_TOKENS = 256
+#: benchmarks/README.md, "Workers", has the measurements. A worker's batch never holds fewer pairs
+#: than this (256 tokens at window 5): below it the fixed cost per batch dominates (at dim 100, window
+#: 5, 256 tokens cost 1.3x a 1,024-token batch's time per token, 128 tokens 1.6x); workers beyond what
+#: the budget holds at this size wait their turn, and are not started.
+MIN_WORKER_BATCH_PAIRS = 1536
 
 
 def default_batch_tokens(window: int, workers: int = 1) -> int:
     """Tokens per batch when none is given (see :data:`DEFAULT_BATCH_PAIRS`); past two workers, a share
-    of that, so that the batches training at once hold one default batch's tokens together."""
-    whole = max(MIN_DEFAULT_BATCH_TOKENS, DEFAULT_BATCH_PAIRS // (window + 1))
+    of a default batch's pairs, so that the batches training at once hold one default batch's pairs."""
     if workers <= 2:
-        return whole
-    return max(MIN_WORKER_BATCH_TOKENS, whole // workers)
+        return max(MIN_DEFAULT_BATCH_TOKENS, DEFAULT_BATCH_PAIRS // (window + 1))
+    return max(MIN_WORKER_BATCH_PAIRS // (window + 1), DEFAULT_BATCH_PAIRS // (window + 1) // workers)
 
 
 def batches_in_flight(window: int, workers: int, batch_tokens: int) -> int:
-    """How many batches may train at once: as many as one default batch's tokens hold in batches of
+    """How many batches may train at once: as many as one default batch's pairs hold in batches of
     ``batch_tokens``; at least two (as two workers always had), at most one per worker."""
-    return min(workers, max(2, default_batch_tokens(window) // batch_tokens))
+    return min(workers, max(2, DEFAULT_BATCH_PAIRS // (window + 1) // batch_tokens))
 
 
 #: The most a table row may move in one batch, as learning rate x the updates it sums (shared among

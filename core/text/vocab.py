@@ -152,6 +152,12 @@ class AliasSampler:
         sampler.accept, sampler.alias, sampler.size = accept, alias, len(alias)
         return sampler
 
+    def probabilities(self) -> np.ndarray:
+        """The distribution the tables draw from (each entry's own share plus what others alias to it)."""
+        p = self.accept.astype(np.float64)
+        p += np.bincount(self.alias, weights=1.0 - self.accept, minlength=self.size)
+        return p / self.size
+
     def sample(self, rng: np.random.Generator, count: int) -> np.ndarray:
         """``count`` independent draws, as int32 indices.
 

@@ -60,11 +60,15 @@ _NOISE_REDRAWS = 32
 _COUNTED_ROWS = 1 << 16
 
 
-def _factors(counts: np.ndarray, ids: np.ndarray, bound: float) -> np.ndarray | None:
+def _factors(counts: np.ndarray, ids: np.ndarray, bound: float, others: np.ndarray | None = None) -> np.ndarray | None:
     """``bound / count`` for the ids whose count passes ``bound``, 1 for the rest; None if none does.
 
-    ``counts`` (a fresh bincount) is changed in place."""
+    ``others`` (the updates other batches in flight are expected to add, for the most frequent rows)
+    count too. ``counts`` (a fresh bincount, float64) is changed in place."""
     counts[_COUNTED_ROWS:] = 0  # a last bin past these holds the rarer ids together: never capped
+    if others is not None:
+        hot = min(len(others), len(counts))
+        counts[:hot] += others[:hot]
     if counts.max() <= bound:
         return None
     return (bound / np.maximum(np.take(counts, ids), bound)).astype(np.float32)
@@ -72,7 +76,8 @@ def _factors(counts: np.ndarray, ids: np.ndarray, bound: float) -> np.ndarray | 
 
 @np.errstate(over="ignore", invalid="ignore")  # a diverging run is caught by its loss, not by warnings
 def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np.ndarray, noise: np.ndarray,
-                window: int, lr: float, max_updates: float = math.inf) -> tuple[float, int]:
+                window: int, lr: float, max_updates: float = math.inf,
+                in_flight: "InFlight | None" = None) -> tuple[float, int]:
     """One batched SGNS update in which each word's noise words are shared by its whole window.
 
     For position ``i`` the examples are: its word's output row against the input rows of the words within
@@ -83,7 +88,8 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
     summed binary cross-entropy (float64) and the number of pairs.
 
     Every gradient is computed from the rows as they were before the batch, then all are applied; a row
-    that sums more than ``max_updates`` updates has each scaled down to that many (:func:`_row_factors`).
+    that sums more than ``max_updates`` updates, counting those that the batches training beside it are
+    expected to add (``in_flight``), has each scaled down to fit (:func:`_row_factors`).
     """
     n, negative = noise.shape
     k = negative + 1
@@ -117,7 +123,8 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
     loss = -np.log(np.maximum(right, _TINY)).sum(dtype=np.float64)
     step = (1.0 - right) * np.float32(lr)  # -(gradient) * lr, with the sign of the label
     step[1:] *= -1
-    per_input, per_output = _row_factors(inputs, targets - n_words, pairs_of, max(1.0, max_updates), n_words)
+    per_input, per_output = _row_factors(inputs, targets - n_words, pairs_of, max(1.0, max_updates), n_words,
+                                         in_flight)
 
     # output row (t, i) += sum over i's window of step * input row: one small product per centre
     dense = np.zeros((k, n * span), dtype=np.float32)
@@ -181,36 +188,63 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def _row_factors(inputs: np.ndarray, targets: np.ndarray, pairs_of: np.ndarray, max_updates: float,
-                 n_words: int) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Factors that cap how many updates any one row sums in a batch (None for a side needing none).
+                 n_words: int, in_flight: "InFlight | None" = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Factors that cap how many updates any one row sums while stale (None for a side needing none).
 
     Every update of a batch is computed from the rows as they were before it, then all are summed.
     A row that takes ``m`` updates at once therefore moves like ``m`` steps of sequential SGD that
     never saw each other's effect, and a frequent word's row (``the`` as a noise word, say, hundreds
     of times a batch) overshoots, feeds back through every row it touched, and the run diverges.
     Sequential SGD would have damped those steps as it went; here each of the row's updates is scaled
-    by ``max_updates / m``, so no row moves more than ``max_updates`` steps' worth in one batch.
+    by ``max_updates / m``, so no row moves more than ``max_updates`` steps' worth at once.
     Rows below the bound, nearly all of them, are untouched.
+
+    With other batches training at the same time (workers), their updates to the row land on it
+    unseen too: ``in_flight`` adds the updates they are expected to make to each frequent row (from
+    its frequency), so a frequent row's share shrinks as batches in flight grow, and a word that is
+    rare, with a batch's updates of its own, is bounded as with one worker. (Dividing the bound by the
+    batches in flight instead throttled every word at window 10, where one occurrence is ~66 updates.)
 
     What is counted is terms: an output row takes one per (pair, target), an input row ``k`` per pair (the
     pair's terms, which word2vec sums into one update). Counting an input row's pairs instead, ``k`` times
     looser, still diverged at window 10 with 15 negatives and two workers (benchmarks/README.md,
-    "Stability"). With several batches in flight the bound is conservative: it assumes they all pile onto
-    the same row at once, true of the most frequent words only. ``inputs`` are the
-    pairs' input words, ``targets`` (k, centres) word ids and ``pairs_of`` the pairs of each centre.
-    Returns float32 factors per pair for the input rows and per target for the output rows.
+    "Stability"). ``inputs`` are the pairs' input words, ``targets`` (k, centres) word ids and
+    ``pairs_of`` the pairs of each centre. Returns float32 factors per pair for the input rows and per
+    target for the output rows.
     """
     k = len(targets)
-    if len(inputs) * k <= max_updates:  # not even one row can pass the bound
+    if in_flight is None and len(inputs) * k <= max_updates:  # not even one row can pass the bound
         return None, None
     out_ids = targets.reshape(-1)
     if n_words > _COUNTED_ROWS:
         # Ids are frequency ranks: a batch cannot pile enough updates onto a rarer word to matter,
         # and a huge vocabulary is not scanned per batch. The rarer ids share one bin, never capped.
         inputs, out_ids = np.minimum(inputs, _COUNTED_ROWS), np.minimum(out_ids, _COUNTED_ROWS)
-    per_input = _factors(np.bincount(inputs), inputs, max_updates / k)
-    per_output = _factors(np.bincount(out_ids, weights=np.tile(pairs_of, k)), out_ids, max_updates)
+    others_in, others_out = (None, None) if in_flight is None else (in_flight.inputs, in_flight.outputs)
+    per_input = _factors(np.bincount(inputs).astype(np.float64), inputs, max_updates / k, others_in)
+    per_output = _factors(np.bincount(out_ids, weights=np.tile(pairs_of, k)), out_ids, max_updates, others_out)
     return per_input, per_output
+
+
+class InFlight:
+    """The updates that the other batches in flight are expected to add to each frequent row.
+
+    A word of frequency ``p`` kept with probability ``keep`` appears ``p keep`` times per corpus token;
+    each occurrence is the context of ``window + 1`` centres on average (reduced windows), so its input
+    row takes that many pairs; its output row takes as many terms as a centre, and ``window + 1`` more
+    for each time it is drawn as a noise word (``negative`` draws per kept token, with probability
+    ``noise``). Times the other batches' tokens. Only rows expecting at least one update are kept
+    (ids are frequency ranks, so those are the first ones).
+    """
+
+    def __init__(self, counts: np.ndarray, keep: np.ndarray, noise: np.ndarray, window: int, negative: int,
+                 other_tokens: int):
+        p = counts / max(1.0, float(counts.sum()))
+        kept = p * keep
+        inputs = other_tokens * (window + 1) * kept
+        outputs = other_tokens * (window + 1) * (kept + kept.sum() * negative * noise)
+        self.inputs = inputs[:int(np.count_nonzero(inputs >= 1.0))]
+        self.outputs = outputs[:int(np.count_nonzero(outputs >= 1.0))]
 
 
 def initial_rows(count: int, dim: int, seed: int) -> np.ndarray:
@@ -240,7 +274,7 @@ class BatchRunner:
     """
 
     def __init__(self, tokens: np.ndarray, table: np.ndarray, keep: np.ndarray, noise: AliasSampler,
-                 config: TrainConfig):
+                 config: TrainConfig, counts: np.ndarray | None = None):
         self.tokens = tokens
         self.table = table
         self.n_words = len(keep)
@@ -248,6 +282,13 @@ class BatchRunner:
         self.noise = noise
         self.config = config
         self.size = config.batch_tokens
+        self.in_flight = None  # the other batches' expected updates, when batches train side by side
+        if config.batches_in_flight > 1:
+            if counts is None:
+                raise ValueError("batches training side by side need the words' counts")
+            self.in_flight = InFlight(np.asarray(counts, dtype=np.float64), keep.astype(np.float64),
+                                      noise.probabilities(), config.window, config.negative,
+                                      (config.batches_in_flight - 1) * self.size)
         self.per_epoch = -(-len(tokens) // self.size)
         self.total = self.per_epoch * config.epochs
         # Batch i's random numbers: Philox, a counter-based generator, keyed by the seed with its counter
@@ -264,14 +305,12 @@ class BatchRunner:
         return c.lr - (c.lr - c.min_lr) * index / self.total
 
     def max_updates(self, lr: float) -> float:
-        """How many updates one row may sum in a batch: ``max_row_step`` shared among the batches in flight.
+        """How many updates one row may sum while stale: ``max_row_step`` at this learning rate.
 
-        Batches train at once on the same rows, each from rows it read before the others' updates
-        landed, so a row can take ``config.batches_in_flight`` batches' worth of stale updates together
-        (one per worker up to two; past two workers, as many as share one default batch's tokens).
-        The bound is on the step (lr x updates), so it loosens as the learning rate decays.
+        The bound is on the step (lr x updates), so it loosens as the learning rate decays. The updates
+        counted include those the other batches in flight are expected to add (:class:`InFlight`).
         """
-        return self.config.max_row_step / (self.config.batches_in_flight * lr) if lr > 0 else math.inf
+        return self.config.max_row_step / lr if lr > 0 else math.inf
 
     def run(self, index: int) -> tuple[int, float, int, int]:
         """Train batch ``index``; returns (corpus tokens, summed loss, examples, pairs)."""
@@ -286,7 +325,7 @@ class BatchRunner:
         noise = self._draw_noise(rng, kept)
         lr = self.lr(index)
         loss, pairs = window_step(self.table, self.n_words, kept, reduced, noise, cfg.window, lr,
-                                  self.max_updates(lr))
+                                  self.max_updates(lr), self.in_flight)
         return len(chunk), loss, pairs * (cfg.negative + 1), pairs
 
     def _generator(self, index: int) -> np.random.Generator:

@@ -218,7 +218,7 @@ class Trainer:
         far it got, so it can be continued.
         """
         cfg = self.config
-        runner = BatchRunner(self.tokens, self._table, self._keep, self._noise, cfg)
+        runner = BatchRunner(self.tokens, self._table, self._keep, self._noise, cfg, self.vocab.counts)
         first = self._resume_batch(runner.per_epoch)
         state = self.model.state
         state.run_epochs, state.run_tokens, state.batch_tokens = cfg.epochs, len(self.tokens), cfg.batch_tokens
@@ -286,7 +286,8 @@ class Trainer:
             self._point_model_at(live)  # callbacks see the live tables
             try:
                 # As many processes as batches may train at once: more workers would only wait their turn.
-                run_in_processes(shared, self._keep, self._noise, self.config, self.config.batches_in_flight, poll)
+                run_in_processes(shared, self._keep, self._noise, self.vocab.counts, self.config,
+                                 self.config.batches_in_flight, poll)
             finally:  # leave shared memory: copy out, and drop every view into it
                 self._table[...] = live
                 watch.ledger = watch.ledger.copy()

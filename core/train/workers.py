@@ -224,7 +224,7 @@ def _train_share(job: _Job, lock, parent: int) -> None:
         control = arrays["control"]
         noise = AliasSampler.from_tables(arrays["noise_accept"], arrays["noise_alias"])
         config = TrainConfig.from_dict(job.config)
-        runner = BatchRunner(arrays["tokens"], arrays["table"], arrays["keep"], noise, config)
+        runner = BatchRunner(arrays["tokens"], arrays["table"], arrays["keep"], noise, config, arrays["counts"])
         ledger = Ledger(arrays["ledger"], arrays["done"], arrays["lag"])
         in_flight = config.batches_in_flight
         while not control[STOP]:
@@ -462,8 +462,8 @@ def shut_down_pool() -> None:
             _pool = None
 
 
-def run_in_processes(shared: SharedArrays, keep: np.ndarray, noise: AliasSampler, config: TrainConfig,
-                     workers: int, poll) -> None:
+def run_in_processes(shared: SharedArrays, keep: np.ndarray, noise: AliasSampler, counts: np.ndarray,
+                     config: TrainConfig, workers: int, poll) -> None:
     """Run the schedule in ``workers`` processes on the shared arrays, calling ``poll()`` meanwhile.
 
     ``shared`` holds "tokens", "table", "ledger", "done", "lag" and "control" (whose NEXT slot says where to
@@ -471,6 +471,7 @@ def run_in_processes(shared: SharedArrays, keep: np.ndarray, noise: AliasSampler
     pool of its own. A worker that fails raises :class:`WorkerFailed` (or MemoryError) here.
     """
     shared.add("keep", keep)
+    shared.add("counts", np.asarray(counts))
     shared.add("noise_accept", noise.accept)
     shared.add("noise_alias", noise.alias)
     job = _Job(dict(shared.blocks), config.to_dict())

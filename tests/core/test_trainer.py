@@ -11,10 +11,10 @@ import pytest
 
 from core.config import TrainConfig
 from core.errors import ConfigError, TrainingDiverged
-from core.train.sgns import _row_factors, initial_table, scatter_add, window_step
+from core.train.sgns import InFlight, _row_factors, initial_table, scatter_add, window_step
 from core.train.workers import Ledger
 from core.train.trainer import EpochEnd, Progress, Trainer
-from core.text.vocab import Vocab
+from core.text.vocab import AliasSampler, Vocab
 
 
 def window_pairs(n, reduced):
@@ -108,6 +108,29 @@ def test_row_factors_count_updates_as_word2vec_applies_them():
     assert _row_factors(inputs, targets, pairs_of, max_updates=8.0, n_words=10) == (None, None)
 
 
+def test_batches_in_flight_throttle_the_frequent_rows_they_share_not_a_rare_word():
+    # Word 0 is nine tenths of the text: the three other batches in flight (100 tokens each) are expected
+    # to add its input row 0.9 x 3 x 100 x (window 2 + 1) = 810 pairs; word 5 (1 in 10,000) nothing.
+    counts = np.array([9000, 500, 300, 100, 99, 1], dtype=np.float64)
+    keep = np.ones(6)
+    noise = counts ** 0.75 / (counts ** 0.75).sum()
+    in_flight = InFlight(counts, keep, noise, window=2, negative=1, other_tokens=300)
+    assert in_flight.inputs[0] == pytest.approx(810) and len(in_flight.inputs) == 5  # word 5 expects < 1
+    inputs = np.array([0] * 20 + [5] * 20, dtype=np.int32)  # this batch: 20 pairs of each
+    targets = np.array([[1, 2], [3, 4]], dtype=np.int32)
+    pairs_of = np.array([20, 20])
+    alone, _ = _row_factors(inputs, targets, pairs_of, max_updates=100.0, n_words=6)
+    assert alone is None  # 20 pairs x 2 terms each: under the bound
+    shared, _ = _row_factors(inputs, targets, pairs_of, max_updates=100.0, n_words=6, in_flight=in_flight)
+    np.testing.assert_allclose(shared[:20], 50 / (20 + 810))  # its share of the bound (50 pairs)
+    np.testing.assert_allclose(shared[20:], 1.0)  # the rare word is bounded as with one worker
+
+
+def test_the_alias_tables_give_back_their_distribution():
+    p = np.random.default_rng(3).random(40)
+    np.testing.assert_allclose(AliasSampler(p).probabilities(), p / p.sum(), atol=1e-12)
+
+
 def test_a_row_never_moves_more_than_its_bound_in_one_batch():
     rng = np.random.default_rng(2)
     n_words, dim, window = 6, 4, 3
@@ -152,11 +175,12 @@ def test_a_window_10_batch_of_two_workers_stays_close_to_sequential_sgd():
     table = (rng.normal(0, 0.3, (2 * n_words, dim)) + 0.3 * rng.normal(size=dim)).astype(np.float32)
 
     reference = sequential_sgd(table, n_words, tokens, reduced, noise, lr) - table
-    max_updates = TrainConfig().max_row_step / (2 * lr)  # what BatchRunner uses with 2 workers
+    # As BatchRunner bounds it with two workers: one more batch like this one is in flight beside it.
+    beside = InFlight(zipf * 1e6, np.ones(n_words), noise_p, window, 5, other_tokens=400)
     moves = {}
-    for name, bound in [("capped", max_updates), ("free", math.inf)]:
+    for name, bound, in_flight in [("capped", TrainConfig().max_row_step / lr, beside), ("free", math.inf, None)]:
         batched = table.copy()
-        window_step(batched, n_words, tokens, reduced, noise, window, lr, max_updates=bound)
+        window_step(batched, n_words, tokens, reduced, noise, window, lr, max_updates=bound, in_flight=in_flight)
         assert np.isfinite(batched).all()
         moves[name] = (batched - table).ravel()
 
@@ -267,12 +291,13 @@ def test_no_batch_starts_while_the_batches_in_flight_are_unfinished():
     lag = trainer.ledger.lag
     assert trainer.ledger.done.all() and lag.min() >= 0 and lag.max() < cfg.batches_in_flight
     assert all(w.startswith("a") for w, _ in model.most_similar("a1", topn=5))
-    # Left to the rule, six workers share a default batch: six batches of 341 tokens train at once.
+    # Left to the rule, six workers share a default batch's 6,144 pairs: at window 2 that is 2,048
+    # tokens, four batches of 512 (a batch never holds fewer than 1,536 pairs).
     shared = small_config(epochs=1, window=2, workers=6, batch_tokens=None)
-    assert (shared.batch_tokens, shared.batches_in_flight) == (341, 6)
+    assert (shared.batch_tokens, shared.batches_in_flight) == (512, 4)
     trainer = Trainer(tokens, vocab, shared)
     trainer.train()
-    assert trainer.ledger.lag.max() < 6
+    assert trainer.ledger.lag.max() < 4
 
 
 def test_progress_reports_are_consistent():

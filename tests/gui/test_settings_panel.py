@@ -56,8 +56,8 @@ def test_beside_the_workers_box_a_note_says_when_fewer_will_train_and_why(panel)
     assert panel.workers_note.isVisible()
     assert panel.workers_note.text() == "Only 4 train at once at window 5: more would cost quality."
     assert "4 of the 16 workers" in panel.workers_note.toolTip()
-    panel.spins["window"].setValue(2)  # a default batch of 2,048 tokens holds eight
-    assert panel.workers_note.text().startswith("Only 8 train at once at window 2")
-    panel.spins["workers"].setValue(8)
+    panel.spins["window"].setValue(2)  # as many at window 2: the budget is in pairs
+    assert panel.workers_note.text().startswith("Only 4 train at once at window 2")
+    panel.spins["workers"].setValue(4)
     assert panel.workers_note.isHidden()
-    assert panel.config().batches_in_flight == 8
+    assert panel.config().batches_in_flight == 4
