@@ -56,6 +56,9 @@ _TINY = np.finfo(np.float32).tiny  # the loss's floor: a probability of 0 scores
 #: Rounds in which a noise word equal to its centre is drawn again (BatchRunner._draw_noise).
 _NOISE_REDRAWS = 32
 
+#: Corpus tokens read either side of a batch, per unit of window, to find its context-only words.
+_MARGIN = 3
+
 #: Rows counted by :func:`_row_factors`: the most frequent words (ids are frequency ranks).
 _COUNTED_ROWS = 1 << 16
 
@@ -269,8 +272,7 @@ class BatchRunner:
     Batch ``i`` covers tokens ``[(i mod B) * size, ...)`` of the corpus, where ``B`` batches make an
     epoch; its learning rate is the schedule's at ``i / total`` and its random numbers come from
     ``(seed, i)``, so a batch draws the same whichever worker runs it and a resumed run continues
-    exactly. Windows do not cross batch borders, which loses well under 1% of the pairs (gensim does
-    the same at its 10,000-word sentence borders).
+    exactly. Windows reach across batch borders (:meth:`run`).
     """
 
     def __init__(self, tokens: np.ndarray, table: np.ndarray, keep: np.ndarray, noise: AliasSampler,
@@ -313,20 +315,33 @@ class BatchRunner:
         return self.config.max_row_step / lr if lr > 0 else math.inf
 
     def run(self, index: int) -> tuple[int, float, int, int]:
-        """Train batch ``index``; returns (corpus tokens, summed loss, examples, pairs)."""
+        """Train batch ``index``; returns (corpus tokens, summed loss, examples, pairs).
+
+        The batch's words are the centres; up to ``window`` kept words either side of it serve as their
+        context too, so a window is not cut at the batch's border (as gensim's is not at 10,000-word
+        sentences): with the small batches of many workers, cut windows lost the long-distance pairs.
+        """
         cfg = self.config
         rng = self._generator(index)
         start = (index % self.per_epoch) * self.size
-        chunk = self.tokens[start:start + self.size]
-        kept = chunk[rng.random(len(chunk), dtype=np.float32) < self.keep[chunk]]
-        if len(kept) < 2:
-            return len(chunk), 0.0, 0, 0
+        end = min(start + self.size, len(self.tokens))
+        reach = _MARGIN * cfg.window  # corpus tokens read either side for the context-only words
+        lo, hi = max(0, start - reach), min(len(self.tokens), end + reach)
+        chunk = self.tokens[lo:hi]
+        kept_at = np.flatnonzero(rng.random(len(chunk), dtype=np.float32) < self.keep[chunk])
+        first, last = np.searchsorted(kept_at, (start - lo, end - lo))
+        if last <= first:
+            return end - start, 0.0, 0, 0
+        context = slice(max(0, first - cfg.window), min(len(kept_at), last + cfg.window))
+        kept = chunk[kept_at[context]]
         reduced = rng.integers(1, cfg.window + 1, size=len(kept), dtype=np.int32)
+        reduced[:first - context.start] = 0  # context only: no pairs of their own
+        reduced[last - context.start:] = 0
         noise = self._draw_noise(rng, kept)
         lr = self.lr(index)
         loss, pairs = window_step(self.table, self.n_words, kept, reduced, noise, cfg.window, lr,
                                   self.max_updates(lr), self.in_flight)
-        return len(chunk), loss, pairs * (cfg.negative + 1), pairs
+        return end - start, loss, pairs * (cfg.negative + 1), pairs
 
     def _generator(self, index: int) -> np.random.Generator:
         """The generator of batch ``index``: the same numbers whichever worker runs it, or when."""

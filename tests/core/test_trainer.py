@@ -698,6 +698,21 @@ def _runner(n_words, counts, tokens, **settings):
                        vocab.keep_probabilities(cfg.sample).astype(np.float32), vocab.noise_sampler(), cfg)
 
 
+def test_windows_reach_across_batch_borders():
+    # Every token keeps its whole reduced window whatever the batch size: words of the neighbouring
+    # batches are its context (only the corpus's own ends cut windows). Cut at each border, batches of
+    # 16 tokens at window 5 would lose about a third of the pairs.
+    n_words = 50
+    tokens = np.random.default_rng(4).integers(0, n_words, 4000).astype(np.int32)
+    counts = np.bincount(tokens, minlength=n_words)
+    pairs = {}
+    for size in (16, 4000):
+        runner = _runner(n_words, counts, tokens, window=5, sample=0.0, batch_tokens=size, epochs=1)
+        pairs[size] = sum(runner.run(i)[3] for i in range(runner.per_epoch))
+    assert abs(pairs[16] - pairs[4000]) < 0.02 * pairs[4000]
+    assert pairs[4000] == pytest.approx(4000 * 6, rel=0.03)  # window + 1 pairs per token on average
+
+
 def test_no_noise_word_is_its_own_centre_and_the_rest_keep_their_odds():
     # Three words, one of them half of the noise: it would often be its own noise word.
     runner = _runner(3, [4000, 2000, 1000], np.zeros(10, dtype=np.int32), negative=5)
