@@ -329,9 +329,9 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                          lr=args.lr, seed=args.seed, workers=args.workers, batch_tokens=args.batch_tokens,
                          tokens=args.tokens, phrases=args.phrases, phrase_threshold=args.phrase_threshold)
     cores = default_workers()
-    if config.workers > cores:  # allowed (to compare, or share a machine), but rarely meant
-        print(f"warning: {config.workers} workers on {cores} core(s): the extra workers only take turns, "
-              "and training gets no faster", file=stderr)
+    if config.batches_in_flight > cores:  # allowed (to compare, or share a machine), but rarely meant
+        print(f"warning: {config.batches_in_flight} workers on {cores} core(s): the extra workers only take "
+              "turns, and training gets no faster", file=stderr)
     if (note := workers_note(config)) is not None:
         print(f"note: {note}", file=stderr)
     files = find_text_files(args.corpus)

@@ -26,7 +26,8 @@ from .errors import ConfigError
 #: tokens (window 2: 2,048 tokens, a tenth less time per token than 1,024 and as good a model; the
 #: stability grid's window-2 cells pass at that size: benchmarks/README.md).
 DEFAULT_BATCH_PAIRS = 6144
-#: ...but never fewer tokens than this (window 5 and wider): smaller batches only add fixed costs.
+#: ...but never fewer tokens than this (window 5 and wider): smaller batches only add fixed costs. (Past
+#: two workers each takes a share, below.)
 MIN_DEFAULT_BATCH_TOKENS = 1024
 
 #: Workers train on the same tables without locks (Hogwild), each batch computed from rows that have
@@ -35,11 +36,12 @@ MIN_DEFAULT_BATCH_TOKENS = 1024
 #: the batches training at once together hold one default batch's pairs (:data:`DEFAULT_BATCH_PAIRS`),
 #: whatever the worker count: each worker takes a share of them (:func:`default_batch_tokens`), and no
 #: batch starts while ``batches_in_flight`` earlier ones are unfinished (core.train.workers).
-#: benchmarks/README.md, "Workers", has the measurements. A worker's batch never holds fewer pairs
-#: than this (256 tokens at window 5): below it the fixed cost per batch dominates (at dim 100, window
-#: 5, 256 tokens cost 1.3x a 1,024-token batch's time per token, 128 tokens 1.6x); workers beyond what
-#: the budget holds at this size wait their turn, and are not started.
+#: benchmarks/README.md, "Workers", has the measurements. A worker's batch holds at least this many
+#: pairs (256 tokens at window 5) and this many tokens: below them the fixed cost per batch dominates
+#: (at dim 100, window 5, 256 tokens cost 1.3x a 1,024-token batch's time per token, 128 tokens 1.6x);
+#: workers beyond what the budget holds at this size wait their turn, and are not started.
 MIN_WORKER_BATCH_PAIRS = 1536
+MIN_WORKER_BATCH_TOKENS = 128
 
 
 def default_batch_tokens(window: int, workers: int = 1) -> int:
@@ -47,7 +49,8 @@ def default_batch_tokens(window: int, workers: int = 1) -> int:
     of a default batch's pairs, so that the batches training at once hold one default batch's pairs."""
     if workers <= 2:
         return max(MIN_DEFAULT_BATCH_TOKENS, DEFAULT_BATCH_PAIRS // (window + 1))
-    return max(MIN_WORKER_BATCH_PAIRS // (window + 1), DEFAULT_BATCH_PAIRS // (window + 1) // workers)
+    least = max(MIN_WORKER_BATCH_TOKENS, MIN_WORKER_BATCH_PAIRS // (window + 1))
+    return max(least, DEFAULT_BATCH_PAIRS // (window + 1) // workers)
 
 
 def batches_in_flight(window: int, workers: int, batch_tokens: int) -> int:

@@ -8,8 +8,8 @@ window drawn per centre word, and a learning rate decaying linearly from ``lr`` 
 of method, measured in benchmarks/README.md: a word's noise words are drawn once for its whole window and
 shared by its pairs (Ji et al.'s HogBatch), not drawn afresh for each pair.
 
-What makes it fast is doing a batch of one to three thousand tokens at once (sized by its pairs, see
-core.config): every input row is gathered once and seen through a window view, each word's output row
+What makes it fast is doing a batch of hundreds to thousands of tokens at once (sized by its pairs and
+the workers, see core.config): every input row is gathered once and seen through a window view, each word's output row
 and noise rows once, scores and gradients come from small matrix products over the windows, and all
 updates are added back, duplicates summed, by sparse products (see :func:`scatter_add`). Tests hold
 :func:`window_step` against a per-example reference.
@@ -68,6 +68,8 @@ def _factors(counts: np.ndarray, ids: np.ndarray, bound: float, others: np.ndarr
 
     ``others`` (the updates other batches in flight are expected to add, for the most frequent rows)
     count too. ``counts`` (a fresh bincount, float64) is changed in place."""
+    if not len(counts):
+        return None
     counts[_COUNTED_ROWS:] = 0  # a last bin past these holds the rarer ids together: never capped
     if others is not None:
         hot = min(len(others), len(counts))
@@ -152,7 +154,8 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
 def _pairs_within(reduced: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Which (centre, offset) cells of an (n, 2 window + 1) grid are pairs, and how many each centre has.
 
-    A pair is an offset within the centre's reduced window, not the word itself, and inside the batch.
+    A pair is an offset within the centre's reduced window, not the word itself, and inside the batch's
+    words (its own and the context-only words either side of it).
     Only the first and last ``window`` centres can reach past the batch, so the bounds are applied to
     them alone (masks made once per window); every other centre has ``2 * reduced`` pairs.
     """
@@ -246,8 +249,9 @@ class InFlight:
         kept = p * keep
         inputs = other_tokens * (window + 1) * kept
         outputs = other_tokens * (window + 1) * (kept + kept.sum() * negative * noise)
-        self.inputs = inputs[:int(np.count_nonzero(inputs >= 1.0))]
-        self.outputs = outputs[:int(np.count_nonzero(outputs >= 1.0))]
+        # Both fall as the id (the frequency rank) rises, so the rows expecting an update come first.
+        self.inputs = inputs[:min(_COUNTED_ROWS, int(np.count_nonzero(inputs >= 1.0)))]
+        self.outputs = outputs[:min(_COUNTED_ROWS, int(np.count_nonzero(outputs >= 1.0)))]
 
 
 def initial_rows(count: int, dim: int, seed: int) -> np.ndarray:
@@ -334,6 +338,8 @@ class BatchRunner:
             return end - start, 0.0, 0, 0
         context = slice(max(0, first - cfg.window), min(len(kept_at), last + cfg.window))
         kept = chunk[kept_at[context]]
+        if len(kept) < 2:  # one word and nothing around it: no pair
+            return end - start, 0.0, 0, 0
         reduced = rng.integers(1, cfg.window + 1, size=len(kept), dtype=np.int32)
         reduced[:first - context.start] = 0  # context only: no pairs of their own
         reduced[last - context.start:] = 0

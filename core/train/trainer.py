@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..config import TrainConfig
+from ..config import TrainConfig, default_batch_tokens
 from ..errors import ConfigError, TrainingDiverged
 from ..text.vocab import Vocab
 from ..vectors.model import Model, RunState
@@ -154,13 +154,15 @@ class Trainer:
         Such a run would train nothing, end with a loss of NaN (no example scored) and the model as it
         began, and be reported like any other; better said before it starts, naming the setting. The
         kept tokens of a batch are about Poisson: a batch holds two or more with chance
-        ``1 - e^-m (1 + m)`` for ``m`` kept on average.
+        ``1 - e^-m (1 + m)`` for ``m`` kept on average. Judged on one worker's batches, so that the
+        answer does not depend on the worker count.
         """
         counts = self.vocab.counts.astype(np.float64)
         share = float(np.dot(counts, self._keep)) / counts.sum()  # of the tokens, kept on average
-        m = share * min(self.config.batch_tokens, len(self.tokens))
+        size = default_batch_tokens(self.config.window)  # one worker's: the answer must not hang on workers
+        m = share * min(size, len(self.tokens))
         pairable = -math.expm1(-m) - m * math.exp(-m) if m > 1e-3 else m * m / 2  # no cancellation
-        batches = -(-len(self.tokens) // self.config.batch_tokens) * self.config.epochs
+        batches = -(-len(self.tokens) // size) * self.config.epochs
         if batches * pairable < 1:
             raise ConfigError(
                 f"sample={self.config.sample:g} drops nearly every token: about {share * len(self.tokens):,.0f} "
@@ -253,6 +255,7 @@ class Trainer:
 
         try:
             if cfg.batches_in_flight == 1 or not _shared_memory_fits(self, runner.total):
+                runner.in_flight = None  # one batch at a time here: no other is in flight
                 watch.ledger = Ledger.allocate(runner.total)
                 sync_flags()
                 run_here(runner, watch.ledger, first, self._control, poll)
@@ -309,7 +312,8 @@ def _maps_whole_file(tokens: np.ndarray) -> bool:
 
 def _shared_memory_fits(trainer: Trainer, batches: int) -> bool:
     """Whether /dev/shm can hold the run (a full one kills the process with SIGBUS, not an error)."""
-    needed = trainer._table.nbytes + batches * 33 + (0 if _maps_whole_file(trainer.tokens) else trainer.tokens.nbytes)
+    needed = (trainer._table.nbytes + batches * 37 + trainer.vocab.counts.nbytes  # ledger rows, flags, lags
+              + (0 if _maps_whole_file(trainer.tokens) else trainer.tokens.nbytes))
     try:
         free = shutil.disk_usage("/dev/shm").free
     except OSError:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from core.config import (DEFAULT_BATCH_PAIRS, FLOAT_RANGES, INT_RANGES, MIN_LR_FRACTION,
-                         MIN_WORKER_BATCH_PAIRS, TrainConfig, default_batch_tokens, range_text)
+                         MIN_WORKER_BATCH_PAIRS, MIN_WORKER_BATCH_TOKENS, TrainConfig, default_batch_tokens, range_text)
 from core.errors import ConfigError
 from core.text.corpus import corpus_from_tokens, load_corpus
 
@@ -64,16 +64,17 @@ def test_batches_are_sized_by_their_pairs_unless_a_size_is_given():
 def test_past_two_workers_the_batches_in_flight_hold_one_default_batchs_pairs():
     # Hogwild workers compute each batch from rows that lack the updates of the batches beside it; two
     # workers of a default batch each matched one worker, more did not (benchmarks/README.md, "Workers").
-    for window in (1, 2, 5, 10):
+    for window in (1, 2, 5, 10, 50, 100):
         budget = DEFAULT_BATCH_PAIRS // (window + 1)  # a default batch's pairs, in tokens
         for workers in (1, 2):  # as before: a default batch each, all training at once
             c = TrainConfig(window=window, workers=workers)
             assert (c.batch_tokens, c.batches_in_flight) == (default_batch_tokens(window), workers)
         for workers in (3, 4, 8, 16, 32, 256):
-            c = TrainConfig(window=window, workers=workers)
-            assert c.batch_tokens == max(MIN_WORKER_BATCH_PAIRS // (window + 1), budget // workers)
-            assert c.batches_in_flight == min(workers, budget // c.batch_tokens) >= 3
-            assert c.batches_in_flight * c.batch_tokens <= budget
+            c = TrainConfig(window=window, workers=workers)  # never refused for a size it chose itself
+            least = max(MIN_WORKER_BATCH_TOKENS, MIN_WORKER_BATCH_PAIRS // (window + 1))
+            assert c.batch_tokens == max(least, budget // workers)
+            assert c.batches_in_flight == min(workers, max(2, budget // c.batch_tokens))
+            assert c.batches_in_flight * c.batch_tokens <= max(budget, 2 * c.batch_tokens)
     # A derived size follows the worker count; a given one stays, and then two of its batches train at once.
     assert TrainConfig(window=5, workers=1).replace(workers=8).batch_tokens == 256
     assert TrainConfig(window=5, workers=8).replace(workers=2).batch_tokens == 1024

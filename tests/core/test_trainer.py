@@ -124,6 +124,18 @@ def test_batches_in_flight_throttle_the_frequent_rows_they_share_not_a_rare_word
     shared, _ = _row_factors(inputs, targets, pairs_of, max_updates=100.0, n_words=6, in_flight=in_flight)
     np.testing.assert_allclose(shared[:20], 50 / (20 + 810))  # its share of the bound (50 pairs)
     np.testing.assert_allclose(shared[20:], 1.0)  # the rare word is bounded as with one worker
+    # Output rows: word 0 is expected as a centre (0.9 x 300 x 3) and as noise, word 4 barely.
+    assert in_flight.outputs[0] > 810 and len(in_flight.outputs) < 6
+    targets = np.array([[0, 4], [0, 4]], dtype=np.int32)  # word 0 and word 4 centres, their noise alike
+    _, per_output = _row_factors(inputs, targets, pairs_of, max_updates=100.0, n_words=6, in_flight=in_flight)
+    np.testing.assert_allclose(per_output, [100 / (40 + in_flight.outputs[0]), 1.0] * 2)
+
+
+def test_batches_side_by_side_with_hardly_a_word_kept_train_without_error():
+    # Heavy subsampling leaves batches of one word or none; with two workers these must still train.
+    tokens, vocab = toy_corpus(20_000)
+    model = Trainer(tokens, vocab, small_config(sample=1e-5, workers=2, epochs=2)).train()
+    assert np.isfinite(model.vectors).all()
 
 
 def test_the_alias_tables_give_back_their_distribution():
