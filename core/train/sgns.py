@@ -82,7 +82,7 @@ def _factors(counts: np.ndarray, ids: np.ndarray, bound: float, others: np.ndarr
 @np.errstate(over="ignore", invalid="ignore")  # a diverging run is caught by its loss, not by warnings
 def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np.ndarray, noise: np.ndarray,
                 window: int, lr: float, max_updates: float = math.inf,
-                in_flight: "InFlight | None" = None) -> tuple[float, int]:
+                in_flight: "InFlight | None" = None, centres: tuple[int, int] | None = None) -> tuple[float, int]:
     """One batched SGNS update in which each word's noise words are shared by its whole window.
 
     For position ``i`` the examples are: its word's output row against the input rows of the words within
@@ -95,30 +95,36 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
     Every gradient is computed from the rows as they were before the batch, then all are applied; a row
     that sums more than ``max_updates`` updates, counting those that the batches training beside it are
     expected to add (``in_flight``), has each scaled down to fit (:func:`_row_factors`).
+
+    Only positions ``centres`` (first, end; all by default) are centres; the others are context only
+    (the words either side of a batch), whose input rows are read and updated but whose windows are not.
     """
-    n, negative = noise.shape
+    n_all, negative = noise.shape
+    first, end = (0, n_all) if centres is None else centres
+    n = end - first
     k = negative + 1
     dim = table.shape[1]
     span = 2 * window + 1
     # Each token's input row once, with ``window`` zero rows either side so every position has a full
-    # window; ``windows[i]`` is a view of the rows around position i (nothing copied).
-    padded = np.zeros((n + 2 * window, dim), dtype=np.float32)
-    np.take(table, tokens, axis=0, out=padded[window:window + n])
+    # window; ``windows[i]`` is a view of the rows around centre i (nothing copied).
+    padded = np.zeros((n_all + 2 * window, dim), dtype=np.float32)
+    np.take(table, tokens, axis=0, out=padded[window:window + n_all])
     item = padded.itemsize  # (n, dim, span), as numpy's sliding_window_view makes it, minus its checks' 30 us
-    windows = np.ndarray((n, dim, span), dtype=np.float32, buffer=padded, strides=(dim * item, item, dim * item))
+    windows = np.ndarray((n, dim, span), dtype=np.float32, buffer=padded, offset=first * dim * item,
+                         strides=(dim * item, item, dim * item))
     # Targets laid out target-major, (k, n): row 0 the words themselves, rows 1.. their noise words.
     targets = np.empty((k, n), dtype=np.int32)
-    targets[0] = tokens
-    targets[1:] = noise.T
+    targets[0] = tokens[first:end]
+    targets[1:] = noise[first:end].T
     targets += n_words
     outputs = np.take(table, targets.reshape(-1), axis=0).reshape(k, n, dim)
     scores = np.empty((k, n, span), dtype=np.float32)  # every target against every row of its window
     np.matmul(outputs.transpose(1, 0, 2), windows, out=scores.transpose(1, 0, 2))
 
-    valid, pairs_of = _pairs_within(reduced, window)
+    valid, pairs_of = _pairs_within(reduced[first:end], window, first, n_all - end)
     pairs = np.flatnonzero(valid)  # by (centre, offset), as an index into (n, span)
-    # each pair's input word: position centre + offset, that is pairs // span + pairs % span - window
-    inputs = np.take(tokens, np.take(np.arange(n)[:, None] + np.arange(-window, window + 1), pairs))
+    # each pair's input word: position first + centre + offset
+    inputs = np.take(tokens, np.take(np.arange(first, end)[:, None] + np.arange(-window, window + 1), pairs))
 
     # Signed scores: sigmoid(z) is the probability given to the right label; both gradients
     # (prob - 1 for the real word, prob for noise) are then -sign * (1 - sigmoid(z)).
@@ -151,21 +157,24 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
     return float(loss), len(pairs)
 
 
-def _pairs_within(reduced: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+def _pairs_within(reduced: np.ndarray, window: int, before: int = 0, after: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Which (centre, offset) cells of an (n, 2 window + 1) grid are pairs, and how many each centre has.
 
     A pair is an offset within the centre's reduced window, not the word itself, and inside the batch's
-    words (its own and the context-only words either side of it).
-    Only the first and last ``window`` centres can reach past the batch, so the bounds are applied to
-    them alone (masks made once per window); every other centre has ``2 * reduced`` pairs.
+    words: the centres and the ``before`` and ``after`` context-only words either side of them.
+    Only the first and last ``window`` centres can reach past those, so the bounds are applied to
+    them alone (masks made once per shape); every other centre has ``2 * reduced`` pairs.
     """
     n = len(reduced)
-    reach, first, last = _window_masks(window)
+    before, after = min(before, window), min(after, window)
+    reach, first, last = _window_masks(window, before, after)
     valid = reach <= reduced[:, None]
     pairs_of = 2 * reduced
-    if n < 2 * window:  # a batch shorter than two windows: check every cell
+    if before == after == window:  # every window has all its words
+        return valid, pairs_of
+    if n < 2 * window:  # fewer centres than two windows: check every cell
         around = np.arange(n)[:, None] + np.arange(-window, window + 1)
-        valid &= (around >= 0) & (around < n)
+        valid &= (around >= -before) & (around < n + after)
         return valid, valid.sum(axis=1, dtype=reduced.dtype)
     valid[:window] &= first
     valid[n - window:] &= last
@@ -174,15 +183,15 @@ def _pairs_within(reduced: np.ndarray, window: int) -> tuple[np.ndarray, np.ndar
     return valid, pairs_of
 
 
-@functools.lru_cache(maxsize=8)
-def _window_masks(window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@functools.lru_cache(maxsize=64)
+def _window_masks(window: int, before: int = 0, after: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For :func:`_pairs_within`: each offset's distance (the word itself out of reach), and which offsets
-    stay inside the batch for the first and for the last ``window`` centres."""
+    stay inside the words for the first and for the last ``window`` centres."""
     offsets = np.arange(-window, window + 1)
     reach = np.abs(offsets)
     reach[window] = window + 1
     rows = np.arange(window)[:, None]
-    return reach, rows + offsets >= 0, rows + offsets < window
+    return reach, rows + offsets >= -before, rows + offsets < window + after
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -322,7 +331,8 @@ class BatchRunner:
         """Train batch ``index``; returns (corpus tokens, summed loss, examples, pairs).
 
         The batch's words are the centres; up to ``window`` kept words either side of it serve as their
-        context too, so a window is not cut at the batch's border (as gensim's is not at 10,000-word
+        context too (context only: their rows are read and updated, their own windows not trained), so a
+        window is not cut at the batch's border (as gensim's is not at 10,000-word
         sentences): with the small batches of many workers, cut windows lost the long-distance pairs.
         """
         cfg = self.config
@@ -341,12 +351,11 @@ class BatchRunner:
         if len(kept) < 2:  # one word and nothing around it: no pair
             return end - start, 0.0, 0, 0
         reduced = rng.integers(1, cfg.window + 1, size=len(kept), dtype=np.int32)
-        reduced[:first - context.start] = 0  # context only: no pairs of their own
-        reduced[last - context.start:] = 0
-        noise = self._draw_noise(rng, kept)
+        noise = self._draw_noise(rng, kept)  # (the context-only words' are drawn and not used)
         lr = self.lr(index)
         loss, pairs = window_step(self.table, self.n_words, kept, reduced, noise, cfg.window, lr,
-                                  self.max_updates(lr), self.in_flight)
+                                  self.max_updates(lr), self.in_flight,
+                                  centres=(first - context.start, last - context.start))
         return end - start, loss, pairs * (cfg.negative + 1), pairs
 
     def _generator(self, index: int) -> np.random.Generator:
