@@ -292,12 +292,12 @@ def test_several_workers_train_as_well():
 
 
 def test_no_batch_starts_while_the_batches_in_flight_are_unfinished():
-    # Six workers on a two-core machine, in 1,024-token batches at window 2: one default batch (2,048
-    # tokens) holds two of them, so two train at once and the other workers wait their turn. Each
+    # Six workers on a two-core machine, in 680-token batches at window 2: one default batch (2,048
+    # tokens) holds three of them, so three train at once and the other workers wait their turn. Each
     # batch's lag (batches before it still unfinished when it started) stays below that.
     tokens, vocab = toy_corpus(120_000)
-    cfg = small_config(epochs=2, window=2, workers=6, batch_tokens=1024, lr=0.05)
-    assert cfg.batches_in_flight == 2
+    cfg = small_config(epochs=2, window=2, workers=6, batch_tokens=680, lr=0.05)
+    assert cfg.batches_in_flight == 3
     trainer = Trainer(tokens, vocab, cfg)
     model = trainer.train()
     lag = trainer.ledger.lag
