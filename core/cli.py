@@ -352,9 +352,16 @@ def _train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print(f"phrases: {len(kept):,} joined" + (f" ({shown}{', ...' if len(kept) > 8 else ''})" if kept else ""),
               file=stderr)
     bar = None if args.quiet else ProgressBar(stderr)
+
+    def restarted(note: str) -> None:  # the run diverged and starts again carefully: one line, between bars
+        if bar is not None:
+            bar.close()
+            bar.drawn = False
+        print(f"note: {note}", file=stderr)
+
     try:
         model = Trainer(corpus.ids, corpus.vocab, config, timeline=not args.no_timeline).train(
-            on_progress=bar, progress_interval=0.25)
+            on_progress=bar, progress_interval=0.25, on_restart=restarted)
     finally:  # an error message starts on a line of its own
         if bar is not None:
             bar.close()
@@ -656,6 +663,8 @@ def _stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     finally:
         if bar is not None:
             bar.close()
+    for note in runs.restarts:
+        print(f"note: {note}", file=stderr)
     for model, target in zip(models, targets):
         save_model(model, target)
     collapses = [c for c in map(diagnose, models) if c is not None]

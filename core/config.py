@@ -65,6 +65,15 @@ def batches_in_flight(window: int, workers: int, batch_tokens: int) -> int:
 #: this bound they are scaled down (core.train.sgns._row_factors, benchmarks/README.md "Stability").
 DEFAULT_MAX_ROW_STEP = 5.0
 
+#: The careful bound a run takes on when its loss climbs past an untrained model's: no row may move
+#: any of its scores by more than this many logits in one batch (shared among the batches in flight),
+#: lr x sum |gradient| x |partner row|^2 over the row's updates (core.train.sgns._logit_factors). Off
+#: (``max_row_logit=None``) until a run diverges: the count bound above holds on prose, and this one
+#: costs 1.6x per batch. Texts of a few distinct words in long runs or pairs diverged under the count
+#: bound alone (their partner rows grow long and all pull one way); under this one none of the
+#: generated texts did (benchmarks/README.md, "Tiny texts").
+CAREFUL_ROW_LOGIT = 2.0
+
 #: Evaluations score only the most frequent words, as gensim's evaluators do (their restrict_vocab):
 #: rare words' vectors are noisy and would decide nothing but the score's noise.
 DEFAULT_RESTRICT_VOCAB = 300_000
@@ -116,6 +125,7 @@ FLOAT_RANGES: dict[str, tuple[float, float, bool]] = {
     "lr": (0.0, 10.0, False),
     "min_lr": (0.0, 10.0, True),
     "max_row_step": (0.0, 1e9, False),
+    "max_row_logit": (0.0, 1e9, False),
     "phrase_threshold": (0.0, 1e12, False),
 }
 
@@ -165,6 +175,7 @@ class TrainConfig:
     workers: int = dataclasses.field(default_factory=default_workers)
     batch_tokens: int | None = None
     max_row_step: float = DEFAULT_MAX_ROW_STEP
+    max_row_logit: float | None = None
     tokens: str = DEFAULT_TOKENS
     phrases: bool = False
     phrase_threshold: float = DEFAULT_PHRASE_THRESHOLD
@@ -190,6 +201,8 @@ class TrainConfig:
             object.__setattr__(self, "min_lr", self.lr * MIN_LR_FRACTION)
         _check_float("min_lr", self.min_lr)
         _check_float("max_row_step", self.max_row_step)
+        if self.max_row_logit is not None:
+            _check_float("max_row_logit", self.max_row_logit)
         _check_float("phrase_threshold", self.phrase_threshold)
         if self.min_lr > self.lr:
             raise ConfigError(f"min_lr ({self.min_lr}) must not exceed lr ({self.lr})")

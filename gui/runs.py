@@ -54,6 +54,7 @@ class Runs(QObject):
         self.quiet = False  # a close is waiting for the run: no dialog when it fails
         self._training_vocab = None  # the vocabulary of the run, for per-epoch evaluation
         self.epochs_before = 0  # epochs the run's model had trained before its schedule (0: a new model)
+        self.restart_note: str | None = None  # the run diverged and started again carefully: why
         settings.trainRequested.connect(self.start)
         settings.pauseRequested.connect(self.pause)
         settings.stopRequested.connect(self.stop)
@@ -126,9 +127,11 @@ class Runs(QObject):
         thread.set_epoch_vectors(self.evaluation.wants_epoch_vectors)  # no copies when nothing to score
         thread.snapshot.connect(session.set_frame)
         thread.trainingFinished.connect(self._on_trained)
+        thread.restarted.connect(lambda note, epochs=config.epochs: self._on_restarted(note, epochs))
         thread.failed.connect(lambda message: None if self.quiet else self.status.error("Training failed", message))
         thread.finished.connect(self._on_thread_done)
         self._training_vocab = corpus.vocab
+        self.restart_note = None
         self.thread = thread
         self.epochs_before = epochs_before_run(model, config, len(corpus.ids))
         self.runStarting.emit(config.epochs)
@@ -163,9 +166,19 @@ class Runs(QObject):
     def _on_progress(self, report: Progress) -> None:
         self.status.progress(report.fraction)
         loss = f"{report.loss:.4f}" if math.isfinite(report.loss) else "—"
-        self.status.say(f"{'Paused · ' if self.paused else ''}Epoch {report.epoch}/{report.epochs} · loss {loss} · "
+        careful = "Started again with careful steps (the loss had climbed) · " if self.restart_note else ""
+        self.status.say(f"{careful}{'Paused · ' if self.paused else ''}Epoch {report.epoch}/{report.epochs} · loss {loss} · "
                         f"{report.words_per_sec:,.0f} words/s · ETA {format_eta(report.eta_seconds)}")
         self.loss_plot.add_progress(report)
+
+    def _on_restarted(self, note: str, epochs: int) -> None:
+        """The run diverged and starts again from its first batch with careful steps: the views start
+        over with it, and the status line says why (a fresh run only, so nothing earlier is lost)."""
+        self.restart_note = note
+        self.runStarting.emit(epochs)
+        self.session.clear_frames()
+        self.status.progress(0.0)
+        self.status.say(f"Note: {note[0].upper()}{note[1:]}.")
 
     def _on_epoch_end(self, report: EpochReport) -> None:
         self.loss_plot.add_epoch(report.end)
@@ -180,8 +193,10 @@ class Runs(QObject):
         self.session.set_model(model)
         epochs = len(model.loss_history)
         last = f"{model.loss_history[-1]:.4f}" if epochs else "—"
+        careful = (" The first attempt diverged; this run took careful steps (max_row_logit)."
+                   if self.restart_note else "")
         self.status.say(f"{'Stopped' if stopped else 'Finished'} after {epochs} epoch{'s' * (epochs != 1)} · "
-                        f"final epoch loss {last}. Search a word on the right.")
+                        f"final epoch loss {last}.{careful} Search a word on the right.")
         if not stopped:
             self.status.progress(1.0)
 

@@ -30,6 +30,7 @@ class TimelineControl(QObject):
         self.frames: list = []
         self._generation = 0
         self._wanted: int | None = None  # a snapshot asked for before its frames were ready
+        self._followed = None  # the training thread whose timeline is followed
         session.modelChanged.connect(lambda model: session.set_timeline(getattr(model, "timeline", None)))
         session.timelineChanged.connect(lambda _: self._compute_frames())
         session.drawnCountChanged.connect(lambda _: self._compute_frames())
@@ -40,8 +41,10 @@ class TimelineControl(QObject):
     def _run_starting(self, _epochs: int) -> None:
         self.session.show_snapshot(None)
         self.session.set_timeline(None)
-        if self.runs.thread is not None:
-            self.runs.thread.timelineGrew.connect(self.session.set_timeline)
+        thread = self.runs.thread
+        if thread is not None and thread is not self._followed:  # (a run that starts again is the same thread)
+            self._followed = thread
+            thread.timelineGrew.connect(self.session.set_timeline)
 
     def show(self, index: int | None) -> None:
         """Show snapshot ``index`` (None: live)."""

@@ -51,6 +51,7 @@ class TrainingThread(QThread):
     trainingFinished = Signal(object)  # the Model (also after stop(): a usable, partly trained model)
     failed = Signal(str)  # a message for a person
     timelineGrew = Signal(object)  # core.vectors.timeline.Timeline: a copy, after each new snapshot
+    restarted = Signal(str)  # the run diverged and starts again from its first batch, carefully: why
 
     def __init__(self, ids: np.ndarray, vocab: Vocab, config: TrainConfig, *, top_words: int = 300,
                  extra_ids: tuple[int, ...] = (), snapshot_interval: float = SNAPSHOT_INTERVAL,
@@ -164,8 +165,15 @@ class TrainingThread(QThread):
                 vectors = np.array(trainer.model.vectors[:EPOCH_VECTOR_ROWS], dtype=np.float32, copy=True)
             self.epochFinished.emit(EpochReport(end, vectors))
 
+        def on_restart(note: str) -> None:
+            nonlocal previous, position_now
+            snapshots[0] = 0
+            self.restarted.emit(note)
+            position_now = 0.0
+            previous = self._frame(trainer.model, None, 0.0, before=True)  # the fresh start's map
+
         result = trainer.train(on_progress=on_progress, on_epoch_end=on_epoch_end,
-                               progress_interval=PROGRESS_INTERVAL)
+                               progress_interval=PROGRESS_INTERVAL, on_restart=on_restart)
         timeline_grew()
         self._frame(result, previous, position_now)
         return result

@@ -82,7 +82,8 @@ def _factors(counts: np.ndarray, ids: np.ndarray, bound: float, others: np.ndarr
 @np.errstate(over="ignore", invalid="ignore")  # a diverging run is caught by its loss, not by warnings
 def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np.ndarray, noise: np.ndarray,
                 window: int, lr: float, max_updates: float = math.inf,
-                in_flight: "InFlight | None" = None, centres: tuple[int, int] | None = None) -> tuple[float, int]:
+                in_flight: "InFlight | None" = None, centres: tuple[int, int] | None = None,
+                max_logit: float | None = None) -> tuple[float, int]:
     """One batched SGNS update in which each word's noise words are shared by its whole window.
 
     For position ``i`` the examples are: its word's output row against the input rows of the words within
@@ -94,7 +95,8 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
 
     Every gradient is computed from the rows as they were before the batch, then all are applied; a row
     that sums more than ``max_updates`` updates, counting those that the batches training beside it are
-    expected to add (``in_flight``), has each scaled down to fit (:func:`_row_factors`).
+    expected to add (``in_flight``), has each scaled down to fit (:func:`_row_factors`); with
+    ``max_logit``, so has a row whose updates could move a score of it by more logits (:func:`_logit_factors`).
 
     Only positions ``centres`` (first, end; all by default) are centres; the others are context only
     (the words either side of a batch), whose input rows are read and updated but whose windows are not.
@@ -136,6 +138,9 @@ def window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, reduced: np
     step[1:] *= -1
     per_input, per_output = _row_factors(inputs, targets - n_words, pairs_of, max(1.0, max_updates), n_words,
                                          in_flight)
+    if max_logit is not None:
+        per_input, per_output = _logit_factors(step, outputs, padded[first:first + n + 2 * window], span, pairs,
+                                               inputs, targets - n_words, n_words, max_logit, per_input, per_output)
 
     # output row (t, i) += sum over i's window of step * input row: one small product per centre
     dense = np.zeros((k, n * span), dtype=np.float32)
@@ -239,6 +244,43 @@ def _row_factors(inputs: np.ndarray, targets: np.ndarray, pairs_of: np.ndarray, 
     per_input = _factors(np.bincount(inputs).astype(np.float64), inputs, max_updates / k, others_in)
     per_output = _factors(np.bincount(out_ids, weights=np.tile(pairs_of, k)), out_ids, max_updates, others_out)
     return per_input, per_output
+
+
+def _logit_factors(step: np.ndarray, outputs: np.ndarray, padded: np.ndarray, span: int, pairs: np.ndarray,
+                   inputs: np.ndarray, targets: np.ndarray, n_words: int, bound: float,
+                   per_input: np.ndarray | None, per_output: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The factors of :func:`_row_factors`, tightened so that no row's updates can move one of its scores
+    by more than ``bound`` logits in the batch.
+
+    A row's update is a sum of lr x gradient x partner row; were the partners all to point one way, it
+    would move its score with each partner by lr x sum |gradient| x |partner|^2 logits, the number
+    bounded here (per input row over its pairs' targets, per output row over its centres' windows). The
+    count bound ignores the partners' length: in a text of a few words repeated in long runs the rows grow
+    long (|x|^2 of 9 to 36), every update pulls the same way, and a batch overshot by tens of logits until
+    the run diverged. ``step`` is lr x signed gradient, (k, pairs); ``padded`` the batch's input rows with
+    ``window`` zero rows either side of its centres (``span`` = 2 window + 1); ``pairs`` index (centre,
+    offset); ``targets`` (k, centres) word ids.
+    """
+    k, n = targets.shape
+    magnitude = np.abs(step)
+    out_sq = np.einsum("knd,knd->kn", outputs, outputs)  # each target's |row|^2
+    centre = pairs // span
+    per_pair = np.einsum("kp,kp->p", magnitude, np.take(out_sq, centre, axis=1))
+    moved_in = np.bincount(inputs, weights=per_pair, minlength=n_words)
+    in_sq = np.einsum("nd,nd->n", padded, padded)
+    window_sq = np.lib.stride_tricks.as_strided(in_sq, (n, span), (in_sq.itemsize, in_sq.itemsize))
+    dense = np.zeros((k, n * span), dtype=np.float32)
+    dense[:, pairs] = magnitude
+    per_target = np.einsum("kns,ns->kn", dense.reshape(k, n, span), window_sq).reshape(-1)
+    moved_out = np.bincount(targets.reshape(-1), weights=per_target, minlength=n_words)
+
+    def tightened(moved: np.ndarray, ids: np.ndarray, factors: np.ndarray | None) -> np.ndarray | None:
+        if moved.max(initial=0.0) <= bound:
+            return factors
+        mine = (bound / np.maximum(np.take(moved, ids), bound)).astype(np.float32)
+        return mine if factors is None else np.minimum(factors, mine)
+
+    return tightened(moved_in, inputs, per_input), tightened(moved_out, targets.reshape(-1), per_output)
 
 
 class InFlight:
@@ -353,9 +395,12 @@ class BatchRunner:
         reduced = rng.integers(1, cfg.window + 1, size=len(kept), dtype=np.int32)
         noise = self._draw_noise(rng, kept)  # (the context-only words' are drawn and not used)
         lr = self.lr(index)
+        max_logit = cfg.max_row_logit  # the careful bound, if on, shared by the batches in flight
+        if max_logit is not None and self.in_flight is not None:
+            max_logit /= cfg.batches_in_flight
         loss, pairs = window_step(self.table, self.n_words, kept, reduced, noise, cfg.window, lr,
                                   self.max_updates(lr), self.in_flight,
-                                  centres=(first - context.start, last - context.start))
+                                  centres=(first - context.start, last - context.start), max_logit=max_logit)
         return end - start, loss, pairs * (cfg.negative + 1), pairs
 
     def _generator(self, index: int) -> np.random.Generator:

@@ -50,6 +50,7 @@ class StabilityRuns:
         self.stopped = False
         self._lock = threading.Lock()
         self._trainer: Trainer | None = None
+        self.restarts: list[str] = []  # what each run that diverged and started again carefully said
 
     def stop(self) -> None:
         """Stop the run in progress (within milliseconds) and start no other; safe from any thread."""
@@ -79,7 +80,8 @@ class StabilityRuns:
                     break
                 self._trainer = trainer
             report = None if on_progress is None else (lambda p, i=index: on_progress(i, self.runs, p))
-            model = trainer.train(on_progress=report, progress_interval=progress_interval)
+            model = trainer.train(on_progress=report, progress_interval=progress_interval,
+                                  on_restart=self.restarts.append)
             with self._lock:
                 self._trainer = None
             if self.stopped or not model.state.finished:

@@ -22,12 +22,12 @@ from typing import Callable
 
 import numpy as np
 
-from ..config import TrainConfig, default_batch_tokens
+from ..config import CAREFUL_ROW_LOGIT, TrainConfig, default_batch_tokens
 from ..errors import ConfigError, TrainingDiverged
 from ..text.vocab import Vocab
 from ..vectors.model import Model, RunState
 from ..vectors.timeline import TimelineRecorder
-from .sgns import BatchRunner, initial_table
+from .sgns import BatchRunner, initial_rows, initial_table
 from .workers import DIVERGED, NEXT, PAUSE, STOP, UNFINISHED, Ledger, SharedArrays, run_here, run_in_processes
 
 
@@ -128,6 +128,7 @@ class Trainer:
         self.tokens = tokens
         self.vocab = vocab
         self.config = config = run_config(config, model)
+        self._fresh = model is None  # a fresh run that diverges may start again, carefully (train())
         self.stop_event = threading.Event()
         self.pause_event = threading.Event()
         self.keep_timeline = timeline
@@ -195,6 +196,16 @@ class Trainer:
             started.timeline._units = {}
         return started
 
+    def _start_again(self, config: TrainConfig) -> None:
+        """Put the fresh run's one model back as it began (same seed), to train with ``config``."""
+        n = len(self.vocab)
+        self.config = config
+        self._table[:n] = initial_rows(n, config.dim, config.seed)
+        self._table[n:] = 0.0
+        model = self.model
+        model.config, model.loss_history, model.state, model.timeline = config, np.zeros(0), RunState(), None
+        self._point_model_at(self._table)
+
     def _point_model_at(self, table: np.ndarray) -> None:
         """Make the run's one model read ``table`` (the shared copy while worker processes train)."""
         n = len(self.vocab)
@@ -213,12 +224,32 @@ class Trainer:
 
     # -- the loop
     def train(self, on_progress: ProgressCallback | None = None, on_epoch_end: EpochCallback | None = None,
-              progress_interval: float = 0.1) -> Model:
+              progress_interval: float = 0.1, on_restart: Callable[[str], None] | None = None) -> Model:
         """Run the schedule (or what is left of it); returns the model, also when stopped early.
 
         Whatever ends the run (the end, stop, an exception in a callback), the model's state says how
         far it got, so it can be continued.
+
+        A fresh run whose loss climbs past an untrained model's starts again from its first batch with
+        the careful bound on (``max_row_logit``, :data:`core.config.CAREFUL_ROW_LOGIT`), after calling
+        ``on_restart`` with a sentence that says so; the callbacks then report the new run from its start.
+        Only if that run diverges too is :class:`TrainingDiverged` raised. (A continued model is not
+        restarted: its starting point would have to be kept.)
         """
+        while True:
+            try:
+                return self._run_schedule(on_progress, on_epoch_end, progress_interval)
+            except TrainingDiverged as diverged:
+                if not self._fresh or self.config.max_row_logit is not None:
+                    raise
+                what = str(diverged).split(";")[0]
+                self._start_again(self.config.replace(max_row_logit=CAREFUL_ROW_LOGIT))
+                if on_restart is not None:
+                    on_restart(f"{what}; training again from the start with careful steps (no row may move a "
+                               f"score by more than {CAREFUL_ROW_LOGIT:g} logits a batch; slower)")
+
+    def _run_schedule(self, on_progress: ProgressCallback | None, on_epoch_end: EpochCallback | None,
+                      progress_interval: float) -> Model:
         cfg = self.config
         runner = BatchRunner(self.tokens, self._table, self._keep, self._noise, cfg, self.vocab.counts)
         first = self._resume_batch(runner.per_epoch)

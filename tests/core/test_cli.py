@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 import subprocess
 import sys
@@ -201,18 +202,40 @@ def test_more_workers_than_can_train_at_once_get_one_line_saying_why(corpus, tmp
     assert load_model(out).config.workers == 6
 
 
+DIVERGING = ["--dim", "64", "--epochs", "2", "--lr", "10", "--quiet",
+             "--batch-tokens", "256"]  # (two workers of 1,024 tokens are damped enough not to diverge)
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_diverging_run_is_one_line_exit_1_and_overwrites_nothing(corpus, tmp_path, workers):
+def test_a_diverging_run_says_so_in_one_line_and_trains_again_carefully(corpus, tmp_path, workers):
+    out = tmp_path / "m.npz"
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", str(corpus), "--out", str(out),
+                             *DIVERGING, "--workers", workers], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("corpus: ") and lines[2].startswith("trained 2 epochs"), result.stderr
+    assert lines[1].startswith("note: training diverged in epoch ") and "again from the start with careful" in lines[1]
+    model = load_model(out)
+    assert model.config.max_row_logit is not None and len(model.loss_history) == 2
+    assert model.loss_history[-1] < math.log(2)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_run_that_diverges_even_carefully_is_one_line_exit_1_and_overwrites_nothing(corpus, tmp_path, workers,
+                                                                                      monkeypatch):
+    from core import cli
+    from core.train import trainer
+
+    monkeypatch.setattr(trainer, "CAREFUL_ROW_LOGIT", 1e9)  # a careful bound that binds nothing
     out = tmp_path / "m.npz"
     out.write_bytes(b"an earlier model")
-    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", str(corpus), "--out", str(out),
-                             "--dim", "64", "--epochs", "2", "--lr", "10", "--workers", workers, "--quiet",
-                             "--batch-tokens", "256"],  # (two workers of 1,024 tokens are damped enough not to)
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith("corpus: ") and len(lines) == 2, result.stderr  # the summary, then the error
-    assert lines[1].startswith("error: training diverged in epoch ") and "learning rate" in lines[1]
+    stderr = io.StringIO()
+    assert cli.main(["train", str(corpus), "--out", str(out), *DIVERGING, "--workers", workers],
+                    stdout=io.StringIO(), stderr=stderr) == 1
+    lines = stderr.getvalue().strip().splitlines()
+    assert lines[0].startswith("corpus: ") and len(lines) == 3, stderr.getvalue()  # summary, note, error
+    assert lines[1].startswith("note: training diverged") and lines[2].startswith("error: training diverged in epoch ")
+    assert "learning rate" in lines[2]
     assert out.read_bytes() == b"an earlier model" and sorted(tmp_path.iterdir()) == [out]
 
 

@@ -9,10 +9,11 @@ import time
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
+from core.config import CAREFUL_ROW_LOGIT, TrainConfig
 from core.errors import ConfigError, TrainingDiverged
 from core.train.sgns import InFlight, _row_factors, initial_table, scatter_add, window_step
 from core.train.workers import Ledger
+from core.train import trainer as trainer_module
 from core.train.trainer import EpochEnd, Progress, Trainer
 from core.text.vocab import AliasSampler, Vocab
 
@@ -389,10 +390,29 @@ def test_pause_holds_training_until_resumed():
     assert seen[-1][1] == 3 * len(tokens)
 
 
-def test_a_diverging_run_is_reported():
+def test_a_diverging_run_starts_again_carefully_and_says_so():
+    # lr=10 blows up under the count bound; the same run again with each row's move bounded in logits
+    # trains. The callbacks see one model, and the second run from its first epoch.
     tokens, vocab = toy_corpus(20_000)
+    trainer = Trainer(tokens, vocab, small_config(lr=10.0, dim=64, epochs=3))
+    first = trainer.model
+    notes, ends = [], []
+    model = trainer.train(on_restart=notes.append, on_epoch_end=lambda end: ends.append((end.epoch, notes[:])))
+    assert len(notes) == 1 and notes[0].startswith("training diverged in epoch") and "careful" in notes[0]
+    assert [epoch for epoch, seen in ends if seen] == [1, 2, 3]  # the careful run's epochs, after the note
+    assert model is first and model.config.max_row_logit == CAREFUL_ROW_LOGIT == trainer.config.max_row_logit
+    assert len(model.loss_history) == 3 and model.state.finished and model.loss_history[-1] < math.log(2)
+    assert np.isfinite(model.vectors).all()
+    assert all(w.startswith("a") for w, _ in model.most_similar("a1", topn=3))
+
+
+def test_a_run_that_diverges_even_carefully_is_reported(monkeypatch):
+    monkeypatch.setattr(trainer_module, "CAREFUL_ROW_LOGIT", 1e9)  # a careful bound that binds nothing
+    tokens, vocab = toy_corpus(20_000)
+    notes = []
     with pytest.raises(TrainingDiverged, match="learning rate"):
-        Trainer(tokens, vocab, small_config(lr=10.0, dim=64, epochs=3)).train()
+        Trainer(tokens, vocab, small_config(lr=10.0, dim=64, epochs=3)).train(on_restart=notes.append)
+    assert len(notes) == 1  # tried once more, carefully, then gave up
 
 
 def ledger_watch(losses_per_batch, batches_per_epoch=4):
@@ -453,8 +473,8 @@ def test_the_epoch_named_is_where_the_loss_climbed_however_late_the_look():
 
 def test_a_run_that_blows_up_says_so_and_keeps_nothing():
     tokens, vocab = toy_corpus(20_000)
-    with pytest.raises(TrainingDiverged, match="epoch 1: the loss climbed to .* not kept"):
-        Trainer(tokens, vocab, small_config(lr=0.5, dim=64, epochs=1)).train()
+    with pytest.raises(TrainingDiverged, match="epoch 1: the loss climbed to .* not kept"):  # careful already
+        Trainer(tokens, vocab, small_config(lr=0.5, dim=64, epochs=1, max_row_logit=1e9)).train()
     model = Trainer(tokens, vocab, small_config(epochs=1)).train()
     with pytest.raises(TrainingDiverged, match="diverged in epoch 1"):  # a continued model is judged at once
         Trainer(tokens, vocab, small_config(lr=0.5, dim=8, epochs=2), model=model).train()
@@ -524,7 +544,11 @@ def test_worker_processes_pause_and_report_divergence():
     thread.join(timeout=60)
     assert seen[-1] == 2 * len(tokens)
     with pytest.raises(TrainingDiverged):
-        Trainer(tokens, vocab, small_config(lr=10.0, dim=64, epochs=3, workers=2)).train()
+        Trainer(tokens, vocab, small_config(lr=10.0, dim=64, epochs=3, workers=2, max_row_logit=1e9)).train()
+    notes = []  # and a fresh run starts again carefully, in the worker processes too
+    model = Trainer(tokens, vocab, small_config(lr=10.0, dim=64, epochs=2, workers=2)).train(on_restart=notes.append)
+    assert len(notes) == 1 and model.config.max_row_logit == CAREFUL_ROW_LOGIT and model.state.finished
+    assert np.isfinite(model.vectors).all() and model.loss_history[-1] < math.log(2)
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -105,7 +105,25 @@ def test_absurd_settings(window, errors):
     assert window.training is None and window.settings_panel.train_button.isEnabled()
 
 
-def test_diverging_run(qtbot, window, errors):
+def test_a_diverging_run_starts_again_carefully_and_says_so(qtbot, window, errors):
+    window.settings_panel.edits["lr"].setText("10")
+    window.settings_panel.spins["epochs"].setValue(5)
+    said = []
+    window.runs.runStarting.connect(said.append)
+    window.settings_panel.train_button.click()
+    qtbot.waitUntil(lambda: window.training is None, timeout=60_000)
+    assert not errors and said == [5, 5]  # the views started over with the careful run
+    model = window.session.model
+    assert model is not None and model.config.max_row_logit is not None and len(model.loss_history) == 5
+    assert window.loss_plot.epoch_x == [1.0, 2.0, 3.0, 4.0, 5.0]  # the careful run's epochs only
+    assert "first attempt diverged" in window.status.text()
+    assert window.settings_panel.train_button.isEnabled()
+
+
+def test_a_run_that_diverges_even_carefully_is_a_dialog(qtbot, window, errors, monkeypatch):
+    from core.train import trainer
+
+    monkeypatch.setattr(trainer, "CAREFUL_ROW_LOGIT", 1e9)  # a careful bound that binds nothing
     window.settings_panel.edits["lr"].setText("10")
     window.settings_panel.spins["epochs"].setValue(5)
     window.settings_panel.train_button.click()

@@ -186,12 +186,15 @@ def test_continue_refuses_a_model_of_other_dimensions(qtbot, window, monkeypatch
     assert window.training is None and shown and "dimensions" in shown[0]
 
 
-def test_a_diverging_run_is_a_dialog_and_the_earlier_model_stays(qtbot, window, errors):
+def test_a_diverging_run_is_a_dialog_and_the_earlier_model_stays(qtbot, window, errors, monkeypatch):
     from PySide6.QtCore import Qt
+
+    from core.train import trainer
 
     from .conftest import train
 
     train(qtbot, window, epochs=1)
+    monkeypatch.setattr(trainer, "CAREFUL_ROW_LOGIT", 1e9)  # so that starting again carefully fails too
     earlier = window.session.model
     edit = window.settings_panel.edits["lr"]
     edit.selectAll()
