@@ -1,24 +1,31 @@
-"""Embedding Studio: `python main.py` opens the app; `python main.py COMMAND ...` runs headless.
+"""Embedding Studio from a checkout: `python main.py` opens the app; `python main.py COMMAND ...` runs headless.
 
-The app takes only options (--corpus, --model), so a first argument that is a word is a command,
-and a mistyped one gets the command line's usage error rather than a window.
+The code is the package ``embedding_studio`` (core/ and gui/ are its ``core`` and ``gui``); installed, the
+``embedding-studio`` command does what this file does. This file runs the code of the checkout it sits in,
+even where another copy is installed (a benchmark in a git worktree of an older commit measures that commit).
 """
 
 from __future__ import annotations
 
 import sys
+import types
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parent
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and (not argv[0].startswith("-") or argv[0] in {"-h", "--help"}):
-        from core.cli import main as cli_main
+def use_this_checkout() -> None:
+    """Make ``embedding_studio`` this checkout's folders (core/, gui/, resources/), unless already imported."""
+    if "embedding_studio" not in sys.modules and (CHECKOUT / "core" / "__init__.py").is_file():
+        package = types.ModuleType("embedding_studio", "This checkout's core/, gui/ and resources/.")
+        package.__path__ = [str(CHECKOUT)]
+        sys.modules["embedding_studio"] = package
 
-        return cli_main(argv)
-    from gui.app import main as gui_main
 
-    return gui_main(argv)
-
+if __name__ in ("__main__", "__mp_main__"):  # (worker processes run this file again as __mp_main__)
+    use_this_checkout()
 
 if __name__ == "__main__":
+    from embedding_studio.gui.launch import main
+
     sys.exit(main())

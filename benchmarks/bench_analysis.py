@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import common  # noqa: E402,F401 - embedding_studio from this checkout
 CORPUS = ROOT.parent / "shared" / "corpora" / "dostoevsky"
 
 
@@ -37,12 +37,12 @@ def main() -> None:
     parser.add_argument("--runs-dir")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    from core.cli import main as cli
-    from core.train.stability import measure
-    from core.vectors.axes import rank_along, semantic_axis
-    from core.vectors.compare import align_models
-    from core.vectors.io import load_model
-    from core.vectors.weat import make_test, weat
+    from embedding_studio.core.cli import main as cli
+    from embedding_studio.core.train.stability import measure
+    from embedding_studio.core.vectors.axes import rank_along, semantic_axis
+    from embedding_studio.core.vectors.compare import align_models
+    from embedding_studio.core.vectors.io import load_model
+    from embedding_studio.core.vectors.weat import make_test, weat
 
     folder = Path(args.runs_dir) if args.runs_dir else Path(tempfile.mkdtemp(prefix="bench-analysis-"))
     if not args.runs_dir:

@@ -15,10 +15,10 @@ from common import DOSTOEVSKY, quality, require_corpus
 
 
 def ours(batch: int, seed: int, workers: int) -> dict:
-    from core.config import TrainConfig
-    from core.text.corpus import load_corpus
-    from core.errors import TrainingDiverged
-    from core.train.trainer import Trainer
+    from embedding_studio.core.config import TrainConfig
+    from embedding_studio.core.text.corpus import load_corpus
+    from embedding_studio.core.errors import TrainingDiverged
+    from embedding_studio.core.train.trainer import Trainer
 
     corpus = load_corpus([DOSTOEVSKY])
     try:

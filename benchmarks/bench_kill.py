@@ -198,10 +198,10 @@ def target_folder(scenario: str, folder: Path) -> Path:
 def prepare(work: Path, rows: int, epochs: int, scenarios: list[str]) -> Setup:
     import numpy as np
 
-    from core.text.demo import demo_text
-    from core.text.vocab import Vocab
-    from core.vectors.io import save_model, save_projector_tsv, save_word2vec
-    from core.vectors.model import Model
+    from embedding_studio.core.text.demo import demo_text
+    from embedding_studio.core.text.vocab import Vocab
+    from embedding_studio.core.vectors.io import save_model, save_projector_tsv, save_word2vec
+    from embedding_studio.core.vectors.model import Model
 
     def random_model(n: int, dim: int, seed: int) -> Model:
         vectors = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
@@ -246,8 +246,8 @@ def digest(path: Path) -> tuple[int, str]:
 
 def target_states(setup: Setup, scenario: str, folder: Path) -> list[str]:
     """Each target: "old" (as before), "new" (the complete new output) or "damaged"."""
-    from core.errors import ModelFileError
-    from core.vectors.io import load_model
+    from embedding_studio.core.errors import ModelFileError
+    from embedding_studio.core.vectors.io import load_model
 
     states = []
     for target in TARGETS[scenario]:

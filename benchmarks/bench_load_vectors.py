@@ -26,12 +26,14 @@ LOAD = textwrap.dedent("""
     def peak_mb(field="VmHWM"):  # this process's own peak (ru_maxrss is inherited across fork+exec)
         with open("/proc/self/status") as status:
             return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
-    sys.path.insert(0, {root!r})
-    import numpy, core.vectors.io
+    sys.path[:0] = [{root!r}, {root!r} + "/benchmarks"]
+    import common  # embedding_studio from this checkout
+    import numpy
+    from embedding_studio.core.vectors import io as vectors_io
     baseline = peak_mb("VmRSS")
     reports = []
     started = time.perf_counter()
-    model = core.vectors.io.load_vectors({path!r}, progress=lambda done, total: reports.append(done))
+    model = vectors_io.load_vectors({path!r}, progress=lambda done, total: reports.append(done))
     seconds = time.perf_counter() - started
     print(json.dumps(dict(seconds=seconds, rows=len(model), dim=model.dim, progress_reports=len(reports),
                           baseline_mb=baseline, peak_mb=peak_mb())))
@@ -44,9 +46,9 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=300)
     parser.add_argument("--folder", type=Path)
     args = parser.parse_args()
-    from core.vectors.io import save_word2vec
-    from core.vectors.model import Model
-    from core.text.vocab import Vocab
+    from embedding_studio.core.vectors.io import save_word2vec
+    from embedding_studio.core.vectors.model import Model
+    from embedding_studio.core.text.vocab import Vocab
 
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.folder or Path(scratch)

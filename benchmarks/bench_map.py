@@ -37,10 +37,10 @@ def main() -> None:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from gui.app import application
-    from core.maps.frame import Frame, pca_frame
-    from gui.session import Session
-    from gui.views.embedding_view import MAX_TRAIL_FRAMES, EmbeddingView
+    from embedding_studio.gui.app import application
+    from embedding_studio.core.maps.frame import Frame, pca_frame
+    from embedding_studio.gui.session import Session
+    from embedding_studio.gui.views.embedding_view import MAX_TRAIL_FRAMES, EmbeddingView
 
     app, _ = application()
     rng = np.random.default_rng(0)

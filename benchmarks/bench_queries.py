@@ -16,9 +16,9 @@ import time
 import numpy as np
 
 from common import ROOT  # noqa: F401 - puts the project on sys.path
-from core.vectors.model import Model
-from core.maps.projection import pca_2d
-from core.text.vocab import Vocab
+from embedding_studio.core.vectors.model import Model
+from embedding_studio.core.maps.projection import pca_2d
+from embedding_studio.core.text.vocab import Vocab
 
 
 def median_ms(call, repeats: int) -> float:
@@ -40,7 +40,7 @@ def main() -> None:
 
         from threadpoolctl import threadpool_limits
 
-        from core.parallel import split_across_threads
+        from embedding_studio.core.parallel import split_across_threads
 
         threadpool_limits(limits=1, user_api="blas")
         split_across_threads(min(os.cpu_count() or 1, 4))

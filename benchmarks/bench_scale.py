@@ -62,8 +62,9 @@ READ = textwrap.dedent("""
     def peak_mb(field="VmHWM"):  # this process's own peak (ru_maxrss is inherited across fork+exec)
         with open("/proc/self/status") as status:
             return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
-    sys.path.insert(0, {root!r})
-    from core.text.corpus import load_corpus
+    sys.path[:0] = [{root!r}, {root!r} + "/benchmarks"]
+    import common  # embedding_studio from this checkout
+    from embedding_studio.core.text.corpus import load_corpus
     if __name__ == "__main__":  # as the app and the command line read: reader processes for large texts
         started = time.perf_counter()
         try:
@@ -81,11 +82,12 @@ TRAIN = textwrap.dedent("""
     def peak_mb(field="VmHWM"):  # this process's own peak (ru_maxrss is inherited across fork+exec)
         with open("/proc/self/status") as status:
             return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
-    sys.path.insert(0, {root!r})
-    from core.config import TrainConfig
-    from core.text.corpus import load_corpus
-    from core.train.trainer import Trainer
-    from core.train.workers import shut_down_pool
+    sys.path[:0] = [{root!r}, {root!r} + "/benchmarks"]
+    import common  # embedding_studio from this checkout
+    from embedding_studio.core.config import TrainConfig
+    from embedding_studio.core.text.corpus import load_corpus
+    from embedding_studio.core.train.trainer import Trainer
+    from embedding_studio.core.train.workers import shut_down_pool
     if __name__ == "__main__":
         corpus = load_corpus([{text!r}], cache_dir={cache!r})
         assert type(corpus.ids).__name__ == "memmap"

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from common import ROOT  # noqa: F401 - puts the project on sys.path
-from core.train.sgns import scatter_add
+from embedding_studio.core.train.sgns import scatter_add
 
 rng = np.random.default_rng(0)
 V, D, N = 20_000, 32, 21_000

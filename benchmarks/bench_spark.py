@@ -49,7 +49,7 @@ def engines(args) -> dict[str, tuple[list[str], str]]:
 
 def scores_of(path: Path, kind: str) -> dict[str, float]:
     if kind == "npz":
-        from core.vectors.io import load_model
+        from embedding_studio.core.vectors.io import load_model
 
         model = load_model(path)
         return {"vocab": len(model), **quality(model.words, model.vectors)}
@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     corpus = require_corpus()
-    from core.text.corpus import load_corpus
+    from embedding_studio.core.text.corpus import load_corpus
 
     tokens = load_corpus([corpus]).raw_tokens
     results: dict[str, list[dict]] = {}

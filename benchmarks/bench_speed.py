@@ -22,10 +22,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     require_corpus()
-    from core.config import TrainConfig
-    from core.text.corpus import load_corpus
-    from core.train.trainer import Trainer
-    from core.train.workers import warm_up
+    from embedding_studio.core.config import TrainConfig
+    from embedding_studio.core.text.corpus import load_corpus
+    from embedding_studio.core.train.trainer import Trainer
+    from embedding_studio.core.train.workers import warm_up
 
     corpus = load_corpus([DOSTOEVSKY])
     print(f"{'workers':>8s}{'dim':>6s}{'words/s':>12s}{'s/epoch':>9s}")

@@ -29,10 +29,10 @@ MORE = DOSTOEVSKY.parent / "dostoevsky-more"
 
 def train_once(dim: int, window: int, negative: int, workers: int, seed: int, epochs: int) -> dict:
     """One run in this process; returns its epoch losses, or how it diverged."""
-    from core.config import TrainConfig
-    from core.text.corpus import load_corpus
-    from core.errors import TrainingDiverged
-    from core.train.trainer import Trainer
+    from embedding_studio.core.config import TrainConfig
+    from embedding_studio.core.text.corpus import load_corpus
+    from embedding_studio.core.errors import TrainingDiverged
+    from embedding_studio.core.train.trainer import Trainer
 
     corpus = load_corpus([DOSTOEVSKY, MORE])
     config = TrainConfig(dim=dim, window=window, negative=negative, workers=workers, seed=seed, epochs=epochs)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from common import ROOT, median, require_corpus
 
-sys.path.insert(0, str(ROOT))
+import common  # noqa: E402,F401 - embedding_studio from this checkout
 
 
 def main() -> None:
@@ -33,12 +33,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=20)
     args = parser.parse_args()
 
-    from core.config import TrainConfig
-    from core.text.concordance import Concordance
-    from core.text.corpus import load_corpus
-    from core.train.trainer import Trainer
-    from core.vectors import timeline as timeline_module
-    from core.vectors.io import save_model
+    from embedding_studio.core.config import TrainConfig
+    from embedding_studio.core.text.concordance import Concordance
+    from embedding_studio.core.text.corpus import load_corpus
+    from embedding_studio.core.train.trainer import Trainer
+    from embedding_studio.core.vectors import timeline as timeline_module
+    from embedding_studio.core.vectors.io import save_model
 
     corpus_path = require_corpus()
     corpus = load_corpus([corpus_path], workers=None)

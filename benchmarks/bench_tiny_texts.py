@@ -43,14 +43,12 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import common  # noqa: E402,F401 - embedding_studio from this checkout
 
-from core.config import TrainConfig  # noqa: E402
-from core.errors import ConfigError, CorpusError, TrainingDiverged  # noqa: E402
-from core.text.corpus import load_corpus  # noqa: E402
-from core.train.trainer import Trainer  # noqa: E402
+from embedding_studio.core.config import TrainConfig  # noqa: E402
+from embedding_studio.core.errors import ConfigError, CorpusError, TrainingDiverged  # noqa: E402
+from embedding_studio.core.text.corpus import load_corpus  # noqa: E402
+from embedding_studio.core.train.trainer import Trainer  # noqa: E402
 
 #: Fifty short words of letters only (the tokeniser drops digits, so "w0".."w49" would all read "w").
 WORDS = ("the and cat dog sun sea red big run sky old new hat cup box fox pen ink map car bus van "

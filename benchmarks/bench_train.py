@@ -42,7 +42,7 @@ def train(program: str, corpus: Path, out: Path, setting: dict, workers: int, se
     flags = ["--dim", str(setting["dim"]), "--window", str(setting["window"]), "--epochs", str(setting["epochs"]),
              "--workers", str(workers), "--seed", str(seed)]
     if program == "ours":
-        from core.vectors.io import load_model
+        from embedding_studio.core.vectors.io import load_model
 
         seconds = timed([sys.executable, "main.py", "train", str(corpus), "--out", str(out), "--quiet", *flags])
         model = load_model(out)

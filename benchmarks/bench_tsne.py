@@ -58,8 +58,8 @@ def main() -> None:
     parser.add_argument("--no-umap", action="store_true")
     args = parser.parse_args()
 
-    from core.maps.frame import tsne_frame
-    from core.maps.umap_map import umap_available
+    from embedding_studio.core.maps.frame import tsne_frame
+    from embedding_studio.core.maps.umap_map import umap_available
 
     methods = ["tsne"] + (["umap"] if umap_available() and not args.no_umap else [])
     print("| words | path | full layout, s | adding words, s | added words that joined their cluster |")

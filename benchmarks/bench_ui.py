@@ -27,12 +27,12 @@ if TYPE_CHECKING:
     from ui_trace import Trace
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import common  # noqa: E402,F401 - embedding_studio from this checkout
 NOTES = ROOT.parent / "shared" / "corpora" / "dostoevsky" / "Notes-from-the-Underground.txt"
 
 
 def headless(corpus, config) -> float:
-    from core.train.trainer import Trainer
+    from embedding_studio.core.train.trainer import Trainer
 
     last = []
     Trainer(corpus.ids, corpus.vocab, config).train(on_progress=last.append)
@@ -44,7 +44,7 @@ def in_app(app, corpus_args, config, words: int | None = None,
     """(words/s, max lateness ms, median lateness ms, 99th percentile lateness ms) of one run."""
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from gui.app import create_window
+    from embedding_studio.gui.app import create_window
 
     window = create_window(corpus_args)
     window.resize(1400, 900)
@@ -121,10 +121,10 @@ def main() -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from core.config import TrainConfig, default_workers
-    from core.text.corpus import load_corpus
-    from core.text.demo import demo_corpus
-    from gui.app import application
+    from embedding_studio.core.config import TrainConfig, default_workers
+    from embedding_studio.core.text.corpus import load_corpus
+    from embedding_studio.core.text.demo import demo_corpus
+    from embedding_studio.gui.app import application
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                       tempfile.mkdtemp(prefix="bench-ui-settings-"))  # never the user's settings
@@ -137,8 +137,8 @@ def main() -> None:
     config = TrainConfig.article(epochs=epochs, workers=args.workers or default_workers(), **shape)
     corpus_args = [arg for path in args.corpus for arg in ("--corpus", path)] if args.corpus else []
 
-    from core.train.workers import warm_up
-    from gui.training import WORKER_NICE
+    from embedding_studio.core.train.workers import warm_up
+    from embedding_studio.gui.training import WORKER_NICE
 
     warm_up(config.workers, WORKER_NICE)  # as the app does when its window opens
     print(f"{name}: {corpus.n_tokens:,} tokens, {len(corpus.vocab):,} words; {epochs} epochs, "

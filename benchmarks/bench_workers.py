@@ -41,9 +41,9 @@ def mean_cosine(vectors: np.ndarray, top: int = 2000) -> float:
 
 
 def train_ours(corpus, dim: int, window: int, workers: int, seed: int) -> dict:
-    from core.config import TrainConfig
-    from core.errors import TrainingDiverged
-    from core.train.trainer import Trainer
+    from embedding_studio.core.config import TrainConfig
+    from embedding_studio.core.errors import TrainingDiverged
+    from embedding_studio.core.train.trainer import Trainer
 
     config = TrainConfig(dim=dim, window=window, epochs=epochs_for(dim), workers=workers, seed=seed)
     started = time.perf_counter()
@@ -127,7 +127,7 @@ def main() -> None:
         done = {key(r): r for r in map(json.loads, args.results.read_text().splitlines())}
     if not args.table:
         corpus_path = require_corpus()
-        from core.text.corpus import load_corpus
+        from embedding_studio.core.text.corpus import load_corpus
 
         corpus = load_corpus([corpus_path])
         sentences = None

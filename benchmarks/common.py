@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import sys
 from pathlib import Path
@@ -11,6 +12,18 @@ DOSTOEVSKY = ROOT.parent / "shared" / "corpora" / "dostoevsky"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def _use_this_checkout() -> None:
+    """Import ``embedding_studio`` from this checkout, not from wherever it is installed (main.py's rule):
+    a benchmark run in a git worktree of an older commit measures that commit."""
+    spec = importlib.util.spec_from_file_location("_embedding_studio_checkout", ROOT / "main.py")
+    launcher = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(launcher)
+    launcher.use_this_checkout()
+
+
+_use_this_checkout()
 
 
 def require_corpus() -> Path:

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: F401 - embedding_studio from this checkout
 
-from core.text.corpus import find_text_files, iter_text, tokenize  # noqa: E402
+from embedding_studio.core.text.corpus import find_text_files, iter_text, tokenize  # noqa: E402
 
 
 def sentences(paths: list[str], rule: str = "project", length: int = 10_000) -> list[list[str]]:

@@ -25,9 +25,9 @@ class Trace:
         """Wrap the methods; call before the window is made (Qt looks up paintEvent overrides then)."""
         import pyqtgraph as pg
 
-        import gui.training
-        from gui.views.embedding_view import EmbeddingView
-        from gui.views.loss_plot import LossPlot
+        import embedding_studio.gui.training
+        from embedding_studio.gui.views.embedding_view import EmbeddingView
+        from embedding_studio.gui.views.loss_plot import LossPlot
 
         self._wrap(pg.GraphicsView, "paintEvent", lambda view, *_: f"paint {view.objectName() or 'plot'}")
         self._wrap(EmbeddingView, "show_frame", lambda *_: "map frame")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QInputDialog, QProgressDialog, QWidget
 
-from core.errors import ConfigError, StudioError
-from core.train.stability import Stability, StabilityRuns, measure
+from embedding_studio.core.errors import ConfigError, StudioError
+from embedding_studio.core.train.stability import Stability, StabilityRuns, measure
 
 from .background import run_with_progress
 from .session import Session

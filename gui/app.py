@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 from threadpoolctl import threadpool_limits
 
-from core.parallel import split_across_threads
+from embedding_studio.core.parallel import split_across_threads
 
 from . import persistence
 
@@ -108,8 +108,8 @@ def _start_workers_early(window) -> None:
     """Start the training worker processes in the background now, not when Train is clicked."""
     import threading
 
-    from core.errors import ConfigError
-    from core.train.workers import warm_up
+    from embedding_studio.core.errors import ConfigError
+    from embedding_studio.core.train.workers import warm_up
 
     from .training import WORKER_NICE
 

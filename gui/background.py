@@ -18,7 +18,7 @@ from typing import Any, Callable
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from core.errors import StudioError
+from embedding_studio.core.errors import StudioError
 
 
 class _JobSignals(QObject):

@@ -14,14 +14,14 @@ from typing import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from core.errors import ModelFileError
-from core.maps.export import save_frame_csv, save_vectors_csv
-from core.maps.frame import Frame, drawn_ids, pca_frame, untrained_frame
-from core.config import DEFAULT_TOKENS, TrainConfig
-from core.text.corpus import Corpus, load_corpus, reading_options
-from core.text.demo import GROUPS, demo_corpus
-from core.vectors.io import load_any, save_model, save_projector_tsv, save_word2vec
-from core.vectors.model import Model
+from embedding_studio.core.errors import ModelFileError
+from embedding_studio.core.maps.export import save_frame_csv, save_vectors_csv
+from embedding_studio.core.maps.frame import Frame, drawn_ids, pca_frame, untrained_frame
+from embedding_studio.core.config import DEFAULT_TOKENS, TrainConfig
+from embedding_studio.core.text.corpus import Corpus, load_corpus, reading_options
+from embedding_studio.core.text.demo import GROUPS, demo_corpus
+from embedding_studio.core.vectors.io import load_any, save_model, save_projector_tsv, save_word2vec
+from embedding_studio.core.vectors.model import Model
 
 from . import persistence
 from .background import run_in_background, run_with_progress

@@ -13,8 +13,8 @@ from typing import Callable
 
 from PySide6.QtCore import QObject
 
-from core.maps.frame import Frame, Projection, drawn_ids, pca_frame, tsne_frame, untrained_frame
-from core.maps.umap_map import INSTALL_HINT, umap_available
+from embedding_studio.core.maps.frame import Frame, Projection, drawn_ids, pca_frame, tsne_frame, untrained_frame
+from embedding_studio.core.maps.umap_map import INSTALL_HINT, umap_available
 
 from .background import run_in_background
 from .session import Session

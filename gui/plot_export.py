@@ -34,7 +34,7 @@ def _render_svg(widget: QWidget, path: str) -> None:
     from PySide6.QtGui import QPainter
     from PySide6.QtSvg import QSvgGenerator
 
-    from core.files import atomic_write
+    from embedding_studio.core.files import atomic_write
 
     from .svg_strokes import bake_strokes
 

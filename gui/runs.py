@@ -11,10 +11,10 @@ import math
 
 from PySide6.QtCore import QObject, Signal
 
-from core.config import TrainConfig
-from core.errors import ConfigError
-from core.train.trainer import Progress, epochs_before_run
-from core.vectors.model import Model
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.errors import ConfigError
+from embedding_studio.core.train.trainer import Progress, epochs_before_run
+from embedding_studio.core.vectors.model import Model
 
 from . import persistence
 from .session import Session

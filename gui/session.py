@@ -12,11 +12,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from core.text.corpus import Corpus
-from core.vectors.model import Model
+from embedding_studio.core.text.corpus import Corpus
+from embedding_studio.core.vectors.model import Model
 
-from core.config import DEFAULT_MIN_COUNT, DEFAULT_PHRASE_THRESHOLD, DEFAULT_TOKENS, TrainConfig
-from core.maps.frame import Frame, Projection
+from embedding_studio.core.config import DEFAULT_MIN_COUNT, DEFAULT_PHRASE_THRESHOLD, DEFAULT_TOKENS, TrainConfig
+from embedding_studio.core.maps.frame import Frame, Projection
 
 DEFAULT_DRAWN_WORDS = 300
 

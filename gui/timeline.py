@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from core.maps.timeline_frames import timeline_frames
+from embedding_studio.core.maps.timeline_frames import timeline_frames
 
 from .background import run_in_background
 from .runs import Runs

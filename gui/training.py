@@ -17,14 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from core.config import DEFAULT_RESTRICT_VOCAB, TrainConfig
-from core.errors import StudioError
-from core.vectors.model import Model
-from core.train.trainer import EpochEnd, Progress, Trainer
-from core.text.vocab import Vocab
-from core.train.workers import warm_up
+from embedding_studio.core.config import DEFAULT_RESTRICT_VOCAB, TrainConfig
+from embedding_studio.core.errors import StudioError
+from embedding_studio.core.vectors.model import Model
+from embedding_studio.core.train.trainer import EpochEnd, Progress, Trainer
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.train.workers import warm_up
 
-from core.maps.frame import Frame, drawn_ids, pca_frame
+from embedding_studio.core.maps.frame import Frame, drawn_ids, pca_frame
 
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 progress signals a second
 SNAPSHOT_INTERVAL = 1.0  # seconds between embedding snapshots (each a copy of a few hundred rows)

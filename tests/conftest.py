@@ -11,7 +11,7 @@ SPARK_MASTER = "local[2]"
 def spark():
     """A real local Spark (two executor threads) started once per test run; skips, saying why, where
     pyspark or Java is missing. Jobs in the tests join it instead of starting their own JVM."""
-    from core.train.spark import SparkError, preflight, start_session
+    from embedding_studio.core.train.spark import SparkError, preflight, start_session
 
     try:
         preflight(SPARK_MASTER)

@@ -14,6 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: The one import name: core/ and gui/ install as its subpackages (pyproject.toml).
+PACKAGE = "embedding_studio"
+
 #: Layers in order; a module may import from its own layer and the ones before it.
 LAYERS = [
     ("base", ["core.errors", "core.config", "core.files", "core.parallel", "core.allocator"]),
@@ -25,7 +28,13 @@ LAYERS = [
 ]
 
 
+def local(module: str) -> str:
+    """A module's name within the checkout: embedding_studio.core.config -> core.config."""
+    return module[len(PACKAGE) + 1:] if module.startswith(PACKAGE + ".") else module
+
+
 def layer_of(module: str) -> str | None:
+    module = local(module)
     if module == "core":  # the package itself: empty, imported by everything
         return "base"
     for name, prefixes in LAYERS:
@@ -35,14 +44,16 @@ def layer_of(module: str) -> str | None:
 
 
 def module_name(path: Path) -> str:
+    """The name ``path`` is imported by: embedding_studio.core..., embedding_studio.gui..., or main."""
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
-    return ".".join(parts)
+    return ".".join(parts if parts[0] == "main" else [PACKAGE, *parts])
 
 
 def imports_of(path: Path) -> set[str]:
-    """Every project module ``path`` imports, absolute or relative, at any depth of the code."""
+    """Every project module ``path`` imports, absolute or relative, at any depth of the code; a bare
+    ``core``, ``gui`` or ``main`` (the names this project no longer installs) counts too."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = module_name(path).split(".")
     if path.name != "__init__.py":
@@ -59,7 +70,7 @@ def imports_of(path: Path) -> set[str]:
                 target = node.module or ""
             found.add(target)
             found.update(f"{target}.{alias.name}" for alias in node.names)  # `from core.text import vocab`
-    return {name for name in found if name.split(".")[0] in ("core", "gui", "main")}
+    return {name for name in found if name.split(".")[0] in (PACKAGE, "core", "gui", "main")}
 
 
 def project_files() -> list[Path]:
@@ -69,8 +80,8 @@ def project_files() -> list[Path]:
 def existing(module: str) -> str | None:
     """The module itself, or its package, if it is a file of the project (not a name inside one)."""
     while module:
-        as_path = ROOT / Path(*module.split("."))
-        if as_path.with_suffix(".py").exists() or (as_path / "__init__.py").exists():
+        as_path = ROOT / Path(*local(module).split("."))
+        if module != PACKAGE and (as_path.with_suffix(".py").exists() or (as_path / "__init__.py").exists()):
             return module
         module = module.rpartition(".")[0]
     return None
@@ -83,7 +94,7 @@ def test_each_module_imports_only_earlier_layers(path):
     assert own is not None, f"{module_name(path)} belongs to no layer: add it to LAYERS"
     for target in imports_of(path):
         target = existing(target)
-        if target is None or target in ("core", "gui"):
+        if target is None or local(target) in ("core", "gui"):
             continue
         theirs = layer_of(target)
         assert theirs is not None, f"{target} belongs to no layer"
@@ -100,7 +111,8 @@ def test_core_never_imports_qt():
 
 
 def test_no_import_circles_between_modules():
-    graph = {module_name(p): {existing(t) for t in imports_of(p)} - {None, "core", "gui"} for p in project_files()}
+    packages = {None, f"{PACKAGE}.core", f"{PACKAGE}.gui"}
+    graph = {module_name(p): {existing(t) for t in imports_of(p)} - packages for p in project_files()}
     visiting, done = [], set()
 
     def visit(module: str) -> None:
@@ -115,3 +127,15 @@ def test_no_import_circles_between_modules():
 
     for module in graph:
         visit(module)
+
+
+def everything_that_imports_the_project() -> list[Path]:
+    return sorted([*project_files(), *ROOT.glob("tests/**/*.py"), *ROOT.glob("benchmarks/**/*.py")])
+
+
+@pytest.mark.parametrize("path", everything_that_imports_the_project(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_project_is_imported_by_its_one_name(path):
+    # A bare ``core`` or ``gui`` would load a second copy of a module beside embedding_studio's (two
+    # classes of one name: isinstance fails), or someone else's package of that name.
+    bare = sorted(name for name in imports_of(path) if name.split(".")[0] in ("core", "gui", "main"))
+    assert not bare, f"{path.relative_to(ROOT)} imports {bare[0]}: use {PACKAGE}.{bare[0]}"

@@ -285,12 +285,17 @@ def _java_message(error: BaseException) -> str:
 
 
 def _project_zip(folder: Path) -> Path:
-    """This project's ``core`` package as a zip, for the executors to import the tokeniser from."""
+    """This project's ``core`` package as a zip, for the executors to import the tokeniser from.
+
+    It goes in under its import name, ``embedding_studio.core`` (an executor may run other projects'
+    code, with a ``core`` of their own); the zip's ``embedding_studio`` is a plain package, since
+    zipimport finds no namespace packages before Python 3.13."""
     package = Path(__file__).resolve().parents[1]
     target = folder / f"embedding_studio_core_{uuid.uuid4().hex[:12]}.zip"  # Spark refuses a name twice
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("embedding_studio/__init__.py", "")
         for source in sorted(package.rglob("*.py")):
-            archive.write(source, Path("core") / source.relative_to(package))
+            archive.write(source, Path("embedding_studio", "core") / source.relative_to(package))
     return target
 
 
@@ -305,7 +310,7 @@ def _sentences(rows: Iterable[Any], rule: str = DEFAULT_TOKENS) -> Iterator[tupl
     are those of tokenising line by line); the partition's words run on across lines, as local
     training's do, cut every :data:`SENTENCE_TOKENS`.
     """
-    from core.text.corpus import tokenize  # on an executor: from the shipped zip or the installed project
+    from embedding_studio.core.text.corpus import tokenize  # on an executor: from the shipped zip or the installed project
 
     carry: list[str] = []
     batch: list[str] = []

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from core.errors import StudioError, UnknownWordError
-from core.vectors.examples import analogy_examples
-from core.vectors.formula import parse_formula
+from embedding_studio.core.errors import StudioError, UnknownWordError
+from embedding_studio.core.vectors.examples import analogy_examples
+from embedding_studio.core.vectors.formula import parse_formula
 
 from ..background import LatestRequest
 from ..session import Session

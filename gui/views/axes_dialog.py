@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayo
                                QMessageBox, QPushButton, QSpinBox, QSplitter, QTableWidget, QVBoxLayout,
                                QWidget)
 
-from core.errors import UnknownWordError
-from core.maps.frame import drawn_ids, pca_frame
-from core.vectors.axes import Axis, axis_map, rank_along, remove_direction, semantic_axis
-from core.vectors.model import Model
+from embedding_studio.core.errors import UnknownWordError
+from embedding_studio.core.maps.frame import drawn_ids, pca_frame
+from embedding_studio.core.vectors.axes import Axis, axis_map, rank_along, remove_direction, semantic_axis
+from embedding_studio.core.vectors.model import Model
 
 from ..background import LatestRequest, run_in_background
 from ..session import Session

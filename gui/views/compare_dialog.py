@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QGridLayo
                                QLineEdit, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from core.maps.projection import movement_map
-from core.vectors.compare import DEFAULT_TOP, Alignment, align_models, compare_neighbours, mean_overlap
-from core.errors import UnknownWordError
-from core.vectors.io import load_any
-from core.vectors.model import Model
+from embedding_studio.core.maps.projection import movement_map
+from embedding_studio.core.vectors.compare import DEFAULT_TOP, Alignment, align_models, compare_neighbours, mean_overlap
+from embedding_studio.core.errors import UnknownWordError
+from embedding_studio.core.vectors.io import load_any
+from embedding_studio.core.vectors.model import Model
 
 from ..background import LatestRequest, run_in_background
 from ..session import Session
@@ -275,7 +275,7 @@ class CompareDialog(QDialog):
         def job() -> tuple[float, int]:
             words = [w for w in left.words[:OVERLAP_WORDS] if w in right]
             if not words:
-                from core.errors import StudioError
+                from embedding_studio.core.errors import StudioError
 
                 raise StudioError("the two models share none of their most frequent words")
             return mean_overlap(left, right, words, topn=TOPN), len(words)

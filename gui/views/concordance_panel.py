@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QPushButton, QSpinBox, QSplitter, QStyledItemDelegate, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from core.errors import UnknownWordError
-from core.text.concordance import concordance_for
+from embedding_studio.core.errors import UnknownWordError
+from embedding_studio.core.text.concordance import concordance_for
 
 from ..background import LatestRequest
 from ..session import Session

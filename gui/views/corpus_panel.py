@@ -8,8 +8,8 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from core.train.trainer import CONTINUED_HERE
-from core.vectors.health import diagnose
+from embedding_studio.core.train.trainer import CONTINUED_HERE
+from embedding_studio.core.vectors.health import diagnose
 
 from ..background import LatestRequest
 from ..session import Session

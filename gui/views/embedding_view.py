@@ -17,8 +17,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
                                QSizePolicy, QSplitter, QVBoxLayout, QWidget)
 
-from core.maps.clusters import Clusters, cluster_words
-from core.maps.frame import Frame
+from embedding_studio.core.maps.clusters import Clusters, cluster_words
+from embedding_studio.core.maps.frame import Frame
 
 from ..background import run_in_background
 

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxL
                                QListWidget, QListWidgetItem, QMessageBox, QPushButton, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from core.vectors.benchmarks import PAIRS, Benchmark, gensim_presets, guess_kind, headline, run_benchmarks
-from core.vectors.evaluate import AnalogyResult, PairsResult
-from core.vectors.model import Model
-from core.text.vocab import Vocab
+from embedding_studio.core.vectors.benchmarks import PAIRS, Benchmark, gensim_presets, guess_kind, headline, run_benchmarks
+from embedding_studio.core.vectors.evaluate import AnalogyResult, PairsResult
+from embedding_studio.core.vectors.model import Model
+from embedding_studio.core.text.vocab import Vocab
 
 from ..background import run_in_background
 from ..session import Session

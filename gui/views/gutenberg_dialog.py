@@ -15,8 +15,8 @@ from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
-from core.text import gutenberg
-from core.errors import StudioError
+from embedding_studio.core.text import gutenberg
+from embedding_studio.core.errors import StudioError
 
 from ..background import run_with_progress
 

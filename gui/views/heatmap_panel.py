@@ -13,7 +13,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from core.errors import UnknownWordError
+from embedding_studio.core.errors import UnknownWordError
 
 from ..background import LatestRequest
 from ..session import Session

@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from core.train.trainer import EpochEnd, Progress
+from embedding_studio.core.train.trainer import EpochEnd, Progress
 
 from .plots import fit_now, named_plot
 

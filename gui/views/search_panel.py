@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from core.errors import UnknownWordError
+from embedding_studio.core.errors import UnknownWordError
 
 from ..background import LatestRequest
 from ..session import Session
@@ -252,7 +252,7 @@ def _spread(stability, words: list[str], neighbours: list[str]):
     across the stability runs; None without runs, or for a formula."""
     if stability is None or len(words) != 1 or words[0] not in stability.models[0]:
         return None
-    from core.train.stability import UNSTABLE_BELOW, similarity_spread
+    from embedding_studio.core.train.stability import UNSTABLE_BELOW, similarity_spread
 
     word, report = words[0], stability.report
     measured = report.of(word)

@@ -15,11 +15,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
                                QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from core.config import INT_RANGES
-from core.errors import StudioError
-from core.train.spark import ALGORITHM, MAX_PARTITIONS, SparkCancelled, SparkJobFailed, SparkProgress, \
+from embedding_studio.core.config import INT_RANGES
+from embedding_studio.core.errors import StudioError
+from embedding_studio.core.train.spark import ALGORITHM, MAX_PARTITIONS, SparkCancelled, SparkJobFailed, SparkProgress, \
     SparkSettings, SparkTraining
-from core.vectors.io import save_model
+from embedding_studio.core.vectors.io import save_model
 
 from ..background import run_with_progress
 

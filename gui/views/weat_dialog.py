@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from core.vectors.weat import WeatResult, make_test, presets
+from embedding_studio.core.vectors.weat import WeatResult, make_test, presets
 
 from ..background import LatestRequest
 from ..session import Session
@@ -115,7 +115,7 @@ class WeatDialog(QDialog):
         test = make_test(texts["X"], texts["Y"], texts["A"], texts["B"], name=title, names=names)
 
         def job():  # on a pool thread
-            from core.vectors.weat import weat
+            from embedding_studio.core.vectors.weat import weat
 
             return weat(model, test)
 

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from scipy.stats import ortho_group
 
-from core.errors import StudioError
-from core.maps.projection import movement_map
-from core.text.vocab import Vocab
-from core.vectors.compare import align_models, jaccard_rows, procrustes_rotation, shared_words, top_neighbours
-from core.vectors.model import Model
+from embedding_studio.core.errors import StudioError
+from embedding_studio.core.maps.projection import movement_map
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors.compare import align_models, jaccard_rows, procrustes_rotation, shared_words, top_neighbours
+from embedding_studio.core.vectors.model import Model
 
 
 def random_model(n=300, dim=16, seed=0, words=None, counts=None):

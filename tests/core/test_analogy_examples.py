@@ -1,7 +1,7 @@
 """Analogy examples offered for a model are ones whose four words it knows."""
 
-from core.text.demo import ANALOGIES
-from core.vectors.examples import CLASSIC, analogy_examples
+from embedding_studio.core.text.demo import ANALOGIES
+from embedding_studio.core.vectors.examples import CLASSIC, analogy_examples
 
 
 def test_examples_fit_the_words_known():

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from core.errors import StudioError
-from core.text.vocab import Vocab
-from core.vectors.axes import axis_map, parse_pairs, positions, rank_along, remove_direction, semantic_axis
-from core.vectors.model import Model
+from embedding_studio.core.errors import StudioError
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors.axes import axis_map, parse_pairs, positions, rank_along, remove_direction, semantic_axis
+from embedding_studio.core.vectors.model import Model
 
 GENDER = np.array([1, 0, 0, 0], dtype=np.float32)
 WEALTH = np.array([0, 1, 0, 0], dtype=np.float32)

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.text.vocab import Vocab
-from core.vectors import benchmarks as benchmarks_module
-from core.vectors.benchmarks import ANALOGIES, PAIRS, Benchmark, gensim_presets, guess_kind, headline, run_benchmarks
-from core.vectors.evaluate import AnalogyResult, PairsResult
-from core.vectors.model import Model
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors import benchmarks as benchmarks_module
+from embedding_studio.core.vectors.benchmarks import ANALOGIES, PAIRS, Benchmark, gensim_presets, guess_kind, headline, run_benchmarks
+from embedding_studio.core.vectors.evaluate import AnalogyResult, PairsResult
+from embedding_studio.core.vectors.model import Model
 
 
 @pytest.fixture

@@ -14,18 +14,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.config import MIN_LR_FRACTION, TrainConfig, range_text
-from core.text.demo import demo_text
-from core.config import DEFAULT_RESTRICT_VOCAB
-from core.vectors.io import load_model, load_vectors
-from main import main
+from embedding_studio.core.config import MIN_LR_FRACTION, TrainConfig, range_text
+from embedding_studio.core.text.demo import demo_text
+from embedding_studio.core.config import DEFAULT_RESTRICT_VOCAB
+from embedding_studio.core.vectors.io import load_model, load_vectors
+from embedding_studio.gui.launch import main
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--dim", "16", "--epochs", "2", "--workers", "1", "--quiet"]
 
 
 def run(*argv: str) -> tuple[int, str, str]:
-    from core.cli import main as cli_main
+    from embedding_studio.core.cli import main as cli_main
 
     out, err = io.StringIO(), io.StringIO()
     code = cli_main(list(argv), stdout=out, stderr=err)
@@ -223,8 +223,8 @@ def test_a_diverging_run_says_so_in_one_line_and_trains_again_carefully(corpus, 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_run_that_diverges_even_carefully_is_one_line_exit_1_and_overwrites_nothing(corpus, tmp_path, workers,
                                                                                       monkeypatch):
-    from core import cli
-    from core.train import trainer
+    from embedding_studio.core import cli
+    from embedding_studio.core.train import trainer
 
     monkeypatch.setattr(trainer, "CAREFUL_ROW_LOGIT", 1e9)  # a careful bound that binds nothing
     out = tmp_path / "m.npz"
@@ -240,8 +240,8 @@ def test_a_run_that_diverges_even_carefully_is_one_line_exit_1_and_overwrites_no
 
 
 def test_a_failed_worker_is_reported_as_a_bug_without_our_traceback(corpus, tmp_path, monkeypatch):
-    from core import cli
-    from core.train.workers import WorkerFailed
+    from embedding_studio.core import cli
+    from embedding_studio.core.train.workers import WorkerFailed
 
     def fail(*_):
         raise WorkerFailed("a training worker process failed:\nTraceback (in the worker)\nZeroDivisionError")
@@ -277,7 +277,7 @@ def test_evaluate_prints_tables(trained, test_sets):
 def test_evaluate_json_matches_the_library(trained, test_sets):
     import json
 
-    from core.vectors.evaluate import evaluate_analogies, evaluate_pairs
+    from embedding_studio.core.vectors.evaluate import evaluate_analogies, evaluate_pairs
 
     code, out, err = run("evaluate", str(trained), "--pairs", str(test_sets["pairs"]),
                          "--analogies", str(test_sets["analogies"]), "--json")
@@ -359,7 +359,7 @@ def test_fetch_gutenberg_writes_texts_with_progress(gutenberg, tmp_path):
 
 
 def test_fetch_gutenberg_article_means_the_five_books(gutenberg, tmp_path, monkeypatch):
-    from core.text.gutenberg import ARTICLE_BOOKS
+    from embedding_studio.core.text.gutenberg import ARTICLE_BOOKS
 
     from . import test_gutenberg
 
@@ -405,7 +405,7 @@ def test_a_mistyped_command_is_a_usage_error_not_a_window(capsys):
 
 
 def test_the_training_options_state_the_configs_defaults_and_ranges(capsys):
-    from core.cli import build_parser
+    from embedding_studio.core.cli import build_parser
 
     assert main(["train", "--help"]) == 0
     shown = " ".join(capsys.readouterr().out.split())  # argparse wraps lines where it likes
@@ -424,7 +424,7 @@ def test_the_training_options_state_the_configs_defaults_and_ranges(capsys):
 
 
 def test_evaluate_restricts_the_vocabulary_as_the_evaluations_do(capsys):
-    from core.cli import build_parser
+    from embedding_studio.core.cli import build_parser
 
     assert build_parser().parse_args(["evaluate", "m.npz"]).restrict_vocab == DEFAULT_RESTRICT_VOCAB
     assert main(["evaluate", "--help"]) == 0
@@ -471,7 +471,7 @@ def test_sigterm_stops_training_like_ctrl_c_with_exit_143(corpus, tmp_path):
 def test_sigterm_in_process_returns_143_and_the_handler_is_restored(corpus, monkeypatch):
     import signal
 
-    from core import cli
+    from embedding_studio.core import cli
 
     def wait_for_the_signal(*_):
         signal.raise_signal(signal.SIGTERM)
@@ -574,9 +574,9 @@ def test_a_named_pipe_given_as_a_model_or_test_file_is_refused_at_once(trained, 
 
 
 def test_words_print_whatever_the_output_encoding(tmp_path):
-    from core.text.vocab import Vocab
-    from core.vectors.io import save_model
-    from core.vectors.model import Model
+    from embedding_studio.core.text.vocab import Vocab
+    from embedding_studio.core.vectors.io import save_model
+    from embedding_studio.core.vectors.model import Model
 
     words = ["king", "café", "naïve", "мир"]
     vectors = np.array([[1, 0, 0], [0.9, 0.1, 0], [0.8, 0.2, 0], [0.7, 0.3, 0]], dtype=np.float32)
@@ -589,7 +589,7 @@ def test_words_print_whatever_the_output_encoding(tmp_path):
 
 
 def test_more_workers_than_cores_is_allowed_with_a_warning(tmp_path, monkeypatch):
-    from core import cli
+    from embedding_studio.core import cli
 
     monkeypatch.setattr(cli, "default_workers", lambda: 2)
     missing = str(tmp_path / "missing.txt")  # the warning comes first; the run then stops at the corpus

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from scipy.stats import ortho_group
 
-from core.text.demo import demo_text
-from core.vectors.io import load_model, save_model, save_word2vec
-from core.vectors.model import Model
+from embedding_studio.core.text.demo import demo_text
+from embedding_studio.core.vectors.io import load_model, save_model, save_word2vec
+from embedding_studio.core.vectors.model import Model
 
 
 def run(*argv: str) -> tuple[int, str, str]:
-    from core.cli import main as cli_main
+    from embedding_studio.core.cli import main as cli_main
 
     out, err = io.StringIO(), io.StringIO()
     code = cli_main(list(argv), stdout=out, stderr=err)
@@ -131,7 +131,7 @@ def test_axis_ranks_places_and_projects_out(models, tmp_path):
     assert code == 0 and "projected out" in err
     code, out, _ = run("axis", str(target), "he-she", "--words", "king", "queen")  # the new model's own axis
     assert code == 0
-    from core.vectors.axes import positions, semantic_axis
+    from embedding_studio.core.vectors.axes import positions, semantic_axis
 
     old = load_model(first)
     assert abs(positions(load_model(target), semantic_axis(old, "he-she"))).max() < 1e-4
@@ -151,7 +151,7 @@ def test_weat_table_lists_the_sets_and_the_missing_words(models):
 
 
 def test_compare_takes_two_snapshots_of_a_training_timeline(tmp_path):
-    from core.text.demo import demo_text
+    from embedding_studio.core.text.demo import demo_text
 
     text = tmp_path / "demo.txt"
     text.write_text(demo_text(seed=5, sentences=3000), encoding="utf-8")

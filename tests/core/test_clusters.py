@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from core.maps.clusters import cluster_words
+from embedding_studio.core.maps.clusters import cluster_words
 
 
 def planted(groups=4, per=50, dim=16, seed=0):

@@ -7,11 +7,11 @@ import multiprocessing
 import numpy as np
 import pytest
 
-from core.vectors.compare import compare_neighbours, mean_overlap
-from core.errors import UnknownWordError
-from core.vectors.model import Model
-from core.maps.tsne import Cancelled, tsne_2d, tsne_2d_cancellable
-from core.text.vocab import Vocab
+from embedding_studio.core.vectors.compare import compare_neighbours, mean_overlap
+from embedding_studio.core.errors import UnknownWordError
+from embedding_studio.core.vectors.model import Model
+from embedding_studio.core.maps.tsne import Cancelled, tsne_2d, tsne_2d_cancellable
+from embedding_studio.core.text.vocab import Vocab
 
 
 def random_model(seed: int, n: int = 60, dim: int = 8) -> Model:

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import core.text.corpus as corpus_module
-from core.errors import CorpusError, UnknownWordError
-from core.text.concordance import Concordance, concordance_for
-from core.text.corpus import load_corpus, tokenize
-from core.text.demo import demo_corpus
-from core.text.phrases import PhraseSettings
+import embedding_studio.core.text.corpus as corpus_module
+from embedding_studio.core.errors import CorpusError, UnknownWordError
+from embedding_studio.core.text.concordance import Concordance, concordance_for
+from embedding_studio.core.text.corpus import load_corpus, tokenize
+from embedding_studio.core.text.demo import demo_corpus
+from embedding_studio.core.text.phrases import PhraseSettings
 
 WORDS = ("alpha beta gamma delta omega river stone light night dog cat fox tree bird wind rain sun moon "
          "bread salt").split()
@@ -159,7 +159,7 @@ def test_other_encodings_are_found_again(tmp_path, monkeypatch):
 def test_cli_concordance_and_contexts(tmp_path):
     import io
 
-    from core.cli import main
+    from embedding_studio.core.cli import main
 
     paths = _texts(tmp_path / "t", files=1)
     out, err = io.StringIO(), io.StringIO()

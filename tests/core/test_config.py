@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from core.config import (DEFAULT_BATCH_PAIRS, FLOAT_RANGES, INT_RANGES, MIN_LR_FRACTION,
+from embedding_studio.core.config import (DEFAULT_BATCH_PAIRS, FLOAT_RANGES, INT_RANGES, MIN_LR_FRACTION,
                          MIN_WORKER_BATCH_PAIRS, MIN_WORKER_BATCH_TOKENS, TrainConfig, default_batch_tokens, range_text)
-from core.errors import ConfigError
-from core.text.corpus import corpus_from_tokens, load_corpus
+from embedding_studio.core.errors import ConfigError
+from embedding_studio.core.text.corpus import corpus_from_tokens, load_corpus
 
 
 def test_defaults_are_the_articles_settings_plus_the_refinements():

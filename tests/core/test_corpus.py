@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import core.text.corpus as corpus_module
-from core.text.corpus import Corpus, corpus_from_tokens, find_text_files, iter_text, load_corpus, tokenize
-from core.errors import ConfigError, CorpusError
+import embedding_studio.core.text.corpus as corpus_module
+from embedding_studio.core.text.corpus import Corpus, corpus_from_tokens, find_text_files, iter_text, load_corpus, tokenize
+from embedding_studio.core.errors import ConfigError, CorpusError
 
 DOSTOEVSKY = Path(__file__).resolve().parents[2].parent / "shared/corpora/dostoevsky"
 

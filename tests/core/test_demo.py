@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.text.corpus import tokenize
-from core.text.demo import ANALOGIES, GROUPS, demo_corpus, demo_text
+from embedding_studio.core.text.corpus import tokenize
+from embedding_studio.core.text.demo import ANALOGIES, GROUPS, demo_corpus, demo_text
 
 
 def test_same_seed_same_text_other_seed_other_text():
@@ -37,8 +37,8 @@ def test_groups_do_not_overlap():
 
 def _trained_model(epochs: int):
     """The real trainer on the demo; skipped while core.train.trainer is still a stub."""
-    from core.config import TrainConfig
-    from core.train.trainer import Trainer
+    from embedding_studio.core.config import TrainConfig
+    from embedding_studio.core.train.trainer import Trainer
 
     corpus = demo_corpus()
     try:

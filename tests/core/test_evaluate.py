@@ -9,16 +9,16 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from core.errors import StudioError
-from core.vectors.evaluate import (
+from embedding_studio.core.errors import StudioError
+from embedding_studio.core.vectors.evaluate import (
     EvaluationError,
     evaluate_analogies,
     evaluate_pairs,
     read_analogies,
     read_pairs,
 )
-from core.vectors.model import Model
-from core.text.vocab import Vocab
+from embedding_studio.core.vectors.model import Model
+from embedding_studio.core.text.vocab import Vocab
 
 
 def make_model(vectors: dict) -> Model:

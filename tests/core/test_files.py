@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from core import files
-from core.files import TEMPORARY, atomic_write, atomic_write_all, sweep_stale
+from embedding_studio.core import files
+from embedding_studio.core.files import TEMPORARY, atomic_write, atomic_write_all, sweep_stale
 
 ROOT = Path(__file__).resolve().parents[2]
 posix_only = pytest.mark.skipif(os.name != "posix", reason="pids are checked with POSIX signals")
@@ -24,9 +24,9 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ki
 EXPORT = """
 import sys
 import numpy as np
-from core.text.vocab import Vocab
-from core.vectors.io import save_word2vec
-from core.vectors.model import Model
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors.io import save_word2vec
+from embedding_studio.core.vectors.model import Model
 
 n, dim = 200_000, 50
 vectors = np.random.default_rng(0).standard_normal((n, dim)).astype(np.float32)

@@ -4,10 +4,10 @@ against gensim's own KeyedVectors on the same vectors."""
 import numpy as np
 import pytest
 
-from core.errors import StudioError, UnknownWordError
-from core.text.vocab import Vocab
-from core.vectors.formula import Formula, looks_like_formula, parse_formula
-from core.vectors.model import Model
+from embedding_studio.core.errors import StudioError, UnknownWordError
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors.formula import Formula, looks_like_formula, parse_formula
+from embedding_studio.core.vectors.model import Model
 
 
 def make_model(n=60, dim=10, seed=3):

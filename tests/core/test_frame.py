@@ -5,10 +5,10 @@ import threading
 import numpy as np
 import pytest
 
-from core.maps.frame import Frame, drawn_ids, pca_frame, tsne_frame, untrained_frame
-from core.maps.projection import align
-from core.text.vocab import Vocab
-from core.train.sgns import initial_rows
+from embedding_studio.core.maps.frame import Frame, drawn_ids, pca_frame, tsne_frame, untrained_frame
+from embedding_studio.core.maps.projection import align
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.train.sgns import initial_rows
 
 
 def test_alignment_undoes_a_rotation_and_reflection_on_the_shared_rows():

@@ -39,11 +39,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.config import TrainConfig
-from core.errors import StudioError
-from core.text.vocab import Vocab
-from core.vectors.io import load_any, load_model, save_model, save_projector_tsv, save_word2vec
-from core.vectors.model import Model, RunState
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.errors import StudioError
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors.io import load_any, load_model, save_model, save_projector_tsv, save_word2vec
+from embedding_studio.core.vectors.model import Model, RunState
 
 WORDS = ["the", "of", "café", "naïve", "日本語", "x" * 40]
 DIM = 4

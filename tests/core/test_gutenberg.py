@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.errors import StudioError
-from core.text.gutenberg import ARTICLE_BOOKS, GutenbergError, cache_folder, fetch, parse_ids
+from embedding_studio.core.errors import StudioError
+from embedding_studio.core.text.gutenberg import ARTICLE_BOOKS, GutenbergError, cache_folder, fetch, parse_ids
 
 HEADER = (
     "\ufeffThe Project Gutenberg eBook of A Test Book\n\n"

@@ -9,13 +9,13 @@ import string
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.text.corpus import corpus_from_tokens, tokenize
-from core.text.demo import demo_text
-from core.text.vocab import Vocab
-from core.train.trainer import Trainer
-from core.vectors.health import COLLAPSED_MEAN_COSINE, Collapse, diagnose, mean_cosine
-from core.vectors.model import Model
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.text.corpus import corpus_from_tokens, tokenize
+from embedding_studio.core.text.demo import demo_text
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.train.trainer import Trainer
+from embedding_studio.core.vectors.health import COLLAPSED_MEAN_COSINE, Collapse, diagnose, mean_cosine
+from embedding_studio.core.vectors.model import Model
 
 #: word2vec's usual settings, the issue's: on 60,000 tokens they are too few updates to spread the words
 USUAL = dict(dim=100, window=5, epochs=5, workers=1)
@@ -89,7 +89,7 @@ def zipf_file(tmp_path_factory):
 
 
 def run(*argv: str) -> tuple[int, str]:
-    from core.cli import main
+    from embedding_studio.core.cli import main
 
     err = io.StringIO()
     code = main(list(argv), stdout=io.StringIO(), stderr=err)

@@ -7,13 +7,13 @@ import zipfile
 import numpy as np
 import pytest
 
-from core import files
-from core.config import TrainConfig
-from core.errors import ModelFileError, StudioError
-from core.files import atomic_write
-from core.text.vocab import Vocab
-from core.vectors import io as studio_io
-from core.vectors.io import (
+from embedding_studio.core import files
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.errors import ModelFileError, StudioError
+from embedding_studio.core.files import atomic_write
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors import io as studio_io
+from embedding_studio.core.vectors.io import (
     load_any,
     load_model,
     load_vectors,
@@ -21,7 +21,7 @@ from core.vectors.io import (
     save_projector_tsv,
     save_word2vec,
 )
-from core.vectors.model import Model, RunState
+from embedding_studio.core.vectors.model import Model, RunState
 
 
 def make_model(n=20, dim=5, seed=0, trained=True):

@@ -4,10 +4,10 @@ import csv
 
 import numpy as np
 
-from core.maps.export import save_frame_csv, save_vectors_csv
-from core.maps.frame import Frame
-from core.text.vocab import Vocab
-from core.vectors.model import Model
+from embedding_studio.core.maps.export import save_frame_csv, save_vectors_csv
+from embedding_studio.core.maps.frame import Frame
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors.model import Model
 
 
 def read(path):

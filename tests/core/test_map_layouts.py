@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from core.maps.frame import tsne_frame
-from core.maps.umap_map import umap_available
+from embedding_studio.core.maps.frame import tsne_frame
+from embedding_studio.core.maps.umap_map import umap_available
 
 
 def clusters(n_per: int = 40, k: int = 4, dim: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.errors import UnknownWordError
-from core.text.vocab import Vocab
-from core.vectors.model import Model, RunState
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.errors import UnknownWordError
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors.model import Model, RunState
 
 
 def make_model(n=50, dim=8, seed=0, output=False):
@@ -60,7 +60,7 @@ def test_most_similar_by_vector_includes_everyone():
 
 
 def test_queries_split_across_threads_give_the_same_answers(monkeypatch):
-    import core.parallel as parallel
+    import embedding_studio.core.parallel as parallel
 
     model = make_model(n=1003, dim=16, seed=3)
     words = ["w07", "w500", "w1002"]

@@ -4,7 +4,7 @@ import threading
 
 import numpy as np
 
-import core.parallel as parallel
+import embedding_studio.core.parallel as parallel
 
 
 def test_a_split_product_equals_the_plain_one(monkeypatch):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.errors import CorpusError
-from core.text.corpus import corpus_from_tokens, load_corpus
-from core.text.phrases import PhraseSettings, join_pairs, pair_counts, score_pairs
-from core.vectors.model import Model
+from embedding_studio.core.errors import CorpusError
+from embedding_studio.core.text.corpus import corpus_from_tokens, load_corpus
+from embedding_studio.core.text.phrases import PhraseSettings, join_pairs, pair_counts, score_pairs
+from embedding_studio.core.vectors.model import Model
 
 
 def planted_text(seed: int = 0, sentences: int = 3000) -> list[str]:

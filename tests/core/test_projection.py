@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
-from core.maps.projection import align, pca_2d, unit_spread
+from embedding_studio.core.maps.projection import align, pca_2d, unit_spread
 
 
 def rotation(angle):

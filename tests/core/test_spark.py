@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.errors import CorpusError, StudioError
-from core.text.corpus import load_corpus
-from core.text.demo import GROUPS, demo_text
-from core.train.spark import (ENGINE, SparkCancelled, SparkError, SparkSettings, SparkTraining, check_master,
+from embedding_studio.core.errors import CorpusError, StudioError
+from embedding_studio.core.text.corpus import load_corpus
+from embedding_studio.core.text.demo import GROUPS, demo_text
+from embedding_studio.core.train.spark import (ENGINE, SparkCancelled, SparkError, SparkSettings, SparkTraining, check_master,
                               check_master_syntax, find_java)
-from core.train.trainer import CONTINUED_HERE, Trainer
-from core.config import TrainConfig
-from core.vectors.io import load_model, save_model
+from embedding_studio.core.train.trainer import CONTINUED_HERE, Trainer
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.vectors.io import load_model, save_model
 
 from ..conftest import SPARK_MASTER
 
@@ -33,7 +33,7 @@ TRICKY = ("Café naïve--well, don't you KNOW it's 1999?\n'Quoted' words_and_und
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
-    from core.cli import main
+    from embedding_studio.core.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), stdout=out, stderr=err)
@@ -226,8 +226,8 @@ def test_settings_are_checked_by_the_shared_ranges():
 
 
 def test_continuing_another_engines_model_says_so():
-    from core.text.corpus import corpus_from_tokens, tokenize
-    from core.vectors.model import RunState
+    from embedding_studio.core.text.corpus import corpus_from_tokens, tokenize
+    from embedding_studio.core.vectors.model import RunState
 
     corpus = corpus_from_tokens(tokenize(demo_text(seed=1, sentences=300)), min_count=1)
     config = TrainConfig(dim=8, epochs=1, workers=1)

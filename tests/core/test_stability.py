@@ -5,12 +5,12 @@ import threading
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.errors import StudioError
-from core.text.demo import demo_corpus
-from core.text.vocab import Vocab
-from core.train.stability import StabilityRuns, measure, neighbours_across, similarity_spread
-from core.vectors.model import Model
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.errors import StudioError
+from embedding_studio.core.text.demo import demo_corpus
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.train.stability import StabilityRuns, measure, neighbours_across, similarity_spread
+from embedding_studio.core.vectors.model import Model
 
 FAST = dict(dim=12, epochs=1, workers=1)
 

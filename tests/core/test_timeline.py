@@ -8,13 +8,13 @@ import math
 import numpy as np
 import pytest
 
-from core.cli import main as cli_main
-from core.config import TrainConfig
-from core.errors import ModelFileError
-from core.text.demo import demo_corpus
-from core.train.trainer import Trainer
-from core.vectors.io import load_model, save_model
-from core.vectors.timeline import MAX_SNAPSHOTS, Timeline, TimelineRecorder, tracked_words
+from embedding_studio.core.cli import main as cli_main
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.errors import ModelFileError
+from embedding_studio.core.text.demo import demo_corpus
+from embedding_studio.core.train.trainer import Trainer
+from embedding_studio.core.vectors.io import load_model, save_model
+from embedding_studio.core.vectors.timeline import MAX_SNAPSHOTS, Timeline, TimelineRecorder, tracked_words
 
 FAST = dict(dim=16, workers=1)
 

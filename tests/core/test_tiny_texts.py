@@ -13,11 +13,11 @@ import math
 import numpy as np
 import pytest
 
-from core.config import CAREFUL_ROW_LOGIT, TrainConfig
-from core.errors import ConfigError, TrainingDiverged
-from core.text.vocab import Vocab
-from core.train.sgns import window_step
-from core.train.trainer import Trainer
+from embedding_studio.core.config import CAREFUL_ROW_LOGIT, TrainConfig
+from embedding_studio.core.errors import ConfigError, TrainingDiverged
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.train.sgns import window_step
+from embedding_studio.core.train.trainer import Trainer
 
 
 def shuffled_text(shares: list[float], tokens: int, seed: int = 12345) -> tuple[np.ndarray, Vocab]:

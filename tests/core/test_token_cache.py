@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.text.corpus import load_corpus
-from core.text.token_cache import TEMPORARY, TokenCache
+from embedding_studio.core.text.corpus import load_corpus
+from embedding_studio.core.text.token_cache import TEMPORARY, TokenCache
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,7 +132,7 @@ def test_what_a_killed_run_left_is_swept_and_a_live_runs_files_are_not(tmp_path)
     import subprocess
     import sys
 
-    from core.text.token_cache import TokenCache
+    from embedding_studio.core.text.token_cache import TokenCache
 
     text = tmp_path / "a.txt"
     text.write_text("alpha beta gamma " * 50, encoding="utf-8")

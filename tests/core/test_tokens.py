@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.config import DEFAULT_TOKENS, TOKEN_RULE_NAMES
-from core.errors import ConfigError
-import core.text.tokens as tokens_module
-from core.text.tokens import MAX_TOKEN_CHARS, TOKEN_RULES, tokenize
+from embedding_studio.core.config import DEFAULT_TOKENS, TOKEN_RULE_NAMES
+from embedding_studio.core.errors import ConfigError
+import embedding_studio.core.text.tokens as tokens_module
+from embedding_studio.core.text.tokens import MAX_TOKEN_CHARS, TOKEN_RULES, tokenize
 
 PASSAGE = (
     "My liver is bad, well--let it get worse! I don't consult a doctor\u2014from spite.\n"
@@ -156,7 +156,7 @@ def test_an_unknown_rule_is_refused_with_the_choices():
 def test_separators_replaced_one_by_one_or_translated_give_the_same_words(text):
     # A few distinct separators are replaced one by one (prose's quotes and dashes); many go through
     # one translate table: the words must not depend on which.
-    import core.text.tokens as tokens_module
+    import embedding_studio.core.text.tokens as tokens_module
 
     one_by_one = tokenize(text)
     saved = tokens_module._FEW_REPLACES

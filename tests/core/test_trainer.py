@@ -9,13 +9,13 @@ import time
 import numpy as np
 import pytest
 
-from core.config import CAREFUL_ROW_LOGIT, TrainConfig
-from core.errors import ConfigError, TrainingDiverged
-from core.train.sgns import InFlight, _row_factors, initial_table, scatter_add, window_step
-from core.train.workers import Ledger
-from core.train import trainer as trainer_module
-from core.train.trainer import EpochEnd, Progress, Trainer
-from core.text.vocab import AliasSampler, Vocab
+from embedding_studio.core.config import CAREFUL_ROW_LOGIT, TrainConfig
+from embedding_studio.core.errors import ConfigError, TrainingDiverged
+from embedding_studio.core.train.sgns import InFlight, _row_factors, initial_table, scatter_add, window_step
+from embedding_studio.core.train.workers import Ledger
+from embedding_studio.core.train import trainer as trainer_module
+from embedding_studio.core.train.trainer import EpochEnd, Progress, Trainer
+from embedding_studio.core.text.vocab import AliasSampler, Vocab
 
 
 def window_pairs(n, reduced):
@@ -223,7 +223,7 @@ def test_untrained_model_scores_ln2_per_example():
 
 
 def test_scatter_fallback_agrees_with_fast_path(monkeypatch):
-    import core.train.sgns as trainer_module
+    import embedding_studio.core.train.sgns as trainer_module
 
     rng = np.random.default_rng(1)
     values = rng.normal(size=(7, 3)).astype(np.float32)
@@ -417,9 +417,9 @@ def test_a_run_that_diverges_even_carefully_is_reported(monkeypatch):
 
 def ledger_watch(losses_per_batch, batches_per_epoch=4):
     """A _Watcher over a ledger whose batches had these mean losses (100 examples each)."""
-    from core.train.sgns import BatchRunner
-    from core.train.trainer import _Watcher
-    from core.train.workers import Ledger
+    from embedding_studio.core.train.sgns import BatchRunner
+    from embedding_studio.core.train.trainer import _Watcher
+    from embedding_studio.core.train.workers import Ledger
 
     tokens, vocab = toy_corpus(256 * batches_per_epoch)
     trainer = Trainer(tokens, vocab, small_config(epochs=3))
@@ -454,8 +454,8 @@ def test_the_divergence_rule():
 def test_the_epoch_named_is_where_the_loss_climbed_however_late_the_look():
     # A continued model is judged from its first batch. Whether the watcher first looks after one batch
     # or after five (a busy machine), the message names epoch 1, where the loss climbed.
-    from core.train.sgns import BatchRunner
-    from core.train.trainer import _Watcher
+    from embedding_studio.core.train.sgns import BatchRunner
+    from embedding_studio.core.train.trainer import _Watcher
 
     losses = [0.9, 0.9, 0.9, 0.9, 0.5]  # epoch 1 (four batches) above ln 2, epoch 2 begins below it
     for look_after in (1, 3, 5):
@@ -577,7 +577,7 @@ def test_worker_processes_are_reused_between_runs_and_replaced_when_they_die():
     import os
     import signal
 
-    import core.train.workers as workers
+    import embedding_studio.core.train.workers as workers
 
     tokens, vocab = toy_corpus(20_000)
     cfg = small_config(epochs=1, workers=2)
@@ -657,7 +657,7 @@ def test_a_slice_of_a_memory_mapped_corpus_trains_on_its_own_tokens(tmp_path):
 def test_asking_for_lower_priority_renices_the_pool_in_place():
     import os
 
-    import core.train.workers as workers
+    import embedding_studio.core.train.workers as workers
 
     workers.warm_up(2)
     pids = [p.pid for p in workers._pool.processes]
@@ -673,7 +673,7 @@ def test_asking_for_lower_priority_renices_the_pool_in_place():
 def stop_at(trainer, fractions, monkeypatch):
     """Stop the run right after the batch at the next of ``fractions`` of its schedule (with one worker,
     the trainer looks at its stop flag between any two batches, so this is exact)."""
-    from core.train.sgns import BatchRunner
+    from embedding_studio.core.train.sgns import BatchRunner
 
     run = BatchRunner.run
 
@@ -705,7 +705,7 @@ def test_an_epoch_cut_by_stops_reports_the_loss_of_the_whole_epoch(stops, monkey
 
 
 def test_the_partial_epoch_is_what_the_stopped_run_did_of_it(monkeypatch):
-    from core.train.sgns import BatchRunner, initial_table
+    from embedding_studio.core.train.sgns import BatchRunner, initial_table
 
     tokens, vocab = toy_corpus(100_000)
     cfg = small_config(epochs=2)
@@ -726,7 +726,7 @@ def test_the_partial_epoch_is_what_the_stopped_run_did_of_it(monkeypatch):
 
 
 def _runner(n_words, counts, tokens, **settings):
-    from core.train.sgns import BatchRunner, initial_table
+    from embedding_studio.core.train.sgns import BatchRunner, initial_table
 
     vocab = Vocab([f"w{i}" for i in range(n_words)], np.asarray(counts))
     cfg = TrainConfig(dim=4, workers=1, min_count=1, **settings)
@@ -808,7 +808,7 @@ def test_a_stopped_run_resumes_in_its_own_batch_size_unless_another_is_given(mon
 
 
 def test_the_partial_epoch_survives_saving_the_stopped_model(tmp_path, monkeypatch):
-    from core.vectors.io import load_model, save_model
+    from embedding_studio.core.vectors.io import load_model, save_model
 
     tokens, vocab = toy_corpus(30_000)
     cfg = small_config(epochs=2)
@@ -830,7 +830,7 @@ def test_a_sample_that_leaves_no_pair_is_refused_before_training(sample):
 
 def test_a_huge_vocabulary_counts_only_its_most_frequent_rows():
     # Past the first 65,536 ids (the most frequent words) rows are not counted: they share one bin, uncapped.
-    from core.train.sgns import _COUNTED_ROWS
+    from embedding_studio.core.train.sgns import _COUNTED_ROWS
 
     n_words = _COUNTED_ROWS + 10
     inputs = np.full(30, n_words - 1, dtype=np.int32)  # a rare id as the input of 30 pairs: not counted

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.errors import UnknownWordError
-from core.text.vocab import AliasSampler, Vocab
+from embedding_studio.core.errors import UnknownWordError
+from embedding_studio.core.text.vocab import AliasSampler, Vocab
 
 
 def test_vocabulary_is_sorted_by_count_then_word_and_cut():

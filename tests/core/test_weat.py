@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from core.errors import StudioError
-from core.text.vocab import Vocab
-from core.vectors.model import Model
-from core.vectors.weat import make_test, presets, weat
+from embedding_studio.core.errors import StudioError
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors.model import Model
+from embedding_studio.core.vectors.weat import make_test, presets, weat
 
 
 def model_of(vectors: dict) -> Model:
@@ -70,7 +70,7 @@ def test_matches_a_plain_loop_on_random_vectors():
 
 
 def test_sampled_p_value_is_close_to_the_exact_one(monkeypatch):
-    import core.vectors.weat as module
+    import embedding_studio.core.vectors.weat as module
 
     rng = np.random.default_rng(5)
     words = [f"w{i}" for i in range(40)]

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.config import TOKEN_RULE_NAMES
-from core.text.corpus import _FirstSeenIds
-from core.text.tokens import spaced_words
-from core.text.word_table import WordTable
+from embedding_studio.core.config import TOKEN_RULE_NAMES
+from embedding_studio.core.text.corpus import _FirstSeenIds
+from embedding_studio.core.text.tokens import spaced_words
+from embedding_studio.core.text.word_table import WordTable
 
 
 class _FirstSeen(dict):

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from core.text.demo import demo_text
-from core.train.workers import SEGMENT, SHM_FOLDER, SharedArrays
+from embedding_studio.core.text.demo import demo_text
+from embedding_studio.core.train.workers import SEGMENT, SHM_FOLDER, SharedArrays
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and /dev/shm")
 
@@ -28,9 +28,9 @@ MARK = "EMBEDDING_STUDIO_TEST_MARK"
 # Workers that have run a job and wait, idle, for the next one.
 IDLE = """
 import sys, time
-from core.config import TrainConfig
-from core.text.demo import demo_corpus
-from core.train.trainer import Trainer
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.text.demo import demo_corpus
+from embedding_studio.core.train.trainer import Trainer
 
 if __name__ == "__main__":
     corpus = demo_corpus()

@@ -29,8 +29,8 @@ def private_settings(tmp_path_factory, monkeypatch):
 
 def shown_map(qtbot, width: int = 600, height: int = 400):
     """A map view of its own (an empty session), shown at this size and exposed."""
-    from gui.session import Session
-    from gui.views.embedding_view import EmbeddingView
+    from embedding_studio.gui.session import Session
+    from embedding_studio.gui.views.embedding_view import EmbeddingView
 
     view = EmbeddingView(Session())
     qtbot.addWidget(view)
@@ -77,7 +77,7 @@ def wait_idle(qtbot, window, timeout=30_000):
 @pytest.fixture
 def window(qtbot, errors):
     """The real window from the real entry point, demo corpus loaded, small fast settings."""
-    from gui.app import create_window
+    from embedding_studio.gui.app import create_window
 
     win = create_window([])
     qtbot.addWidget(win)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from core.vectors.axes import positions, semantic_axis
+from embedding_studio.core.vectors.axes import positions, semantic_axis
 
 from .conftest import wait_idle, wait_query
 

@@ -3,7 +3,7 @@
 from PySide6.QtWidgets import QWidget, QApplication, QPushButton, QTableView, QLineEdit, QSpinBox, QProgressBar
 import pyqtgraph as pg
 
-from core.vectors.io import save_model
+from embedding_studio.core.vectors.io import save_model
 
 from .conftest import wait_idle, wait_query
 
@@ -31,7 +31,7 @@ def test_the_app_runs_blas_on_one_thread_splits_queries_and_switches_threads_oft
 
     from threadpoolctl import threadpool_info
 
-    from core.parallel import split_threads
+    from embedding_studio.core.parallel import split_threads
 
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
@@ -46,7 +46,7 @@ def test_widgets_named_for_tests_and_tools(window):
 
 
 def test_main_reuses_running_application(qtbot, errors):
-    from gui import app as gui_app
+    from embedding_studio.gui import app as gui_app
 
     assert QApplication.instance() is not None
     assert gui_app.main([]) == 0  # returns at once: the caller owns the event loop
@@ -58,7 +58,7 @@ def test_main_reuses_running_application(qtbot, errors):
 
 
 def test_corpus_argument(qtbot, tmp_path, errors):
-    from gui.app import create_window
+    from embedding_studio.gui.app import create_window
 
     text = tmp_path / "book.txt"
     text.write_text(("the cat sat on the mat and the dog sat on the log " * 50) + "\n")
@@ -71,7 +71,7 @@ def test_corpus_argument(qtbot, tmp_path, errors):
 
 
 def test_missing_corpus_argument_gives_a_message_and_the_demo(qtbot, errors):
-    from gui.app import create_window
+    from embedding_studio.gui.app import create_window
 
     win = create_window(["--corpus", "/no/such/folder"])
     qtbot.addWidget(win)
@@ -84,7 +84,7 @@ def test_missing_corpus_argument_gives_a_message_and_the_demo(qtbot, errors):
 def test_model_argument_opens_model_for_exploring(qtbot, tmp_path, errors, trained):
     path = tmp_path / "m.npz"
     save_model(trained.session.model, path)
-    from gui.app import create_window
+    from embedding_studio.gui.app import create_window
 
     win = create_window(["--model", str(path)])
     qtbot.addWidget(win)
@@ -102,7 +102,7 @@ def test_model_argument_opens_model_for_exploring(qtbot, tmp_path, errors, train
 def test_settings_are_remembered(qtbot, window):
     window.settings_panel.spins["window"].setValue(7)
     window.close()
-    from gui.app import create_window
+    from embedding_studio.gui.app import create_window
 
     again = create_window([])
     qtbot.addWidget(again)

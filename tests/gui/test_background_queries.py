@@ -10,10 +10,10 @@ import shiboken6
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from core.vectors.model import Model
-from core.text.vocab import Vocab
-from gui.background import LatestRequest, run_in_background, wait_for_background
-from gui.session import Session
+from embedding_studio.core.vectors.model import Model
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.gui.background import LatestRequest, run_in_background, wait_for_background
+from embedding_studio.gui.session import Session
 
 from .conftest import wait_query
 
@@ -59,9 +59,9 @@ def test_result_for_a_deleted_owner_is_dropped(qtbot):
 
 # ------------------------------------------------------------------------------- the panels
 def test_queries_run_off_the_ui_thread(qtbot, monkeypatch):
-    from gui.views.analogy_panel import AnalogyPanel
-    from gui.views.heatmap_panel import HeatmapPanel
-    from gui.views.search_panel import SearchPanel
+    from embedding_studio.gui.views.analogy_panel import AnalogyPanel
+    from embedding_studio.gui.views.heatmap_panel import HeatmapPanel
+    from embedding_studio.gui.views.search_panel import SearchPanel
 
     session = Session()
     panels = [SearchPanel(session), AnalogyPanel(session), HeatmapPanel(session)]
@@ -93,7 +93,7 @@ def test_queries_run_off_the_ui_thread(qtbot, monkeypatch):
 
 
 def test_only_the_latest_search_fills_the_table(qtbot):
-    from gui.views.search_panel import SearchPanel
+    from embedding_studio.gui.views.search_panel import SearchPanel
 
     session = Session()
     panel = SearchPanel(session)
@@ -109,7 +109,7 @@ def test_only_the_latest_search_fills_the_table(qtbot):
 
 
 def test_completer_is_case_insensitive_and_kept_for_the_same_vocabulary(qtbot):
-    from gui.views.search_panel import SearchPanel
+    from embedding_studio.gui.views.search_panel import SearchPanel
 
     session = Session()
     panel = SearchPanel(session)
@@ -134,7 +134,7 @@ def test_completer_is_case_insensitive_and_kept_for_the_same_vocabulary(qtbot):
 
 
 def test_compare_dialog_replaced_while_its_jobs_run(qtbot, trained, tmp_path):
-    from core.vectors.io import save_model
+    from embedding_studio.core.vectors.io import save_model
 
     model = trained.session.model
     other = Model(Vocab(list(model.words), model.counts), model.vectors + 0.1)
@@ -194,7 +194,7 @@ def test_no_epoch_copies_without_a_ticked_benchmark(qtbot, window, tmp_path):
 
 # ------------------------------------------------------------------------------------ closing
 def test_close_waits_for_a_file_being_written(qtbot, trained, tmp_path, monkeypatch):
-    import gui.files as files
+    import embedding_studio.gui.files as files
 
     release = threading.Event()
     real_save = files.save_model

@@ -4,7 +4,7 @@ label names the dot under a still mouse after the points move (a new frame, a t-
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
-from core.maps.frame import Frame
+from embedding_studio.core.maps.frame import Frame
 
 from .conftest import shown_map, wait_query
 

@@ -3,10 +3,10 @@ does: for a model trained here and for one opened from a file; a trained model s
 
 import numpy as np
 
-from core.text.vocab import Vocab
-from core.vectors.io import save_model
-from core.vectors.model import Model
-from gui.background import wait_for_background
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors.io import save_model
+from embedding_studio.core.vectors.model import Model
+from embedding_studio.gui.background import wait_for_background
 from tests.core.test_health import zipf_text
 
 from .conftest import train, wait_idle

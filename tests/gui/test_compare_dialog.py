@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.text.vocab import Vocab
-from core.vectors.io import save_model
-from core.vectors.model import Model
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors.io import save_model
+from embedding_studio.core.vectors.model import Model
 
 from .conftest import wait_query
 

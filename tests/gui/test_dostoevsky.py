@@ -13,7 +13,7 @@ pytestmark = [
 
 
 def test_notes_from_the_underground(qtbot, errors):
-    from gui.app import create_window
+    from embedding_studio.gui.app import create_window
 
     win = create_window(["--corpus", str(NOTES)])
     qtbot.addWidget(win)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from core.maps.frame import Frame
-from gui.views.embedding_view import _HIGHLIGHTED, _SELECTED
+from embedding_studio.core.maps.frame import Frame
+from embedding_studio.gui.views.embedding_view import _HIGHLIGHTED, _SELECTED
 
 from .conftest import shown_map
 

@@ -93,9 +93,9 @@ def test_per_epoch_evaluation_draws_the_quality_curve(qtbot, window, tmp_path):
 
 
 def test_epoch_vectors_are_copies_only_when_asked(qtbot):
-    from core.config import TrainConfig
-    from core.text.demo import demo_corpus
-    from gui.training import TrainingThread
+    from embedding_studio.core.config import TrainConfig
+    from embedding_studio.core.text.demo import demo_corpus
+    from embedding_studio.gui.training import TrainingThread
 
     corpus = demo_corpus()
     thread = TrainingThread(corpus.ids, corpus.vocab, TrainConfig(dim=8, epochs=2, workers=1), top_words=20)

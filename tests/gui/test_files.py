@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from core.vectors.io import load_any
+from embedding_studio.core.vectors.io import load_any
 
 from .conftest import wait_idle, wait_query
 
@@ -32,7 +32,7 @@ def test_export_word2vec(qtbot, trained, tmp_path):
 
 
 def test_recent_corpora_and_drop(qtbot, window, tmp_path):
-    from gui import persistence
+    from embedding_studio.gui import persistence
 
     text = tmp_path / "a.txt"
     text.write_text("one two three four five " * 40)
@@ -121,7 +121,7 @@ def test_a_diverging_run_starts_again_carefully_and_says_so(qtbot, window, error
 
 
 def test_a_run_that_diverges_even_carefully_is_a_dialog(qtbot, window, errors, monkeypatch):
-    from core.train import trainer
+    from embedding_studio.core.train import trainer
 
     monkeypatch.setattr(trainer, "CAREFUL_ROW_LOGIT", 1e9)  # a careful bound that binds nothing
     window.settings_panel.edits["lr"].setText("10")

@@ -83,7 +83,7 @@ def test_gutenberg_errors(qtbot, window, gutenberg_server, tmp_path, errors):
 
 def test_gutenberg_cancel(qtbot, window, tmp_path, monkeypatch, errors):
     """Cancel ends the download at its next progress report (fetch replaced: no network, no server)."""
-    from core.text import gutenberg
+    from embedding_studio.core.text import gutenberg
 
     started, release = threading.Event(), threading.Event()
 
@@ -104,7 +104,7 @@ def test_gutenberg_cancel(qtbot, window, tmp_path, monkeypatch, errors):
     dialog.cancel_button.click()
     assert not dialog.running and dialog.status.text() == "Cancelled." and dialog.download_button.isEnabled()
     wait_idle(qtbot, window)
-    from gui.background import wait_for_background
+    from embedding_studio.gui.background import wait_for_background
 
     assert wait_for_background(5_000)
     qtbot.wait(50)

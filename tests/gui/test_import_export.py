@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.vectors.io import load_any
+from embedding_studio.core.vectors.io import load_any
 
 from .conftest import wait_idle, wait_query
 

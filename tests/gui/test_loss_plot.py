@@ -7,10 +7,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.train.trainer import EpochEnd, Progress, epochs_before_run
-from core.vectors.model import RunState
-from gui.views.loss_plot import LossPlot
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.train.trainer import EpochEnd, Progress, epochs_before_run
+from embedding_studio.core.vectors.model import RunState
+from embedding_studio.gui.views.loss_plot import LossPlot
 
 
 @pytest.fixture

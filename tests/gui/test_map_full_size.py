@@ -6,9 +6,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsSimpleTextItem
 
-from core.maps.frame import Frame, drawn_ids, pca_frame
-from core.text.vocab import Vocab
-from core.vectors.model import Model
+from embedding_studio.core.maps.frame import Frame, drawn_ids, pca_frame
+from embedding_studio.core.text.vocab import Vocab
+from embedding_studio.core.vectors.model import Model
 
 from .conftest import shown_map
 

@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from core.maps.frame import Frame
-from gui.views.map_items import WordLabel
+from embedding_studio.core.maps.frame import Frame
+from embedding_studio.gui.views.map_items import WordLabel
 
 from .conftest import shown_map
 
@@ -87,8 +87,8 @@ def test_a_label_has_a_white_halo(qtbot):
 
 def planted_model(groups=8, per=15, dim=12, seed=0):
     """Words in ``groups`` tight bundles of directions; word g<g>_<i> is the i-th most frequent of its group."""
-    from core.text.vocab import Vocab
-    from core.vectors.model import Model
+    from embedding_studio.core.text.vocab import Vocab
+    from embedding_studio.core.vectors.model import Model
 
     rng = np.random.default_rng(seed)
     truth = np.tile(np.arange(groups), per)  # interleaved, so the vocabulary's order (by count) mixes them
@@ -99,7 +99,7 @@ def planted_model(groups=8, per=15, dim=12, seed=0):
 
 
 def test_colour_by_cluster_with_a_legend_naming_each_group(view, qtbot):
-    from core.maps.frame import drawn_ids, pca_frame
+    from embedding_studio.core.maps.frame import drawn_ids, pca_frame
 
     model, truth = planted_model()
     view.session.set_model(model)

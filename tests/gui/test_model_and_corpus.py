@@ -109,7 +109,7 @@ def test_analogy_examples_are_the_open_models(qtbot, trained, tmp_path):
 
 
 def test_a_long_model_name_is_shortened_in_the_middle():
-    from gui.views.corpus_panel import _shortened
+    from embedding_studio.gui.views.corpus_panel import _shortened
 
     assert _shortened("m.npz") == "m.npz"
     short = _shortened("crime-and-punishment-by-fyodor-dostoevsky-skipgram-model.npz")

@@ -2,9 +2,9 @@
 
 import pytest
 
-from core.config import INT_RANGES, MIN_LR_FRACTION, TrainConfig, range_text
-from core.errors import ConfigError
-from gui.views.settings_panel import SettingsPanel
+from embedding_studio.core.config import INT_RANGES, MIN_LR_FRACTION, TrainConfig, range_text
+from embedding_studio.core.errors import ConfigError
+from embedding_studio.gui.views.settings_panel import SettingsPanel
 
 QSPINBOX_MAX = 2**31 - 1  # a QSpinBox holds a C int
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from core.text.demo import demo_text
+from embedding_studio.core.text.demo import demo_text
 
 from ..conftest import SPARK_MASTER
 

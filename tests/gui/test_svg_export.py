@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-from core.maps.frame import Frame
-from core.train.trainer import EpochEnd, Progress
-from gui.plot_export import export_plot
-from gui.svg_strokes import bake_strokes
-from gui.views.loss_plot import LossPlot
+from embedding_studio.core.maps.frame import Frame
+from embedding_studio.core.train.trainer import EpochEnd, Progress
+from embedding_studio.gui.plot_export import export_plot
+from embedding_studio.gui.svg_strokes import bake_strokes
+from embedding_studio.gui.views.loss_plot import LossPlot
 
 from .conftest import shown_map
 

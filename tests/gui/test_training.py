@@ -6,11 +6,11 @@ import time
 import numpy as np
 import shiboken6
 
-from core.config import TrainConfig
-from core.train.trainer import Progress
-from core.text.demo import demo_corpus
-from core.maps.frame import Frame
-from gui.training import TrainingThread
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.train.trainer import Progress
+from embedding_studio.core.text.demo import demo_corpus
+from embedding_studio.core.maps.frame import Frame
+from embedding_studio.gui.training import TrainingThread
 
 from .conftest import TimerLateness, train, wait_query
 
@@ -151,7 +151,7 @@ def test_continue_resumes_a_stopped_run_in_its_own_batch_size(qtbot, window, mon
     # window; the panel (window 2) would derive 2,048 now, which would quietly start a fresh schedule.
     import dataclasses
 
-    from core.train.trainer import Trainer, epochs_before_run
+    from embedding_studio.core.train.trainer import Trainer, epochs_before_run
 
     from .conftest import train
 
@@ -189,7 +189,7 @@ def test_continue_refuses_a_model_of_other_dimensions(qtbot, window, monkeypatch
 def test_a_diverging_run_is_a_dialog_and_the_earlier_model_stays(qtbot, window, errors, monkeypatch):
     from PySide6.QtCore import Qt
 
-    from core.train import trainer
+    from embedding_studio.core.train import trainer
 
     from .conftest import train
 

@@ -71,9 +71,9 @@ def test_umap_map_keeps_its_words_in_place_when_a_search_adds_some(qtbot, traine
 
 
 def test_without_umap_learn_the_app_says_how_to_install_it(qtbot, trained, errors, monkeypatch):
-    import gui.map_control
+    from embedding_studio.gui import map_control
 
-    monkeypatch.setattr(gui.map_control, "umap_available", lambda: False)  # as if the extra were missing
+    monkeypatch.setattr(map_control, "umap_available", lambda: False)  # as if the extra were missing
     view = trained.embedding_view
     view.projection.setCurrentIndex(2)
     assert errors and errors[-1][:2] == ("critical", "UMAP is not installed") and "umap-learn" in errors[-1][2]
