@@ -25,14 +25,14 @@ class Trace:
         """Wrap the methods; call before the window is made (Qt looks up paintEvent overrides then)."""
         import pyqtgraph as pg
 
-        import embedding_studio.gui.training
+        from embedding_studio.gui import training
         from embedding_studio.gui.views.embedding_view import EmbeddingView
         from embedding_studio.gui.views.loss_plot import LossPlot
 
         self._wrap(pg.GraphicsView, "paintEvent", lambda view, *_: f"paint {view.objectName() or 'plot'}")
         self._wrap(EmbeddingView, "show_frame", lambda *_: "map frame")
         self._wrap(LossPlot, "_draw_live", lambda *_: "loss redraw")
-        self._wrap(gui.training, "pca_frame", lambda *_: "projection (training thread)")
+        self._wrap(training, "pca_frame", lambda *_: "projection (training thread)")
 
     def uninstall(self) -> None:
         for owner, name, original in reversed(self._undo):

@@ -139,3 +139,24 @@ def test_the_project_is_imported_by_its_one_name(path):
     # classes of one name: isinstance fails), or someone else's package of that name.
     bare = sorted(name for name in imports_of(path) if name.split(".")[0] in ("core", "gui", "main"))
     assert not bare, f"{path.relative_to(ROOT)} imports {bare[0]}: use {PACKAGE}.{bare[0]}"
+
+
+#: What a view (gui/views/*) may import besides core and Qt: the session it listens to, the background
+#: mechanism, and the pieces views are built from (widgets, plots, the map's items and the word map).
+VIEW_MAY_IMPORT = {f"{PACKAGE}.gui.{name}" for name in (
+    "session", "background", "views.widgets", "views.plots", "views.map_items", "views.moving_scatter",
+    "views.word_map")}
+#: The pieces themselves import only each other, besides core and Qt.
+VIEW_PIECES = {name for name in VIEW_MAY_IMPORT if ".views." in name}
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("gui/views/*.py")), ids=lambda p: p.name)
+def test_views_import_only_the_session_the_background_and_the_pieces_they_are_built_from(path):
+    own = module_name(path)
+    allowed = VIEW_PIECES if own in VIEW_PIECES else VIEW_MAY_IMPORT
+    for target in imports_of(path):
+        target = existing(target)
+        if target is None or target == own or target in (f"{PACKAGE}.gui", f"{PACKAGE}.gui.views") \
+                or target.startswith(f"{PACKAGE}.core"):
+            continue
+        assert target in allowed, f"{own} imports {target}: a view imports the session, the background and {sorted(allowed)}"

@@ -11,7 +11,7 @@ from embedding_studio.core.vectors.formula import parse_formula
 
 from ..background import LatestRequest
 from ..session import Session
-from .search_panel import fill_table, make_busy_label, make_result_table, refuse_if_stale, unknown_message
+from .widgets import fill_table, make_busy_label, make_result_table, refuse_if_stale, unknown_message
 
 class AnalogyPanel(QWidget):
     """``analogyEdit`` and its results table (``analogyTable``)."""

@@ -22,7 +22,7 @@ from embedding_studio.core.vectors.model import Model
 
 from ..background import LatestRequest, run_in_background
 from ..session import Session
-from .search_panel import fill_table, make_busy_label, make_result_table, unknown_hint
+from .widgets import fill_table, make_busy_label, make_result_table, unknown_hint
 from .word_map import WordMap
 
 MAP_WORDS = 150

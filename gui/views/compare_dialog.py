@@ -28,7 +28,7 @@ from embedding_studio.core.vectors.model import Model
 
 from ..background import LatestRequest, run_in_background
 from ..session import Session
-from .search_panel import make_busy_label, make_result_table
+from .widgets import make_busy_label, make_result_table
 
 TOPN = 10
 OVERLAP_WORDS = 1000
@@ -130,7 +130,7 @@ class CompareDialog(QDialog):
         self._show_left()
 
     def _build_movers(self) -> QWidget:
-        from .search_panel import make_result_table
+        from .widgets import make_result_table
         from .word_map import WordMap
 
         self.top_spin = QSpinBox(objectName="moversTopSpin", minimum=10, maximum=1_000_000, value=DEFAULT_TOP,
@@ -342,7 +342,7 @@ class CompareDialog(QDialog):
 
     @staticmethod
     def _fill(table: QTableWidget, model: Model, rows: list[tuple[str, float]], shared: set[str]) -> None:
-        from .search_panel import fill_table
+        from .widgets import fill_table
 
         counts, index = model.counts, model.vocab.index
         fill_table(table, [(w, s, int(counts[index[w]])) for w, s in rows])

@@ -12,8 +12,8 @@ import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QSplitter, QStyledItemDelegate, QTableWidget,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QSpinBox, QSplitter, QStyledItemDelegate,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from embedding_studio.core.errors import UnknownWordError
@@ -21,9 +21,8 @@ from embedding_studio.core.text.concordance import concordance_for
 
 from ..background import LatestRequest
 from ..session import Session
-from .search_panel import make_busy_label, unknown_message
+from .widgets import RIGHT, make_busy_label, make_table, unknown_message
 
-RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _SHOWN = 34  # characters before the keyword shown in the table (all of them in the tooltip)
 
 
@@ -41,18 +40,6 @@ class _ElideLeft(QStyledItemDelegate):
     def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt's name)
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideLeft
-
-
-def make_table(name: str, headers: list[str]) -> QTableWidget:
-    """A read-only table of whole rows, one line each (the concordance's and the timeline's)."""
-    table = QTableWidget(0, len(headers), objectName=name)
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    return table
 
 
 class ConcordancePanel(QWidget):

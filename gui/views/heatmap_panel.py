@@ -17,7 +17,7 @@ from embedding_studio.core.errors import UnknownWordError
 
 from ..background import LatestRequest
 from ..session import Session
-from .search_panel import make_busy_label, refuse_if_stale
+from .widgets import make_busy_label, refuse_if_stale
 
 MAX_WORDS = 20
 DEMO_WORDS = "king queen man woman paris france berlin germany dog cat"

@@ -7,74 +7,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 from embedding_studio.core.errors import UnknownWordError
 
 from ..background import LatestRequest
 from ..session import Session
+from .widgets import fill_table, make_busy_label, make_result_table, refuse_if_stale, unknown_message
 
-BUSY_TEXT = "searching…"
 UNSTABLE = QColor("#d62728")  # as the map marks the words the stability runs disagree on
 ARRIVED = QColor("#d7f5d3")  # a neighbour that was not there at the snapshot answered before (#15)
-
-
-def make_busy_label(object_name: str) -> QLabel:
-    """The inline "searching…" shown when a query takes a moment."""
-    label = QLabel(BUSY_TEXT, objectName=object_name)
-    label.setStyleSheet("color: #666; font-style: italic;")
-    label.hide()
-    return label
-
-
-def unknown_hint(error: UnknownWordError) -> str:
-    return f" Did you mean: {', '.join(error.suggestions)}?" if error.suggestions else ""
-
-
-def refuse_if_stale(panel) -> bool:
-    """Clear a panel and say why, when its answer would come from a model of other texts (the session
-    decides: gui.session.Session.stale_model_refusal). True: the panel must not ask."""
-    refusal = panel.session.stale_model_refusal()
-    if refusal:
-        panel.query.cancel()
-        panel.table.setRowCount(0)
-        panel.show_message(refusal)
-    return bool(refusal)
-
-
-def unknown_message(error: UnknownWordError) -> str:
-    """Why a word is missing: its count against the minimum count if the corpus has it, else spellings."""
-    if error.reason:
-        return error.reason + "."
-    return f"'{error.word}' is not in the vocabulary.{unknown_hint(error)}"
-
-
-def fill_table(table: QTableWidget, rows: list[tuple]) -> None:
-    """Put rows of (word, similarity, count) into a read-only three-column table."""
-    table.setSortingEnabled(False)
-    table.setRowCount(len(rows))
-    for r, (word, similarity, count) in enumerate(rows):
-        cells = [QTableWidgetItem(word), QTableWidgetItem(f"{similarity:.3f}"), QTableWidgetItem(f"{count:,}")]
-        cells[1].setData(Qt.ItemDataRole.UserRole, float(similarity))
-        for c, cell in enumerate(cells):
-            if c:
-                cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, c, cell)
-
-
-def make_result_table(object_name: str) -> QTableWidget:
-    table = QTableWidget(0, 3, objectName=object_name)
-    table.setHorizontalHeaderLabels(["word", "cosine", "count"])
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setAlternatingRowColors(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-    return table
 
 
 class SearchPanel(QWidget):

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSpl
 
 from ..background import LatestRequest
 from ..session import Session
-from .concordance_panel import make_table
-from .search_panel import make_busy_label
+from .widgets import make_table
+from .widgets import make_busy_label
 
 NEIGHBOURS = 10
 HISTORY_SHOWN = 5  # neighbours per snapshot in the history table

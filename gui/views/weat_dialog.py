@@ -15,7 +15,7 @@ from embedding_studio.core.vectors.weat import WeatResult, make_test, presets
 
 from ..background import LatestRequest
 from ..session import Session
-from .search_panel import make_busy_label, make_result_table
+from .widgets import make_busy_label, make_result_table
 
 CUSTOM = "Custom word sets"
 SETS = (("X", "Targets X"), ("Y", "Targets Y"), ("A", "Attributes A"), ("B", "Attributes B"))

@@ -1,0 +1,77 @@
+"""Pieces the views are built from: result tables, the inline "searching…" label, and what a view says
+when a word is unknown or the model is of other texts. A view imports these, never another view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem
+
+from embedding_studio.core.errors import UnknownWordError
+
+BUSY_TEXT = "searching…"
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def make_busy_label(object_name: str) -> QLabel:
+    """The inline "searching…" shown when a query takes a moment."""
+    label = QLabel(BUSY_TEXT, objectName=object_name)
+    label.setStyleSheet("color: #666; font-style: italic;")
+    label.hide()
+    return label
+
+
+def unknown_hint(error: UnknownWordError) -> str:
+    return f" Did you mean: {', '.join(error.suggestions)}?" if error.suggestions else ""
+
+
+def unknown_message(error: UnknownWordError) -> str:
+    """Why a word is missing: its count against the minimum count if the corpus has it, else spellings."""
+    if error.reason:
+        return error.reason + "."
+    return f"'{error.word}' is not in the vocabulary.{unknown_hint(error)}"
+
+
+def refuse_if_stale(panel) -> bool:
+    """Clear a panel and say why, when its answer would come from a model of other texts (the session
+    decides: Session.stale_model_refusal). True: the panel must not ask."""
+    refusal = panel.session.stale_model_refusal()
+    if refusal:
+        panel.query.cancel()
+        panel.table.setRowCount(0)
+        panel.show_message(refusal)
+    return bool(refusal)
+
+
+def make_table(name: str, headers: list[str]) -> QTableWidget:
+    """A read-only table of whole rows, one line each."""
+    table = QTableWidget(0, len(headers), objectName=name)
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    return table
+
+
+def make_result_table(object_name: str) -> QTableWidget:
+    """The (word, cosine, count) table of neighbours, analogies, axes and comparisons."""
+    table = make_table(object_name, ["word", "cosine", "count"])
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: list[tuple]) -> None:
+    """Put rows of (word, similarity, count) into a read-only three-column table."""
+    table.setSortingEnabled(False)
+    table.setRowCount(len(rows))
+    for r, (word, similarity, count) in enumerate(rows):
+        cells = [QTableWidgetItem(word), QTableWidgetItem(f"{similarity:.3f}"), QTableWidgetItem(f"{count:,}")]
+        cells[1].setData(Qt.ItemDataRole.UserRole, float(similarity))
+        for c, cell in enumerate(cells):
+            if c:
+                cell.setTextAlignment(RIGHT)
+            table.setItem(r, c, cell)
