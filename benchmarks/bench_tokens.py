@@ -22,7 +22,7 @@ import time
 from common import DOSTOEVSKY, quality
 
 from embedding_studio.core.config import TOKEN_RULE_NAMES
-from embedding_studio.core.text.corpus import find_text_files, iter_text
+from embedding_studio.core.text.decoding import find_text_files, iter_text
 from embedding_studio.core.text.tokens import tokenize
 
 REGEX = "regex [a-z]+"

@@ -10,7 +10,8 @@ import re
 
 import common  # noqa: F401 - embedding_studio from this checkout
 
-from embedding_studio.core.text.corpus import find_text_files, iter_text, tokenize  # noqa: E402
+from embedding_studio.core.text.decoding import find_text_files, iter_text
+from embedding_studio.core.text.tokens import tokenize
 
 
 def sentences(paths: list[str], rule: str = "project", length: int = 10_000) -> list[list[str]]:

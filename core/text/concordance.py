@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CorpusError
-from .corpus import Corpus, _decoded_pieces
+from .corpus import Corpus
+from .decoding import decoded_pieces
 from .phrases import JOINER
 from .pieces import PieceTable
 from .tokens import tokenize
@@ -217,7 +218,7 @@ class Concordance:
                               "to see its lines")
         path = Path(source.path)
         try:
-            text = "".join(piece for piece, _ in _decoded_pieces(path, source.encoding, start, end))
+            text = "".join(piece for piece, _ in decoded_pieces(path, source.encoding, start, end))
             lines_before = 0
             if start:
                 with open(path, "rb") as handle:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import random
 
 from ..config import DEFAULT_MIN_COUNT
-from .corpus import Corpus, corpus_from_tokens, tokenize
+from .corpus import Corpus, corpus_from_tokens
+from .tokens import tokenize
 from .phrases import PhraseSettings
 
 # (word, gender, rank, age)

@@ -2,7 +2,7 @@
 
 :func:`fetch` downloads ``{mirror}/cache/epub/{ID}/pg{ID}.txt`` (the UTF-8 plain text) for each id with
 ``urllib``, keeps the raw download in a cache folder, and writes ``out_dir/pg{ID}.txt``: the book's text
-with Project Gutenberg's header and licence footer removed (by :func:`core.text.corpus.iter_text`, the same
+with Project Gutenberg's header and licence footer removed (by :func:`core.text.decoding.iter_text`, the same
 rule training applies to any file). Output files are named by id, not title: the name is known before
 the download, stays the same on every mirror and needs no cleaning for the file system.
 
@@ -172,8 +172,8 @@ def fetch(
 
 
 def _clean_text(raw: Path):
-    """The book's text without Project Gutenberg's header and footer (core.text.corpus's rule)."""
-    from .corpus import iter_text
+    """The book's text without Project Gutenberg's header and footer (core.text.decoding's rule)."""
+    from .decoding import iter_text
 
     return iter_text(raw)
 
@@ -287,7 +287,7 @@ def _check_headers(ebook: int, url: str, headers) -> None:
 
 def _check_body(ebook: int, url: str, head: bytes) -> None:
     """Refuse a body whose start is no plain text: a web page, a gzip file, binary data."""
-    from .corpus import text_problem
+    from .decoding import text_problem
 
     if _looks_like_html(head):
         raise GutenbergError(f"ebook {ebook}: {url} sent a web page, not a plain-text ebook (wrong mirror?)")

@@ -3,7 +3,7 @@
 Corpora that outgrow one machine belong to an engine that already runs on many; this module drives
 Spark's rather than growing a cluster of our own. The text is read by Spark where it lives (a local
 path, ``hdfs://``, ``s3a://``) and tokenised on the executors by this project's own
-:func:`core.text.corpus.tokenize`, so the words are the ones local training sees; the project's code
+:func:`core.text.tokens.tokenize`, so the words are the ones local training sees; the project's code
 reaches the executors as a zip. MLlib trains, the driver collects the vectors, and they become a
 :class:`~core.vectors.model.Model` with counts and settings like any other, marked
 ``RunState.trained_by`` so the app can say what made it.
@@ -42,7 +42,7 @@ import numpy as np
 
 from ..config import DEFAULT_TOKENS, TrainConfig
 from ..errors import CorpusError, StudioError
-from ..text.corpus import find_text_files
+from ..text.decoding import find_text_files
 from ..text.vocab import Vocab
 from ..vectors.model import Model, RunState
 
@@ -310,7 +310,7 @@ def _sentences(rows: Iterable[Any], rule: str = DEFAULT_TOKENS) -> Iterator[tupl
     are those of tokenising line by line); the partition's words run on across lines, as local
     training's do, cut every :data:`SENTENCE_TOKENS`.
     """
-    from embedding_studio.core.text.corpus import tokenize  # on an executor: from the shipped zip or the installed project
+    from embedding_studio.core.text.tokens import tokenize  # on an executor: from the shipped zip or the installed project
 
     carry: list[str] = []
     batch: list[str] = []

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import embedding_studio.core.text.corpus as corpus_module
+from embedding_studio.core.text import parallel_reader
 from embedding_studio.core.errors import CorpusError, UnknownWordError
 from embedding_studio.core.text.concordance import Concordance, concordance_for
-from embedding_studio.core.text.corpus import load_corpus, tokenize
+from embedding_studio.core.text.corpus import load_corpus
+from embedding_studio.core.text.tokens import tokenize
 from embedding_studio.core.text.demo import demo_corpus
 from embedding_studio.core.text.phrases import PhraseSettings
 
@@ -51,8 +52,8 @@ def _expected(paths: list[Path], word: str) -> list[tuple[str, int]]:
 @pytest.fixture
 def small_pieces(monkeypatch):
     """Parts of 8 KB and pieces of 1 KB, so a few files make dozens of parts and rows."""
-    monkeypatch.setattr(corpus_module, "PART_BYTES", 8 << 10)
-    monkeypatch.setattr(corpus_module, "PIECE_CHARS", 1 << 10)
+    monkeypatch.setattr(parallel_reader, "PART_BYTES", 8 << 10)
+    monkeypatch.setattr(parallel_reader, "PIECE_CHARS", 1 << 10)
 
 
 def test_every_occurrence_is_found_at_its_line(tmp_path, small_pieces):
@@ -145,7 +146,7 @@ def test_shared_contexts_find_the_planted_ones(tmp_path):
 
 
 def test_other_encodings_are_found_again(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_module, "PART_BYTES", 2000)
+    monkeypatch.setattr(parallel_reader, "PART_BYTES", 2000)
     body = "".join(f"line {i}: the caf\u00e9 was na\u00efve, said the fox\n" for i in range(300))
     (tmp_path / "w.txt").write_bytes(body.encode("cp1252"))
     (tmp_path / "u.txt").write_bytes(("\ufeff" + body).encode("utf-16-le"))

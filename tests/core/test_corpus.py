@@ -1,4 +1,4 @@
-"""core.text.corpus: tokenising, decoding, Gutenberg stripping, finding files, vocabulary and ids."""
+"""core.text.corpus, decoding, parallel_reader and token_ids: tokenising, decoding, Gutenberg stripping, finding files, vocabulary and ids."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import embedding_studio.core.text.corpus as corpus_module
-from embedding_studio.core.text.corpus import Corpus, corpus_from_tokens, find_text_files, iter_text, load_corpus, tokenize
+from embedding_studio.core.text import decoding, parallel_reader, token_ids
+from embedding_studio.core.text.corpus import Corpus, corpus_from_tokens, load_corpus
+from embedding_studio.core.text.decoding import find_text_files, iter_text
+from embedding_studio.core.text.tokens import tokenize
 from embedding_studio.core.errors import ConfigError, CorpusError
 
 DOSTOEVSKY = Path(__file__).resolve().parents[2].parent / "shared/corpora/dostoevsky"
@@ -101,7 +104,7 @@ def test_latin1_when_not_even_cp1252(tmp_path):
 
 
 def test_utf8_is_validated_over_the_whole_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_module, "_BLOCK", 64)
+    monkeypatch.setattr(decoding, "BLOCK_CHARS", 64)
     body = "é" * 200 + "\n"
     path = write(tmp_path / "late.txt", body.encode("utf-8") + b"\xe9 late\n")  # bad byte after block 1
     warnings: list[str] = []
@@ -141,7 +144,7 @@ def test_a_start_marker_far_into_the_text_is_not_a_header(tmp_path):
 
 
 def test_streaming_many_blocks_matches_tokenizing_the_whole_text(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_module, "_BLOCK", 100)  # block borders fall inside words and characters
+    monkeypatch.setattr(decoding, "BLOCK_CHARS", 100)  # block borders fall inside words and characters
     text = ("Ünïcödé caf\u00e9s don\u2019t well--let naïve ŒUVRE " * 7 + "\n") * 40
     path = write(tmp_path / "many.txt", text)
     pieces = list(iter_text(path))
@@ -151,7 +154,7 @@ def test_streaming_many_blocks_matches_tokenizing_the_whole_text(tmp_path, monke
 
 
 def test_a_long_line_without_breaks_is_cut_at_spaces(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_module, "_BLOCK", 64)
+    monkeypatch.setattr(decoding, "BLOCK_CHARS", 64)
     text = "alpha béta gamma delta " * 100  # one line, no newline
     path = write(tmp_path / "line.txt", text)
     pieces = list(iter_text(path))
@@ -161,7 +164,7 @@ def test_a_long_line_without_breaks_is_cut_at_spaces(tmp_path, monkeypatch):
 
 def test_a_file_larger_than_one_real_block(tmp_path):
     text = (PASSAGE * 6000)[:-1]  # about 1.3 MB, no final newline
-    assert len(text.encode()) > corpus_module._BLOCK
+    assert len(text.encode()) > decoding.BLOCK_CHARS
     path = write(tmp_path / "big.txt", text)
     pieces = list(iter_text(path))
     assert len(pieces) >= 2
@@ -254,7 +257,7 @@ def test_an_unreadable_file_is_a_corpus_error(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(corpus_module, "open", refuse, raising=False)
+    monkeypatch.setattr(decoding, "open", refuse, raising=False)
     with pytest.raises(CorpusError, match="cannot read .*locked.txt: Permission denied"):
         load_corpus([path], min_count=1)
     with pytest.raises(CorpusError, match="Permission denied"):
@@ -399,10 +402,10 @@ def test_counts_agree_whichever_way_a_chunk_is_counted(tmp_path):
     # Many distinct words in small chunks takes the np.unique path; the result must not change.
     words = [f"w{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676)}" for i in range(5000)]
     tokens = words + words[:100] * 3
-    many_small = corpus_module._TokenIds()
+    many_small = token_ids.TokenIds()
     for start in range(0, len(tokens), 50):
         many_small.add(tokens[start:start + 50])
-    one_big = corpus_module._TokenIds()
+    one_big = token_ids.TokenIds()
     one_big.add(tokens)
     np.testing.assert_array_equal(many_small.counts(), one_big.counts())
     assert many_small.counts().sum() == len(tokens)
@@ -412,14 +415,14 @@ def test_an_unreadable_file_inside_a_folder_is_skipped_with_a_warning(tmp_path, 
     folder = tmp_path / "texts"
     write(folder / "good.txt", "some words here and there\n" * 5)
     write(folder / "locked.txt", "other words\n")
-    real = corpus_module._decoded_pieces
+    real = parallel_reader.decoded_pieces
 
     def refuse_locked(path, *args):
         if path.name == "locked.txt":
             raise PermissionError(13, "Permission denied")
         return real(path, *args)
 
-    monkeypatch.setattr(corpus_module, "_decoded_pieces", refuse_locked)
+    monkeypatch.setattr(parallel_reader, "decoded_pieces", refuse_locked)
     corpus = load_corpus([folder], min_count=1)
     assert [p.name for p in corpus.files] == ["good.txt"]
     assert any("locked.txt" in w and "Permission denied" in w for w in corpus.warnings)
@@ -467,9 +470,9 @@ def test_real_texts_in_every_encoding_still_look_like_text():
     text = "Page one of a book.\f\n\tIndented — with «quotes», naïve café, ‘curly’ and \u0001 once.\r\n" * 50
     for encoding in ("utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-32"):
         data = text.encode(encoding, errors="replace")
-        assert corpus_module.text_problem(data[:corpus_module._SNIFF]) is None, encoding
-    assert corpus_module.text_problem("Привет, мир\n".encode("cp1251") * 100) is None  # read as cp1252
-    assert corpus_module.text_problem(b"text\x00more") == (
+        assert decoding.text_problem(data[:decoding._SNIFF]) is None, encoding
+    assert decoding.text_problem("Привет, мир\n".encode("cp1251") * 100) is None  # read as cp1252
+    assert decoding.text_problem(b"text\x00more") == (
         "looks like a binary file, not plain text (it contains NUL bytes)")
 
 
@@ -502,10 +505,10 @@ def test_reading_in_parts_in_two_processes_gives_exactly_what_one_reading_gives(
     write(folder / "c_utf16.txt", "\ufeff" + body[:5000], encoding="utf-16-le")
     write(folder / "d_plain.txt", body * 3)
     write(folder / "e_empty_of_words.txt", "123 456\n" * 50)
-    monkeypatch.setattr(corpus_module, "PART_BYTES", 2000)  # many parts per file
+    monkeypatch.setattr(parallel_reader, "PART_BYTES", 2000)  # many parts per file
     one = load_corpus([folder], min_count=1, workers=1)
     two = load_corpus([folder], min_count=1, workers=2)
-    assert len(corpus_module._part_bounds(folder / "d_plain.txt", (folder / "d_plain.txt").stat().st_size,
+    assert len(parallel_reader._part_bounds(folder / "d_plain.txt", (folder / "d_plain.txt").stat().st_size,
                                           "utf-8")) > 10
     assert two.vocab.words == one.vocab.words and two.raw_tokens == one.raw_tokens
     np.testing.assert_array_equal(two.ids, one.ids)
@@ -513,7 +516,7 @@ def test_reading_in_parts_in_two_processes_gives_exactly_what_one_reading_gives(
     assert two.warnings == one.warnings and two.files == one.files
     assert "licence" not in one.vocab and "title" not in one.vocab  # Gutenberg parts stripped
     assert any("e_empty_of_words.txt" in w for w in one.warnings)
-    monkeypatch.setattr(corpus_module, "PART_BYTES", 16 << 20)
+    monkeypatch.setattr(parallel_reader, "PART_BYTES", 16 << 20)
     whole = load_corpus([folder], min_count=1, workers=1)  # one part per file: the same again
     np.testing.assert_array_equal(whole.ids, one.ids)
 
@@ -526,20 +529,20 @@ def test_reader_processes_must_be_a_positive_whole_number(tmp_path):
 
 
 def test_reader_processes_follow_the_idle_cores_for_a_large_corpus(monkeypatch):
-    large = corpus_module.PARALLEL_MIN_BYTES
+    large = parallel_reader.PARALLEL_MIN_BYTES
     idle = {"cores": 3.8}
-    monkeypatch.setattr(corpus_module, "_idle_cores", lambda: idle["cores"])
-    assert corpus_module._reading_processes(None, large) == 4
-    assert corpus_module._reading_processes(None, large - 1) == 1  # small: not worth starting processes
+    monkeypatch.setattr(parallel_reader, "_idle_cores", lambda: idle["cores"])
+    assert parallel_reader.reading_processes(None, large) == 4
+    assert parallel_reader.reading_processes(None, large - 1) == 1  # small: not worth starting processes
     idle["cores"] = 2.0
-    assert corpus_module._reading_processes(None, large) == 2
+    assert parallel_reader.reading_processes(None, large) == 2
     idle["cores"] = 0.8
-    assert corpus_module._reading_processes(None, large) == 1  # busy: read here
-    assert corpus_module._reading_processes(3, large) == 3  # asked for: as asked
+    assert parallel_reader.reading_processes(None, large) == 1  # busy: read here
+    assert parallel_reader.reading_processes(3, large) == 3  # asked for: as asked
 
 
 def test_idle_cores_are_measured_between_zero_and_ours():
-    assert 0.0 <= corpus_module._idle_cores(0.05) <= corpus_module.default_workers()
+    assert 0.0 <= parallel_reader._idle_cores(0.05) <= parallel_reader.default_workers()
 
 
 @pytest.mark.parametrize("workers", [2, 3])
@@ -550,7 +553,7 @@ def test_words_first_met_in_parts_after_an_end_line_still_number_right_later(tmp
     tail = "".join(f"tail{chr(97 + i % 26)}{chr(97 + i // 26 % 26)} words here\n" for i in range(600))
     write(folder / "a.txt", "*** START OF IT ***\nshort body of text\n*** END OF IT ***\n" + tail * 3)
     write(folder / "b.txt", tail[::-1] + tail)
-    monkeypatch.setattr(corpus_module, "PART_BYTES", 1500)
+    monkeypatch.setattr(parallel_reader, "PART_BYTES", 1500)
     one = load_corpus([folder], min_count=1, workers=1)
     two = load_corpus([folder], min_count=1, workers=workers)  # this process reads a share of the parts too
     assert two.vocab.words == one.vocab.words and np.array_equal(two.vocab.counts, one.vocab.counts)
@@ -559,11 +562,11 @@ def test_words_first_met_in_parts_after_an_end_line_still_number_right_later(tmp
 
 
 def test_utf8_is_told_right_when_a_character_straddles_two_blocks(tmp_path):
-    block = corpus_module._BLOCK
+    block = decoding.BLOCK_CHARS
     good = write(tmp_path / "good.txt", b"a" * (block - 1) + "é".encode() + b" b" * 50)
     bad = write(tmp_path / "bad.txt", b"a" * (block - 1) + b"\xc3" + b" b" * 50)  # a lead byte, then ASCII
-    assert corpus_module._detect_encoding(good) == "utf-8-sig"
-    assert corpus_module._detect_encoding(bad) == "cp1252"
+    assert decoding.detect_encoding(good) == "utf-8-sig"
+    assert decoding.detect_encoding(bad) == "cp1252"
 
 
 _MIXED = ["caf\u00e9\u00a0na\u00efve \u0436\u0438\u0437\u043d\u044c\u3000don't man's to-morrow",
@@ -578,7 +581,7 @@ _PROSE = ["\u201cWell,\u201d said the prince\u2019s \u00c9MILE, \u2018it\u2019s 
 def test_every_piece_row_holds_the_tokens_of_its_text_whatever_the_script(tmp_path, monkeypatch, lines):
     # The reader finds words from the spaced text's bytes (core.text.word_table), a whole ~1 MB piece
     # at once: each logged ~64 KB piece must still own exactly the tokens tokenize() gives its characters.
-    monkeypatch.setattr(corpus_module, "PIECE_CHARS", 40)
+    monkeypatch.setattr(parallel_reader, "PIECE_CHARS", 40)
     text = "".join(f"{lines[i % len(lines)]} {i}\n" for i in range(200))
     path = write(tmp_path / "mixed.txt", text)
     corpus = load_corpus([path], min_count=1)
@@ -593,10 +596,10 @@ def test_every_piece_row_holds_the_tokens_of_its_text_whatever_the_script(tmp_pa
 
 def test_parts_read_by_the_pool_are_not_kept_once_handed_out(tmp_path, monkeypatch):
     # A finished future holds its part's ids: kept, they added 200 MB to the peak of reading 500 MB.
-    monkeypatch.setattr(corpus_module, "PART_BYTES", 1000)
+    monkeypatch.setattr(parallel_reader, "PART_BYTES", 1000)
     path = write(tmp_path / "t.txt", "".join(f"line {i} of words\n" for i in range(600)))
-    file = corpus_module._check_file(path, path.stat().st_size, "standard")
-    parts = corpus_module._Parts(2)
+    file = parallel_reader.check_file(path, path.stat().st_size, "standard")
+    parts = parallel_reader.Parts(2)
     try:
         parts.plan([(0, job) for job in file.jobs])
         read = list(parts.results(0, None))

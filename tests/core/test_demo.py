@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from embedding_studio.core.text.corpus import tokenize
+from embedding_studio.core.text.tokens import tokenize
 from embedding_studio.core.text.demo import ANALOGIES, GROUPS, demo_corpus, demo_text
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from embedding_studio.core.config import TrainConfig
-from embedding_studio.core.text.corpus import corpus_from_tokens, tokenize
+from embedding_studio.core.text.corpus import corpus_from_tokens
+from embedding_studio.core.text.tokens import tokenize
 from embedding_studio.core.text.demo import demo_text
 from embedding_studio.core.text.vocab import Vocab
 from embedding_studio.core.train.trainer import Trainer

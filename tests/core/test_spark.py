@@ -226,7 +226,8 @@ def test_settings_are_checked_by_the_shared_ranges():
 
 
 def test_continuing_another_engines_model_says_so():
-    from embedding_studio.core.text.corpus import corpus_from_tokens, tokenize
+    from embedding_studio.core.text.corpus import corpus_from_tokens
+    from embedding_studio.core.text.tokens import tokenize
     from embedding_studio.core.vectors.model import RunState
 
     corpus = corpus_from_tokens(tokenize(demo_text(seed=1, sentences=300)), min_count=1)

@@ -115,7 +115,7 @@ def test_two_processes_sharing_a_cache_folder_both_succeed(tmp_path):
     for n in range(4):  # about 4 MB together: both readers are mid-way at once
         lines = [" ".join(words[rng.integers(0, 300, 20)]) for _ in range(40_000)]
         (texts / f"{n}.txt").write_text("\n".join(lines), encoding="utf-8")
-    script = ("import sys; from core.text.corpus import load_corpus; "
+    script = ("import sys; from embedding_studio.core.text.corpus import load_corpus; "
               "c = load_corpus([sys.argv[1]], min_count=1, cache_dir=sys.argv[2]); "
               "print(len(c.ids), int(c.ids[::997].sum()), len(c.warnings))")
     cache = tmp_path / "cache"

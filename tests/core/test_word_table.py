@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embedding_studio.core.config import TOKEN_RULE_NAMES
-from embedding_studio.core.text.corpus import _FirstSeenIds
+from embedding_studio.core.text.token_ids import FirstSeenIds as _FirstSeenIds
 from embedding_studio.core.text.tokens import spaced_words
 from embedding_studio.core.text.word_table import WordTable
 
