@@ -12,7 +12,7 @@ from embedding_studio.core.config import TrainConfig
 from embedding_studio.core.errors import ModelFileError, StudioError
 from embedding_studio.core.files import atomic_write
 from embedding_studio.core.text.vocab import Vocab
-from embedding_studio.core.vectors import io as studio_io
+from embedding_studio.core.vectors import file_checks, model_file, projector
 from embedding_studio.core.vectors.io import (
     load_any,
     load_model,
@@ -392,7 +392,7 @@ def test_a_decompression_bomb_is_refused_before_decompressing(tmp_path, monkeypa
     save_model(model, path)
     rezip(path, compression=zipfile.ZIP_DEFLATED)  # 160 KB of zeros: a few hundred bytes
     assert load_model(path).dim == 2048
-    monkeypatch.setattr(studio_io, "_BOMB_FLOOR", 10_000)
+    monkeypatch.setattr(model_file, "_BOMB_FLOOR", 10_000)
     with pytest.raises(ModelFileError, match="'vectors' would expand from"):
         load_model(path)
 
@@ -509,7 +509,7 @@ def test_glove_without_final_newline_and_bom(tmp_path):
 
 def test_glove_bigger_than_a_block(tmp_path):
     rng = np.random.default_rng(1)
-    n = studio_io._BLOCK_LINES * 2 + 17
+    n = file_checks.BLOCK_LINES * 2 + 17
     vectors = rng.standard_normal((n, 4)).astype(np.float32)
     with open(tmp_path / "g.txt", "w") as f:
         for i, row in enumerate(vectors):
@@ -626,7 +626,7 @@ def test_projector_tsv_writes_both_files_or_neither(tmp_path, monkeypatch):
     def broken(word):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(studio_io, "_tsv_safe", broken)  # fails after vectors.tsv is written
+    monkeypatch.setattr(projector, "_tsv_safe", broken)  # fails after vectors.tsv is written
     with pytest.raises(RuntimeError):
         save_projector_tsv(make_model(n=6, dim=3, seed=2), tmp_path)
     assert {name: (tmp_path / name).read_bytes() for name in listing(tmp_path)} == before

@@ -1,0 +1,72 @@
+"""What every model and vectors file reader and writer shares: atomic writes whose OS errors read as
+one line, a first look at a file that says clearly why it cannot be read, words that must survive UTF-8."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+
+from ..errors import ModelFileError, StudioError
+from ..files import atomic_write
+
+Progress = Callable[[int, int], None]
+
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+#: Rows of a vectors or projector file formatted or parsed at a time.
+BLOCK_LINES = 4096
+
+
+@contextmanager
+def writing(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
+    """:func:`atomic_write`, with OS errors (no such folder, no permission, disk full) reported
+    as one clear line."""
+    try:
+        with atomic_write(path, mode) as handle:
+            yield handle
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ModelFileError(f"Cannot write '{path}': {reason}") from error
+
+
+
+def check_readable(path: Path, what: str) -> bytes:
+    """The first bytes of ``path``; a clear ModelFileError if it cannot be opened or is empty."""
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(8)
+    except FileNotFoundError:
+        raise ModelFileError(f"No such {what}: '{path}'") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"'{path}' is a folder, not a {what}") from None
+    except OSError as error:
+        raise ModelFileError(f"Cannot read '{path}': {error.strerror or error}") from error
+    if not magic:
+        raise ModelFileError(f"'{path}' is empty")
+    return magic
+
+
+def short_reason(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text[:120]
+
+
+def encoded_words(words: list[str], where: str) -> list[bytes]:
+    """Each word as UTF-8; an empty word, or one with a lone surrogate (no UTF-8 form): StudioError."""
+    encoded = []
+    for word in words:
+        try:
+            raw = word.encode("utf-8")
+        except UnicodeEncodeError:
+            raise StudioError(
+                f"cannot write the word {word[:60]!r} to {where}: it is not valid "
+                "Unicode text (it holds a lone surrogate)"
+            ) from None
+        if not raw:
+            raise StudioError(f"cannot write an empty word to {where}")
+        encoded.append(raw)
+    return encoded
+
