@@ -12,6 +12,7 @@ import math
 from PySide6.QtCore import QObject, Signal
 
 from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.durations import clock
 from embedding_studio.core.errors import ConfigError
 from embedding_studio.core.train.trainer import Progress, epochs_before_run
 from embedding_studio.core.vectors.model import Model
@@ -23,14 +24,6 @@ from .training import EpochReport, TrainingThread
 from .views.evaluation_panel import EvaluationPanel
 from .views.loss_plot import LossPlot
 from .views.settings_panel import SettingsPanel
-
-
-def format_eta(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "—"
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
-        else f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class Runs(QObject):
@@ -168,7 +161,7 @@ class Runs(QObject):
         loss = f"{report.loss:.4f}" if math.isfinite(report.loss) else "—"
         careful = "Started again with careful steps (the loss had climbed) · " if self.restart_note else ""
         self.status.say(f"{careful}{'Paused · ' if self.paused else ''}Epoch {report.epoch}/{report.epochs} · loss {loss} · "
-                        f"{report.words_per_sec:,.0f} words/s · ETA {format_eta(report.eta_seconds)}")
+                        f"{report.words_per_sec:,.0f} words/s · ETA {clock(report.eta_seconds, unknown='—')}")
         self.loss_plot.add_progress(report)
 
     def _on_restarted(self, note: str, epochs: int) -> None:

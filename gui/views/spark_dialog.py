@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, Q
                                QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from embedding_studio.core.config import INT_RANGES
+from embedding_studio.core.durations import clock
 from embedding_studio.core.errors import StudioError
 from embedding_studio.core.train.spark import ALGORITHM, MAX_PARTITIONS, SparkCancelled, SparkJobFailed, SparkProgress, \
     SparkSettings, SparkTraining
@@ -33,11 +34,6 @@ _SPINS = [
      "Partitions MLlib trains in parallel and then averages: 1 gives the best vectors, more is faster "
      "on a cluster."),
 ]
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 class SparkDialog(QDialog):
@@ -202,7 +198,7 @@ class SparkDialog(QDialog):
         self.progress.setValue(int(1000 * progress.fraction))
         tasks = f" · {progress.stage}: {progress.tasks_done}/{progress.tasks_total} tasks" \
             if progress.tasks_total else ""
-        self.status.setText(f"{progress.phase[0].upper()}{progress.phase[1:]}{tasks} · {_clock(progress.elapsed)}")
+        self.status.setText(f"{progress.phase[0].upper()}{progress.phase[1:]}{tasks} · {clock(progress.elapsed)}")
 
     def cancel(self) -> None:
         """Stop the job. The UI is free at once; Train comes back when Spark has ended the job (a moment),

@@ -589,9 +589,9 @@ def test_words_print_whatever_the_output_encoding(tmp_path):
 
 
 def test_more_workers_than_cores_is_allowed_with_a_warning(tmp_path, monkeypatch):
-    from embedding_studio.core import cli
+    from embedding_studio.core.cli import training
 
-    monkeypatch.setattr(cli, "default_workers", lambda: 2)
+    monkeypatch.setattr(training, "default_workers", lambda: 2)
     missing = str(tmp_path / "missing.txt")  # the warning comes first; the run then stops at the corpus
     _, _, err = run("train", missing, "--out", str(tmp_path / "m.npz"), "--workers", "3")
     assert err.splitlines()[0] == ("warning: 3 workers on 2 core(s): the extra workers only take turns, "
