@@ -12,7 +12,6 @@ word2vec adds: subsampling of frequent words, a reduced window and a decaying le
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -154,12 +153,12 @@ def check_vocabulary_limits(min_count: Any, max_vocab: Any) -> None:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Settings of one training run of skip-gram with negative sampling.
+    """Settings of one training run of skip-gram with negative sampling, as the user gave them.
 
-    ``min_lr`` left as None becomes ``lr * MIN_LR_FRACTION``, and ``batch_tokens`` left as None becomes
-    :func:`default_batch_tokens` of the window and workers; after construction both are always numbers. A
-    batch size left to its rule is remembered as such (:attr:`batch_tokens_derived`): it follows a new
-    window or worker count in :meth:`replace`, and a run continuing a stopped model takes that run's size.
+    ``min_lr`` and ``batch_tokens`` left as None stay None: their values follow from the others
+    (``lr * MIN_LR_FRACTION``; :func:`default_batch_tokens` of the window and workers) and are worked
+    out in one place, :meth:`planned`, when a run is planned, so a config whose ``lr`` or ``window``
+    changes later (:meth:`replace`) derives them anew, and one given by hand keeps them.
     """
 
     dim: int = 32
@@ -179,44 +178,28 @@ class TrainConfig:
     tokens: str = DEFAULT_TOKENS
     phrases: bool = False
     phrase_threshold: float = DEFAULT_PHRASE_THRESHOLD
-    _batch_derived: bool = dataclasses.field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_vocabulary_limits(self.min_count, self.max_vocab)
         check_tokens(self.tokens)
         if not isinstance(self.phrases, bool):
             raise ConfigError(f"phrases must be true or false, got {self.phrases!r}")
-        _check_int("window", self.window)
-        derived_batch = self.batch_tokens is None
-        object.__setattr__(self, "_batch_derived", derived_batch)
-        _check_int("workers", self.workers)
-        if derived_batch:
-            object.__setattr__(self, "batch_tokens", default_batch_tokens(self.window, self.workers))
         for name in INT_RANGES:
-            if name not in _VOCABULARY_SETTINGS:
+            if name not in _VOCABULARY_SETTINGS and (name != "batch_tokens" or self.batch_tokens is not None):
                 _check_int(name, getattr(self, name))
         _check_float("sample", self.sample)
         _check_float("lr", self.lr)
-        if self.min_lr is None:  # frozen: set the derived value the way dataclasses do
-            object.__setattr__(self, "min_lr", self.lr * MIN_LR_FRACTION)
-        _check_float("min_lr", self.min_lr)
+        if self.min_lr is not None:
+            _check_float("min_lr", self.min_lr)
+            if self.min_lr > self.lr:
+                raise ConfigError(f"min_lr ({self.min_lr}) must not exceed lr ({self.lr})")
         _check_float("max_row_step", self.max_row_step)
         if self.max_row_logit is not None:
             _check_float("max_row_logit", self.max_row_logit)
         _check_float("phrase_threshold", self.phrase_threshold)
-        if self.min_lr > self.lr:
-            raise ConfigError(f"min_lr ({self.min_lr}) must not exceed lr ({self.lr})")
-        # One batch of n tokens holds, per each of its k = negative + 1 targets: n gathered output rows and
-        # their gradients (dim floats each), n windows of scores and of steps (2 window + 1 floats each),
-        # and up to 2 window pairs per token in the sparse update (a row index, a weight and a pointer).
-        k = self.negative + 1
-        per_token = 4 * k * (2 * max(self.dim, 8) + 2 * (2 * self.window + 1)) + 12 * k * 2 * self.window
-        if derived_batch and per_token * self.batch_tokens > 2**31:  # a longer batch than 1,024 must not
-            smaller = min(self.batch_tokens, MIN_DEFAULT_BATCH_TOKENS)  # refuse what 1,024 allows
-            object.__setattr__(self, "batch_tokens", smaller)
-        if per_token * self.batch_tokens > 2**31:
+        if _batch_bytes(self, self.run_batch_tokens) > 2**31:
             raise ConfigError(
-                f"batch_tokens={self.batch_tokens}, window={self.window}, negative={self.negative} and "
+                f"batch_tokens={self.run_batch_tokens}, window={self.window}, negative={self.negative} and "
                 f"dim={self.dim} together make batches of over 2 GB; lower one of them")
 
     @classmethod
@@ -232,38 +215,53 @@ class TrainConfig:
         return cls(**settings)
 
     def replace(self, **changes: Any) -> "TrainConfig":
-        """A copy with some settings changed (validated again).
-
-        A min_lr that follows the rule (``lr * MIN_LR_FRACTION``) follows a new ``lr``; any other stays. A
-        batch size left to its rule stays so (following a new ``window``); one that was given stays as given.
-        """
-        derived = math.isclose(self.min_lr, self.lr * MIN_LR_FRACTION)
-        if "lr" in changes and "min_lr" not in changes and derived:
-            changes["min_lr"] = None
-        if self._batch_derived and "batch_tokens" not in changes:
-            changes["batch_tokens"] = None
+        """A copy with some settings changed (validated again); a value left to its rule stays so."""
         return dataclasses.replace(self, **changes)
+
+    def planned(self) -> "TrainConfig":
+        """The settings a run trains with: every value left to its rule worked out (the one place)."""
+        return dataclasses.replace(self, batch_tokens=self.run_batch_tokens, min_lr=self.run_min_lr)
+
+    @property
+    def run_batch_tokens(self) -> int:
+        """Tokens per batch: as given, else :func:`default_batch_tokens` (or 1,024 where that would
+        make batches of over 2 GB, so that a setting 1,024 tokens allow is never refused)."""
+        if self.batch_tokens is not None:
+            return self.batch_tokens
+        derived = default_batch_tokens(self.window, self.workers)
+        if _batch_bytes(self, derived) > 2**31:
+            return min(derived, MIN_DEFAULT_BATCH_TOKENS)
+        return derived
+
+    @property
+    def run_min_lr(self) -> float:
+        """The learning rate the schedule ends at: as given, else ``lr * MIN_LR_FRACTION``."""
+        return self.lr * MIN_LR_FRACTION if self.min_lr is None else self.min_lr
 
     @property
     def batches_in_flight(self) -> int:
         """How many batches train at once (see :func:`batches_in_flight`)."""
-        return batches_in_flight(self.window, self.workers, self.batch_tokens)
-
-    @property
-    def batch_tokens_derived(self) -> bool:
-        """Whether ``batch_tokens`` was left to :func:`default_batch_tokens` rather than given."""
-        return self._batch_derived
+        return batches_in_flight(self.window, self.workers, self.run_batch_tokens)
 
     def to_dict(self) -> dict[str, Any]:
-        """Every setting as a plain value; min_lr as its number, so older versions read the dict too."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+        """Every setting as a plain value (None where left to its rule)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
         """Rebuild from :meth:`to_dict`, ignoring keys a newer version may have added."""
-        known = {f.name for f in dataclasses.fields(cls) if f.init}
+        known = {f.name for f in dataclasses.fields(cls)}
         values = {"tokens": "article", **values}  # saved before there was a choice: the article's rule
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def _batch_bytes(config: TrainConfig, batch_tokens: int) -> int:
+    """Bytes one batch of ``batch_tokens`` holds, per each of its k = negative + 1 targets: n gathered
+    output rows and their gradients (dim floats each), n windows of scores and of steps (2 window + 1
+    floats each), and up to 2 window pairs per token in the sparse update (a row index, a weight, a pointer)."""
+    k = config.negative + 1
+    per_token = 4 * k * (2 * max(config.dim, 8) + 2 * (2 * config.window + 1)) + 12 * k * 2 * config.window
+    return per_token * batch_tokens
 
 
 def workers_note(config: TrainConfig) -> str | None:
@@ -271,7 +269,7 @@ def workers_note(config: TrainConfig) -> str | None:
     if config.workers <= config.batches_in_flight:
         return None
     return (f"{config.batches_in_flight} of the {config.workers} workers train at once: at window "
-            f"{config.window} with batches of {config.batch_tokens:,} tokens, more batches in flight would cost "
+            f"{config.window} with batches of {config.run_batch_tokens:,} tokens, more batches in flight would cost "
             "quality (each is computed from rows that lack the others' updates)")
 
 

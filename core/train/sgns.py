@@ -337,7 +337,7 @@ class BatchRunner:
         self.n_words = len(keep)
         self.keep = keep
         self.noise = noise
-        self.config = config
+        self.config = config = config.planned()  # (a planned config is its own plan)
         self.size = config.batch_tokens
         self.in_flight = None  # the other batches' expected updates, when batches train side by side
         if config.batches_in_flight > 1:

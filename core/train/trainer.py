@@ -78,17 +78,19 @@ def _resume_batch(state: RunState, config: TrainConfig, tokens: int, per_epoch: 
 
 
 def run_config(config: TrainConfig, model: Model | None) -> TrainConfig:
-    """The settings a run continuing ``model`` trains with: ``config``, except that a batch size left to its
-    rule takes a stopped run's own, so the run resumes where it stopped (models saved before batches were
-    sized by their pairs were cut into 1,024 tokens at every window). A batch size given stays as given."""
+    """The settings a run trains with (:meth:`TrainConfig.planned`), where a run continuing a stopped
+    ``model`` resumes in that run's batch size if the batch size is left to its rule, so it resumes where
+    it stopped (models saved before batches were sized by their pairs were cut into 1,024 tokens at every
+    window). A batch size given stays as given."""
+    planned = config.planned()
     state = None if model is None else model.state
-    if (state is None or state.finished or not state.batch_tokens or not config.batch_tokens_derived
-            or state.batch_tokens == config.batch_tokens):
-        return config
+    if (state is None or state.finished or not state.batch_tokens or config.batch_tokens is not None
+            or state.batch_tokens == planned.batch_tokens):
+        return planned
     try:
-        return config.replace(batch_tokens=state.batch_tokens)
+        return planned.replace(batch_tokens=state.batch_tokens)
     except ConfigError:  # too large with today's other settings: a fresh schedule, as for any other change
-        return config
+        return planned
 
 
 def epochs_before_run(model: Model | None, config: TrainConfig, tokens: int) -> int:

@@ -15,7 +15,7 @@ from embedding_studio.core.text.corpus import corpus_from_tokens, load_corpus
 def test_defaults_are_the_articles_settings_plus_the_refinements():
     c = TrainConfig(workers=1)
     assert (c.dim, c.window, c.negative, c.epochs, c.min_count) == (32, 2, 5, 20, 5)
-    assert (c.sample, c.lr) == (1e-3, 0.025) and c.min_lr == pytest.approx(0.025 * 1e-4)
+    assert (c.sample, c.lr) == (1e-3, 0.025) and c.min_lr is None and c.run_min_lr == pytest.approx(0.025 * 1e-4)
     assert TrainConfig().workers >= 1
     w2v = TrainConfig.word2vec_defaults()
     assert (w2v.dim, w2v.window) == (100, 5)
@@ -35,28 +35,29 @@ def test_min_lr_above_lr_is_refused_and_replace_keeps_the_ratio():
     with pytest.raises(ConfigError, match="min_lr"):
         TrainConfig(lr=0.01, min_lr=0.1)
     c = TrainConfig(workers=1).replace(lr=0.05)
-    assert c.min_lr == pytest.approx(0.05 * 1e-4)
+    assert c.planned().min_lr == pytest.approx(0.05 * 1e-4)
 
 
 def test_batches_are_sized_by_their_pairs_unless_a_size_is_given():
     # A token makes window + 1 pairs on average: small windows get longer batches, down to 1,024 tokens.
-    sizes = {w: TrainConfig(window=w, workers=1).batch_tokens for w in (1, 2, 3, 5, 10)}
+    sizes = {w: TrainConfig(window=w, workers=1).planned().batch_tokens for w in (1, 2, 3, 5, 10)}
     assert sizes == {1: 3072, 2: 2048, 3: 1536, 5: 1024, 10: 1024}
     assert all(size * (w + 1) >= DEFAULT_BATCH_PAIRS for w, size in sizes.items())
-    assert TrainConfig(window=2, batch_tokens=500, workers=1).batch_tokens == 500
-    # replace() lets a derived size follow a new window, and keeps one that was given, even one that
-    # happens to equal the rule's; both survive other changes, and neither is written to a model file.
-    assert TrainConfig(window=2, workers=1).replace(window=10).batch_tokens == default_batch_tokens(10)
-    assert TrainConfig(window=2, batch_tokens=500, workers=1).replace(window=10).batch_tokens == 500
-    assert TrainConfig(window=5, batch_tokens=1024, workers=1).replace(window=2).batch_tokens == 1024
-    assert TrainConfig(workers=1).replace(epochs=3).replace(window=1).batch_tokens == default_batch_tokens(1)
-    assert TrainConfig(workers=1).batch_tokens_derived and not TrainConfig(batch_tokens=64).batch_tokens_derived
-    assert "_batch_derived" not in TrainConfig(workers=1).to_dict()
-    assert TrainConfig(workers=1) == TrainConfig(batch_tokens=2048, workers=1)  # the same settings
+    assert TrainConfig(window=2, batch_tokens=500, workers=1).planned().batch_tokens == 500
+    # The user's value stays as given (None: left to the rule), so a derived size follows a new window
+    # and one given stays, even one that happens to equal the rule's; planned() works it out.
+    assert TrainConfig(window=2, workers=1).replace(window=10).planned().batch_tokens == default_batch_tokens(10)
+    assert TrainConfig(window=2, batch_tokens=500, workers=1).replace(window=10).planned().batch_tokens == 500
+    assert TrainConfig(window=5, batch_tokens=1024, workers=1).replace(window=2).planned().batch_tokens == 1024
+    assert TrainConfig(workers=1).replace(epochs=3).replace(window=1).planned().batch_tokens == default_batch_tokens(1)
+    assert TrainConfig(workers=1).batch_tokens is None and TrainConfig(batch_tokens=64).batch_tokens == 64
+    assert TrainConfig(workers=1).planned() == TrainConfig(batch_tokens=2048, workers=1).planned()  # the same run
+    planned = TrainConfig(workers=1).planned()
+    assert planned.planned() == planned and planned.batch_tokens == 2048 and planned.min_lr == planned.run_min_lr
     with pytest.raises(ConfigError, match="window"):
         TrainConfig(window="wide")
     # Settings that fit in 1,024-token batches are never refused for the longer batch a small window gets.
-    assert TrainConfig(dim=2048, negative=100, window=2, workers=1).batch_tokens == 1024
+    assert TrainConfig(dim=2048, negative=100, window=2, workers=1).planned().batch_tokens == 1024
     with pytest.raises(ConfigError, match="2 GB"):
         TrainConfig(dim=2048, negative=100, window=2, batch_tokens=2048, workers=1)
 
@@ -68,16 +69,16 @@ def test_past_two_workers_the_batches_in_flight_hold_one_default_batchs_pairs():
         budget = DEFAULT_BATCH_PAIRS // (window + 1)  # a default batch's pairs, in tokens
         for workers in (1, 2):  # as before: a default batch each, all training at once
             c = TrainConfig(window=window, workers=workers)
-            assert (c.batch_tokens, c.batches_in_flight) == (default_batch_tokens(window), workers)
+            assert (c.run_batch_tokens, c.batches_in_flight) == (default_batch_tokens(window), workers)
         for workers in (3, 4, 8, 16, 32, 256):
             c = TrainConfig(window=window, workers=workers)  # never refused for a size it chose itself
             least = max(MIN_WORKER_BATCH_TOKENS, MIN_WORKER_BATCH_PAIRS // (window + 1))
-            assert c.batch_tokens == max(least, budget // workers)
-            assert c.batches_in_flight == min(workers, max(2, budget // c.batch_tokens))
-            assert c.batches_in_flight * c.batch_tokens <= max(budget, 2 * c.batch_tokens)
+            assert c.run_batch_tokens == max(least, budget // workers)
+            assert c.batches_in_flight == min(workers, max(2, budget // c.run_batch_tokens))
+            assert c.batches_in_flight * c.run_batch_tokens <= max(budget, 2 * c.run_batch_tokens)
     # A derived size follows the worker count; a given one stays, and then two of its batches train at once.
-    assert TrainConfig(window=5, workers=1).replace(workers=8).batch_tokens == 256
-    assert TrainConfig(window=5, workers=8).replace(workers=2).batch_tokens == 1024
+    assert TrainConfig(window=5, workers=1).replace(workers=8).run_batch_tokens == 256
+    assert TrainConfig(window=5, workers=8).replace(workers=2).run_batch_tokens == 1024
     assert TrainConfig(window=5, workers=8, batch_tokens=1024).batches_in_flight == 2
     assert TrainConfig(window=5, workers=8, batch_tokens=64).batches_in_flight == 8
 
@@ -123,21 +124,22 @@ def test_real_number_ranges_are_enforced_with_the_range_in_the_message(name):
 
 
 def test_min_lr_is_derived_from_lr_unless_given():
-    assert TrainConfig(workers=1).min_lr == 0.025 * MIN_LR_FRACTION
-    assert TrainConfig(lr=0.05, workers=1).min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)
+    assert TrainConfig(workers=1).planned().min_lr == 0.025 * MIN_LR_FRACTION
+    assert TrainConfig(lr=0.05, workers=1).planned().min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)
     explicit = TrainConfig(lr=0.05, min_lr=0.001, workers=1)
-    assert explicit.min_lr == 0.001
-    assert explicit.replace(lr=0.1).min_lr == 0.001  # a rate set by hand is kept
-    assert explicit.replace(min_lr=None).min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)
+    assert explicit.planned().min_lr == 0.001
+    assert explicit.replace(lr=0.1).planned().min_lr == 0.001  # a rate set by hand is kept
+    assert explicit.replace(min_lr=None).planned().min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)
 
 
-def test_a_new_config_round_trips_through_json_as_a_model_file_stores_it():
+def test_a_config_round_trips_through_json_as_given_and_planned_as_a_model_file_stores_it():
     for config in (TrainConfig(workers=1), TrainConfig(lr=0.05, min_lr=0.001, workers=1)):
-        stored = json.loads(json.dumps(config.to_dict()))
+        for settings in (config, config.planned()):
+            assert TrainConfig.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
+        stored = json.loads(json.dumps(config.planned().to_dict()))  # what a model keeps: what its run used
         assert isinstance(stored["min_lr"], float)  # a number: versions without the rule read it too
-        assert TrainConfig.from_dict(stored) == config
     reloaded = TrainConfig.from_dict(json.loads(json.dumps(TrainConfig(workers=1).to_dict())))
-    assert reloaded.replace(lr=0.05).min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)  # still follows lr
+    assert reloaded.replace(lr=0.05).planned().min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)  # follows lr
 
 
 def test_an_old_model_files_settings_still_load():
@@ -147,7 +149,7 @@ def test_an_old_model_files_settings_still_load():
     assert TrainConfig.from_dict(old).min_lr == 2.5e-06
     assert TrainConfig.from_dict({**old, "lr": 0.05, "min_lr": 0.0}).min_lr == 0.0
     without = {k: v for k, v in old.items() if k != "min_lr"}
-    assert TrainConfig.from_dict(without).min_lr == pytest.approx(0.025 * MIN_LR_FRACTION)
+    assert TrainConfig.from_dict(without).planned().min_lr == pytest.approx(0.025 * MIN_LR_FRACTION)
 
 
 @pytest.mark.parametrize("min_count, max_vocab", [(0, None), (True, None), (10**10, None), (5, 1), (5, 2.5)])

@@ -307,7 +307,7 @@ def test_no_batch_starts_while_the_batches_in_flight_are_unfinished():
     # Left to the rule, six workers share a default batch's 6,144 pairs: at window 2 that is 2,048
     # tokens, four batches of 512 (a batch never holds fewer than 1,536 pairs).
     shared = small_config(epochs=1, window=2, workers=6, batch_tokens=None)
-    assert (shared.batch_tokens, shared.batches_in_flight) == (512, 4)
+    assert (shared.run_batch_tokens, shared.batches_in_flight) == (512, 4)
     trainer = Trainer(tokens, vocab, shared)
     trainer.train()
     assert trainer.ledger.lag.max() < 4
@@ -697,7 +697,7 @@ def test_an_epoch_cut_by_stops_reports_the_loss_of_the_whole_epoch(stops, monkey
         stop_at(trainer, stops, monkeypatch)
         model = trainer.train()
         stopped_at.append(model.state.next_batch)
-    per_epoch = -(-len(tokens) // cfg.batch_tokens)
+    per_epoch = -(-len(tokens) // cfg.run_batch_tokens)
     assert not stops and any(batch % per_epoch for batch in stopped_at)  # stopped, and mid-epoch
     np.testing.assert_array_equal(model.vectors, whole.vectors)
     np.testing.assert_allclose(model.loss_history, whole.loss_history, rtol=1e-12, atol=0)
@@ -713,7 +713,7 @@ def test_the_partial_epoch_is_what_the_stopped_run_did_of_it(monkeypatch):
     stop_at(trainer, [0.2], monkeypatch)
     stopped = trainer.train()
     monkeypatch.undo()
-    per_epoch = -(-len(tokens) // cfg.batch_tokens)
+    per_epoch = -(-len(tokens) // cfg.run_batch_tokens)
     done = stopped.state.next_batch
     assert 0 < done % per_epoch
     # the same batches again, from the same start: the rows of the cut epoch's are what was carried

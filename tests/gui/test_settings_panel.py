@@ -32,9 +32,9 @@ def test_the_panel_starts_at_the_configs_defaults(panel):
 def test_the_final_learning_rate_is_the_configs_rule(panel):
     panel.edits["lr"].setText("0.05")
     config = panel.config()
-    assert config.lr == 0.05 and config.min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)
+    assert config.lr == 0.05 and config.planned().min_lr == pytest.approx(0.05 * MIN_LR_FRACTION)
     panel.apply_preset(TrainConfig.word2vec_defaults())
-    assert panel.config().min_lr == pytest.approx(panel.config().lr * MIN_LR_FRACTION)
+    assert panel.config().planned().min_lr == pytest.approx(panel.config().lr * MIN_LR_FRACTION)
 
 
 def test_a_typed_number_out_of_range_gets_the_configs_message(panel):

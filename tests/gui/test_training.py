@@ -162,7 +162,7 @@ def test_continue_resumes_a_stopped_run_in_its_own_batch_size(qtbot, window, mon
     model.state = dataclasses.replace(model.state, finished=False, run_epochs=4, run_tokens=tokens,
                                       batch_tokens=1024, next_batch=per_epoch + 3)
     window.settings_panel.spins["epochs"].setValue(4)
-    assert window.settings_panel.config().batch_tokens == 2048
+    assert window.settings_panel.config().run_batch_tokens == 2048
     launched = []
     monkeypatch.setattr(window.runs, "_launch", lambda config, model=None: launched.append((config, model)))
     window.menus.continue_action.trigger()
