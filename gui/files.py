@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from embedding_studio.core.errors import ModelFileError
 from embedding_studio.core.maps.export import save_frame_csv, save_vectors_csv
 from embedding_studio.core.maps.frame import Frame, drawn_ids, pca_frame, untrained_frame
-from embedding_studio.core.config import DEFAULT_TOKENS, TrainConfig
-from embedding_studio.core.text.corpus import Corpus, load_corpus, reading_options
+from embedding_studio.core.config import DEFAULT_TOKENS
+from embedding_studio.core.text.corpus import Corpus, ReadingOptions, load_corpus
 from embedding_studio.core.text.demo import GROUPS, demo_corpus
 from embedding_studio.core.vectors.io import load_any, save_model, save_projector_tsv, save_word2vec
 from embedding_studio.core.vectors.model import Model
@@ -99,7 +99,7 @@ class Files(QObject):
         if folder:
             self.open_corpus([folder])
 
-    def open_corpus(self, paths: list[str], reading: TrainConfig | None = None, then=None) -> None:
+    def open_corpus(self, paths: list[str], reading: ReadingOptions | None = None, then=None) -> None:
         """Read text files or folders in the background; on success they replace the current corpus.
 
         ``reading``: the settings that decide the vocabulary (min count, words, phrases); by default the
@@ -107,18 +107,17 @@ class Files(QObject):
         """
         if self._refuse_while_busy():
             return
-        source = CorpusSource.read_as([str(p) for p in paths], reading or self._panel_reading())
-        self._load_corpus(source, lambda: load_corpus(source.paths, workers=None, **reading_options(source.reading())),
-                          then)
+        source = CorpusSource([str(p) for p in paths], reading or self._panel_reading())
+        self._load_corpus(source, lambda: load_corpus(source.paths, workers=None, **source.reading.keywords()), then)
 
-    def load_demo(self, reading: TrainConfig | None = None, then=None) -> None:
+    def load_demo(self, reading: ReadingOptions | None = None, then=None) -> None:
         if self._refuse_while_busy():
             return
-        source = CorpusSource.read_as([], reading or self._panel_reading())
-        options = reading_options(source.reading())
-        self._load_corpus(source, lambda: demo_corpus(min_count=source.min_count, phrases=options["phrases"]), then)
+        source = CorpusSource([], reading or self._panel_reading())
+        how = source.reading
+        self._load_corpus(source, lambda: demo_corpus(min_count=how.min_count, phrases=how.phrase_settings()), then)
 
-    def reload_corpus(self, reading: TrainConfig, then=None) -> None:
+    def reload_corpus(self, reading: ReadingOptions, then=None) -> None:
         """The same texts again, read another way (the vocabulary depends on it)."""
         source = self.session.source
         if source.is_demo:
@@ -126,11 +125,11 @@ class Files(QObject):
         else:
             self.open_corpus(source.paths, reading, then=then)
 
-    def _panel_reading(self) -> TrainConfig:
+    def _panel_reading(self) -> ReadingOptions:
         """How the settings panel says to read a corpus (its other settings may still be half typed)."""
         values = self.training_settings()
-        return TrainConfig(min_count=values["min_count"], tokens=values.get("tokens", DEFAULT_TOKENS),
-                           phrases=bool(values.get("phrases", False)), workers=1)
+        return ReadingOptions(min_count=values["min_count"], tokens=values.get("tokens", DEFAULT_TOKENS),
+                              phrases=bool(values.get("phrases", False)))
 
     def _load_corpus(self, source: CorpusSource, read, then) -> None:
         self.session.set_busy(True, f"Reading {source.title()}…")

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from embedding_studio.core.config import TrainConfig
 from embedding_studio.core.durations import clock
 from embedding_studio.core.errors import ConfigError
+from embedding_studio.core.text.corpus import ReadingOptions
 from embedding_studio.core.train.trainer import Progress, epochs_before_run
 from embedding_studio.core.vectors.model import Model
 
@@ -34,7 +35,7 @@ class Runs(QObject):
 
     def __init__(self, session: Session, status: Status, settings: SettingsPanel, *, loss_plot: LossPlot,
                  evaluation: EvaluationPanel, reload_corpus, parent: QObject):
-        """``reload_corpus(config, then)`` reads the corpus again when the settings that decide the
+        """``reload_corpus(reading, then)`` reads the corpus again when the settings that decide the
         vocabulary (min count, words, phrases) changed."""
         super().__init__(parent)
         self.session = session
@@ -75,7 +76,7 @@ class Runs(QObject):
             return
         persistence.remember_training_settings(self.settings.values())
         if not self.session.source.reads_like(config):  # the vocabulary depends on it: read again
-            self.reload_corpus(config, then=lambda: self._launch(config))
+            self.reload_corpus(ReadingOptions.of(config), then=lambda: self._launch(config))
             return
         self._launch(config)
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from embedding_studio.core.text.corpus import Corpus
+from embedding_studio.core.text.corpus import Corpus, ReadingOptions
 from embedding_studio.core.vectors.model import Model
 
-from embedding_studio.core.config import DEFAULT_MIN_COUNT, DEFAULT_PHRASE_THRESHOLD, DEFAULT_TOKENS, TrainConfig
+from embedding_studio.core.config import TrainConfig
 from embedding_studio.core.maps.frame import Frame, Projection
 
 DEFAULT_DRAWN_WORDS = 300
@@ -26,25 +26,11 @@ class CorpusSource:
     """Where the corpus came from and how it was read, so it can be read again (e.g. another min count)."""
 
     paths: list[str] = field(default_factory=list)  # empty: the built-in demo corpus
-    min_count: int = DEFAULT_MIN_COUNT
-    tokens: str = DEFAULT_TOKENS
-    phrases: bool = False
-    phrase_threshold: float = DEFAULT_PHRASE_THRESHOLD
-
-    @classmethod
-    def read_as(cls, paths: list[str], config: TrainConfig) -> "CorpusSource":
-        """These paths, read the way ``config`` says (the settings that decide the vocabulary)."""
-        return cls(list(paths), config.min_count, config.tokens, config.phrases, config.phrase_threshold)
-
-    def reading(self) -> TrainConfig:
-        """A config carrying how this corpus was read (for core.text.corpus.reading_options)."""
-        return TrainConfig(min_count=self.min_count, tokens=self.tokens, phrases=self.phrases,
-                           phrase_threshold=self.phrase_threshold, workers=1)
+    reading: ReadingOptions = field(default_factory=ReadingOptions)
 
     def reads_like(self, config: TrainConfig) -> bool:
         """Whether training with ``config`` needs this corpus read differently."""
-        return (self.min_count, self.tokens, self.phrases, self.phrase_threshold) == \
-            (config.min_count, config.tokens, config.phrases, config.phrase_threshold)
+        return self.reading == ReadingOptions.of(config)
 
     @property
     def is_demo(self) -> bool:

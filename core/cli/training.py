@@ -17,7 +17,9 @@ from .progress import ProgressBar, SparkProgressBar
 
 
 def train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ..text.corpus import PARALLEL_MIN_BYTES, find_text_files, load_corpus, reading_options
+    from ..text.corpus import ReadingOptions, load_corpus
+    from ..text.decoding import find_text_files
+    from ..text.parallel_reader import PARALLEL_MIN_BYTES
     from ..vectors.health import diagnose
     from ..vectors.io import save_model
     from ..train.trainer import Trainer
@@ -40,7 +42,7 @@ def train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         # Read in this one process: the worker processes start (importing NumPy: ~0.5 s) on the idle
         # cores meanwhile. A larger corpus is read by processes on those cores: the workers wait.
         warm_up(config.batches_in_flight)
-    corpus = load_corpus(args.corpus, cache_dir=args.token_cache, workers=None, **reading_options(config))
+    corpus = load_corpus(args.corpus, cache_dir=args.token_cache, workers=None, **ReadingOptions.of(config).keywords())
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=stderr)
     print(f"corpus: {len(corpus.files)} file(s), {corpus.raw_tokens:,} tokens, "

@@ -17,10 +17,10 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from ..allocator import keep_freed_memory
-from ..config import DEFAULT_MIN_COUNT, DEFAULT_TOKENS, TrainConfig, check_vocabulary_limits
+from ..config import DEFAULT_MIN_COUNT, DEFAULT_PHRASE_THRESHOLD, DEFAULT_TOKENS, TrainConfig, check_vocabulary_limits
 from ..errors import CorpusError
-from .decoding import BLOCK_CHARS, SURE_ENCODINGS, find_named, find_text_files  # noqa: F401 (TEMP until cli moves)
-from .parallel_reader import PARALLEL_MIN_BYTES, Parts, UsableFile, check_file, reading_processes  # noqa: F401 (TEMP)
+from .decoding import BLOCK_CHARS, SURE_ENCODINGS, find_named
+from .parallel_reader import Parts, UsableFile, check_file, reading_processes
 from .token_ids import PartResult
 from .phrases import Phrase, PhraseSettings
 from .pieces import PieceTable
@@ -67,10 +67,35 @@ class Corpus:
         )
 
 
-def reading_options(config: TrainConfig) -> dict:
-    """The keyword arguments of :func:`load_corpus` that a training config decides (every front end)."""
-    phrases = PhraseSettings(config.phrase_threshold, config.min_count) if config.phrases else None
-    return dict(min_count=config.min_count, max_vocab=config.max_vocab, tokens=config.tokens, phrases=phrases)
+@dataclass(frozen=True)
+class ReadingOptions:
+    """How texts are read into a corpus: the settings that decide its vocabulary, apart from training's.
+
+    A corpus read with one set can be trained with any config whose :meth:`of` is the same; the app
+    reads its corpus again when they differ."""
+
+    min_count: int = DEFAULT_MIN_COUNT
+    max_vocab: int | None = None
+    tokens: str = DEFAULT_TOKENS
+    phrases: bool = False
+    phrase_threshold: float = DEFAULT_PHRASE_THRESHOLD
+
+    def __post_init__(self) -> None:
+        check_vocabulary_limits(self.min_count, self.max_vocab)
+        check_token_rule(self.tokens)
+
+    @classmethod
+    def of(cls, config: TrainConfig) -> "ReadingOptions":
+        """How a run with ``config`` reads its texts."""
+        return cls(config.min_count, config.max_vocab, config.tokens, config.phrases, config.phrase_threshold)
+
+    def phrase_settings(self) -> PhraseSettings | None:
+        return PhraseSettings(self.phrase_threshold, self.min_count) if self.phrases else None
+
+    def keywords(self) -> dict:
+        """These options as :func:`load_corpus`'s keyword arguments."""
+        return dict(min_count=self.min_count, max_vocab=self.max_vocab, tokens=self.tokens,
+                    phrases=self.phrase_settings())
 
 
 def load_corpus(

@@ -56,7 +56,7 @@ class CorpusPanel(QGroupBox):
             self.summary.setText(
                 f"<b>{html.escape(source.title())}</b> — {files}<br>"
                 f"{info['tokens']:,} tokens, {info['kept_tokens']:,} kept<br>"
-                f"{info['vocab_size']:,} words (min count {source.min_count}, "
+                f"{info['vocab_size']:,} words (min count {source.reading.min_count}, "
                 f"{html.escape(info['token_rule'])} words)<br>"
                 f"<span style='color:#555'>Most frequent: {top}</span>{warnings}")
             self.summary.setToolTip("\n".join(str(p) for p in source.paths) or "The built-in demo corpus")
@@ -104,7 +104,7 @@ class CorpusPanel(QGroupBox):
             phrases = [(w, int(c)) for w, c in zip(model.words, model.counts) if "_" in w]
         else:
             phrases = []
-        if not phrases and not (corpus is not None and self.session.source.phrases):
+        if not phrases and not (corpus is not None and self.session.source.reading.phrases):
             self.phrases_line.hide()
             return
         shown = ", ".join(f"{html.escape(w)}&nbsp;({c:,})" for w, c in phrases[:10])

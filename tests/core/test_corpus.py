@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 import embedding_studio.core.text.corpus as corpus_module
 from embedding_studio.core.text import decoding, parallel_reader, token_ids
-from embedding_studio.core.text.corpus import Corpus, corpus_from_tokens, load_corpus
+from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.text.corpus import Corpus, ReadingOptions, corpus_from_tokens, load_corpus
 from embedding_studio.core.text.decoding import find_text_files, iter_text
 from embedding_studio.core.text.tokens import tokenize
 from embedding_studio.core.errors import ConfigError, CorpusError
@@ -608,3 +609,19 @@ def test_parts_read_by_the_pool_are_not_kept_once_handed_out(tmp_path, monkeypat
     assert len(read) == len(file.jobs) > 4
     assert {part.reader for part in read} == {parts.reader.key, read[1].reader}  # here and in the pool
     assert all(planned.future is None for planned in parts.planned)
+
+
+def test_reading_options_are_the_settings_that_decide_the_vocabulary_and_only_those(tmp_path):
+    config = TrainConfig(min_count=3, tokens="article", workers=1)
+    options = ReadingOptions.of(config)
+    assert options == ReadingOptions(min_count=3, tokens="article")
+    assert ReadingOptions.of(config.replace(dim=100, epochs=3, lr=0.05)) == options  # training's own settings
+    assert ReadingOptions.of(config.replace(min_count=2)) != options
+    assert ReadingOptions.of(config.replace(phrases=True)).phrase_settings() is not None
+    path = write(tmp_path / "a.txt", "often often often also also also rare rare\n")
+    assert sorted(load_corpus([path], **options.keywords()).vocab.words) == ["also", "often"]
+    assert sorted(load_corpus([path], **ReadingOptions(min_count=2).keywords()).vocab.words) == ["also", "often", "rare"]
+    with pytest.raises(ConfigError, match="tokens"):
+        ReadingOptions(tokens="letters")
+    with pytest.raises(ConfigError, match="min_count"):
+        ReadingOptions(min_count=0)
