@@ -1,14 +1,13 @@
 """The training thread: runs ``core.train.trainer`` off the UI thread and reports through throttled signals.
 
-The window talks to a run only through this object. Signals carry copies — a dict of floats per
-progress report, a :class:`~gui.frames.Frame` (the few hundred projected rows) per snapshot, the
+The window talks to a run only through this object. Signals carry copies — a ``Progress`` per
+report, a :class:`~core.maps.frame.Frame` (the few hundred projected rows) per snapshot, the
 finished model once the trainer has let go of it — never the tables being trained. The projection of
 each snapshot is computed here, in the training thread, so the UI thread only draws.
 """
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 import traceback
@@ -142,9 +141,7 @@ class TrainingThread(QThread):
             timeline = trainer.model.timeline
             if timeline is not None and len(timeline) != snapshots[0]:
                 snapshots[0] = len(timeline)
-                grown = copy.copy(timeline)
-                grown._units = {}
-                self.timelineGrew.emit(grown)
+                self.timelineGrew.emit(timeline.copy())
 
         def on_progress(report: Progress) -> None:
             nonlocal previous, last_snapshot, last_progress, last_words, position_now

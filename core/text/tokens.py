@@ -208,7 +208,6 @@ _ASCII_TABLE = bytes(
     (32 if chr(b) in _ASCII_SEPARATORS or 0x1C <= b <= 0x1F else ord(chr(b).lower())) if b < 128 else b
     for b in range(256)
 )
-_ASCII_BYTES = bytes(range(128))
 _HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF))  # jamo compose
 
 

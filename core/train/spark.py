@@ -11,8 +11,8 @@ reaches the executors as a zip. MLlib trains, the driver collects the vectors, a
 What differs from our trainer, honestly: MLlib trains skip-gram with hierarchical softmax, not
 negative sampling; it does no subsampling of frequent words and reports no loss; with more than one
 ``partitions`` it trains each partition apart and averages them, trading quality for speed. Local
-training also strips Project Gutenberg headers and reads non-UTF-8 files as cp1252; Spark reads
-lines of UTF-8.
+training also strips Project Gutenberg headers and decodes files that are not UTF-8 (core.text.decoding);
+Spark reads lines of UTF-8.
 
 ``pyspark`` and Java are optional: nothing here imports pyspark until a job starts, and a missing
 Java, an unreachable master, a missing path or an empty corpus each become one clear
@@ -579,11 +579,4 @@ def check_master_syntax(master: str) -> None:
     """SparkError for a master URL that is none of Spark's forms (no connection is tried)."""
     if not (_LOCAL.fullmatch(master) or master == "yarn" or master.startswith("k8s://")
             or _STANDALONE.fullmatch(master)):
-        raise SparkError(f"--master must be local[N], local[*], spark://HOST:PORT, yarn or k8s://URL, got {master!r}")
-
-
-def train_spark(corpus: str, master: str, settings: SparkSettings,
-                on_progress: Callable[[SparkProgress], None] | None = None) -> Model:
-    """Train Word2Vec on Spark: :class:`SparkTraining` in one call."""
-    return SparkTraining(corpus, master, settings).run(on_progress)
-
+        raise SparkError(f"the Spark master must be local[N], local[*], spark://HOST:PORT, yarn or k8s://URL, got {master!r}")

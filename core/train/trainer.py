@@ -194,8 +194,7 @@ class Trainer:
         n = len(self.vocab)
         started = Model(self.vocab, table[:n], table[n:], config=self.config, loss_history=history, state=state)
         if model is not None and model.timeline is not None:
-            started.timeline = copy.copy(model.timeline)  # appended to by this run; the original stays
-            started.timeline._units = {}
+            started.timeline = model.timeline.copy()  # appended to by this run; the original stays
         return started
 
     def _start_again(self, config: TrainConfig) -> None:

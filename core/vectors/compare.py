@@ -115,7 +115,7 @@ def shared_words(left: Model, right: Model, top: int | None = DEFAULT_TOP) -> tu
     order = np.argsort(-counts, kind="stable") if counts.any() else np.argsort(np.minimum(mine, theirs), kind="stable")
     if top is not None:
         if top < 2:
-            raise StudioError(f"--top must be at least 2, got {top}")
+            raise StudioError(f"aligning needs at least 2 shared words, got top={top}")
         order = order[:top]
     words = [left.words[i] for i in mine[order]]
     return words, mine[order], theirs[order], counts[order]

@@ -19,6 +19,7 @@ run snapshots every few epochs instead of every one).
 from __future__ import annotations
 
 import math
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -101,6 +102,11 @@ class Timeline:
             keep[1:-1:2] = False
             self._select(keep)
         return True
+
+    def copy(self) -> "Timeline":
+        """A copy that can grow apart from this one: snapshots replace the arrays and never change them,
+        so the copy shares them; only the cache of unit vectors is its own."""
+        return dataclasses.replace(self, _units={})
 
     def _select(self, keep: np.ndarray) -> None:
         self.epochs, self.losses = self.epochs[keep], self.losses[keep]

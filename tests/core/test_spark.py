@@ -198,7 +198,7 @@ def test_master_urls():
                  "k8s://https://host:443"):
         check_master_syntax(good)
     for bad in ("lokal", "local[x]", "spark:/h:7077", "", "mesos://h"):
-        with pytest.raises(SparkError, match="--master must be"):
+        with pytest.raises(SparkError, match="the Spark master must be"):
             check_master_syntax(bad)
     with pytest.raises(SparkError, match="HOST:PORT"):
         check_master("spark://hostonly")

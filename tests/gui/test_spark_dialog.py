@@ -62,7 +62,7 @@ def test_spark_dialog_errors_are_dialogs(qtbot, window, spark, tmp_path, errors)
     assert not dialog.running and errors[-1][0] == "critical" and "does not exist" in errors[-1][2]
     fill(qtbot, dialog.master_edit, "lokal")
     qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
-    assert "--master must be" in errors[-1][2]
+    assert "Spark master must be" in errors[-1][2] and "--master" not in errors[-1][2]  # no CLI flag in a dialog
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "numbers.txt").write_text("1 2 3 -- 4\n" * 5)
