@@ -92,10 +92,36 @@ MIN_LR_FRACTION = 1e-4
 #: Words seen fewer times are dropped; the corpus reader uses the same default as TrainConfig.
 DEFAULT_MIN_COUNT = 5
 
-#: How text becomes words (core.text.tokens.TOKEN_RULES describes each). The default, chosen by measurement
-#: (benchmarks/README.md, "Tokens"): splitting hyphenated words gives their parts their occurrences, which
-#: at word2vec's usual settings scored SimLex and analogies higher than keeping them whole ("standard").
-TOKEN_RULE_NAMES = ("standard", "drop-s", "split-s", "split", "article")
+
+@dataclass(frozen=True)
+class TokenRule:
+    """How apostrophes and hyphens inside a word are read (core.text.tokens applies it).
+
+    ``apostrophe``: "join" removes it ("don't" -> "dont", "man's" -> "mans": the article's rule);
+    "split" separates ("don't" -> "don", "t", as ``re.findall("[a-z]+")`` does); "drop-s" drops a final
+    "'s" ("man's" -> "man") and keeps other contractions whole ("don't", "i'll"); "split-s" is "drop-s"
+    with the "'s" kept as a word of its own. An apostrophe at a word's edge is a quote mark: it separates.
+    ``hyphens``: a hyphen between two letters joins them ("to-morrow" stays one word).
+    """
+
+    apostrophe: str
+    hyphens: bool
+    description: str
+
+
+#: How text becomes words: each rule's name (the setting's value), what it does and its description,
+#: written once here and read by the tokeniser, the command line's help and the app's list. The
+#: default, chosen by measurement (benchmarks/README.md, "Tokens"): splitting hyphenated words gives
+#: their parts their occurrences, which at word2vec's usual settings scored SimLex and analogies higher
+#: than keeping them whole ("standard").
+TOKEN_RULES: dict[str, TokenRule] = {
+    "standard": TokenRule("drop-s", True, "possessive 's dropped, contractions and hyphenated words whole"),
+    "drop-s": TokenRule("drop-s", False, "possessive 's dropped, contractions whole, hyphens split"),
+    "split-s": TokenRule("split-s", False, "possessive 's a word of its own, contractions whole"),
+    "split": TokenRule("split", False, "apostrophes and hyphens split words (like [a-z]+)"),
+    "article": TokenRule("join", False, "the article's rule: apostrophes removed (don't -> dont)"),
+}
+TOKEN_RULE_NAMES = tuple(TOKEN_RULES)
 DEFAULT_TOKENS = "drop-s"
 #: Phrases (core.text.phrases): a pair must score above this to be joined (word2phrase's default).
 DEFAULT_PHRASE_THRESHOLD = 100.0

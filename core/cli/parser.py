@@ -7,8 +7,7 @@ import argparse
 import dataclasses
 
 from ..config import (DEFAULT_RESTRICT_VOCAB, DEFAULT_TOKENS, INT_RANGES, MIN_LR_FRACTION, TOKEN_RULE_NAMES,
-                      TrainConfig, default_workers, range_text)
-from ..text.tokens import TOKEN_RULES
+                      TOKEN_RULES, TrainConfig, default_workers, range_text)
 
 
 class UsageError(Exception):

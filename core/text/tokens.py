@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import DEFAULT_TOKENS, TOKEN_RULE_NAMES, check_tokens
+from ..config import DEFAULT_TOKENS, TOKEN_RULES, TokenRule, check_tokens
 
 #: Longer letter runs are not words and are dropped: the longest words of real text are far shorter
 #: (English 45 letters, Russian about 35, German compounds in use about 60) and word2vec.c stops a
@@ -31,31 +30,6 @@ from ..config import DEFAULT_TOKENS, TOKEN_RULE_NAMES, check_tokens
 #: the model file's word array (as wide as its longest word, for every word) ran to gigabytes.
 MAX_TOKEN_CHARS = 100
 
-
-@dataclass(frozen=True)
-class TokenRule:
-    """How apostrophes and hyphens inside a word are read.
-
-    ``apostrophe``: "join" removes it ("don't" -> "dont", "man's" -> "mans": the article's rule);
-    "split" separates ("don't" -> "don", "t", as ``re.findall("[a-z]+")`` does); "drop-s" drops a final
-    "'s" ("man's" -> "man") and keeps other contractions whole ("don't", "i'll"); "split-s" is "drop-s"
-    with the "'s" kept as a word of its own. An apostrophe at a word's edge is a quote mark: it separates.
-    ``hyphens``: a hyphen between two letters joins them ("to-morrow" stays one word).
-    """
-
-    apostrophe: str
-    hyphens: bool
-    description: str
-
-
-TOKEN_RULES: dict[str, TokenRule] = {
-    "standard": TokenRule("drop-s", True, "possessive 's dropped, contractions and hyphenated words whole"),
-    "drop-s": TokenRule("drop-s", False, "possessive 's dropped, contractions whole, hyphens split"),
-    "split-s": TokenRule("split-s", False, "possessive 's a word of its own, contractions whole"),
-    "split": TokenRule("split", False, "apostrophes and hyphens split words (like [a-z]+)"),
-    "article": TokenRule("join", False, "the article's rule: apostrophes removed (don't -> dont)"),
-}
-assert tuple(TOKEN_RULES) == TOKEN_RULE_NAMES, "core.config names the rules; describe each here"
 
 _WORD_APOSTROPHE = "\u2019"  # the typographic apostrophe, read as "'"
 _DELETED = {"\u00ad", "\u200c", "\u200d", "\u2060", "\ufeff"}  # soft hyphen, ZWNJ, ZWJ, word joiner, BOM

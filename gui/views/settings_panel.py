@@ -15,9 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from embedding_studio.core.config import INT_RANGES, TOKEN_RULE_NAMES, TrainConfig, default_workers, workers_note
+from embedding_studio.core.config import INT_RANGES, TOKEN_RULE_NAMES, TOKEN_RULES, TrainConfig, default_workers, workers_note
 from embedding_studio.core.errors import ConfigError
-from embedding_studio.core.text.tokens import TOKEN_RULES
 
 #: The most a QSpinBox holds (a C int); a wider range in core.config is cut to it.
 _SPIN_LIMIT = 2**31 - 1

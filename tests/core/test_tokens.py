@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embedding_studio.core.config import DEFAULT_TOKENS, TOKEN_RULE_NAMES
+from embedding_studio.core.config import DEFAULT_TOKENS, TOKEN_RULE_NAMES, TOKEN_RULES
 from embedding_studio.core.errors import ConfigError
 import embedding_studio.core.text.tokens as tokens_module
-from embedding_studio.core.text.tokens import MAX_TOKEN_CHARS, TOKEN_RULES, tokenize
+from embedding_studio.core.text.tokens import MAX_TOKEN_CHARS, tokenize
 
 PASSAGE = (
     "My liver is bad, well--let it get worse! I don't consult a doctor\u2014from spite.\n"
