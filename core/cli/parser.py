@@ -8,6 +8,7 @@ import dataclasses
 
 from ..config import (DEFAULT_RESTRICT_VOCAB, DEFAULT_TOKENS, INT_RANGES, MIN_LR_FRACTION, TOKEN_RULE_NAMES,
                       TOKEN_RULES, TrainConfig, default_workers, range_text)
+from ..text.gutenberg import DEFAULT_MIRROR
 
 
 class UsageError(Exception):
@@ -85,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("ids", nargs="+", metavar="ID",
                        help="ebook numbers, or 'article' for the article's five Dostoevsky books")
     fetch.add_argument("--out", required=True, metavar="DIR", help="folder for the texts (created if needed)")
-    fetch.add_argument("--mirror", default="https://www.gutenberg.org", help="site to download from")
+    fetch.add_argument("--mirror", default=DEFAULT_MIRROR, help="site to download from")
     fetch.add_argument("--timeout", type=float, default=30.0,
                        help=f"seconds to wait for the server (%(default)g, at most {MAX_TIMEOUT:g}); a whole "
                             f"book may take {DEADLINE_FACTOR} times as long")

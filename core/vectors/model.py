@@ -131,9 +131,8 @@ class Model:
         return len(self.vocab)
 
     def __contains__(self, word: object) -> bool:
-        if not isinstance(word, str):
-            return False
-        return word in self.vocab.index or word.lower() in self.vocab.index
+        """Whether :meth:`index` finds ``word`` (its exact form, its lowercase form, or a phrase typed with spaces)."""
+        return isinstance(word, str) and self._row_of(word) is not None
 
     def __repr__(self) -> str:
         return f"Model({len(self)} words x {self.dim} dims)"

@@ -222,3 +222,23 @@ def test_constructor_fields():
     assert model.state.epochs_trained == 2 and model.config.dim == 3
     with pytest.raises(ValueError):
         Model(Vocab(["a"], np.array([1])), np.ones((2, 3)))
+
+
+def test_a_word_is_in_the_model_exactly_when_it_can_be_looked_up():
+    # A phrase typed with spaces (as a person types it) is found by index(); `in` must agree.
+    from embedding_studio.core.text.phrases import JOINER
+
+    words = ["pyotr" + JOINER + "stepanovitch", "the", "Moscow"]
+    model = Model(Vocab(words, [5, 9, 3]), np.eye(3, 4, dtype=np.float32))
+    for typed in ("pyotr stepanovitch", "Pyotr  Stepanovitch", "THE", "Moscow", "moscow"):
+        assert (typed in model) == _finds(model, typed), typed
+    assert "pyotr stepanovitch" in model and "THE" in model and "Moscow" in model
+    assert "stepanovitch" not in model and None not in model
+
+
+def _finds(model, word):
+    try:
+        model.index(word)
+        return True
+    except UnknownWordError:
+        return False
