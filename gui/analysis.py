@@ -1,4 +1,4 @@
-"""The Analyse menu's part: the semantic axes and WEAT dialogs, and stability runs (issue #16).
+"""The Analyse menu's part: the semantic axes and WEAT dialogs, and stability runs.
 
 Stability trains several models of the open corpus, one after another on the ordinary trainer and its
 workers, off the UI thread with a progress dialog whose Stop ends the run in progress; the runs are

@@ -127,7 +127,7 @@ def _add_tokens_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_analysis_commands(commands) -> None:
-    """``compare``, ``weat``, ``axis`` and ``stability`` (issue #16)."""
+    """``compare``, ``weat``, ``axis`` and ``stability``."""
     from ..vectors.compare import DEFAULT_TOP
 
     compare = commands.add_parser(

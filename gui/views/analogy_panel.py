@@ -90,7 +90,7 @@ class AnalogyPanel(QWidget):
 
     def solve(self) -> None:
         model = self.session.model
-        snapshot = self.session.snapshot_source()  # the timeline's snapshot answers while training or scrubbing (#15)
+        snapshot = self.session.snapshot_source()  # the timeline's snapshot answers while training or scrubbing
         if refuse_if_stale(self):  # never an answer from a model of other texts
             return
         if model is None and snapshot is None:

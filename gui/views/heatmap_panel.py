@@ -107,7 +107,7 @@ class HeatmapPanel(QWidget):
             return
         text = self.edit.text().strip() or self.edit.placeholderText()
         words = list(dict.fromkeys(w for w in re.split(r"[\s,;]+", text) if w))[:MAX_WORDS]
-        snapshot = self.session.snapshot_source()  # the timeline's snapshot answers while training or scrubbing (#15)
+        snapshot = self.session.snapshot_source()  # the timeline's snapshot answers while training or scrubbing
         if model is None and snapshot is None:
             self.show_message("No model yet: train one or open one first.")
             return

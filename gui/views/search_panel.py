@@ -16,7 +16,7 @@ from ..session import Session
 from .widgets import fill_table, make_busy_label, make_result_table, refuse_if_stale, unknown_message
 
 UNSTABLE = QColor("#d62728")  # as the map marks the words the stability runs disagree on
-ARRIVED = QColor("#d7f5d3")  # a neighbour that was not there at the snapshot answered before (#15)
+ARRIVED = QColor("#d7f5d3")  # a neighbour that was not there at the snapshot answered before
 
 
 class SearchPanel(QWidget):
@@ -63,7 +63,7 @@ class SearchPanel(QWidget):
         session.modelChanged.connect(self._model_changed)
         session.corpusChanged.connect(lambda _: self._set_vocabulary())
         session.stabilityChanged.connect(lambda _: self._model_changed(session.model))
-        # the timeline (#15): a snapshot shown, or a run's newest one while it trains, answers instead
+        # the timeline: a snapshot shown, or a run's newest one while it trains, answers instead
         session.snapshotChanged.connect(lambda _: self._follow_snapshot())
         session.timelineChanged.connect(lambda _: self._follow_snapshot() if session.training else None)
 
