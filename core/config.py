@@ -113,15 +113,17 @@ class TokenRule:
 #: written once here and read by the tokeniser, the command line's help and the app's list. The
 #: default, chosen by measurement (benchmarks/README.md, "Tokens"): splitting hyphenated words gives
 #: their parts their occurrences, which at word2vec's usual settings scored SimLex and analogies higher
-#: than keeping them whole ("standard").
+#: than keeping them whole ("keep-hyphens", called "standard" until it stopped being the default).
 TOKEN_RULES: dict[str, TokenRule] = {
-    "standard": TokenRule("drop-s", True, "possessive 's dropped, contractions and hyphenated words whole"),
+    "keep-hyphens": TokenRule("drop-s", True, "possessive 's dropped, contractions and hyphenated words whole"),
     "drop-s": TokenRule("drop-s", False, "possessive 's dropped, contractions whole, hyphens split"),
     "split-s": TokenRule("split-s", False, "possessive 's a word of its own, contractions whole"),
     "split": TokenRule("split", False, "apostrophes and hyphens split words (like [a-z]+)"),
     "article": TokenRule("join", False, "the article's rule: apostrophes removed (don't -> dont)"),
 }
 TOKEN_RULE_NAMES = tuple(TOKEN_RULES)
+#: Rules that were renamed: settings saved under the old name (model files, the app's last settings) read as the new.
+RENAMED_TOKEN_RULES = {"standard": "keep-hyphens"}
 DEFAULT_TOKENS = "drop-s"
 #: Phrases (core.text.phrases): a pair must score above this to be joined (word2phrase's default).
 DEFAULT_PHRASE_THRESHOLD = 100.0
@@ -278,6 +280,7 @@ class TrainConfig:
         """Rebuild from :meth:`to_dict`, ignoring keys a newer version may have added."""
         known = {f.name for f in dataclasses.fields(cls)}
         values = {"tokens": "article", **values}  # saved before there was a choice: the article's rule
+        values["tokens"] = RENAMED_TOKEN_RULES.get(values["tokens"], values["tokens"])
         return cls(**{k: v for k, v in values.items() if k in known})
 
 
@@ -302,7 +305,8 @@ def workers_note(config: TrainConfig) -> str | None:
 def check_tokens(tokens: Any) -> None:
     """Raise ConfigError unless ``tokens`` names a tokenising rule."""
     if tokens not in TOKEN_RULE_NAMES:
-        raise ConfigError(f"tokens must be one of {', '.join(TOKEN_RULE_NAMES)}, got {tokens!r}")
+        renamed = f" ({tokens!r} is now called {RENAMED_TOKEN_RULES[tokens]!r})" if tokens in RENAMED_TOKEN_RULES else ""
+        raise ConfigError(f"tokens must be one of {', '.join(TOKEN_RULE_NAMES)}, got {tokens!r}{renamed}")
 
 
 def _check_int(name: str, value: Any) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from embedding_studio.core.config import INT_RANGES, TOKEN_RULE_NAMES, TOKEN_RULES, TrainConfig, default_workers, workers_note
+from embedding_studio.core.config import INT_RANGES, RENAMED_TOKEN_RULES, TOKEN_RULE_NAMES, TOKEN_RULES, TrainConfig, default_workers, workers_note
 from embedding_studio.core.errors import ConfigError
 
 #: The most a QSpinBox holds (a C int); a wider range in core.config is cut to it.
@@ -176,8 +176,9 @@ class SettingsPanel(QWidget):
         for name, edit in self.edits.items():
             if isinstance(values.get(name), (str, int, float)):
                 edit.setText(str(values[name]))
-        if values.get("tokens") in TOKEN_RULE_NAMES:
-            self.tokens_combo.setCurrentIndex(TOKEN_RULE_NAMES.index(values["tokens"]))
+        tokens = RENAMED_TOKEN_RULES.get(values.get("tokens"), values.get("tokens"))
+        if tokens in TOKEN_RULE_NAMES:
+            self.tokens_combo.setCurrentIndex(TOKEN_RULE_NAMES.index(tokens))
         if isinstance(values.get("phrases"), bool):
             self.phrases_check.setChecked(values["phrases"])
         if "workers" not in values:

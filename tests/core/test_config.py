@@ -161,3 +161,10 @@ def test_the_corpus_reader_refuses_vocabulary_limits_with_the_configs_own_messag
     with pytest.raises(ConfigError) as from_files:
         load_corpus([tmp_path / "never-read.txt"], min_count=min_count, max_vocab=max_vocab)
     assert str(from_tokens.value) == str(from_files.value) == str(from_config.value)
+
+
+def test_a_renamed_token_rule_reads_from_old_files_and_is_refused_by_its_old_name_with_the_new():
+    old = TrainConfig(tokens="keep-hyphens", workers=1).to_dict() | {"tokens": "standard"}
+    assert TrainConfig.from_dict(old).tokens == "keep-hyphens"
+    with pytest.raises(ConfigError, match="'standard' is now called 'keep-hyphens'"):
+        TrainConfig(tokens="standard")

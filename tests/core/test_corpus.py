@@ -358,7 +358,7 @@ def test_dostoevsky():
     for word in ("alyosha", "stavrogin", "petersburg", "don't", "morrow", "naïve", "fête"):
         assert word in corpus.vocab
     assert "to-morrow" not in corpus.vocab  # the default splits hyphenated words
-    assert "to-morrow" in load_corpus([DOSTOEVSKY], min_count=5, tokens="standard").vocab
+    assert "to-morrow" in load_corpus([DOSTOEVSKY], min_count=5, tokens="keep-hyphens").vocab
     assert "gutenberg" not in corpus.vocab  # no header or licence text left
     assert "welllet" not in corpus.vocab
 
@@ -599,7 +599,7 @@ def test_parts_read_by_the_pool_are_not_kept_once_handed_out(tmp_path, monkeypat
     # A finished future holds its part's ids: kept, they added 200 MB to the peak of reading 500 MB.
     monkeypatch.setattr(parallel_reader, "PART_BYTES", 1000)
     path = write(tmp_path / "t.txt", "".join(f"line {i} of words\n" for i in range(600)))
-    file = parallel_reader.check_file(path, path.stat().st_size, "standard")
+    file = parallel_reader.check_file(path, path.stat().st_size, "keep-hyphens")
     parts = parallel_reader.Parts(2)
     try:
         parts.plan([(0, job) for job in file.jobs])

@@ -21,7 +21,7 @@ class _FirstSeen(dict):
         return new
 
 
-def _both(texts: list[str], rule: str = "standard", bulk: bool = True) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _both(texts: list[str], rule: str = "keep-hyphens", bulk: bool = True) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Each text's ids by the byte-level table and by split() + a dict, piece after piece (``bulk``:
     the reader's index, given new words in bulk; else a plain dict, asked word by word)."""
     fast_index, slow_index = _FirstSeenIds() if bulk else _FirstSeen(), _FirstSeen()
@@ -40,7 +40,7 @@ def _both(texts: list[str], rule: str = "standard", bulk: bool = True) -> tuple[
     return fast, slow
 
 
-def _assert_same(texts: list[str], rule: str = "standard") -> None:
+def _assert_same(texts: list[str], rule: str = "keep-hyphens") -> None:
     for bulk in (True, False):
         fast, slow = _both(texts, rule, bulk)
         for a, b in zip(fast, slow):
