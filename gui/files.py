@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from embedding_studio.core.errors import ModelFileError
 from embedding_studio.core.maps.export import save_frame_csv, save_vectors_csv
 from embedding_studio.core.maps.frame import Frame, drawn_ids, pca_frame, untrained_frame
-from embedding_studio.core.config import DEFAULT_TOKENS
 from embedding_studio.core.text.corpus import Corpus, ReadingOptions, load_corpus
 from embedding_studio.core.text.demo import GROUPS, demo_corpus
 from embedding_studio.core.vectors.io import load_any, save_model, save_projector_tsv, save_word2vec
@@ -64,15 +63,13 @@ class Files(QObject):
     writesFinished = Signal()  # the last pending save or export has finished (a waiting close can go on)
     writeFailed = Signal(str)  # a save or export failed: the window says so (a close may be waiting on it)
 
-    def __init__(self, session: Session, status: Status, parent: QWidget, *,
-                 training_settings: Callable[[], dict], plots: dict[str, QWidget]):
-        """``training_settings()`` gives the settings panel's values (min count, dimensions, seed);
-        ``plots`` names the plot widgets that can be exported ("map", "loss", "quality")."""
+    def __init__(self, session: Session, status: Status, parent: QWidget, *, plots: dict[str, QWidget]):
+        """``plots`` names the plot widgets that can be exported ("map", "loss", "quality"). How a corpus is
+        read, and the untrained map's dimensions and seed, come from the session's draft of the settings."""
         super().__init__(parent)
         self.session = session
         self.status = status
         self.parent_widget = parent
-        self.training_settings = training_settings
         self.plots = plots
         self.writes = 0  # save and export jobs still writing files
         self.compare_dialog: CompareDialog | None = None
@@ -126,15 +123,13 @@ class Files(QObject):
             self.open_corpus(source.paths, reading, then=then)
 
     def _panel_reading(self) -> ReadingOptions:
-        """How the settings panel says to read a corpus (its other settings may still be half typed)."""
-        values = self.training_settings()
-        return ReadingOptions(min_count=values["min_count"], tokens=values.get("tokens", DEFAULT_TOKENS),
-                              phrases=bool(values.get("phrases", False)))
+        """How the settings panel says to read a corpus (the session's draft of the settings)."""
+        return self.session.draft.reading
 
     def _load_corpus(self, source: CorpusSource, read, then) -> None:
         self.session.set_busy(True, f"Reading {source.title()}…")
-        settings = self.training_settings()
-        dim, seed, top = settings["dim"], settings["seed"], self.session.drawn_count
+        draft = self.session.draft
+        dim, seed, top = draft.dim, draft.seed, self.session.drawn_count
 
         def read_with_preview() -> tuple[Corpus, Frame]:  # in the background, like the reading itself
             corpus = read()

@@ -65,7 +65,9 @@ class MainWindow(QMainWindow):
         self.status = Status(self)
         self.status_line, self.progress_bar = self.status.line, self.status.bar
         settings = self.settings_panel.values
-        self.files = Files(self.session, self.status, self, training_settings=settings,
+        self.session.set_draft(self.settings_panel.draft())
+        self.settings_panel.draftChanged.connect(self.session.set_draft)
+        self.files = Files(self.session, self.status, self,
                            plots={"map": self.embedding_view.plot, "loss": self.loss_plot.plot,
                                   "quality": self.quality_plot.plot})
         self.runs = Runs(self.session, self.status, self.settings_panel, loss_plot=self.loss_plot,

@@ -44,6 +44,17 @@ class CorpusSource:
         return f"{len(self.paths)} paths"
 
 
+@dataclass(frozen=True)
+class Draft:
+    """The settings panel as it stands, the part that is always valid (its spin boxes and lists): how a
+    corpus is to be read, and the dimensions and seed the untrained map is drawn with. The rest may be
+    half typed; Train validates all of it."""
+
+    reading: ReadingOptions = field(default_factory=ReadingOptions)
+    dim: int = TrainConfig.article().dim
+    seed: int = TrainConfig.article().seed
+
+
 class Session(QObject):
     """Current corpus, model, drawn frame, selection and highlighted words, with change signals."""
 
@@ -54,6 +65,7 @@ class Session(QObject):
     selectionChanged = Signal(list)  # words the user picked (click, search)
     highlightChanged = Signal(list)  # words to emphasise (neighbours, analogy results)
     busyChanged = Signal(bool, str)  # loading something; the message says what
+    draftChanged = Signal(object)  # Draft: the settings panel changed what a corpus or the untrained map needs
     trainingChanged = Signal(bool)  # a training run started or ended
     projectionChanged = Signal(str)  # "pca" (live) or "tsne" (of a finished model)
     drawnCountChanged = Signal(int)  # how many of the most frequent words the map draws
@@ -64,6 +76,7 @@ class Session(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.corpus: Corpus | None = None
+        self.draft = Draft()
         self.source = CorpusSource()
         self.model: Model | None = None
         self.model_path: str | None = None
@@ -86,6 +99,11 @@ class Session(QObject):
         self.live_frame: Frame | None = None  # the newest frame of the model while a snapshot is shown
 
     # -- data
+    def set_draft(self, draft: "Draft") -> None:
+        if draft != self.draft:
+            self.draft = draft
+            self.draftChanged.emit(draft)
+
     def set_corpus(self, corpus: Corpus, source: CorpusSource, featured: list[str] | None = None) -> None:
         self.corpus = corpus
         self.source = source

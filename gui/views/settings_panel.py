@@ -15,8 +15,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from embedding_studio.core.config import INT_RANGES, RENAMED_TOKEN_RULES, TOKEN_RULE_NAMES, TOKEN_RULES, TrainConfig, default_workers, workers_note
+from embedding_studio.core.config import (INT_RANGES, RENAMED_TOKEN_RULES, TOKEN_RULE_NAMES, TOKEN_RULES, TrainConfig,
+                                          default_workers, workers_note)
 from embedding_studio.core.errors import ConfigError
+from embedding_studio.core.text.corpus import ReadingOptions
+
+from ..session import Draft
 
 #: The most a QSpinBox holds (a C int); a wider range in core.config is cut to it.
 _SPIN_LIMIT = 2**31 - 1
@@ -49,6 +53,7 @@ class SettingsPanel(QWidget):
     trainRequested = Signal()
     pauseRequested = Signal(bool)  # True: pause, False: resume
     stopRequested = Signal()
+    draftChanged = Signal(object)  # Draft: the always-valid part of the settings changed
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -120,6 +125,10 @@ class SettingsPanel(QWidget):
         self.set_config(TrainConfig.article())
         self._update_workers_note()
         self.set_running(False)
+        for name in ("min_count", "dim", "seed"):
+            self.spins[name].valueChanged.connect(self._draft_changed)
+        self.tokens_combo.currentIndexChanged.connect(self._draft_changed)
+        self.phrases_check.toggled.connect(self._draft_changed)
 
     # -- values
     def set_config(self, config: TrainConfig) -> None:
@@ -130,6 +139,15 @@ class SettingsPanel(QWidget):
         self.tokens_combo.setCurrentIndex(TOKEN_RULE_NAMES.index(config.tokens))
         self.phrases_check.setChecked(config.phrases)
         self._phrase_threshold = config.phrase_threshold
+
+    def draft(self) -> Draft:
+        """What a corpus and the untrained map need of the settings (never half typed)."""
+        reading = ReadingOptions(min_count=self.spins["min_count"].value(), tokens=self.tokens_combo.currentData(),
+                                 phrases=self.phrases_check.isChecked(), phrase_threshold=self._phrase_threshold)
+        return Draft(reading, dim=self.spins["dim"].value(), seed=self.spins["seed"].value())
+
+    def _draft_changed(self) -> None:
+        self.draftChanged.emit(self.draft())
 
     def _update_workers_note(self) -> None:
         config = TrainConfig(window=self.spins["window"].value(), workers=self.spins["workers"].value())

@@ -140,3 +140,18 @@ def test_min_count_change_rereads_the_corpus(qtbot, window):
     qtbot.waitUntil(lambda: window.session.model is not None and window.training is None, timeout=60_000)
     assert len(window.session.corpus.vocab) < before
     assert len(window.session.model) == len(window.session.corpus.vocab)
+
+
+def test_the_session_holds_the_settings_draft_that_reading_and_the_untrained_map_use(qtbot, window):
+    panel, session = window.settings_panel, window.session
+    drafts = []
+    session.draftChanged.connect(drafts.append)
+    panel.edits["lr"].setText("fast")  # half typed: not part of the draft, and nothing is asked of it
+    assert not drafts
+    panel.spins["min_count"].setValue(40)
+    panel.spins["dim"].setValue(16)
+    assert session.draft.reading.min_count == 40 and session.draft.dim == 16 and drafts[-1] == session.draft
+    window.files.load_demo()
+    qtbot.waitUntil(lambda: not session.busy and session.source.reading.min_count == 40, timeout=20_000)
+    counts = session.corpus.vocab.counts
+    assert counts.min() >= 40 and session.frame.before and session.frame.coords.shape[1] == 2
