@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
+import sys
 
 from ..config import (DEFAULT_RESTRICT_VOCAB, DEFAULT_TOKENS, INT_RANGES, MIN_LR_FRACTION, TOKEN_RULE_NAMES,
                       TOKEN_RULES, TrainConfig, default_workers, range_text)
@@ -22,10 +24,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message} (see --help)")
 
 
+def _program_name() -> str:
+    """What the person typed: ``embedding-studio`` when installed, else ``main.py`` (a checkout)."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "embedding-studio" if name.startswith("embedding-studio") else "main.py"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ..text.gutenberg import DEADLINE_FACTOR, MAX_TIMEOUT
 
-    parser = _Parser(prog="main.py", description="Embedding Studio: train and explore word embeddings. "
+    parser = _Parser(prog=_program_name(), description="Embedding Studio: train and explore word embeddings. "
                      "Without a command, the desktop app opens.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
