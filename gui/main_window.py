@@ -64,7 +64,6 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self.status = Status(self)
         self.status_line, self.progress_bar = self.status.line, self.status.bar
-        settings = self.settings_panel.values
         self.session.set_draft(self.settings_panel.draft())
         self.settings_panel.draftChanged.connect(self.session.set_draft)
         self.files = Files(self.session, self.status, self,
@@ -73,7 +72,7 @@ class MainWindow(QMainWindow):
         self.runs = Runs(self.session, self.status, self.settings_panel, loss_plot=self.loss_plot,
                          evaluation=self.evaluation_panel,
                          reload_corpus=self.files.reload_corpus, parent=self)
-        self.map_control = MapControl(self.session, self.status, self.embedding_view, training_settings=settings,
+        self.map_control = MapControl(self.session, self.status, self.embedding_view,
                                       parent=self)
         self.analysis = Analysis(self.session, self.status, self.settings_panel, self)
         self.timeline = TimelineControl(self.session, self.runs, self.timeline_bar, self.loss_plot, self)

@@ -9,7 +9,6 @@ untrained map that training will start from. While training, the run's own snaps
 from __future__ import annotations
 
 import threading
-from typing import Callable
 
 from PySide6.QtCore import QObject
 
@@ -28,14 +27,12 @@ NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 class MapControl(QObject):
     """The map's projection controller."""
 
-    def __init__(self, session: Session, status: Status, view: EmbeddingView, *,
-                 training_settings: Callable[[], dict], parent: QObject):
-        """``training_settings()`` gives the dimensions and seed the untrained map is drawn for."""
+    def __init__(self, session: Session, status: Status, view: EmbeddingView, *, parent: QObject):
+        """The untrained map is drawn with the dimensions and seed of the session's draft of the settings."""
         super().__init__(parent)
         self.session = session
         self.status = status
         self.view = view
-        self.training_settings = training_settings
         self._projecting = False
         self._again = False
         self._tsne_cancel: threading.Event | None = None
@@ -161,8 +158,7 @@ class MapControl(QObject):
         corpus, frame, top = self.session.corpus, self.session.frame, self.session.drawn_count
         if corpus is None or frame is None or not frame.before or len(frame) == min(top, len(corpus.vocab)):
             return
-        settings = self.training_settings()
-        dim, seed = settings["dim"], settings["seed"]
+        dim, seed = self.session.draft.dim, self.session.draft.seed
 
         def done(preview: Frame) -> None:  # typing 1000 passes through 1, 10, 100: keep only the latest
             session = self.session

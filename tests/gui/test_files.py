@@ -155,3 +155,17 @@ def test_the_session_holds_the_settings_draft_that_reading_and_the_untrained_map
     qtbot.waitUntil(lambda: not session.busy and session.source.reading.min_count == 40, timeout=20_000)
     counts = session.corpus.vocab.counts
     assert counts.min() >= 40 and session.frame.before and session.frame.coords.shape[1] == 2
+
+
+def test_the_untrained_map_follows_the_drafts_seed(qtbot, window):
+    # No model yet: asking for other words redraws the untrained map, with the draft's dimensions and seed.
+    session = window.session
+    qtbot.waitUntil(lambda: session.frame is not None and session.frame.before, timeout=20_000)
+    window.settings_panel.spins["seed"].setValue(7)
+    before = session.frame
+    session.set_drawn_count(50)
+    qtbot.waitUntil(lambda: session.frame is not before and len(session.frame) == 50, timeout=20_000)
+    from embedding_studio.core.maps.frame import untrained_frame
+
+    expected = untrained_frame(session.corpus.vocab, session.draft.dim, 7, session.drawn_count)
+    assert np.allclose(session.frame.coords, expected.coords)
