@@ -1,9 +1,12 @@
-"""What the map shows when no run is feeding it: which words, projected how (PCA, t-SNE or UMAP).
+"""What the map shows when no run is feeding it: which words, projected how (PCA, t-SNE or UMAP),
+and coloured by which clusters.
 
 It listens to the session (model, selection, highlights, drawn word count, projection) and computes
 the next frame off the UI thread (``core.maps.frame``), at most one at a time: a change that arrives
 while one is being computed is answered once that one is done. Before any model exists it shows the
 untrained map that training will start from. While training, the run's own snapshots feed the map.
+When the view colours by cluster it asks for the groups of the words it draws; k-means runs here,
+off the UI thread (``core.maps.clusters``), and the view only shows the colours it is given.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import threading
 
 from PySide6.QtCore import QObject
 
+from embedding_studio.core.maps.clusters import Clusters, cluster_words
 from embedding_studio.core.maps.frame import Frame, Projection, drawn_ids, pca_frame, tsne_frame, untrained_frame
 from embedding_studio.core.maps.umap_map import INSTALL_HINT, umap_available
 
@@ -45,6 +49,8 @@ class MapControl(QObject):
         session.trainingChanged.connect(lambda training: self._cancel_tsne() if training else None)
         view.projectionRequested.connect(self.set_projection)
         view.tsneCancelRequested.connect(lambda: self.set_projection("pca"))
+        view.clustersWanted.connect(self.find_clusters)
+        session.modelChanged.connect(lambda _: view.forget_clusters())  # the groups were the old model's
 
     # -- projection mode
     def set_projection(self, mode: Projection) -> None:
@@ -167,3 +173,21 @@ class MapControl(QObject):
                 session.set_frame(preview)
 
         run_in_background(lambda: untrained_frame(corpus.vocab, dim, seed, top), done, self.status.say)
+
+    # -- colour by cluster
+    def find_clusters(self, frame: Frame) -> None:
+        """The groups of the words ``frame`` draws: k-means on the model's vectors of them, off the UI
+        thread; or, if they are not the model's words (no model yet, the untrained map), why there are none."""
+        model = self.session.model
+        if model is None or frame.before or not frame.shows(frame.ids, model.words):
+            self.view.set_clusters(frame, "Clusters need a trained model's vectors.")
+            return
+        vectors = model.vectors
+
+        def done(clusters: Clusters) -> None:
+            if model is self.session.model:  # else the view has forgotten that frame, and asked again
+                self.view.set_clusters(frame, clusters)
+
+        run_in_background(lambda: cluster_words(vectors[frame.ids], frame.words, frame.counts),
+                          done, lambda message: self.view.set_clusters(frame, f"Clusters failed: {message}"),
+                          owner=self.view)

@@ -145,7 +145,7 @@ def test_the_project_is_imported_by_its_one_name(path):
 #: mechanism, and the pieces views are built from (widgets, plots, the map's items and the word map).
 VIEW_MAY_IMPORT = {f"{PACKAGE}.gui.{name}" for name in (
     "session", "background", "views.widgets", "views.plots", "views.map_items", "views.moving_scatter",
-    "views.word_map")}
+    "views.word_map", "views.map_colours", "views.map_labels", "views.map_toolbar", "views.map_trails")}
 #: The pieces themselves import only each other, besides core and Qt.
 VIEW_PIECES = {name for name in VIEW_MAY_IMPORT if ".views." in name}
 

@@ -98,12 +98,25 @@ def planted_model(groups=8, per=15, dim=12, seed=0):
     return Model(Vocab(words, np.arange(len(words), 0, -1) * 3), vectors), truth
 
 
+def controlled(view, qtbot):
+    """The map's controller for ``view``, as the window makes it: it computes the clusters the view asks for."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from embedding_studio.gui.map_control import MapControl
+    from embedding_studio.gui.status import Status
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    return MapControl(view.session, Status(window), view, parent=window)
+
+
 def test_colour_by_cluster_with_a_legend_naming_each_group(view, qtbot):
     from embedding_studio.core.maps.frame import drawn_ids, pca_frame
 
     model, truth = planted_model()
     view.session.set_model(model)
     view.session.set_frame(pca_frame(model.vectors, drawn_ids(len(model), 1000), model.words, model.counts))
+    controlled(view, qtbot)
     view.colour_mode.setFocus()
     qtbot.keyClick(view.colour_mode, Qt.Key.Key_Down)
     qtbot.keyClick(view.colour_mode, Qt.Key.Key_Down)  # Plain -> Frequency -> Cluster
@@ -122,8 +135,26 @@ def test_colour_by_cluster_with_a_legend_naming_each_group(view, qtbot):
     assert [b.color().name() for b in view.scatter.data["brush"]] == colours
 
 
+def test_clusters_follow_the_model(view, qtbot):
+    """Another model of the same words (a run finished, a model opened) is clustered again: its groups."""
+    from embedding_studio.core.maps.frame import drawn_ids, pca_frame
+    from embedding_studio.core.vectors.model import Model
+
+    model, _ = planted_model()
+    view.session.set_model(model)
+    view.session.set_frame(pca_frame(model.vectors, drawn_ids(len(model), 1000), model.words, model.counts))
+    controlled(view, qtbot)
+    view.colour_mode.setCurrentText("Cluster")
+    qtbot.waitUntil(lambda: "g0_0/g0_1" in view.colour_legend.text(), timeout=10_000)
+    rank = np.arange(len(model)) // 8  # word k is g<k % 8>_<k // 8>: now grouped by rank, not by name
+    bundles = np.random.default_rng(1).normal(size=(8, model.dim)) * 5
+    view.session.set_model(Model(model.vocab, (bundles[rank % 8] + 0.1 * model.vectors).astype(np.float32)))
+    qtbot.waitUntil(lambda: "g0_0/g1_0" in view.colour_legend.text(), timeout=10_000)  # the rank-0 words: one group
+
+
 def test_clusters_need_a_model(view, qtbot):
     view.session.set_frame(crowded())  # a frame with no model behind it (the untrained preview, say)
+    controlled(view, qtbot)
     view.colour_mode.setCurrentText("Cluster")
     assert "need a trained model" in view.colour_legend.text()
     assert len(alphas(view)) == 1
