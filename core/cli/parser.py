@@ -8,8 +8,8 @@ import dataclasses
 import os
 import sys
 
-from ..config import (DEFAULT_RESTRICT_VOCAB, DEFAULT_TOKENS, INT_RANGES, MIN_LR_FRACTION, TOKEN_RULE_NAMES,
-                      TOKEN_RULES, TrainConfig, default_workers, range_text)
+from ..config import (DEFAULT_RESTRICT_VOCAB, DEFAULT_TOKENS, INT_RANGES, MIN_LR_FRACTION, RENAMED_TOKEN_RULES,
+                      TOKEN_RULE_NAMES, TOKEN_RULES, TrainConfig, default_workers, range_text)
 from ..text.gutenberg import DEFAULT_MIRROR
 
 
@@ -127,8 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _token_rule(name: str) -> str:
+    """A rule's name, refused with its new name when it was renamed (argparse then lists the choices)."""
+    if name in RENAMED_TOKEN_RULES:
+        raise argparse.ArgumentTypeError(f"{name!r} is now called {RENAMED_TOKEN_RULES[name]!r}")
+    return name
+
+
 def _add_tokens_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tokens", choices=TOKEN_RULE_NAMES, default=DEFAULT_TOKENS,
+    parser.add_argument("--tokens", type=_token_rule, choices=TOKEN_RULE_NAMES, default=DEFAULT_TOKENS,
                         help="how text becomes words: " + "; ".join(f"{name}: {rule.description}"
                                                                     for name, rule in TOKEN_RULES.items())
                         + f" (default: {DEFAULT_TOKENS})")

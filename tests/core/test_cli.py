@@ -658,3 +658,8 @@ def test_a_word_below_the_minimum_count_is_explained_with_its_count(tmp_path):
     assert "'rarely' occurs 2 times" in err and "minimum count of 2 would keep it" in err
     code, _, err = run("similar", str(out), "never")
     assert code == 2 and "not in the vocabulary" in err
+
+
+def test_a_renamed_token_rule_is_refused_naming_the_new_name(tmp_path):
+    code, _, err = run("train", str(tmp_path), "--out", str(tmp_path / "m.npz"), "--tokens", "standard")
+    assert code == 2 and "'standard' is now called 'keep-hyphens'" in err and len(err.strip().splitlines()) == 1
