@@ -44,7 +44,7 @@ def train_once(dim: int, window: int, negative: int, workers: int, seed: int, ep
     except TrainingDiverged as error:
         diverged = str(error)
     return {"dim": dim, "window": window, "negative": negative, "workers": workers, "seed": seed,
-            "epochs": epochs, "tokens": len(corpus.ids), "batch_tokens": config.batch_tokens, "losses": losses,
+            "epochs": epochs, "tokens": len(corpus.ids), "batch_tokens": config.run_batch_tokens, "losses": losses,
             "diverged": diverged,
             "seconds": round(time.perf_counter() - started, 1)}
 

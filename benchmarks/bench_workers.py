@@ -52,7 +52,7 @@ def train_ours(corpus, dim: int, window: int, workers: int, seed: int) -> dict:
     except TrainingDiverged as error:
         return {"diverged": str(error)}
     result = {"seconds": round(time.perf_counter() - started, 1), "loss": float(model.loss_history[-1]),
-              "batch_tokens": config.batch_tokens, "in_flight": config.batches_in_flight, "diverged": None}
+              "batch_tokens": config.run_batch_tokens, "in_flight": config.batches_in_flight, "diverged": None}
     result.update(quality(list(model.vocab.words), model.vectors))
     result["mean_cosine"] = mean_cosine(model.vectors)
     return result
