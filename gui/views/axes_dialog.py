@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QPushButton, QSpinBox, QSplitter, QTableWidget, QVBoxLayout,
                                QWidget)
 
@@ -22,7 +22,7 @@ from embedding_studio.core.vectors.model import Model
 
 from ..background import LatestRequest, run_in_background
 from ..session import Session
-from .widgets import fill_table, make_busy_label, make_result_table, unknown_hint
+from .widgets import close_button_box, fill_table, make_busy_label, make_result_table, unknown_hint
 from .word_map import WordMap
 
 MAP_WORDS = 150
@@ -97,7 +97,7 @@ class AxesDialog(QDialog):
         split.addWidget(tables)
         split.addWidget(self.map.plot)
         split.setSizes([300, 700])
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = close_button_box()
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QDialog, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -28,7 +28,7 @@ from embedding_studio.core.vectors.model import Model
 
 from ..background import LatestRequest, run_in_background
 from ..session import Session
-from .widgets import make_busy_label, make_result_table
+from .widgets import close_button_box, make_busy_label, make_result_table
 
 TOPN = 10
 OVERLAP_WORDS = 1000
@@ -115,7 +115,7 @@ class CompareDialog(QDialog):
         self.tabs = QTabWidget(objectName="compareTabs")
         self.tabs.addTab(neighbours, "Neighbours")
         self.tabs.addTab(self._build_movers(), "Movers (aligned)")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons = close_button_box()
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(top)

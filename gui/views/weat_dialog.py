@@ -8,14 +8,14 @@ are shown. The test runs off the UI thread (the exact p-value can count up to 20
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDialog, QGridLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from embedding_studio.core.vectors.weat import WeatResult, make_test, presets
 
 from ..background import LatestRequest
 from ..session import Session
-from .widgets import make_busy_label, make_result_table
+from .widgets import close_button_box, make_busy_label, make_result_table
 
 CUSTOM = "Custom word sets"
 SETS = (("X", "Targets X"), ("Y", "Targets Y"), ("A", "Attributes A"), ("B", "Attributes B"))
@@ -66,7 +66,7 @@ class WeatDialog(QDialog):
         top.addWidget(QLabel("Test:"))
         top.addWidget(self.preset, 1)
         top.addWidget(self.run_button)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = close_button_box()
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(top)

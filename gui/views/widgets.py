@@ -4,7 +4,8 @@ when a word is unknown or the model is of other texts. A view imports these, nev
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import (QAbstractItemView, QDialogButtonBox, QHeaderView, QLabel, QTableWidget,
+                               QTableWidgetItem)
 
 from embedding_studio.core.errors import UnknownWordError
 
@@ -75,3 +76,13 @@ def fill_table(table: QTableWidget, rows: list[tuple]) -> None:
             if c:
                 cell.setTextAlignment(RIGHT)
             table.setItem(r, c, cell)
+
+
+def close_button_box() -> QDialogButtonBox:
+    """A dialog's Close button that Enter does not press: a dialog's buttons are "auto default", so Enter
+    in any of its text fields closed it; there Enter asks (searches, draws, runs) and only a click closes."""
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    for button in box.buttons():
+        button.setAutoDefault(False)
+        button.setDefault(False)
+    return box

@@ -143,3 +143,25 @@ def test_closing_the_window_stops_the_stability_runs(qtbot, window, errors):
     qtbot.waitUntil(lambda: window.analysis.progress.value() > 0, timeout=20_000)
     close_window(qtbot, window)
     assert stability_runs.stopped and window.session.stability is None and not errors
+
+
+def test_enter_in_a_dialogs_text_field_asks_and_only_close_closes(qtbot, trained, tmp_path, errors):
+    # Enter searches (draws, runs, compares); the dialogs stay open until Close is clicked.
+    from PySide6.QtCore import Qt
+
+    from embedding_studio.core.vectors.io import save_model
+
+    save_model(trained.session.model, tmp_path / "same.npz")
+    axes, weat = trained.analysis.show_axes(), trained.analysis.show_weat()
+    compare = trained.files.compare_with(str(tmp_path / "same.npz"))
+    qtbot.waitUntil(lambda: compare.right is not None, timeout=10_000)
+    for dialog, edit, words in ((axes, axes.x_edit, "he-she"), (weat, weat.edits["X"], "king, prince"),
+                                (compare, compare.edit, "king")):
+        edit.setFocus()
+        qtbot.keyClicks(edit, words)
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        assert dialog.isVisible(), type(dialog).__name__
+    wait_query(qtbot, compare)
+    assert compare.left_table.rowCount() == 10  # Enter compared
+    for dialog in (axes, weat, compare):
+        dialog.close()
