@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
         self.evaluation_panel.start_run()
         self.quality_plot.clear()
         self.quality_plot.setVisible(self.evaluation_panel.per_epoch)
-        self.loss_plot.start_run(epochs, before=self.runs.epochs_before)  # Continue draws on after the curve
+        self.loss_plot.start_run(epochs, before=self.runs.epochs_before, keep=self.runs.continuing)
 
     def _show_opened_model(self, model) -> None:
         self.settings_panel.show_model(model.config, model.dim)

@@ -48,6 +48,7 @@ class Runs(QObject):
         self.quiet = False  # a close is waiting for the run: no dialog when it fails
         self._training_vocab = None  # the vocabulary of the run, for per-epoch evaluation
         self.epochs_before = 0  # epochs the run's model had trained before its schedule (0: a new model)
+        self.continuing = False  # the run continues a model (its earlier curve stays)
         self.restart_note: str | None = None  # the run diverged and started again carefully: why
         settings.trainRequested.connect(self.start)
         settings.pauseRequested.connect(self.pause)
@@ -128,6 +129,7 @@ class Runs(QObject):
         self.restart_note = None
         self.thread = thread
         self.epochs_before = epochs_before_run(model, config, len(corpus.ids))
+        self.continuing = model is not None  # the views draw on after the model's earlier curve
         self.runStarting.emit(config.epochs)
         session.set_projection("pca")
         session.clear_frames()
@@ -169,6 +171,7 @@ class Runs(QObject):
         """The run diverged and starts again from its first batch with careful steps: the views start
         over with it, and the status line says why (a fresh run only, so nothing earlier is lost)."""
         self.restart_note = note
+        self.continuing = False  # a fresh run, from its first batch again
         self.runStarting.emit(epochs)
         self.session.clear_frames()
         self.status.progress(0.0)

@@ -64,14 +64,15 @@ class LossPlot(QWidget):
         self.plot.setTitle(f"{name} &nbsp;&nbsp; <span style='font-size:9pt'>{key}</span>", color="#333",
                            size="11pt")
 
-    def start_run(self, epochs: int, before: int = 0) -> None:
+    def start_run(self, epochs: int, before: int = 0, keep: bool = False) -> None:
         """A run of ``epochs`` begins after ``before`` epochs the model already trained: a new model's run
-        (``before`` 0) starts a fresh curve, a continued one draws on after the earlier curve.
+        starts a fresh curve; a continued one (``keep``) draws on after the earlier curve, also when it
+        resumes a stopped schedule (``before`` 0: the schedule's own first epochs are on the curve).
 
         A fixed x axis shows how much of the run is left, and spares a redraw of the axes and grid
         each time a point is added (autoranging x doubled the cost of every live redraw).
         """
-        if before <= 0:
+        if not keep:
             self.clear()
         self._redraw.stop()
         self.offset = max(int(before), 0)

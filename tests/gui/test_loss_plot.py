@@ -50,7 +50,7 @@ def test_smoothed_curve_keeps_up_with_a_long_run(plot):
 def test_continue_draws_on_after_the_earlier_curve(plot):
     plot.start_run(2)
     feed(plot, 2)
-    plot.start_run(3, before=2)  # Continue: three more epochs of the same model
+    plot.start_run(3, before=2, keep=True)  # Continue: three more epochs of the same model
     for epoch in range(3):
         for k in range(1, 5):
             plot.add_progress(Progress(epoch + 1, 3, (epoch + k / 4) / 3, 0, 1.0, 0.01, 1.0, 0.31, 1))

@@ -206,3 +206,27 @@ def test_a_diverging_run_is_a_dialog_and_the_earlier_model_stays(qtbot, window, 
     assert len(failures) == 1 and "diverged" in failures[0] and "learning rate" in failures[0]
     assert window.session.model is earlier  # the garbage model replaced nothing
     assert window.settings_panel.train_button.isEnabled()
+
+
+def test_continue_after_stop_keeps_the_earlier_curve(qtbot, window):
+    # Stopped in its second epoch, the run resumes on the same schedule: the curve goes on from where it
+    # stopped, its first part kept (it was erased: the resumed schedule counts no epochs "before" it).
+    panel = window.settings_panel
+    panel.spins["workers"].setValue(1)
+    panel.spins["epochs"].setValue(40)
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: bool(window.loss_plot.epoch_x and window.loss_plot.x and window.loss_plot.x[-1] > 1.2),
+                    timeout=60_000)
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: window.training is None, timeout=20_000)
+    assert not window.session.model.state.finished
+    earlier_x, earlier_epochs = list(window.loss_plot.x), list(window.loss_plot.epoch_x)
+    panel.spins["epochs"].setValue(40)
+    window.menus.continue_action.trigger()
+    qtbot.waitUntil(lambda: window.training is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: len(window.loss_plot.x) > len(earlier_x), timeout=30_000)
+    window.runs.stop()
+    qtbot.waitUntil(lambda: window.training is None, timeout=20_000)
+    assert window.loss_plot.x[:len(earlier_x)] == earlier_x
+    assert window.loss_plot.epoch_x[:len(earlier_epochs)] == earlier_epochs
+    assert window.loss_plot.x[len(earlier_x)] >= earlier_x[-1]  # on from where it stopped
