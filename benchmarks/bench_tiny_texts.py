@@ -36,7 +36,6 @@ import hashlib
 import itertools
 import json
 import math
-import sys
 import tempfile
 import time
 from pathlib import Path

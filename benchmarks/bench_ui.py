@@ -18,7 +18,6 @@ import argparse
 import os
 import statistics
 import tempfile
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
