@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import struct
 import zipfile
 from contextlib import ExitStack, contextmanager
@@ -71,8 +70,6 @@ _MAX_NPY_HEADER = 10_000  # numpy's own limit
 _BOMB_FLOOR = 64 << 20  # a member may expand past this many bytes ...
 _MAX_EXPANSION = 100  # ... only up to this factor of its compressed size (save_model stores, ratio 1)
 _READ_CHUNK = 16 << 20
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 def save_model(model: Model, path: str | os.PathLike) -> None:
@@ -413,10 +410,25 @@ def _json_field(path: Path, value: np.ndarray, label: str) -> Any:
 
 
 def _json_depth(text: str) -> int:
-    """How deep the brackets of ``text`` nest, strings left out: counted without recursion."""
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
-    opens = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
-    steps = np.where((opens == ord("[")) | (opens == ord("{")), 1, -1)
-    return int(np.cumsum(steps).max(initial=0))
+    """How deep the brackets of ``text`` nest, strings left out: one vectorised pass, linear in its length.
 
-
+    A quote opens or closes a string unless an odd run of backslashes precedes it. That is exact for
+    valid JSON (backslashes occur only inside strings), and json.loads stops at the first backslash
+    outside a string, before it could nest deeper than the text up to there. (A regex that strips the
+    strings retried an unterminated one from every quote: quadratic, minutes for a 50 KB member.)
+    """
+    # '"', '\\' and brackets are single bytes in UTF-8 and never part of a longer character
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    if not len(data):
+        return 0
+    positions = np.arange(len(data), dtype=np.int64)
+    backslash = data == ord("\\")
+    last_other = np.maximum.accumulate(np.where(backslash, -1, positions))  # the last non-backslash up to i
+    run_before = np.zeros(len(data), dtype=np.int64)  # backslashes just before each byte
+    run_before[1:] = positions[:-1] - last_other[:-1]
+    quote = (data == ord('"')) & (run_before % 2 == 0)
+    quotes_before = np.cumsum(quote) - quote
+    outside = quotes_before % 2 == 0
+    opens = ((data == ord("[")) | (data == ord("{"))) & outside
+    closes = ((data == ord("]")) | (data == ord("}"))) & outside
+    return int(np.cumsum(opens.astype(np.int64) - closes).max(initial=0))

@@ -1,0 +1,94 @@
+"""Hostile model and vectors files (issue #25 items 1, 2, 3, 9 and the file half of 11): each is refused
+quickly, within a bounded amount of memory, with one clear line; or, where it can be, read safely."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from embedding_studio.core.errors import ModelFileError
+from embedding_studio.core.vectors import model_file
+from embedding_studio.core.vectors.io import load_model, save_model
+
+from .test_io import make_model, rezip
+
+
+def _npy(array: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+# -- item 1: the JSON depth of settings and state is judged in linear time ---------------------------
+
+
+def test_a_megabyte_of_escaped_quotes_in_the_settings_is_refused_in_seconds(tmp_path):
+    """'"' then '\\"' half a million times: an unterminated string the old regex retried from every quote
+    (quadratic: about 45 minutes). Run in a child so that a hang fails the test instead of stalling it."""
+    path = tmp_path / "slow.npz"
+    save_model(make_model(), path)
+    rezip(path, {"config.npy": _npy(np.array('"' + '\\"' * 500_000))})
+    code = textwrap.dedent(f"""
+        from embedding_studio.core.errors import ModelFileError
+        from embedding_studio.core.vectors.io import load_model
+        try:
+            load_model({str(path)!r})
+        except ModelFileError as error:
+            print(error)
+    """)
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("judging a 1 MB settings string took more than 30 seconds")
+    assert done.returncode == 0, done.stderr
+    assert "training settings: not valid JSON" in done.stdout
+
+
+def _reference_depth(text: str) -> int:
+    """The deepest bracket nesting outside strings, one character at a time (the obvious scanner)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _random_json(rng: random.Random, depth: int = 0):
+    pick = rng.random()
+    if depth > 6 or pick < 0.4:
+        pieces = ['"', "\\", "[", "]", "{", "}", "a", "é", "\\\\", '\\"', " "]
+        return "".join(rng.choice(pieces) for _ in range(rng.randrange(6)))
+    if pick < 0.7:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+    return {_random_json(rng, 7): _random_json(rng, depth + 1) for _ in range(rng.randrange(4))}
+
+
+def test_json_depth_counts_brackets_outside_strings_exactly():
+    rng = random.Random(25)
+    for _ in range(500):
+        text = json.dumps(_random_json(rng), ensure_ascii=rng.random() < 0.5)
+        assert model_file._json_depth(text) == _reference_depth(text), text
+    assert model_file._json_depth('["\\\\", ["\\\\\\"]"]]') == 2
+    assert model_file._json_depth('{"a": "[[[[", "b": [{"c": "}}"}]}') == 3
+    assert model_file._json_depth("") == 0
