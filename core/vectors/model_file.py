@@ -123,6 +123,7 @@ def load_model(path: str | os.PathLike) -> Model:
                 handle = stack.enter_context(open(path, "rb"))
                 _check_directory(path, handle)
                 archive = stack.enter_context(zipfile.ZipFile(handle))
+            _check_entries(path, archive)
             version, arrays = _read_arrays(path, archive)
     except MemoryError as error:
         raise ModelFileError(f"'{path}' is too large to load into memory") from error
@@ -266,19 +267,28 @@ def _member_data(path: Path, archive: zipfile.ZipFile, member: _Member) -> np.nd
 def _check_directory(path: Path, handle: Any) -> None:
     """Refuse an archive whose zip directory alone would be slow to parse (a model has a dozen entries).
 
-    Reads the end-of-directory record as zipfile finds it: the last one within the final 64 KiB.
-    Without one, zipfile reports the file as damaged.
+    Judges the end record zipfile itself will use: found by zipfile's own reader, so that a zip64 record
+    (which zipfile prefers to the classic one) is the one judged. Without one, zipfile reports the file
+    as damaged. :func:`_check_entries` then counts the entries actually read.
     """
-    size = handle.seek(0, os.SEEK_END)
-    tail_size = min(size, 22 + 0xFFFF)
-    handle.seek(size - tail_size)
-    tail = handle.read(tail_size)
-    at = tail.rfind(EMPTY_ZIP_MAGIC)
-    if at < 0 or len(tail) - at < 22:
+    end_record = getattr(zipfile, "_EndRecData", None)  # private, but it is what ZipFile runs
+    if end_record is None:
+        return  # the directory-size bound is lost, the count of the entries read still holds
+    try:
+        record = end_record(handle)
+    except OSError:
+        return  # zipfile fails the same way and says so
+    if not record:
         return
-    entries, directory_bytes = struct.unpack("<HI", tail[at + 10 : at + 16])
+    entries, directory_bytes = record[4], record[5]  # zipfile's _ECD_ENTRIES_TOTAL, _ECD_SIZE
     if entries > _MAX_ENTRIES or directory_bytes > _MAX_DIRECTORY_BYTES:
         raise _invalid(path, f"its archive lists {entries:,} entries in {directory_bytes:,} bytes")
+
+
+def _check_entries(path: Path, archive: zipfile.ZipFile) -> None:
+    """Count the entries zipfile read: it reads a directory by its size, whatever count the record gives."""
+    if len(archive.filelist) > _MAX_ENTRIES:
+        raise _invalid(path, f"its archive holds {len(archive.filelist):,} entries (a model has a dozen)")
 
 
 @contextmanager

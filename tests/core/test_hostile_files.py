@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import random
+import struct
 import subprocess
 import sys
 import textwrap
+import zipfile
 
 import numpy as np
 import pytest
@@ -92,3 +94,49 @@ def test_json_depth_counts_brackets_outside_strings_exactly():
     assert model_file._json_depth('["\\\\", ["\\\\\\"]"]]') == 2
     assert model_file._json_depth('{"a": "[[[[", "b": [{"c": "}}"}]}') == 3
     assert model_file._json_depth("") == 0
+
+
+# -- item 3: the entry limit holds whatever end record the archive offers ------------------------------
+
+
+def _with_extra_entries(path, count: int) -> bytes:
+    """The model at ``path`` plus ``count`` empty members: a valid zip whose directory lists them all."""
+    rezip(path, extra=[(f"extra{i}.npy", b"") for i in range(count)])
+    return path.read_bytes()
+
+
+def _classic_end(data: bytes) -> tuple[int, int, int, int]:
+    """Where the classic end record starts, and the directory's entries, size and offset it gives."""
+    at = data.rfind(b"PK\x05\x06")
+    entries, size, offset = struct.unpack("<2xHLL", data[at + 8 : at + 20])
+    return at, entries, size, offset
+
+
+def test_a_zip64_record_cannot_hide_a_large_directory_behind_a_small_classic_one(tmp_path):
+    """The classic end record says 18 entries, a zip64 record (which zipfile prefers) says 318: the limit
+    must judge the directory zipfile reads."""
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    data = _with_extra_entries(path, 300)
+    at, entries, size, offset = _classic_end(data)
+    assert entries == 310
+    zip64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, size, offset)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, at, 1)
+    classic = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 18, 18, size, offset, 0)
+    path.write_bytes(data[:at] + zip64 + locator + classic)
+    with zipfile.ZipFile(path) as archive:  # the crafted file is one zipfile reads, all 310 entries
+        assert len(archive.infolist()) == 310
+    with pytest.raises(ModelFileError, match="lists 310 entries"):
+        load_model(path)
+
+
+def test_a_classic_record_that_undercounts_its_directory_is_refused(tmp_path):
+    """zipfile reads the directory by its size, not its count: an end record saying 18 entries over a
+    directory of 310 must not slip past the limit."""
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    data = _with_extra_entries(path, 300)
+    at, _, size, offset = _classic_end(data)
+    path.write_bytes(data[:at] + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 18, 18, size, offset, 0))
+    with pytest.raises(ModelFileError, match="holds 310 entries"):
+        load_model(path)
