@@ -2,9 +2,11 @@
 
 Only the members a model has are read, each checked from its zip entry and ``.npy`` header alone (a
 plain array of the expected type, no pickle, a shape that agrees with the others, as many bytes as it
-declares, no decompression bomb) before any of its data is decompressed. Loading one never runs code,
-and memory stays within what the file declares: a member's stored size, or for a compressed member
-above 64 MB, at most 100 times its compressed size.
+declares, no decompression bomb) before any of its data is decompressed; then all of them are judged
+together, also before any data is read. Loading one never runs code, and memory stays within what the
+file justifies: what loading costs (the data, its copies in other dtypes, the words as Python strings)
+stays under 256 MB or 50 times the bytes the members take in the file, and no member expands past
+64 MB or 100 times its compressed size.
 """
 
 from __future__ import annotations
@@ -70,6 +72,16 @@ _MAX_NPY_HEADER = 10_000  # numpy's own limit
 _BOMB_FLOOR = 64 << 20  # a member may expand past this many bytes ...
 _MAX_EXPANSION = 100  # ... only up to this factor of its compressed size (save_model stores, ratio 1)
 _READ_CHUNK = 16 << 20
+#: All members together (what loading them costs, see _load_cost) may take this many bytes ...
+_TOTAL_FLOOR = 256 << 20
+_TOTAL_EXPANSION = 50  # ... or this factor of what they hold in the file, whichever is more
+#: What a word costs once read, beyond its bytes: a str, its list slot, the vocabulary's dict entry, an int
+#: (measured: ~140 bytes for short words)
+_WORD_COST = 200
+#: The dtype each member is turned into after reading (a copy unless it already has it)
+_LOADED_AS = {"word_lengths": "i8", "counts": "i8", "vectors": "f4", "output": "f4", "loss_history": "f8",
+              "rare_word_lengths": "i8", "rare_counts": "i8", "timeline_epochs": "f8", "timeline_losses": "f8",
+              "timeline_codes": "i1", "timeline_scales": "f4", "timeline_maps": "f4"}
 
 
 def save_model(model: Model, path: str | os.PathLike) -> None:
@@ -199,8 +211,46 @@ def _read_arrays(path: Path, archive: zipfile.ZipFile) -> tuple[int, dict[str, n
                 or losses != epochs or scales != codes[:2] or maps[0] != epochs[0] or maps[2] != 2
                 or timeline[2].dtype.itemsize != 1):
             raise _invalid(path, "its training timeline's arrays do not fit together or the model")
+    _check_total(path, [m for m in members.values() if m is not None])
     arrays = {name: _member_data(path, archive, m) for name, m in members.items() if m is not None}
     return version, arrays
+
+
+def _check_total(path: Path, members: list[_Member]) -> None:
+    """Judge the members together, from their headers alone, before any of their data is decompressed.
+
+    Each member passing its own allowance is not enough: a few hundred KB of deflated zeros can declare
+    a dozen members of 64 MB, or 60 million one-byte words that cost gigabytes as Python strings. What
+    loading costs (:func:`_load_cost`) may exceed the floor only up to a factor of the bytes the members
+    take in the file, which is 1 for what :func:`save_model` writes (stored) and a few for a compressed
+    copy of a real model; and no member may claim more bytes than the file has.
+    """
+    stored = sum(m.info.compress_size for m in members)
+    size = path.stat().st_size
+    if stored > size:
+        raise _invalid(path, f"its members declare {stored:,} bytes in the archive, more than the file holds "
+                             f"({size:,})")
+    cost = _load_cost(members)
+    if cost > max(_TOTAL_FLOOR, _TOTAL_EXPANSION * stored):
+        raise _invalid(path, f"its members would take about {cost >> 20:,} MB of memory to read, from "
+                             f"{stored:,} bytes in the file")
+
+
+def _load_cost(members: list[_Member]) -> int:
+    """Bytes that reading these members takes: their data, the copies made of it in another dtype, and
+    every word (and rare word) as a Python string in the vocabulary."""
+    cost = 0
+    for member in members:
+        elements = math.prod(member.shape)
+        cost += elements * member.dtype.itemsize
+        target = _LOADED_AS.get(member.name)
+        if target is not None and member.dtype != np.dtype(target):
+            cost += elements * np.dtype(target).itemsize
+        elif not member.dtype.isnative:
+            cost += elements * member.dtype.itemsize
+        if member.name in ("words", "word_lengths", "rare_word_lengths"):
+            cost += elements * _WORD_COST
+    return cost
 
 
 def _member_header(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> _Member:

@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -140,3 +141,98 @@ def test_a_classic_record_that_undercounts_its_directory_is_refused(tmp_path):
     path.write_bytes(data[:at] + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 18, 18, size, offset, 0))
     with pytest.raises(ModelFileError, match="holds 310 entries"):
         load_model(path)
+
+
+# -- item 2: the members' declared sizes are judged together before any is decompressed ----------------
+
+
+def _crafted_model(path, members: dict[str, np.ndarray]) -> None:
+    """A deflated model archive of the given members (format 2 marker and version added)."""
+    arrays = {"format": np.array("embedding-studio-model"), "version": np.array(2, dtype=np.int64), **members}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            archive.writestr(name + ".npy", _npy(array))
+
+
+def _data_reads(monkeypatch) -> list[str]:
+    """The members whose data load_model reads (every header is read first, then data)."""
+    read: list[str] = []
+    real = model_file._member_data
+    monkeypatch.setattr(model_file, "_member_data",
+                        lambda path, archive, member: (read.append(member.name), real(path, archive, member))[1])
+    return read
+
+
+def _refused_within(path, megabytes: int, match: str) -> None:
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError, match=match):
+            load_model(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < megabytes << 20, f"peak {peak:,} bytes"
+
+
+def test_millions_of_one_byte_words_in_a_small_file_are_refused_before_reading_them(tmp_path, monkeypatch):
+    """Five million words in int8 lengths and counts and a (5M, 1) float16 table: small members, a
+    file of a few tens of KB, but gigabytes of Python words and int64 copies once read."""
+    n = 5_000_000
+    path = tmp_path / "many.npz"
+    _crafted_model(path, {
+        "word_bytes": np.full(n, ord("a"), np.uint8), "word_lengths": np.ones(n, np.int8),
+        "counts": np.ones(n, np.int8), "vectors": np.ones((n, 1), np.float16),
+        "loss_history": np.zeros(0), "config": np.array("null"), "state": np.array("null"),
+    })
+    assert path.stat().st_size < 200_000
+    read = _data_reads(monkeypatch)
+    _refused_within(path, 64, "would take")
+    assert read == ["format", "version"]
+
+
+def test_members_each_within_the_allowance_are_judged_together(tmp_path, monkeypatch):
+    """Every member under the per-member allowance, together far over what the file can justify (the
+    allowances scaled down from 64 and 256 MB so the test stays small)."""
+    monkeypatch.setattr(model_file, "_BOMB_FLOOR", 2 << 20)
+    monkeypatch.setattr(model_file, "_TOTAL_FLOOR", 2 << 20, raising=False)
+    n, dim = 64, 2048  # each table 1 MB of float64 zeros
+    path = tmp_path / "wide.npz"
+    words = [f"w{i}" for i in range(n)]
+    _crafted_model(path, {
+        "word_bytes": np.frombuffer("".join(words).encode(), np.uint8),
+        "word_lengths": np.array([len(w) for w in words], np.int64), "counts": np.ones(n, np.int64),
+        "vectors": np.zeros((n, dim)), "output": np.zeros((n, dim)), "loss_history": np.zeros(1 << 17),
+        "config": np.array("null"), "state": np.array("null"),
+    })
+    read = _data_reads(monkeypatch)
+    with pytest.raises(ModelFileError, match="would take"):
+        load_model(path)
+    assert read == ["format", "version"]
+
+
+def test_a_large_stored_model_is_still_read(tmp_path, monkeypatch):
+    """What save_model writes is stored, not compressed: past the floor, it loads as long as it holds what
+    it declares."""
+    monkeypatch.setattr(model_file, "_TOTAL_FLOOR", 1 << 20, raising=False)
+    model = make_model(n=2000, dim=300)
+    path = tmp_path / "big.npz"
+    save_model(model, path)
+    assert path.stat().st_size > 4 << 20
+    assert load_model(path).words == model.words
+
+
+def test_members_that_claim_more_compressed_bytes_than_the_file_holds_are_refused(tmp_path, monkeypatch):
+    """The allowance grows with the bytes members take in the file, so they must not overstate them: a
+    compressed member whose directory entry claims a gigabyte more than the file has is refused."""
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    rezip(path, compression=zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    entry = data.find(b"vectors.npy", data.find(b"PK\x01\x02")) - 46  # its central directory entry
+    (compressed,) = struct.unpack("<L", data[entry + 20 : entry + 24])
+    data[entry + 20 : entry + 24] = struct.pack("<L", compressed + (1 << 30))
+    path.write_bytes(bytes(data))
+    read = _data_reads(monkeypatch)
+    with pytest.raises(ModelFileError, match="more than the file holds"):
+        load_model(path)
+    assert "vectors" not in read
