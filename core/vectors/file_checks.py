@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import numpy as np
 
 from ..errors import ModelFileError, StudioError
 from ..files import atomic_write
@@ -18,6 +19,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 #: Rows of a vectors or projector file formatted or parsed at a time.
 BLOCK_LINES = 4096
+#: The largest magnitude a vector may hold. Its square, summed over the most dimensions (2048) and a
+#: million rows, stays finite in float32 (2e33 < 3.4e38), so no cosine, norm or projection can
+#: overflow; real embeddings hold values of a few units, a diverged run or a crafted file far more.
+MAX_VECTOR_VALUE = 1e12
 
 
 @contextmanager
@@ -70,3 +75,28 @@ def encoded_words(words: list[str], where: str) -> list[bytes]:
         encoded.append(raw)
     return encoded
 
+
+
+def unusable_vector(table: np.ndarray) -> tuple[int, str] | None:
+    """The first row of ``table`` that holds NaN, infinity or a value beyond :data:`MAX_VECTOR_VALUE`,
+    and what it holds; None if every value is usable.
+
+    Why refuse rather than compute around it: each consumer of the vectors (similarities, maps, health,
+    axes, evaluation) would need its own overflow guard; one check where vectors enter keeps them all
+    exact. Checked with a min and a max (no copy of the table); rows are searched only on refusal.
+    """
+    if not table.size:
+        return None
+    low, high = float(table.min()), float(table.max())  # NaN anywhere makes both NaN
+    if -MAX_VECTOR_VALUE <= low and high <= MAX_VECTOR_VALUE:
+        return None
+    for start in range(0, len(table), BLOCK_LINES):
+        magnitude = np.abs(table[start : start + BLOCK_LINES]).max(axis=1)  # NaN for a row holding one
+        bad = ~(magnitude <= MAX_VECTOR_VALUE)
+        if bad.any():
+            row = int(np.argmax(bad))
+            value = float(magnitude[row])
+            if not np.isfinite(value):
+                return start + row, "NaN or infinity"
+            return start + row, f"a value of {value:.3g}, beyond the {MAX_VECTOR_VALUE:.0e} allowed"
+    return None

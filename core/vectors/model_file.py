@@ -29,7 +29,8 @@ from ..errors import ModelFileError, StudioError
 from ..text.vocab import Vocab
 from .model import Model, RunState
 from .timeline import Timeline
-from .file_checks import EMPTY_ZIP_MAGIC, ZIP_MAGIC, check_readable, encoded_words, short_reason, writing
+from .file_checks import (EMPTY_ZIP_MAGIC, ZIP_MAGIC, check_readable, encoded_words, short_reason, unusable_vector,
+                          writing)
 
 FORMAT_MARKER = "embedding-studio-model"
 #: 2: the words as one UTF-8 byte array and each word's length in bytes. 1 (still read): the words as a
@@ -89,13 +90,17 @@ def save_model(model: Model, path: str | os.PathLike) -> None:
 
     The words are stored as UTF-8 bytes plus lengths, so a very long word costs its own bytes rather
     than widening every word to its size. Refused first (StudioError), since :func:`load_model` would
-    refuse the file: a word that is empty or not valid Unicode, NaN or infinite vectors.
+    refuse the file: a word that is empty or not valid Unicode, vectors holding NaN, infinity or values
+    too large to compute with (:data:`~.file_checks.MAX_VECTOR_VALUE`).
     """
     encoded = encoded_words(model.words, "a model file")
     vectors = np.asarray(model.vectors, dtype=np.float32)
     output = None if model.output is None else np.asarray(model.output, dtype=np.float32)
-    if not np.isfinite(vectors).all() or (output is not None and not np.isfinite(output).all()):
-        raise StudioError("cannot save a model whose vectors hold NaN or infinity (did training diverge?)")
+    for table in (vectors, output):
+        bad = None if table is None else unusable_vector(table)
+        if bad is not None:
+            raise StudioError(f"cannot save a model whose vectors hold {bad[1]} (row {bad[0] + 1}; did training "
+                              "diverge?)")
     arrays: dict[str, np.ndarray] = {
         "format": np.array(FORMAT_MARKER),
         "version": np.array(FORMAT_VERSION, dtype=np.int64),
@@ -378,9 +383,9 @@ def _model_from_arrays(path: Path, version: int, arrays: dict[str, np.ndarray]) 
         output = arrays.get("output")
         output = None if output is None else output.astype(np.float32, copy=False)
     for table, what in ((vectors, "vectors"), (output, "output vectors")):
-        if table is not None and not np.isfinite(table).all():
-            row = int(np.argmin(np.isfinite(table).all(axis=1)))
-            raise _invalid(path, f"its {what} hold NaN or infinity (row {row + 1})")
+        bad = None if table is None else unusable_vector(table)
+        if bad is not None:
+            raise _invalid(path, f"its {what} hold {bad[1]} (row {bad[0] + 1})")
 
     config_values = _json_field(path, arrays["config"], "training settings")
     if config_values is None:

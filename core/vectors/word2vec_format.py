@@ -15,7 +15,7 @@ from ..config import INT_RANGES, range_text
 from ..errors import ModelFileError, StudioError
 from ..text.vocab import Vocab
 from .model import Model
-from .file_checks import BLOCK_LINES, Progress, check_readable, encoded_words, writing
+from .file_checks import BLOCK_LINES, Progress, check_readable, encoded_words, unusable_vector, writing
 
 _HEADER = re.compile(rb"^\s*(\d{1,18})\s+(\d{1,18})\s*$")
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -35,6 +35,10 @@ def save_word2vec(model: Model, path: str | os.PathLike, binary: bool = False) -
                 f"cannot write the word {word[:60]!r} to a word2vec file: words there cannot contain spaces"
             )
     vectors = np.asarray(model.vectors, dtype=np.float32)
+    bad = unusable_vector(vectors)
+    if bad is not None:
+        raise StudioError(f"cannot write vectors holding {bad[1]} (row {bad[0] + 1}) to a word2vec file: "
+                          "it could not be read back")
     n, dim = vectors.shape
     with writing(path) as handle:
         handle.write(f"{n} {dim}\n".encode("ascii"))
@@ -171,10 +175,9 @@ def _read_text(
         if values is None or values.shape != (len(block_numbers), dim):
             _find_bad_numbers(path, block_numbers, block_lines, dim)
             raise ModelFileError(f"'{path}', lines {block_lines[0]}-{block_lines[-1]}: malformed numbers")
-        finite = np.isfinite(values).all(axis=1)
-        if not finite.all():
-            at = block_lines[int(np.argmin(finite))]
-            raise ModelFileError(f"'{path}', line {at}: the vector holds NaN or infinity")
+        bad = unusable_vector(values)
+        if bad is not None:
+            raise ModelFileError(f"'{path}', line {block_lines[bad[0]]}: the vector holds {bad[1]}")
         vectors[start : start + len(block_numbers)] = values
         words.extend(block_words)
         block_words.clear()
@@ -276,9 +279,9 @@ def _read_binary(
         raise ModelFileError(
             f"'{path}': more data after the {n} vectors the header announces (wrong header?)"
         )
-    if not np.isfinite(vectors).all():
-        bad = int(np.argmin(np.isfinite(vectors).all(axis=1)))
-        raise ModelFileError(f"'{path}', vector {bad + 1} ('{words[bad]}'): NaN or infinity")
+    bad = unusable_vector(vectors)
+    if bad is not None:
+        raise ModelFileError(f"'{path}', vector {bad[0] + 1} ('{words[bad[0]]}'): the vector holds {bad[1]}")
     return words, vectors
 
 

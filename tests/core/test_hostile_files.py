@@ -10,14 +10,15 @@ import subprocess
 import sys
 import textwrap
 import tracemalloc
+import warnings
 import zipfile
 
 import numpy as np
 import pytest
 
-from embedding_studio.core.errors import ModelFileError
+from embedding_studio.core.errors import ModelFileError, StudioError
 from embedding_studio.core.vectors import model_file
-from embedding_studio.core.vectors.io import load_model, save_model
+from embedding_studio.core.vectors.io import load_model, load_vectors, save_model, save_word2vec
 
 from .test_io import make_model, rezip
 
@@ -236,3 +237,60 @@ def test_members_that_claim_more_compressed_bytes_than_the_file_holds_are_refuse
     with pytest.raises(ModelFileError, match="more than the file holds"):
         load_model(path)
     assert "vectors" not in read
+
+
+# -- item 9: vectors too large for float32 arithmetic are refused at the door ---------------------------
+
+
+def _huge(model):
+    model.vectors[1, 2] = 3e38  # finite in float32, but its square is not
+    return model
+
+
+def test_a_model_with_vectors_of_3e38_is_refused_without_a_numpy_warning(tmp_path):
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    rezip(path, {"vectors.npy": _npy(_huge(make_model()).vectors)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ModelFileError, match=r"vectors hold a value of 3e\+38, .*\(row 2\)"):
+            load_model(path)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_vectors_file_with_values_of_3e38_is_refused_without_a_numpy_warning(tmp_path, binary):
+    model = make_model(n=6, dim=4, trained=False)
+    path = tmp_path / ("v.bin" if binary else "v.txt")
+    save_word2vec(model, path, binary=binary)
+    data = path.read_bytes()
+    if binary:
+        row = model.vectors[1].astype("<f4").tobytes()
+        data = data.replace(row, np.array([3e38, 1, 1, 1], "<f4").tobytes())
+    else:
+        lines = data.split(b"\n")
+        lines[2] = lines[2].split(b" ")[0] + b" 3e38 1 1 1"
+        data = b"\n".join(lines)
+    path.write_bytes(data)
+    where = r"vector 2 \('word1'\)" if binary else "line 3"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ModelFileError, match=rf"{where}: .*a value of 3e\+38"):
+            load_vectors(path)
+
+
+def test_vectors_too_large_to_load_back_are_not_written(tmp_path):
+    for save in (save_model, save_word2vec):
+        with pytest.raises(StudioError, match="3e\\+38"):
+            save(_huge(make_model()), tmp_path / "out")
+    assert not list(tmp_path.iterdir())
+
+
+def test_large_but_usable_vectors_still_load_and_answer(tmp_path):
+    model = make_model(trained=False)
+    model.vectors *= 1e9 / np.abs(model.vectors).max()
+    path = tmp_path / "m.npz"
+    save_model(model, path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = load_model(path)
+        assert loaded.most_similar("word1", topn=3)[0][1] > 0
