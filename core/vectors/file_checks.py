@@ -4,6 +4,7 @@ one line, a first look at a file that says clearly why it cannot be read, words 
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -19,6 +20,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 #: Rows of a vectors or projector file formatted or parsed at a time.
 BLOCK_LINES = 4096
+#: Unicode's control characters (category Cc): C0, DEL and C1. No word holds one; in a file they break
+#: the line and column layout, and printed they would reach the terminal as escape sequences.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 #: The largest magnitude a vector may hold. Its square, summed over the most dimensions (2048) and a
 #: million rows, stays finite in float32 (2e33 < 3.4e38), so no cosine, norm or projection can
 #: overflow; real embeddings hold values of a few units, a diverged run or a crafted file far more.
@@ -59,8 +63,32 @@ def short_reason(error: BaseException) -> str:
     return text[:120]
 
 
+def control_character_word(words: list[str]) -> int | None:
+    """The index of the first word holding a control character (newline, tab, escape, ...), or None.
+
+    One regex search over the words joined; the word is located (by the lengths' running sum) only when
+    one is found.
+    """
+    found = _CONTROL.search("".join(words))
+    if found is None:
+        return None
+    ends = np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)))
+    return int(np.searchsorted(ends, found.start(), side="right"))
+
+
+def control_character_problem(word: str) -> str:
+    """Why a word is refused, for a message: the word escaped, and its first control character's code."""
+    found = _CONTROL.search(word)
+    code = f" (U+{ord(found.group()):04X})" if found else ""
+    return f"the word {word[:60]!r} holds a control character{code}"
+
+
 def encoded_words(words: list[str], where: str) -> list[bytes]:
-    """Each word as UTF-8; an empty word, or one with a lone surrogate (no UTF-8 form): StudioError."""
+    """Each word as UTF-8; an empty word, one with a lone surrogate (no UTF-8 form) or with a control
+    character (which no reader accepts): StudioError."""
+    bad = control_character_word(words)
+    if bad is not None:
+        raise StudioError(f"cannot write to {where}: {control_character_problem(words[bad])}")
     encoded = []
     for word in words:
         try:

@@ -29,8 +29,8 @@ from ..errors import ModelFileError, StudioError
 from ..text.vocab import Vocab
 from .model import Model, RunState
 from .timeline import Timeline
-from .file_checks import (EMPTY_ZIP_MAGIC, ZIP_MAGIC, check_readable, encoded_words, short_reason, unusable_vector,
-                          writing)
+from .file_checks import (EMPTY_ZIP_MAGIC, ZIP_MAGIC, check_readable, control_character_problem,
+                          control_character_word, encoded_words, short_reason, unusable_vector, writing)
 
 FORMAT_MARKER = "embedding-studio-model"
 #: 2: the words as one UTF-8 byte array and each word's length in bytes. 1 (still read): the words as a
@@ -371,6 +371,7 @@ def _model_from_arrays(path: Path, version: int, arrays: dict[str, np.ndarray]) 
         words = _decoded_words(path, arrays["word_bytes"], arrays["word_lengths"])
     if not words:
         raise _invalid(path, "it holds no words")
+    _check_no_control(path, words, "word")
     if not all(words):
         raise _invalid(path, "the word list holds an empty word")
     if len(set(words)) != len(words):
@@ -414,6 +415,7 @@ def _model_from_arrays(path: Path, version: int, arrays: dict[str, np.ndarray]) 
     rare: dict[str, int] = {}
     if "rare_counts" in arrays:
         rare_words = _decoded_words(path, arrays["rare_word_bytes"], arrays["rare_word_lengths"])
+        _check_no_control(path, rare_words, "rare word")
         rare_counts = arrays["rare_counts"].astype(np.int64)
         if (rare_counts < 1).any():
             raise _invalid(path, "a rare word has a count below one")
@@ -429,6 +431,13 @@ def _model_from_arrays(path: Path, version: int, arrays: dict[str, np.ndarray]) 
     if "timeline_codes" in arrays:
         model.timeline = _timeline_from_arrays(path, arrays)
     return model
+
+
+def _check_no_control(path: Path, words: list[str], what: str) -> None:
+    """A word holding a newline, tab, escape or other control character: refused, as every writer does."""
+    bad = control_character_word(words)
+    if bad is not None:
+        raise _invalid(path, f"{what} {bad + 1:,}: {control_character_problem(words[bad])}")
 
 
 def _timeline_from_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Timeline:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelFileError
+from ..errors import ModelFileError, StudioError
 from ..files import atomic_write_all
-from .file_checks import BLOCK_LINES
+from .file_checks import BLOCK_LINES, control_character_problem, control_character_word
 from .model import Model
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -22,8 +22,12 @@ def save_projector_tsv(model: Model, directory: str | os.PathLike) -> tuple[Path
     ``vectors.tsv``: one row of tab-separated numbers per word, no header. ``metadata.tsv``: one
     word per line, no header (the projector expects none for a single column). Both are written to
     temporary files first and moved into place together, so a failure leaves neither (nor an old pair
-    half replaced).
+    half replaced). A word holding a control character is refused first: a tab or newline would break
+    the metadata's lines, and no model file or vectors file holds one.
     """
+    bad = control_character_word(model.words)
+    if bad is not None:
+        raise StudioError(f"cannot write to a projector file: {control_character_problem(model.words[bad])}")
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -54,8 +58,8 @@ def _write_projector_files(vectors_path: Path, metadata_path: Path, vectors: np.
 
 
 def _tsv_safe(word: str) -> str:
-    """The word on one line of valid UTF-8: the metadata only labels points, so lone surrogates
-    (which UTF-8 cannot hold) become U+FFFD rather than failing the export."""
-    return _SURROGATE.sub("\ufffd", word.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+    """The word in valid UTF-8: the metadata only labels points, so lone surrogates (which UTF-8 cannot
+    hold) become U+FFFD rather than failing the export. (Control characters were refused before.)"""
+    return _SURROGATE.sub("\ufffd", word)
 
 

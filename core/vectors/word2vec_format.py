@@ -1,7 +1,8 @@
 """word2vec text and binary vectors files, and GloVe's (text without the header line): written in blocks
 of lines, read with a line or vector named in any error. Words are decoded as UTF-8, else as Latin-1
 (older files, or binary writers that cut a long word mid-character), which never fails and keeps distinct
-byte strings distinct; of two rows with the same word, the first is kept."""
+byte strings distinct; of two rows with the same word, the first is kept. A word holding a control
+character (tab, escape, or a Latin-1 byte 0x80-0x9f) is refused, when read as when written."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from ..config import INT_RANGES, range_text
 from ..errors import ModelFileError, StudioError
 from ..text.vocab import Vocab
 from .model import Model
-from .file_checks import BLOCK_LINES, Progress, check_readable, encoded_words, unusable_vector, writing
+from .file_checks import (BLOCK_LINES, Progress, check_readable, control_character_problem, control_character_word,
+                          encoded_words, unusable_vector, writing)
 
 _HEADER = re.compile(rb"^\s*(\d{1,18})\s+(\d{1,18})\s*$")
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -162,6 +164,9 @@ def _read_text(
     def flush() -> None:
         if not block_numbers:
             return
+        bad = control_character_word(block_words)
+        if bad is not None:
+            raise ModelFileError(f"'{path}', line {block_lines[bad]}: {control_character_problem(block_words[bad])}")
         start = len(words)
         if start + len(block_numbers) > len(vectors):
             raise ModelFileError(
@@ -274,6 +279,9 @@ def _read_binary(
         pos = space + 1 + row_bytes
         if i % 10_000 == 9_999:
             report(done_bytes + pos, total)
+    bad = control_character_word(words)
+    if bad is not None:
+        raise ModelFileError(f"'{path}', vector {bad + 1}: {control_character_problem(words[bad])}")
     rest = buf[pos:] + f.read(1 << 16)
     if rest.strip():
         raise ModelFileError(

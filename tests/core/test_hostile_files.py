@@ -18,7 +18,7 @@ import pytest
 
 from embedding_studio.core.errors import ModelFileError, StudioError
 from embedding_studio.core.vectors import model_file
-from embedding_studio.core.vectors.io import load_model, load_vectors, save_model, save_word2vec
+from embedding_studio.core.vectors.io import load_model, load_vectors, save_model, save_projector_tsv, save_word2vec
 
 from .test_io import make_model, rezip
 
@@ -294,3 +294,78 @@ def test_large_but_usable_vectors_still_load_and_answer(tmp_path):
         warnings.simplefilter("error")
         loaded = load_model(path)
         assert loaded.most_similar("word1", topn=3)[0][1] > 0
+
+
+# -- item 11 (files): a word holding a control character is refused, wherever words are read or written ---
+
+CONTROL_WORDS = [("two\nlines", "000A"), ("tab\tbed", "0009"), ("\x1b[31mred", "001B"), ("bell\x07", "0007"),
+                 ("next\x85line", "0085"), ("csi\x9b2J", "009B"), ("nul\x00", "0000"), ("del\x7f", "007F")]
+
+
+def _with_words(path, words: list[str], prefix: str = "word") -> None:
+    encoded = [w.encode("utf-8") for w in words]
+    rezip(path, {f"{prefix}_bytes.npy": _npy(np.frombuffer(b"".join(encoded), np.uint8)),
+                 f"{prefix}_lengths.npy": _npy(np.array([len(w) for w in encoded], np.int64))})
+
+
+@pytest.mark.parametrize("word, code", CONTROL_WORDS)
+def test_a_model_word_with_a_control_character_is_refused(tmp_path, word, code):
+    model = make_model()
+    path = tmp_path / "m.npz"
+    save_model(model, path)
+    _with_words(path, [*model.words[:3], word, *model.words[4:]])
+    with pytest.raises(ModelFileError, match=rf"word 4: .*control character \(U\+{code}\)"):
+        load_model(path)
+
+
+def test_a_control_character_is_refused_in_rare_words_and_format_1_words(tmp_path):
+    path = tmp_path / "m.npz"
+    save_model(make_model(), path)
+    rezip(path, {"rare_counts.npy": _npy(np.array([1, 2]))})
+    _with_words(path, ["rare", "ra\tre"], prefix="rare_word")
+    with pytest.raises(ModelFileError, match=r"rare word 2: .*control character \(U\+0009\)"):
+        load_model(path)
+    old = tmp_path / "old.npz"
+    from .test_io import save_format_1
+    model = make_model()
+    model.vocab.words[5] = "five\r"
+    save_format_1(model, old)
+    with pytest.raises(ModelFileError, match=r"word 6: .*control character \(U\+000D\)"):
+        load_model(old)
+
+
+@pytest.mark.parametrize("word", [b"tab\tbed", b"\x1b[2Jclear", b"del\x7f"])
+def test_a_vectors_file_word_with_a_control_character_is_refused(tmp_path, word):
+    text = tmp_path / "v.txt"
+    text.write_bytes(b"2 3\nok 1 2 3\n" + word + b" 4 5 6\n")
+    with pytest.raises(ModelFileError, match=r"line 3: the word .* holds a control character"):
+        load_vectors(text)
+    glove = tmp_path / "g.txt"
+    glove.write_bytes(b"ok 1 2 3\n" + word + b" 4 5 6\n")
+    with pytest.raises(ModelFileError, match=r"line 2: the word .* holds a control character"):
+        load_vectors(glove)
+    binary = tmp_path / "v.bin"
+    rows = [w + b" " + np.arange(3, dtype="<f4").tobytes() + b"\n" for w in (b"ok", word)]
+    binary.write_bytes(b"2 3\n" + b"".join(rows))
+    with pytest.raises(ModelFileError, match=r"vector 2: the word .* holds a control character"):
+        load_vectors(binary)
+
+
+def test_a_latin1_word_with_a_c1_control_byte_is_refused(tmp_path):
+    """Bytes 0x80-0x9f that are not UTF-8 fall back to Latin-1, where they are C1 controls (0x9b is CSI)."""
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"ok 1 2\nx\x9b2J 3 4\n")
+    with pytest.raises(ModelFileError, match=r"line 2: .*control character \(U\+009B\)"):
+        load_vectors(path)
+
+
+@pytest.mark.parametrize("word", ["tab\tbed", "two\nlines", "\x1b[31mred", "next\x85line"])
+def test_a_word_with_a_control_character_is_not_written(tmp_path, word):
+    model = make_model(n=6, dim=3)
+    model.vocab.words[2] = word
+    writers = [lambda p: save_model(model, p), lambda p: save_word2vec(model, p),
+               lambda p: save_word2vec(model, p, binary=True), lambda p: save_projector_tsv(model, p)]
+    for write in writers:
+        with pytest.raises(StudioError, match=r"control character"):
+            write(tmp_path / "out")
+    assert not list(tmp_path.iterdir())
