@@ -4,7 +4,8 @@ Seeds are small valid files: a model in format 2 and in format 1, word2vec text 
 Each case mutates one of them: bytes flipped, cut, inserted or repeated; zip members deleted, replaced
 by random bytes, by other arrays, by headers declaring huge or odd shapes and types, by odd or deeply
 nested JSON, recompressed, or joined by extra members; words made invalid; vectors and counts given
-NaN, infinity or negative values; vectors-file headers, numbers and words replaced by odd ones.
+NaN, infinity, huge or negative values; words given control characters; vectors-file headers, numbers and
+words replaced by odd ones.
 Whatever loads must also save, load back and export, again with nothing but StudioErrors.
 
 pytest runs a few hundred cases under hypothesis in a few seconds. The long run,
@@ -151,11 +152,12 @@ def _odd_json(rng: random.Random) -> str:
 def _odd_words(rng: random.Random, format_1: bool) -> dict[str, bytes]:
     n = len(WORDS) + rng.choice([0, 0, -1, 1])
     if format_1:
-        codes = [rng.choice([0x61, 0, 0xD800, 0xDFFF, 0x110000, 0xFFFFFFFF, 0x20, 0x10FFFF]) for _ in range(n * 3)]
+        codes = [rng.choice([0x61, 0, 0xD800, 0xDFFF, 0x110000, 0xFFFFFFFF, 0x20, 0x10FFFF, 0x09, 0x1B, 0x85])
+                 for _ in range(n * 3)]
         words = np.frombuffer(np.array(codes, dtype="<u4").tobytes(), dtype="<U3")
         return {"words.npy": _npy(words)}
-    pieces = [rng.choice([b"a", b"b", b"", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xff", b"\xc3", b"ok"])
-              for _ in range(n)]
+    pieces = [rng.choice([b"a", b"b", b"", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xff", b"\xc3", b"ok", b"a\tb",
+                          b"a\nb", b"\x1b[2J", b"\xc2\x9b", b"\x7f"]) for _ in range(n)]
     lengths = [len(p) + rng.choice([0, 0, 0, -1, 1, 2**62]) for p in pieces]
     return {"word_bytes.npy": _npy(np.frombuffer(b"".join(pieces), dtype=np.uint8)),
             "word_lengths.npy": _npy(np.array(lengths, dtype=np.int64).astype(rng.choice(["<i8", "<u8", ">i8"])))}
@@ -225,7 +227,8 @@ def _odd_values(rng: random.Random) -> dict[str, list]:
     n = len(WORDS)
     table = np.ones((n, DIM), dtype=rng.choice(["<f4", "<f8", ">f4", "<f2"]))
     with np.errstate(over="ignore"):  # 1e300 becomes inf in float32 and float16
-        table[rng.randrange(n), rng.randrange(DIM)] = rng.choice([np.nan, np.inf, -np.inf, 1e300, 0.0])
+        table[rng.randrange(n), rng.randrange(DIM)] = rng.choice([np.nan, np.inf, -np.inf, 1e300, 0.0, 3e38, -1e20,
+                                                                  6e4])
     choices = {
         "vectors.npy": table,
         "output.npy": table,
@@ -238,7 +241,8 @@ def _odd_values(rng: random.Random) -> dict[str, list]:
 
 
 ODD_TOKENS = [b"nan", b"inf", b"-inf", b"1e999", b"", b"-", b"0x10", b"1_000", b"\x00", b"\xff\xfe",
-              b"\xed\xa0\x80", b"9" * 400, b"1e-999", b"+1", b".", b"1,5", b"\t", b"\r", b"\xef\xbb\xbf"]
+              b"\xed\xa0\x80", b"9" * 400, b"1e-999", b"+1", b".", b"1,5", b"\t", b"\r", b"\xef\xbb\xbf", b"3e38",
+              b"-1e20", b"a\tb", b"\x1b[31m", b"\x9b"]
 ODD_COUNTS = [0, 1, 5, 6, 7, 10**9, 10**18, 4, 2**63]
 
 
@@ -289,8 +293,9 @@ def check(kind: str, data: bytes, folder: Path) -> None:
     except StudioError:
         return
     assert np.isfinite(model.vectors).all() and len(set(model.words)) == len(model)
+    assert not any(ch < " " or "\x7f" <= ch <= "\x9f" for word in model.words for ch in word), model.words
     if len(model) > 1:
-        with np.errstate(over="ignore"):  # the norms of huge finite values overflow to inf: no error
+        with np.errstate(over="raise", invalid="raise"):  # vectors too large to compute with are refused
             model.most_similar(model.words[0], topn=3)
     save_model(model, folder / "again.npz")
     again = load_model(folder / "again.npz")
