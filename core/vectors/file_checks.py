@@ -104,7 +104,6 @@ def encoded_words(words: list[str], where: str) -> list[bytes]:
     return encoded
 
 
-
 def unusable_vector(table: np.ndarray) -> tuple[int, str] | None:
     """The first row of ``table`` that holds NaN, infinity or a value beyond :data:`MAX_VECTOR_VALUE`,
     and what it holds; None if every value is usable.

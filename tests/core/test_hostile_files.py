@@ -3,6 +3,7 @@ quickly, within a bounded amount of memory, with one clear line; or, where it ca
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import struct
@@ -20,12 +21,10 @@ from embedding_studio.core.errors import ModelFileError, StudioError
 from embedding_studio.core.vectors import model_file
 from embedding_studio.core.vectors.io import load_model, load_vectors, save_model, save_projector_tsv, save_word2vec
 
-from .test_io import make_model, rezip
+from .test_io import make_model, rezip, save_format_1
 
 
 def _npy(array: np.ndarray) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     return buffer.getvalue()
@@ -326,7 +325,6 @@ def test_a_control_character_is_refused_in_rare_words_and_format_1_words(tmp_pat
     with pytest.raises(ModelFileError, match=r"rare word 2: .*control character \(U\+0009\)"):
         load_model(path)
     old = tmp_path / "old.npz"
-    from .test_io import save_format_1
     model = make_model()
     model.vocab.words[5] = "five\r"
     save_format_1(model, old)
