@@ -497,14 +497,13 @@ def _json_depth(text: str) -> int:
     data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
     if not len(data):
         return 0
-    positions = np.arange(len(data), dtype=np.int64)
+    positions = np.arange(len(data), dtype=np.int32)  # a member holds at most 4M bytes of JSON
     backslash = data == ord("\\")
-    last_other = np.maximum.accumulate(np.where(backslash, -1, positions))  # the last non-backslash up to i
-    run_before = np.zeros(len(data), dtype=np.int64)  # backslashes just before each byte
-    run_before[1:] = positions[:-1] - last_other[:-1]
-    quote = (data == ord('"')) & (run_before % 2 == 0)
-    quotes_before = np.cumsum(quote) - quote
-    outside = quotes_before % 2 == 0
-    opens = ((data == ord("[")) | (data == ord("{"))) & outside
-    closes = ((data == ord("]")) | (data == ord("}"))) & outside
-    return int(np.cumsum(opens.astype(np.int64) - closes).max(initial=0))
+    last_other = np.maximum.accumulate(np.where(backslash, np.int32(-1), positions))  # the last non-backslash
+    escaped = np.zeros(len(data), dtype=bool)  # after an odd run of backslashes
+    escaped[1:] = (positions[:-1] - last_other[:-1]) % 2 == 1
+    quote = (data == ord('"')) & ~escaped
+    outside = np.bitwise_xor.accumulate(quote.view(np.uint8)) == 0  # for a bracket: an even number of quotes before
+    opens = ((data == ord("[")) | (data == ord("{"))).view(np.int8)
+    closes = ((data == ord("]")) | (data == ord("}"))).view(np.int8)
+    return int(np.cumsum(np.where(outside, opens - closes, 0), dtype=np.int32).max(initial=0))
