@@ -154,7 +154,7 @@ def detect_encoding(path: Path) -> str:
     """
     with open(path, "rb") as file:
         head = file.read(_SNIFF)
-    marked = _bom_encoding(head) or unmarked_wide_encoding(head)
+    marked = sniff_encoding(head)
     if marked:
         return marked  # trusted: a damaged code unit becomes U+FFFD, which separates words
     valid, nul = _utf8_and_nul(path)
@@ -168,6 +168,12 @@ def detect_encoding(path: Path) -> str:
         if encoding and _decodes_as(path, encoding):
             return encoding
     return "latin-1"  # decodes any bytes
+
+
+def sniff_encoding(head: bytes) -> str | None:
+    """UTF-16 or UTF-32 as a file's first bytes show it (a byte order mark, or the bytes themselves);
+    None for anything read a byte at a time."""
+    return _bom_encoding(head) or unmarked_wide_encoding(head)
 
 
 def unmarked_wide_encoding(head: bytes) -> str | None:
@@ -376,7 +382,7 @@ def text_problem(head: bytes) -> str | None:
     bytes, else UTF-8, else cp1252): one NUL byte (outside UTF-16/32), or more than 5% control
     characters, means binary data.
     """
-    marked = _bom_encoding(head) or unmarked_wide_encoding(head)
+    marked = sniff_encoding(head)
     if marked is None and b"\x00" in head:
         return "looks like a binary file, not plain text (it contains NUL bytes)"
     try:  # not final: a character cut off at the end of the sample is no error
