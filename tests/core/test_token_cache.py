@@ -146,3 +146,72 @@ def test_what_a_killed_run_left_is_swept_and_a_live_runs_files_are_not(tmp_path)
     mine.write_bytes(b"y")
     TokenCache(cache, [text], 1, None)
     assert not left.exists() and mine.exists()
+
+
+# -- issue 25: an entry leads back to the named files only ------------------------------------------
+
+
+def _edit_entry(cache: Path, change) -> None:
+    (meta,) = cache.glob("tokens-*.json")
+    data = json.loads(meta.read_text(encoding="utf-8"))
+    change(data)
+    meta.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _concordance_lines(text: Path, cache: Path, word: str = "cat"):
+    from embedding_studio.core.text.concordance import concordance_for
+
+    corpus = load_corpus([text], min_count=1, cache_dir=cache)
+    return corpus, concordance_for(corpus).lines(word, 3)
+
+
+def _point_at(secret: Path):
+    def change(data: dict) -> None:
+        stat = secret.stat()
+        data["pieces"]["files"][0] = [str(secret), "utf-8", stat.st_size, stat.st_mtime_ns]
+    return change
+
+
+def _name_in_files(secret: Path):
+    def change(data: dict) -> None:
+        data["files"] = [str(secret)]
+    return change
+
+
+@pytest.mark.parametrize("edit, why", [
+    (_point_at, "it names a file that was not asked for"),
+    (_name_in_files, "it names a file that was not asked for"),
+    (lambda secret: lambda data: data["pieces"]["files"][0].__setitem__(1, "no-such-codec"),
+     "unknown text encoding ('no-such-codec')"),
+    (lambda secret: lambda data: data["pieces"]["files"][0].__setitem__(1, "rot13"), "unknown text encoding"),
+    (lambda secret: lambda data: data["pieces"]["files"][0].__setitem__(2, 1), "another size or time"),
+    (lambda secret: lambda data: data["pieces"]["rows"].__setitem__(2, 10**9), "outside its files"),
+])
+def test_an_entry_naming_another_file_or_encoding_is_rebuilt_never_followed(text, tmp_path, edit, why):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the cat knows the password hunter2\n" * 50, encoding="utf-8")
+    cache = tmp_path / "cache"
+    _, lines = _concordance_lines(text, cache)
+    expected = [(line.file, line.left, line.right) for line in lines]
+    _edit_entry(cache, edit(secret))
+
+    corpus, lines = _concordance_lines(text, cache)  # no traceback, and the named file's lines
+    assert [(line.file, line.left, line.right) for line in lines] == expected
+    assert all("hunter2" not in line.left + line.right and line.file == str(text) for line in lines)
+    assert corpus.files == [text]
+    (warning,) = corpus.warnings
+    assert "was damaged (" in warning and why in warning, warning
+
+    again, lines = _concordance_lines(text, cache)  # healed: a quiet hit from now on
+    assert again.warnings == [] and [(line.file, line.left, line.right) for line in lines] == expected
+
+
+def test_an_entry_is_found_from_another_working_folder(text, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.chdir(tmp_path)
+    load_corpus([Path("text.txt")], min_count=1, cache_dir=cache)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    corpus, lines = _concordance_lines(Path("../text.txt"), cache)
+    assert corpus.warnings == [] and isinstance(corpus.ids, np.memmap)  # a hit, not a damaged entry
+    assert corpus.files == [Path("../text.txt")] and lines[0].line == 1
