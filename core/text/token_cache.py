@@ -17,7 +17,6 @@ or an encoding that does not exist, is damaged like any other, never followed.
 from __future__ import annotations
 
 import codecs
-import errno
 import hashlib
 import json
 import os
@@ -30,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from ..config import DEFAULT_TOKENS
-from ..files import sweep_stale
+from ..errors import CorpusError
+from ..files import naming_write_errors, sweep_stale
 from .phrases import Phrase, PhraseSettings
 from .pieces import PieceTable, SourceFile
 from .vocab import Vocab
@@ -66,7 +66,8 @@ class TokenCache:
 
     def __init__(self, folder: Path, files: list[Path], min_count: int, max_vocab: int | None,
                  tokens: str = DEFAULT_TOKENS, phrases: PhraseSettings | None = None):
-        folder.mkdir(parents=True, exist_ok=True)
+        with naming_write_errors(folder, CorpusError, "token cache: "):
+            folder.mkdir(parents=True, exist_ok=True)
         sweep_stale(folder, [TEMPORARY, _UNNAMED_TEMPORARY])  # what killed runs left behind
         #: resolved path -> (the path as named, size, modification time): all an entry may point to
         self._named = {os.path.realpath(f): (f, f.stat().st_size, f.stat().st_mtime_ns) for f in files}
@@ -148,7 +149,6 @@ class TokenCache:
 
     def store(self, entry: CachedCorpus) -> np.memmap:
         """Make the entry complete (ids at ``partial_path`` already); returns the ids, mapped."""
-        os.replace(self.partial_path, self.ids_path)
         meta = {
             "files": [os.path.realpath(f) for f in entry.files],  # the same from any working folder
             "words": entry.vocab.words,
@@ -159,14 +159,20 @@ class TokenCache:
             "phrases": [[p.token, p.count, p.score] for p in entry.phrases],
             "pieces": _resolved(entry.pieces).to_json() if entry.pieces is not None else None,
         }
-        self._meta_temporary.write_text(json.dumps(meta), encoding="utf-8")
-        os.replace(self._meta_temporary, self.meta_path)
+        with naming_write_errors(self._meta_temporary, CorpusError, "token cache: "):
+            with open(self._meta_temporary, "w", encoding="utf-8") as handle:  # first: a full disk moves nothing
+                handle.write(json.dumps(meta))
+            os.replace(self.partial_path, self.ids_path)
+            os.replace(self._meta_temporary, self.meta_path)
         return np.load(self.ids_path, mmap_mode="r")
 
     def discard_partial(self) -> None:
         """Remove this run's temporary files (never another run's)."""
         for leftover in (self.partial_path, self.spill_path, self._meta_temporary):
-            leftover.unlink(missing_ok=True)
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:  # runs after errors too: what cannot go is swept by a later run
+                pass
 
 
 class _Foreign(ValueError):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedding_studio.core.errors import CorpusError
+from embedding_studio.core.text import token_cache, token_ids
 from embedding_studio.core.text.corpus import load_corpus
 from embedding_studio.core.text.token_cache import TEMPORARY, TokenCache
 
@@ -215,3 +219,55 @@ def test_an_entry_is_found_from_another_working_folder(text, tmp_path, monkeypat
     corpus, lines = _concordance_lines(Path("../text.txt"), cache)
     assert corpus.warnings == [] and isinstance(corpus.ids, np.memmap)  # a hit, not a damaged entry
     assert corpus.files == [Path("../text.txt")] and lines[0].line == 1
+
+
+# -- issue 25: a full disk while writing the cache says which file, and that the disk is full ----------
+
+
+class _FullDisk:
+    """A file that takes ``room`` bytes, then fails as a full disk does (ENOSPC)."""
+
+    def __init__(self, handle, room: int) -> None:
+        self._handle, self._room = handle, room
+
+    def write(self, data) -> int:
+        size = len(data.encode()) if isinstance(data, str) else memoryview(data).nbytes
+        if size > self._room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self._room -= size
+        return self._handle.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._handle.close()
+
+
+@pytest.mark.parametrize("module, suffix", [
+    (token_ids, ".spill"),  # the ids as they are read
+    (token_ids, ".part.npy"),  # the final ids
+    (token_cache, ".json.tmp"),  # the vocabulary
+])
+def test_a_full_disk_says_which_file_and_that_the_disk_is_full(text, tmp_path, monkeypatch, module, suffix):
+    cache = tmp_path / "cache"
+    real_open = open
+
+    def cramped_open(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        return _FullDisk(handle, 100) if str(path).endswith(suffix) and "w" in mode else handle
+
+    monkeypatch.setattr(module, "open", cramped_open, raising=False)
+    with pytest.raises(CorpusError) as info:
+        load_corpus([text], min_count=1, cache_dir=cache)
+    message = str(info.value)
+    assert re.fullmatch(rf"token cache: cannot write {re.escape(str(cache))}/tokens-[0-9a-f]{{24}}\.\d+\.[0-9a-f]{{8}}"
+                        rf"{re.escape(suffix)}: the disk is full \([\d.]+ [KMG]?B(ytes)? free\)", message), message
+    assert entry_files(cache) == []  # nothing half-written left behind
+
+    monkeypatch.undo()  # room again: the same run works and leaves one entry
+    load_corpus([text], min_count=1, cache_dir=cache)
+    assert len(entry_files(cache)) == 2
