@@ -217,7 +217,8 @@ def _download(ebook: int, url: str, raw: Path, report: FetchProgress, timeout: f
     handlers: list = [asked, _TimedHTTP(clock), _TimedHTTPS(clock)]
     if password is not None:
         manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        manager.add_password(None, url, *password)  # for this address only: not for a redirect elsewhere
+        parts = urllib.parse.urlsplit(url)  # for the mirror only: not for a redirect to another host
+        manager.add_password(None, f"{parts.scheme}://{parts.netloc}/", *password)
         handlers.append(urllib.request.HTTPBasicAuthHandler(manager))
     received = [0]
     try:

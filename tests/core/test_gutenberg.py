@@ -387,12 +387,14 @@ def test_a_utf16_book_with_its_byte_order_mark_is_a_book(tricky, tmp_path):
 # --- issue 25: the whole exchange under the deadline, odd headers, odd mirrors, odd bodies ----------
 
 (TRICKLED_STATUS, TRICKLED_HEADERS, TWO_LENGTHS, ENDS_FIRST, LOOP, WIDE_NO_MARK, WIDE_LATE, ESCAPES,
- LOCKED) = range(40, 49)
+ LOCKED, TO_ELSEWHERE) = range(40, 50)
 LATE_UTF16 = ("plain text first. " * 600).encode("utf-8") + fake_ebook(1).decode("utf-8").encode("utf-16-le")
 
 
 class OddGutenberg(TrickyGutenberg):
     """Answers that only a deadline over the whole exchange, or a careful reading of headers, catches."""
+
+    elsewhere = ""  # another server's address, for TO_ELSEWHERE
 
     def answer(self, h: http.server.BaseHTTPRequestHandler, ebook: int) -> None:
         def trickle(data: bytes, pause: float) -> None:
@@ -432,7 +434,13 @@ class OddGutenberg(TrickyGutenberg):
             raw(f"HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: {len(body)}\n", body)
         elif ebook == ESCAPES:
             raw("HTTP/1.1 503 Down\x1b[31mRED\x1b[0m for now\nContent-Length: 0\n", b"")
+        elif ebook == TO_ELSEWHERE:
+            h.send_response(302)
+            h.send_header("Location", f"{self.elsewhere}/cache/epub/{LOCKED}/pg{LOCKED}.txt")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
         elif ebook == LOCKED:  # basic authentication, as a private mirror might ask
+            self.requests.append(h.headers.get("Authorization") or "")
             if h.headers.get("Authorization") != "Basic dXNlcjpzM2NyZXQ=":  # user:s3cret
                 h.send_response(401)
                 h.send_header("WWW-Authenticate", 'Basic realm="mirror"')
@@ -504,3 +512,16 @@ def test_mirror_credentials_are_used_and_never_shown(odd, tmp_path, private_cach
             fetch([ebook], tmp_path / "out", mirror=mirror)
         assert "s3cret" not in str(info.value), str(info.value)
         assert "\n" not in str(info.value)
+
+
+def test_mirror_credentials_are_not_sent_to_a_host_it_redirects_to(odd, tmp_path, private_cache):
+    other = OddGutenberg()
+    try:
+        odd.elsewhere = other.url
+        host = odd.url.split("//")[1]
+        with pytest.raises(GutenbergError, match=r"HTTP 401") as info:
+            fetch([TO_ELSEWHERE], tmp_path / "out", mirror=f"http://user:s3cret@{host}")
+        assert "s3cret" not in str(info.value) and other.url.split("//")[1] in str(info.value)
+        assert other.requests and not any("Basic" in r for r in other.requests)
+    finally:
+        other.close()
