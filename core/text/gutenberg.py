@@ -490,7 +490,7 @@ def _check_mirror(mirror: str) -> str:
         parts = urllib.parse.urlsplit(mirror)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             problem = "expected an http:// or https:// address"
-        elif parts.port is None and parts.netloc.rpartition("@")[2].rstrip("]").endswith(":"):
+        elif parts.port is None and parts.netloc.endswith(":"):
             problem = "the port is missing after the colon"
     except ValueError as error:  # an unclosed [ or a port that is no number from 0 to 65535
         problem = str(error).rstrip(".")
