@@ -11,8 +11,10 @@ says nothing to another machine sharing the folder, or to another pid namespace.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import shutil
 import tempfile
 import time
 from contextlib import contextmanager
@@ -77,6 +79,40 @@ def atomic_write_all(paths: Sequence[str | os.PathLike], mode: str = "wb") -> It
         raise
     for folder in dict.fromkeys(path.parent for path in targets):
         _fsync_folder(folder)
+
+
+def write_error(path: str | os.PathLike, error: OSError) -> str:
+    """One line for an OSError met writing ``path``: the file, and plainly what went wrong (a full disk
+    says so and how much is free, rather than "42423 requested and 12288 written")."""
+    path = Path(path)
+    if error.errno == errno.ENOSPC:
+        try:
+            free = f" ({_amount(shutil.disk_usage(path.parent).free)} free)"
+        except OSError:
+            free = ""
+        return f"cannot write {path}: the disk is full{free}"
+    if error.errno == getattr(errno, "EDQUOT", None):
+        return f"cannot write {path}: over the disk quota"
+    if error.errno == errno.EFBIG:
+        return f"cannot write {path}: the file would be larger than this system allows"
+    return f"cannot write {path}: {error.strerror or error or type(error).__name__}"
+
+
+@contextmanager
+def naming_write_errors(path: str | os.PathLike, error_type: type[Exception], prefix: str = "") -> Iterator[None]:
+    """Turn an OSError raised inside into ``error_type(prefix + write_error(path, error))``."""
+    try:
+        yield
+    except OSError as error:
+        raise error_type(prefix + write_error(path, error)) from None
+
+
+def _amount(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
 
 
 def _open_temporary(path: Path, mode: str) -> tuple[Path, Any]:

@@ -225,6 +225,9 @@ class Concordance:
                     lines_before = _count_lines(handle, start)
         except OSError as error:
             raise CorpusError(f"cannot read {path}: {error.strerror or error}") from None
+        except LookupError:  # a table not checked on loading: say so, never a traceback
+            raise CorpusError(f"{path} was read in an encoding this Python does not know "
+                              f"({source.encoding[:40]!r}); open the corpus again") from None
         self._parts[key] = (text, lines_before)
         while len(self._parts) > 4:
             self._parts.popitem(last=False)

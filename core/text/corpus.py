@@ -19,7 +19,7 @@ import numpy as np
 from ..allocator import keep_freed_memory
 from ..config import DEFAULT_MIN_COUNT, DEFAULT_PHRASE_THRESHOLD, DEFAULT_TOKENS, TrainConfig, check_vocabulary_limits
 from ..errors import CorpusError
-from .decoding import BLOCK_CHARS, SURE_ENCODINGS, find_named
+from .decoding import BLOCK_CHARS, encoding_note, find_named
 from .parallel_reader import Parts, UsableFile, check_file, reading_processes
 from .token_ids import PartResult
 from .phrases import Phrase, PhraseSettings
@@ -190,7 +190,8 @@ def _read_into(token_ids: TokenIds, path: Path, file: "UsableFile | str | Corpus
     if isinstance(file, str):
         return file
     before = token_ids.n_tokens
-    file_warnings = [f"{path.name} is not UTF-8; read as {file.encoding}"] if file.encoding not in SURE_ENCODINGS else []
+    note = encoding_note(path, file.encoding)
+    file_warnings = [note] if note else []
     overlong = 0
     file_no = token_ids.pieces.add_file(path, file.encoding)
     for part in parts:

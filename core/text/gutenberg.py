@@ -15,7 +15,11 @@ Every failure (no network, a timeout, HTTP errors, 404 for an unknown id, a file
 connection cut mid-way, an invalid id) raises :class:`GutenbergError` with one line. So does an answer
 that is no plain-text book: a web page, a compressed file nobody asked for, binary data; and a
 redirect to anything but http(s). ``timeout`` bounds each wait for the server and a deadline the
-whole download, since a server sending a byte now and then never trips a per-read timeout.
+whole exchange, status line and headers included, since a server sending a byte now and then never
+trips a per-read timeout: when it passes, a timer shuts the connection, whatever is being read.
+
+A mirror may carry a user name and password (``https://user:pass@host``): they are sent, as HTTP basic
+authentication, only to that host when it asks, and never appear in a message.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import http.client
 import os
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -31,7 +36,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..errors import StudioError
+from ..errors import CorpusError, StudioError
 
 DEFAULT_MIRROR = "https://www.gutenberg.org"
 DEFAULT_MAX_BYTES = 64 << 20
@@ -44,6 +49,7 @@ CACHE_ENV = "EMBEDDING_STUDIO_CACHE"
 USER_AGENT = "embedding-studio/0.1 (+word2vec training on public-domain texts)"
 _CHUNK = 1 << 16
 _SNIFF = 8192  # bytes of the body judged before the rest is believed to be a book
+_WORD = re.compile(r"\w")  # a book with not one letter or digit left is empty
 _HTML = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|script)[\s>]", re.IGNORECASE)
 
 # The five Dostoevsky books of the article (Project Gutenberg ids).
@@ -61,7 +67,21 @@ FetchProgress = Callable[[int, int, "int | None"], None]
 
 
 class GutenbergError(StudioError):
-    """A book that could not be fetched: bad id, no network, missing ebook, too large, cut off."""
+    """A book that could not be fetched: bad id, no network, missing ebook, too large, cut off.
+
+    Its message is one line of printable text, whatever a server put in what it quotes.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_one_line(message))
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks, tabs and other control characters (terminal escapes) as spaces."""
+    return " ".join(_CONTROLS.sub(" ", str(text)).split())
+
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def parse_ids(values: Iterable[str | int]) -> list[int]:
@@ -163,8 +183,18 @@ def fetch(
         target = out / f"pg{ebook}.txt"
         try:
             with atomic_write(target, "w") as handle:
+                words = False
                 for piece in _clean_text(raw):
                     handle.write(piece)
+                    words = words or _WORD.search(piece) is not None
+                if not words:  # e.g. an "*** END OF" line first: an empty book is no download to keep
+                    raw.unlink(missing_ok=True)
+                    raise GutenbergError(
+                        f"ebook {ebook}: nothing is left of it once Project Gutenberg's header and footer "
+                        "are left out (an '*** END OF' line before any text?); nothing was saved")
+        except CorpusError as error:  # the cached file is not text after all (a NUL byte late in it)
+            raw.unlink(missing_ok=True)
+            raise GutenbergError(f"ebook {ebook}: {error}") from None
         except OSError as error:
             raise GutenbergError(f"cannot write '{target}': {error.strerror or error}") from None
         written.append(target)
@@ -181,73 +211,207 @@ def _clean_text(raw: Path):
 def _download(ebook: int, url: str, raw: Path, report: FetchProgress, timeout: float, deadline: float,
               max_bytes: int) -> None:
     """Stream ``url`` into ``raw`` through a temporary file; any failure -> GutenbergError."""
+    url, password = _without_credentials(url)
+    asked = _Redirects(ebook, url)  # messages name the address last asked, after any redirect
+    clock = _Deadline(deadline)
+    handlers: list = [asked, _TimedHTTP(clock), _TimedHTTPS(clock)]
+    if password is not None:
+        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        parts = urllib.parse.urlsplit(url)  # for the mirror only: not for a redirect to another host
+        manager.add_password(None, f"{parts.scheme}://{parts.netloc}/", *password)
+        handlers.append(urllib.request.HTTPBasicAuthHandler(manager))
+    received = [0]
+    try:
+        try:
+            _receive(ebook, urllib.request.build_opener(*handlers), url, raw, report, timeout, max_bytes, asked,
+                     clock, received)
+        finally:
+            clock.cancel()
+    except Exception as error:
+        if clock.expired:  # whatever the shut connection made the reading raise
+            raise GutenbergError(f"ebook {ebook}: the download from {asked.host} took over {deadline:g} s "
+                                 f"({_size(received[0])} so far); stopped") from None
+        if isinstance(error, GutenbergError):
+            raise
+        translated = _translate(error, ebook, asked, timeout)
+        if translated is None:
+            raise
+        raise translated from None
+
+
+def _receive(ebook: int, opener: urllib.request.OpenerDirector, url: str, raw: Path, report: FetchProgress,
+             timeout: float, max_bytes: int, asked: "_Redirects", clock: "_Deadline", received: list[int]) -> None:
+    """The exchange itself: the answer checked, its body streamed into ``raw`` (``received[0]``: bytes so far)."""
     from ..files import atomic_write
+    from .decoding import WIDE_ENCODINGS, nul_problem, sniff_encoding
 
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    asked = _Redirects(ebook, url)  # messages name the address last asked, after any redirect
-    stop_at = time.monotonic() + deadline
-    try:
-        with urllib.request.build_opener(asked).open(request, timeout=timeout) as response:
-            _check_headers(ebook, asked.url, response.headers)
-            length = response.headers.get("Content-Length")
-            total = int(length) if length and length.strip().isdigit() else None
-            if total is not None and total > max_bytes:
-                raise GutenbergError(
-                    f"ebook {ebook} is {_size(total)}, over the {_size(max_bytes)} limit ({asked.url})"
-                )
-            done = 0
-            head = b""
-            report(ebook, 0, total)
-            with atomic_write(raw, "wb") as handle:
-                while chunk := response.read1(_CHUNK):  # what has arrived: a slow server can't hold us
-                    done += len(chunk)
-                    if done > max_bytes:
-                        raise GutenbergError(
-                            f"ebook {ebook} is over the {_size(max_bytes)} limit; download stopped ({asked.url})"
-                        )
-                    handle.write(chunk)
-                    if len(head) < _SNIFF:
-                        head += chunk[: _SNIFF - len(head)]
-                        if len(head) == _SNIFF:
-                            _check_body(ebook, asked.url, head)
-                    report(ebook, done, total)
-                    if time.monotonic() > stop_at:
-                        raise GutenbergError(
-                            f"ebook {ebook}: the download from {asked.host} took over {deadline:g} s "
-                            f"({_size(done)} so far); stopped"
-                        )
-                if total is not None and done < total:
+    with opener.open(request, timeout=timeout) as response:
+        total = _check_headers(ebook, asked.url, response.headers)
+        if total is not None and total > max_bytes:
+            raise GutenbergError(
+                f"ebook {ebook} is {_size(total)}, over the {_size(max_bytes)} limit ({asked.url})"
+            )
+        done = 0
+        head = b""
+        narrow = True  # not UTF-16/32, so a NUL byte means it is not text
+        report(ebook, 0, total)
+        with atomic_write(raw, "wb") as handle:
+            while chunk := response.read1(_CHUNK):  # what has arrived: a slow server can't hold us
+                nul = chunk.find(b"\x00")
+                if len(head) == _SNIFF and narrow and nul >= 0:
+                    raise GutenbergError(f"ebook {ebook}: what {asked.url} sent {nul_problem(done + nul)}")
+                done += len(chunk)
+                received[0] = done
+                if done > max_bytes:
                     raise GutenbergError(
-                        f"the connection to {asked.host} was cut after {_size(done)} of {_size(total)} "
-                        f"(ebook {ebook}); try again"
+                        f"ebook {ebook} is over the {_size(max_bytes)} limit; download stopped ({asked.url})"
                     )
-                if done == 0:
-                    raise GutenbergError(f"ebook {ebook}: {asked.url} sent an empty file")
+                handle.write(chunk)
                 if len(head) < _SNIFF:
-                    _check_body(ebook, asked.url, head)
-            report(ebook, done, done)
-    except GutenbergError:
-        raise
-    except urllib.error.HTTPError as error:
+                    head += chunk[: _SNIFF - len(head)]
+                    if len(head) == _SNIFF:
+                        _check_body(ebook, asked.url, head)
+                        narrow = sniff_encoding(head) not in WIDE_ENCODINGS
+                        if narrow and nul >= 0:  # past the sample (in it, _check_body said binary)
+                            raise GutenbergError(f"ebook {ebook}: what {asked.url} sent "
+                                                 f"{nul_problem(done - len(chunk) + nul)}")
+                report(ebook, done, total)
+                clock.check()
+            clock.check()  # the end may be the connection the deadline shut
+            if total is not None and done < total:
+                raise GutenbergError(
+                    f"the connection to {asked.host} was cut after {_size(done)} of {_size(total)} "
+                    f"(ebook {ebook}); try again"
+                )
+            if done == 0:
+                raise GutenbergError(f"ebook {ebook}: {asked.url} sent an empty file")
+            if len(head) < _SNIFF:
+                _check_body(ebook, asked.url, head)
+        report(ebook, done, done)
+
+
+def _translate(error: Exception, ebook: int, asked: "_Redirects", timeout: float) -> GutenbergError | None:
+    """The one-line message for what urllib and http.client raise (None: not theirs, a bug)."""
+    if isinstance(error, urllib.error.HTTPError):
         if error.code == 404:
-            raise GutenbergError(f"no such ebook: {ebook} ({asked.url} answered 404 Not Found)") from None
-        raise GutenbergError(f"ebook {ebook}: {asked.url} answered HTTP {error.code} {error.reason}") from None
-    except urllib.error.URLError as error:
+            return GutenbergError(f"no such ebook: {ebook} ({asked.url} answered 404 Not Found)")
+        if 300 <= error.code < 400:  # urllib stops a loop, or a tenth redirect
+            return GutenbergError(f"ebook {ebook}: {asked.url} redirects in a loop (or more than "
+                                  f"{urllib.request.HTTPRedirectHandler.max_redirections} times); stopped")
+        if error.code == 401:
+            return GutenbergError(f"ebook {ebook}: {asked.url} answered HTTP 401 {error.reason}: it wants a "
+                                  "user name and password (https://user:password@host) or other ones")
+        return GutenbergError(f"ebook {ebook}: {asked.url} answered HTTP {error.code} {error.reason}")
+    if isinstance(error, urllib.error.URLError):
         reason = error.reason
         if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise GutenbergError(f"ebook {ebook}: {asked.host} did not answer within {timeout:g} s") from None
+            return GutenbergError(f"ebook {ebook}: {asked.host} did not answer within {timeout:g} s")
+        if isinstance(reason, http.client.HTTPException):
+            return GutenbergError(f"ebook {ebook}: the download from {asked.host} failed "
+                                  f"({type(reason).__name__}); try again")
         text = getattr(reason, "strerror", None) or str(reason)
-        raise GutenbergError(f"ebook {ebook}: cannot reach {asked.host} ({text}); are you online?") from None
-    except (TimeoutError, socket.timeout):
-        raise GutenbergError(
-            f"ebook {ebook}: {asked.host} stopped answering for {timeout:g} s (timed out)") from None
-    except http.client.HTTPException as error:  # IncompleteRead, BadStatusLine, ...
-        raise GutenbergError(
-            f"ebook {ebook}: the download from {asked.host} failed ({type(error).__name__}); try again"
-        ) from None
-    except OSError as error:  # connection reset, or the cache folder cannot be written
+        return GutenbergError(f"ebook {ebook}: cannot reach {asked.host} ({text}); are you online?")
+    if isinstance(error, (TimeoutError, socket.timeout)):
+        return GutenbergError(f"ebook {ebook}: {asked.host} stopped answering for {timeout:g} s (timed out)")
+    if isinstance(error, http.client.HTTPException):  # IncompleteRead, BadStatusLine, ...
+        return GutenbergError(f"ebook {ebook}: the download from {asked.host} failed ({type(error).__name__}); "
+                              "try again")
+    if isinstance(error, OSError):  # connection reset, or the cache folder cannot be written
         text = error.strerror or str(error) or type(error).__name__
-        raise GutenbergError(f"ebook {ebook}: the download failed ({text})") from None
+        return GutenbergError(f"ebook {ebook}: the download failed ({text})")
+    return None
+
+
+class _Deadline:
+    """The whole exchange's time limit: a timer that shuts every connection it was given when it passes.
+
+    A per-read timeout cannot bound a server that sends its status line and headers a byte at a time
+    (http.client reads them line by line, with no hook between reads); shutting the socket from another
+    thread ends whatever read is waiting on it, and :attr:`expired` tells why.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._started = time.monotonic()
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> socket.socket:
+        with self._lock:
+            if self.expired:
+                _shut(sock)
+            else:
+                self._sockets.append(sock)
+        return sock
+
+    def check(self) -> None:
+        """Raise if the time is up (the caller names it): a shut connection may look like a normal end."""
+        if self.expired or time.monotonic() - self._started > self.seconds:
+            self.expired = True
+            raise TimeoutError("deadline")
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True  # before the sockets shut: a read they end must find it set
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    """End every read and write on ``sock`` now, from any thread (an SSL socket's own shutdown would
+    unwrap TLS under the reading thread's feet: the plain socket's is called)."""
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:  # already closed, or never connected
+        pass
+
+
+def _timed(base: type[http.client.HTTPConnection], clock: _Deadline) -> type[http.client.HTTPConnection]:
+    """``base`` with its sockets given to ``clock``: the plain one before TLS, and the TLS one."""
+
+    class Timed(base):  # type: ignore[valid-type, misc]
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            create = self._create_connection
+            self._create_connection = lambda *a, **k: clock.watch(create(*a, **k))
+
+        def connect(self) -> None:
+            if not isinstance(self, http.client.HTTPSConnection):
+                super().connect()
+                return
+            http.client.HTTPConnection.connect(self)  # the plain socket, watched
+            host = self._tunnel_host or self.host  # as http.client does, with the handshake watched too
+            self.sock = clock.watch(self._context.wrap_socket(self.sock, server_hostname=host,
+                                                              do_handshake_on_connect=False))
+            self.sock.do_handshake()
+
+    return Timed
+
+
+class _TimedHTTP(urllib.request.HTTPHandler):
+    def __init__(self, clock: _Deadline) -> None:
+        super().__init__()
+        self._connection = _timed(http.client.HTTPConnection, clock)
+
+    def http_open(self, req):
+        return self.do_open(self._connection, req)
+
+
+class _TimedHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, clock: _Deadline) -> None:
+        super().__init__()
+        self._connection = _timed(http.client.HTTPSConnection, clock)
+
+    def https_open(self, req):
+        return self.do_open(self._connection, req, context=self._context)
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
@@ -255,34 +419,47 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
 
     def __init__(self, ebook: int, url: str) -> None:
         self.ebook = ebook
-        self.url = url
+        self.url = _public(url)
 
     @property
     def host(self) -> str:
-        return urllib.parse.urlsplit(self.url).netloc
+        try:
+            return urllib.parse.urlsplit(self.url).netloc
+        except ValueError:  # a server's Location may be anything
+            return self.url[:200]
 
     def http_error_302(self, req, fp, code, msg, headers):
         target = headers.get("Location") or headers.get("URI")
         if target:
             new_url = urllib.parse.urljoin(req.full_url, target.strip())
-            if urllib.parse.urlsplit(new_url).scheme.lower() not in ("http", "https"):
+            if _scheme(new_url) not in ("http", "https"):
                 fp.close()
-                raise GutenbergError(f"ebook {self.ebook}: {req.full_url} redirected to {new_url[:200]}, "
-                                     "which is not an http:// or https:// address; not followed")
-            self.url = new_url
+                raise GutenbergError(f"ebook {self.ebook}: {_public(req.full_url)} redirected to "
+                                     f"{_public(new_url)[:200]}, which is not an http:// or https:// address; "
+                                     "not followed")
+            self.url = _public(new_url)
         return super().http_error_302(req, fp, code, msg, headers)
 
     http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
-def _check_headers(ebook: int, url: str, headers) -> None:
-    """Refuse, before the body, what the server says is a web page or compressed (we ask for neither)."""
+def _check_headers(ebook: int, url: str, headers) -> int | None:
+    """The declared length (None: not said); refuse, before the body, what the server says is a web page
+    or compressed (we ask for neither), and lengths that disagree: http.client believes the first, so
+    ``Content-Length: 10`` before the real one would make a 10-byte book."""
+    lengths = {value.strip() for value in headers.get_all("Content-Length") or []}
+    if len(lengths) > 1:
+        shown = ", ".join(sorted(lengths, key=len))[:100]
+        raise GutenbergError(f"ebook {ebook}: {url} sent two different Content-Length headers ({shown}); "
+                             "its size cannot be trusted, so nothing was saved")
     if headers.get_content_type() == "text/html":
         raise GutenbergError(f"ebook {ebook}: {url} sent a web page, not a plain-text ebook (wrong mirror?)")
     encoding = (headers.get("Content-Encoding") or "identity").strip().lower()
     if encoding != "identity":
-        raise GutenbergError(f"ebook {ebook}: {url} sent the book compressed ({encoding}), which was not "
+        raise GutenbergError(f"ebook {ebook}: {url} sent the book compressed ({encoding[:40]}), which was not "
                              "asked for")
+    (length,) = lengths or {None}
+    return int(length) if length and length.isdigit() else None
 
 
 def _check_body(ebook: int, url: str, head: bytes) -> None:
@@ -305,11 +482,41 @@ def _looks_like_html(head: bytes) -> bool:
 
 
 def _check_mirror(mirror: str) -> str:
+    """The mirror without a trailing slash; GutenbergError (credentials left out) for anything but a
+    plain http(s) address: a malformed one would otherwise fail deep inside urllib."""
     mirror = str(mirror).strip().rstrip("/")
-    parts = urllib.parse.urlsplit(mirror)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise GutenbergError(f"invalid mirror {mirror!r}: expected an http:// or https:// address")
+    problem = None
+    try:
+        parts = urllib.parse.urlsplit(mirror)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problem = "expected an http:// or https:// address"
+        elif parts.port is None and parts.netloc.endswith(":"):
+            problem = "the port is missing after the colon"
+    except ValueError as error:  # an unclosed [ or a port that is no number from 0 to 65535
+        problem = str(error).rstrip(".")
+    if problem is None and re.search(r"[\s\x00-\x1f\x7f]", mirror):
+        problem = "it contains spaces or control characters"
+    if problem:
+        raise GutenbergError(f"invalid mirror {_public(mirror)[:200]!r}: {problem}")
     return mirror
+
+
+def _public(url: str) -> str:
+    """``url`` without a user name and password (up to the last @ before the host ends)."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", r"\1", str(url))
+
+
+def _scheme(url: str) -> str:
+    return url.partition(":")[0].lower() if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url) else ""
+
+
+def _without_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """The address to ask, and the (user, password) it carried, if any (percent-decoded)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    credentials = (urllib.parse.unquote(parts.username or ""), urllib.parse.unquote(parts.password or ""))
+    return _public(url), credentials
 
 
 def _size(n: int) -> str:

@@ -15,7 +15,8 @@ import numpy as np
 from ..allocator import keep_freed_memory
 from ..config import default_workers
 from ..errors import ConfigError, CorpusError
-from .decoding import BLOCK_CHARS, decoded_pieces, detect_encoding, strip_gutenberg, unusable_reason
+from .decoding import (BLOCK_CHARS, WIDE_ENCODINGS, NotText, decoded_pieces, detect_encoding, strip_gutenberg,
+                       unusable_reason)
 from .pieces import PIECE_CHARS
 from .token_ids import PartResult, ReaderIds
 from .tokens import spaced_bytes
@@ -60,6 +61,8 @@ def check_file(path: Path, size: int, tokens: str) -> "UsableFile | str | Corpus
         encoding = detect_encoding(path)
         return UsableFile(encoding, [_PartJob(path, start, end, encoding, start == 0, tokens)
                                       for start, end in _part_bounds(path, size, encoding)])
+    except NotText as error:  # a NUL byte past the start
+        return str(error)
     except OSError as error:
         return CorpusError(f"cannot read {path}: {error.strerror or error}")
 
@@ -69,7 +72,7 @@ def _part_bounds(path: Path, size: int, encoding: str) -> list[tuple[int, int]]:
 
     A UTF-16/32 file is one part: a line break's byte there may be half of another character.
     """
-    if encoding in ("utf-16", "utf-32") or size <= PART_BYTES:
+    if encoding in WIDE_ENCODINGS or size <= PART_BYTES:
         return [(0, size)]
     cuts = [0]
     with open(path, "rb") as file:

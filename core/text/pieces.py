@@ -60,6 +60,21 @@ class PieceTable:
         """The row holding each token position (the last row starting at or before it)."""
         return np.searchsorted(self.column("token_start"), positions, side="right") - 1
 
+    def problem(self, total: int) -> str | None:
+        """What is wrong with the rows of a table read back (None if nothing): each inside its file,
+        its characters in order, its tokens in order and among the ``total`` ids."""
+        if len(self.rows) == 0:
+            return None
+        file, part_start, part_end, char_start, char_end, token_start = self.rows.T
+        sizes = np.array([f.size for f in self.files], dtype=np.int64)[file]
+        if (part_start < 0).any() or (part_end < part_start).any() or (part_end > sizes).any():
+            return "its piece table points outside its files"
+        if (char_start < 0).any() or (char_end < char_start).any():
+            return "its piece table has characters out of order"
+        if token_start[0] < 0 or token_start[-1] >= total or (np.diff(token_start) < 0).any():
+            return "its piece table has tokens out of order or past the ids"
+        return None
+
     def to_json(self) -> dict:
         return {"files": [[f.path, f.encoding, f.size, f.mtime_ns] for f in self.files],
                 "rows": self.rows.ravel().tolist()}

@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from ..errors import CorpusError
+from ..files import naming_write_errors
 from .phrases import Phrase, PhraseSettings, join_pairs_kept, pair_counts, phrase_words, score_pairs
 from .pieces import PieceLog
 from .tokens import MAX_TOKEN_CHARS
@@ -22,6 +23,12 @@ from .word_table import WordTable
 
 # ---------------------------------------------------------------------------------------------
 # Ids and vocabulary
+
+
+def _writing(path: Path) -> contextlib.AbstractContextManager:
+    """An OSError while writing ``path`` (a token cache file) as a CorpusError naming it: a full disk
+    says so."""
+    return naming_write_errors(path, CorpusError, "token cache: ")
 
 
 class FirstSeenIds(dict):
@@ -93,7 +100,10 @@ class TokenIds:
         self.n_tokens = 0
         self._counts = np.zeros(0, dtype=np.int64)
         self._spill_path = spill
-        self._spill = open(spill, "wb") if spill is not None else None
+        self._spill = None
+        if spill is not None:
+            with _writing(spill):
+                self._spill = open(spill, "wb")
         #: Where each stretch of ids came from (files read in parts only): see core.text.pieces.
         self.pieces = PieceLog()
 
@@ -168,7 +178,8 @@ class TokenIds:
             seen, times = np.unique(chunk, return_counts=True)
             self._counts[seen] += times
         if self._spill is not None:
-            chunk.tofile(self._spill)
+            with _writing(self._spill_path):  # a file's write, not tofile: a full disk gives ENOSPC, not
+                self._spill.write(np.ascontiguousarray(chunk).data)  # "42423 requested and 12288 written"
         else:
             self.chunks.append(chunk)
         self.n_tokens += len(chunk)
@@ -183,7 +194,8 @@ class TokenIds:
             while self.chunks:
                 yield self.chunks.pop()
             return
-        self._spill.close()
+        with _writing(self._spill_path):
+            self._spill.close()
         yield from self._spilled()
 
     def _peek_chunks(self) -> Iterator[np.ndarray]:
@@ -191,7 +203,8 @@ class TokenIds:
         if self._spill is None:
             yield from self.chunks
             return
-        self._spill.flush()
+        with _writing(self._spill_path):
+            self._spill.flush()
         yield from self._spilled()
 
     def _spilled(self) -> Iterator[np.ndarray]:
@@ -238,23 +251,35 @@ class TokenIds:
                 n_tokens += len(chunk)
         else:
             rewritten = self._spill_path.with_name(self._spill_path.name + ".phrases")
-            with open(rewritten, "wb") as out:
-                for chunk in self._peek_chunks():
-                    new, keep = change(chunk)
-                    self.pieces.remap(old, keep, n_tokens, len(chunk))
-                    old, chunk = old + len(chunk), new
-                    counts += np.bincount(chunk, minlength=len(counts))
-                    n_tokens += len(chunk)
-                    chunk.tofile(out)
-            self._spill.close()
-            os.replace(rewritten, self._spill_path)
-            self._spill = open(self._spill_path, "ab")
+            try:
+                with _writing(rewritten), open(rewritten, "wb") as out:
+                    for chunk in self._peek_chunks():
+                        new, keep = change(chunk)
+                        self.pieces.remap(old, keep, n_tokens, len(chunk))
+                        old, chunk = old + len(chunk), new
+                        counts += np.bincount(chunk, minlength=len(counts))
+                        n_tokens += len(chunk)
+                        out.write(np.ascontiguousarray(chunk).data)
+            except BaseException:
+                rewritten.unlink(missing_ok=True)  # not a name a later run sweeps
+                raise
+            with _writing(self._spill_path):
+                self._spill.close()
+                os.replace(rewritten, self._spill_path)
+                self._spill = open(self._spill_path, "ab")
         self._counts, self.n_tokens = counts, n_tokens
 
     def close(self) -> None:
+        """Remove the spill file; quietly, as this runs after an error (a full disk) as well."""
         if self._spill is not None:
-            self._spill.close()
-            self._spill_path.unlink(missing_ok=True)
+            try:
+                self._spill.close()
+            except OSError:  # its last buffer could not be written: the file goes anyway
+                pass
+            try:
+                self._spill_path.unlink(missing_ok=True)
+            except OSError:
+                pass
 
     def build(self, min_count: int, max_vocab: int | None, name: str,
               out: Path | None = None) -> tuple[Vocab, np.ndarray | None]:
@@ -274,7 +299,7 @@ class TokenIds:
         ids = np.empty(vocab.total, dtype=np.int32) if out is None else None
         position = old = 0
         self.pieces.begin_pass()
-        with contextlib.ExitStack() as closing:
+        with _writing(out) if out is not None else contextlib.nullcontext(), contextlib.ExitStack() as closing:
             if out is not None:  # written in order, as a plain file: a memory map of it page-faulted
                 sink = closing.enter_context(open(out, "wb"))  # every page and was synced (~1.5 ms a MB)
                 header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.int32)), "fortran_order": False,

@@ -110,8 +110,8 @@ def test_utf8_is_validated_over_the_whole_file(tmp_path, monkeypatch):
     path = write(tmp_path / "late.txt", body.encode("utf-8") + b"\xe9 late\n")  # bad byte after block 1
     warnings: list[str] = []
     text = "".join(iter_text(path, warnings))
-    assert warnings == ["late.txt is not UTF-8; read as cp1252"]
-    assert text.endswith("é late\n")
+    assert warnings[0].startswith("late.txt is UTF-8 with some bytes that are not")  # found past block 1
+    assert text == body + "\ufffd late\n"  # mostly UTF-8: its é kept, the stray byte a gap
 
 
 GUTENBERG = (
@@ -489,9 +489,13 @@ def test_utf16_and_utf32_with_a_byte_order_mark_are_read_not_called_binary(tmp_p
     assert "café" in corpus.vocab and corpus.raw_tokens == len(tokenize(PASSAGE * 3))
 
 
-def test_utf16_without_a_mark_is_still_binary(tmp_path):
-    path = write(tmp_path / "bare.txt", PASSAGE, encoding="utf-16-le")
-    with pytest.raises(CorpusError, match="NUL bytes"):
+def test_binary_data_with_nuls_is_not_taken_for_utf16(tmp_path):
+    for name, data in (("ints.txt", np.arange(4000, dtype=np.int32).tobytes()),  # valid UTF-32, no text
+                       ("shorts.txt", np.random.default_rng(0).integers(0, 1 << 16, 4000, np.int32).tobytes()),
+                       ("floats.txt", np.linspace(0, 1, 4000, dtype=np.float32).tobytes())):
+        assert b"\x00" in data and decoding.unmarked_wide_encoding(data[:decoding._SNIFF]) is None, name
+    path = write(tmp_path / "ints.txt", data)
+    with pytest.raises(CorpusError, match="binary"):
         load_corpus([path], min_count=1)
 
 
@@ -625,3 +629,66 @@ def test_reading_options_are_the_settings_that_decide_the_vocabulary_and_only_th
         ReadingOptions(tokens="letters")
     with pytest.raises(ConfigError, match="min_count"):
         ReadingOptions(min_count=0)
+
+
+# -- issue 25: mixed encodings, UTF-16/32 without a mark, NULs late in a file, a file named twice --------
+
+
+def test_a_mostly_utf8_file_keeps_its_utf8_and_does_not_guess_the_stray_bytes(tmp_path):
+    """``caf\\xc3\\xa9`` is café; a stray ``caf\\xe9`` is not merged into it (nor read as cafÃ©)."""
+    text = ("the café is here and the café is there.\n" * 40).encode("utf-8") + b"one caf\xe9 apart\n"
+    path = write(tmp_path / "mixed.txt", text)
+    warnings: list[str] = []
+    words = tokenize("".join(iter_text(path, warnings)))
+    assert words.count("café") == 80 and "cafã" not in words
+    assert words[-3:] == ["one", "caf", "apart"]  # the stray byte is a gap, not an é
+    assert warnings == ["mixed.txt is UTF-8 with some bytes that are not (another encoding mixed in?); "
+                        "each of those was read as a gap between words"]
+    corpus = load_corpus([path], min_count=1)
+    assert corpus.vocab.counts[corpus.vocab.index["café"]] == 80 and "caf" in corpus.vocab
+    assert corpus.warnings == warnings
+
+
+def test_a_mostly_latin1_file_stays_latin1(tmp_path):
+    text = ("le café est là, très près.\n" * 40).encode("cp1252") + "un café à part\n".encode("utf-8")
+    path = write(tmp_path / "west.txt", text)
+    warnings: list[str] = []
+    words = tokenize("".join(iter_text(path, warnings)))
+    assert words.count("café") == 40 and words.count("là") == 40
+    assert warnings == ["west.txt is not UTF-8; read as cp1252"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("text", [PASSAGE * 3, RUSSIAN * 3])
+def test_utf16_and_utf32_without_a_byte_order_mark_are_text(tmp_path, encoding, text):
+    path = write(tmp_path / "wide.txt", text, encoding=encoding)
+    assert decoding.text_problem(path.read_bytes()[:decoding._SNIFF]) is None
+    warnings: list[str] = []
+    assert tokenize("".join(iter_text(path, warnings))) == tokenize(text)
+    assert warnings == [f"wide.txt has no byte order mark; read as {encoding.upper()}"]
+    corpus = load_corpus([path], min_count=1)
+    assert corpus.raw_tokens == len(tokenize(text)) and corpus.warnings == warnings
+
+
+def test_utf16_after_8_kb_of_utf8_is_not_trained_as_letters_between_nuls(tmp_path):
+    head = ("plain text first. " * 600).encode("utf-8")
+    path = write(tmp_path / "late.txt", head + (PASSAGE * 20).encode("utf-16-le"))
+    with pytest.raises(CorpusError, match=rf"late\.txt has NUL bytes from byte {len(head) + 1} on, so it is "
+                                          r"not all plain text \(UTF-16 text or binary data after the text\?\)"):
+        load_corpus([path], min_count=1)
+    with pytest.raises(CorpusError, match="NUL bytes"):
+        list(iter_text(path))
+    write(tmp_path / "good.txt", "the cat sat on the mat\n")
+    corpus = load_corpus([tmp_path], min_count=1)  # in a folder: skipped, saying why
+    assert [p.name for p in corpus.files] == ["good.txt"]
+    assert any("late.txt" in w and "NUL bytes" in w for w in corpus.warnings)
+
+
+def test_the_same_file_named_twice_is_counted_once(tmp_path):
+    path = write(tmp_path / "a" / "x.txt", "the cat sat on the mat\n" * 3)
+    (tmp_path / "b").mkdir()
+    again = tmp_path / "b" / ".." / "a" / "x.txt"
+    once = load_corpus([path], min_count=1)
+    twice = load_corpus([path, again, tmp_path / "a"], min_count=1)
+    assert twice.raw_tokens == once.raw_tokens == 18 and twice.files == [path]
+    assert find_text_files([tmp_path / "a", again]) == [tmp_path / "a" / "x.txt"]

@@ -183,3 +183,18 @@ def test_export_killed_midway(tmp_path, how):
     with atomic_write(out / "metadata.tsv", "w") as handle:
         handle.write("word\n")
     assert temporaries(out) == []
+
+
+def test_write_errors_name_the_file_and_say_plainly_what_is_wrong(tmp_path):
+    import errno
+
+    target = tmp_path / "out.bin"
+    full = files.write_error(target, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+    assert re.fullmatch(rf"cannot write {re.escape(str(target))}: the disk is full \([\d.]+ [KMG]?B(ytes)? free\)", full)
+    assert files.write_error(target, OSError(errno.EFBIG, "File too large")).endswith(
+        "the file would be larger than this system allows")
+    assert files.write_error(target, OSError(errno.EACCES, "Permission denied")) == (
+        f"cannot write {target}: Permission denied")
+    with pytest.raises(ValueError, match=r"^prefix: cannot write .*out\.bin: the disk is full"):
+        with files.naming_write_errors(target, ValueError, "prefix: "):
+            raise OSError(errno.ENOSPC, "No space left on device")

@@ -382,3 +382,146 @@ def test_a_utf16_book_with_its_byte_order_mark_is_a_book(tricky, tmp_path):
     (path,) = fetch([WIDE], tmp_path / "out", mirror=tricky.url)
     text = path.read_text(encoding="utf-8")
     assert text.startswith("Chapter 0. Alyosha") and "END OF" not in text
+
+
+# --- issue 25: the whole exchange under the deadline, odd headers, odd mirrors, odd bodies ----------
+
+(TRICKLED_STATUS, TRICKLED_HEADERS, TWO_LENGTHS, ENDS_FIRST, LOOP, WIDE_NO_MARK, WIDE_LATE, ESCAPES,
+ LOCKED, TO_ELSEWHERE) = range(40, 50)
+LATE_UTF16 = ("plain text first. " * 600).encode("utf-8") + fake_ebook(1).decode("utf-8").encode("utf-16-le")
+
+
+class OddGutenberg(TrickyGutenberg):
+    """Answers that only a deadline over the whole exchange, or a careful reading of headers, catches."""
+
+    elsewhere = ""  # another server's address, for TO_ELSEWHERE
+
+    def answer(self, h: http.server.BaseHTTPRequestHandler, ebook: int) -> None:
+        def trickle(data: bytes, pause: float) -> None:
+            for i in range(len(data)):
+                if self.release.wait(pause):
+                    return
+                h.wfile.write(data[i:i + 1])
+                h.wfile.flush()
+
+        def raw(head: str, body: bytes) -> None:
+            h.wfile.write(head.replace("\n", "\r\n").encode("latin-1") + b"\r\n" + body)
+
+        if ebook == TRICKLED_STATUS:  # the status line and headers a byte at a time, each within the timeout
+            trickle(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Padding: " + b"p" * 200 + b"\r\n\r\n", 0.1)
+        elif ebook == TRICKLED_HEADERS:  # a whole header line every 0.2 s, a hundred of them
+            h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for i in range(99):
+                if self.release.wait(0.2):
+                    return
+                h.wfile.write(f"X-Slow-{i}: yes\r\n".encode())
+                h.wfile.flush()
+        elif ebook == TWO_LENGTHS:
+            body = fake_ebook(1)
+            raw(f"HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 10\nContent-Length: {len(body)}\n",
+                body)
+        elif ebook == ENDS_FIRST:
+            body = b"*** END OF THE PROJECT GUTENBERG EBOOK ***\n" + fake_ebook(1).split(b"***\n", 1)[1]
+            raw(f"HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: {len(body)}\n", body)
+        elif ebook == LOOP:
+            h.send_response(302)
+            h.send_header("Location", f"/cache/epub/{LOOP}/pg{LOOP}.txt")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+        elif ebook in (WIDE_NO_MARK, WIDE_LATE):
+            body = fake_ebook(1).decode("utf-8").lstrip("\ufeff").encode("utf-16-le") if ebook == WIDE_NO_MARK \
+                else LATE_UTF16
+            raw(f"HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: {len(body)}\n", body)
+        elif ebook == ESCAPES:
+            raw("HTTP/1.1 503 Down\x1b[31mRED\x1b[0m for now\nContent-Length: 0\n", b"")
+        elif ebook == TO_ELSEWHERE:
+            h.send_response(302)
+            h.send_header("Location", f"{self.elsewhere}/cache/epub/{LOCKED}/pg{LOCKED}.txt")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+        elif ebook == LOCKED:  # basic authentication, as a private mirror might ask
+            self.requests.append(h.headers.get("Authorization") or "")
+            if h.headers.get("Authorization") != "Basic dXNlcjpzM2NyZXQ=":  # user:s3cret
+                h.send_response(401)
+                h.send_header("WWW-Authenticate", 'Basic realm="mirror"')
+                h.send_header("Content-Length", "0")
+                h.end_headers()
+            else:
+                body = fake_ebook(1)
+                raw(f"HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: {len(body)}\n", body)
+        else:
+            super().answer(h, ebook)
+
+
+@pytest.fixture
+def odd():
+    fake = OddGutenberg()
+    yield fake
+    fake.close()
+
+
+@pytest.mark.parametrize("ebook", [TRICKLED_STATUS, TRICKLED_HEADERS])
+def test_the_deadline_covers_the_status_line_and_headers(odd, tmp_path, private_cache, ebook):
+    started = time.monotonic()
+    expect_failure(odd, tmp_path, private_cache, ebook, r"took over 1 s \(0 bytes so far\); stopped",
+                   timeout=2, deadline=1.0)  # a slow machine never trips the timeout first
+    assert time.monotonic() - started < 3  # each byte came within the timeout: only a deadline stops it
+
+
+def test_two_different_content_lengths_are_refused(odd, tmp_path, private_cache):
+    expect_failure(odd, tmp_path, private_cache, TWO_LENGTHS, r"two different Content-Length")
+
+
+def test_a_book_that_ends_before_it_starts_is_refused(odd, tmp_path, private_cache):
+    expect_failure(odd, tmp_path, private_cache, ENDS_FIRST, r"nothing is left .*END OF")
+
+
+def test_a_redirect_loop_is_one_line(odd, tmp_path, private_cache):
+    expect_failure(odd, tmp_path, private_cache, LOOP, r"redirects in a loop")
+
+
+def test_a_status_line_cannot_put_escapes_in_a_message(odd, tmp_path, private_cache):
+    message = expect_failure(odd, tmp_path, private_cache, ESCAPES, r"HTTP 503")
+    assert "\x1b" not in message
+
+
+def test_utf16_without_a_byte_order_mark_is_a_book(odd, tmp_path):
+    (path,) = fetch([WIDE_NO_MARK], tmp_path / "out", mirror=odd.url)
+    assert path.read_text(encoding="utf-8").startswith("Chapter 0. Alyosha")
+
+
+def test_utf16_after_8_kb_of_utf8_is_refused(odd, tmp_path, private_cache):
+    expect_failure(odd, tmp_path, private_cache, WIDE_LATE, r"NUL bytes from byte 10803 on")  # its BOM, a T, then a NUL
+
+
+@pytest.mark.parametrize("mirror", ["http://[::1", "http://[::1]:99999", "http://host:port", "http://",
+                                    "http://ex ample.org", "http://exa\nmple.org", "http://host:"])
+def test_a_malformed_mirror_is_one_line(mirror, tmp_path):
+    with pytest.raises(GutenbergError, match="invalid mirror") as info:
+        fetch([1], tmp_path / "out", mirror=mirror)
+    assert "\n" not in str(info.value)
+
+
+def test_mirror_credentials_are_used_and_never_shown(odd, tmp_path, private_cache):
+    host = odd.url.split("//")[1]
+    (path,) = fetch([LOCKED], tmp_path / "ok", mirror=f"http://user:s3cret@{host}", cache_dir=tmp_path / "c")
+    assert path.read_text().startswith("Chapter 0.")
+    for mirror, ebook in ((f"http://user:s3cret@{host}", 404404), (f"http://user:wrong-s3cret@{host}", LOCKED),
+                          ("http://user:s3cret@[::1", 1), (f"ftp://user:s3cret@{host}", 1)):
+        with pytest.raises(GutenbergError) as info:
+            fetch([ebook], tmp_path / "out", mirror=mirror)
+        assert "s3cret" not in str(info.value), str(info.value)
+        assert "\n" not in str(info.value)
+
+
+def test_mirror_credentials_are_not_sent_to_a_host_it_redirects_to(odd, tmp_path, private_cache):
+    other = OddGutenberg()
+    try:
+        odd.elsewhere = other.url
+        host = odd.url.split("//")[1]
+        with pytest.raises(GutenbergError, match=r"HTTP 401") as info:
+            fetch([TO_ELSEWHERE], tmp_path / "out", mirror=f"http://user:s3cret@{host}")
+        assert "s3cret" not in str(info.value) and other.url.split("//")[1] in str(info.value)
+        assert other.requests and not any("Basic" in r for r in other.requests)
+    finally:
+        other.close()

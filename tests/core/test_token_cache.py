@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedding_studio.core.errors import CorpusError
+from embedding_studio.core.text import token_cache, token_ids
 from embedding_studio.core.text.corpus import load_corpus
 from embedding_studio.core.text.token_cache import TEMPORARY, TokenCache
 
@@ -146,3 +150,124 @@ def test_what_a_killed_run_left_is_swept_and_a_live_runs_files_are_not(tmp_path)
     mine.write_bytes(b"y")
     TokenCache(cache, [text], 1, None)
     assert not left.exists() and mine.exists()
+
+
+# -- issue 25: an entry leads back to the named files only ------------------------------------------
+
+
+def _edit_entry(cache: Path, change) -> None:
+    (meta,) = cache.glob("tokens-*.json")
+    data = json.loads(meta.read_text(encoding="utf-8"))
+    change(data)
+    meta.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _concordance_lines(text: Path, cache: Path, word: str = "cat"):
+    from embedding_studio.core.text.concordance import concordance_for
+
+    corpus = load_corpus([text], min_count=1, cache_dir=cache)
+    return corpus, concordance_for(corpus).lines(word, 3)
+
+
+def _point_at(secret: Path):
+    def change(data: dict) -> None:
+        stat = secret.stat()
+        data["pieces"]["files"][0] = [str(secret), "utf-8", stat.st_size, stat.st_mtime_ns]
+    return change
+
+
+def _name_in_files(secret: Path):
+    def change(data: dict) -> None:
+        data["files"] = [str(secret)]
+    return change
+
+
+@pytest.mark.parametrize("edit, why", [
+    (_point_at, "it names a file that was not asked for"),
+    (_name_in_files, "it names a file that was not asked for"),
+    (lambda secret: lambda data: data["pieces"]["files"][0].__setitem__(1, "no-such-codec"),
+     "unknown text encoding ('no-such-codec')"),
+    (lambda secret: lambda data: data["pieces"]["files"][0].__setitem__(1, "rot13"), "unknown text encoding"),
+    (lambda secret: lambda data: data["pieces"]["files"][0].__setitem__(2, 1), "another size or time"),
+    (lambda secret: lambda data: data["pieces"]["rows"].__setitem__(2, 10**9), "outside its files"),
+])
+def test_an_entry_naming_another_file_or_encoding_is_rebuilt_never_followed(text, tmp_path, edit, why):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the cat knows the password hunter2\n" * 50, encoding="utf-8")
+    cache = tmp_path / "cache"
+    _, lines = _concordance_lines(text, cache)
+    expected = [(line.file, line.left, line.right) for line in lines]
+    _edit_entry(cache, edit(secret))
+
+    corpus, lines = _concordance_lines(text, cache)  # no traceback, and the named file's lines
+    assert [(line.file, line.left, line.right) for line in lines] == expected
+    assert all("hunter2" not in line.left + line.right and line.file == str(text) for line in lines)
+    assert corpus.files == [text]
+    (warning,) = corpus.warnings
+    assert "was damaged (" in warning and why in warning, warning
+
+    again, lines = _concordance_lines(text, cache)  # healed: a quiet hit from now on
+    assert again.warnings == [] and [(line.file, line.left, line.right) for line in lines] == expected
+
+
+def test_an_entry_is_found_from_another_working_folder(text, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.chdir(tmp_path)
+    load_corpus([Path("text.txt")], min_count=1, cache_dir=cache)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    corpus, lines = _concordance_lines(Path("../text.txt"), cache)
+    assert corpus.warnings == [] and isinstance(corpus.ids, np.memmap)  # a hit, not a damaged entry
+    assert corpus.files == [Path("../text.txt")] and lines[0].line == 1
+
+
+# -- issue 25: a full disk while writing the cache says which file, and that the disk is full ----------
+
+
+class _FullDisk:
+    """A file that takes ``room`` bytes, then fails as a full disk does (ENOSPC)."""
+
+    def __init__(self, handle, room: int) -> None:
+        self._handle, self._room = handle, room
+
+    def write(self, data) -> int:
+        size = len(data.encode()) if isinstance(data, str) else memoryview(data).nbytes
+        if size > self._room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self._room -= size
+        return self._handle.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._handle.close()
+
+
+@pytest.mark.parametrize("module, suffix", [
+    (token_ids, ".spill"),  # the ids as they are read
+    (token_ids, ".part.npy"),  # the final ids
+    (token_cache, ".json.tmp"),  # the vocabulary
+])
+def test_a_full_disk_says_which_file_and_that_the_disk_is_full(text, tmp_path, monkeypatch, module, suffix):
+    cache = tmp_path / "cache"
+    real_open = open
+
+    def cramped_open(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        return _FullDisk(handle, 100) if str(path).endswith(suffix) and "w" in mode else handle
+
+    monkeypatch.setattr(module, "open", cramped_open, raising=False)
+    with pytest.raises(CorpusError) as info:
+        load_corpus([text], min_count=1, cache_dir=cache)
+    message = str(info.value)
+    assert re.fullmatch(rf"token cache: cannot write {re.escape(str(cache))}/tokens-[0-9a-f]{{24}}\.\d+\.[0-9a-f]{{8}}"
+                        rf"{re.escape(suffix)}: the disk is full \([\d.]+ [KMG]?B(ytes)? free\)", message), message
+    assert entry_files(cache) == []  # nothing half-written left behind
+
+    monkeypatch.undo()  # room again: the same run works and leaves one entry
+    load_corpus([text], min_count=1, cache_dir=cache)
+    assert len(entry_files(cache)) == 2
