@@ -15,9 +15,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from . import persistence
+from . import persistence, preferences
 from .analysis import Analysis
 from .background import wait_for_background
 from .files import Files
@@ -81,9 +81,11 @@ class MainWindow(QMainWindow):
                            focus_search=self._focus_search, about=self._about, docks=[self.left_dock, self.right_dock],
                            analysis=self.analysis)
         self._wire()
+        self._keep_work()
         self.resize(1400, 900)
         self.resizeDocks([self.left_dock, self.right_dock], [340, 380], Qt.Orientation.Horizontal)
         self._restore_settings()
+        preferences.apply(self, preferences.load())  # after the remembered settings: its workers win
         self._refresh_train_button()
 
     @property
@@ -180,6 +182,34 @@ class MainWindow(QMainWindow):
         self.evaluation_panel.epochEvaluationToggled.connect(self._epoch_evaluation_toggled)
         self.evaluation_panel.epochScored.connect(self.quality_plot.add_scores)
 
+    def _keep_work(self) -> None:
+        """Sessions, undo, recovery copies, preferences (issue #27): their actions join the File menu and a
+        new Edit menu."""
+        from .autosave import Autosave
+        from .sessions import Sessions
+        from .undo import Undo
+
+        bar = self.menuBar()
+        file_menu = bar.actions()[0].menu()
+        quit_action = next(a for a in file_menu.actions() if a.text() == "&Quit")
+        self.sessions = Sessions(self)
+        self.sessions.install_menu(file_menu, quit_action)
+        self.edit_menu = QMenu("&Edit", self)
+        bar.insertMenu(bar.actions()[1], self.edit_menu)
+        self.undo = Undo(self)
+        self.undo.install_menu(self.edit_menu)
+        prefs = preferences.load()
+        self.autosave = Autosave(self, prefs.recovery_path(), prefs.autosave_seconds)
+        self.edit_menu.addSeparator()
+        self.preferences_action = self.edit_menu.addAction("&Preferences…", self.show_preferences)
+
+    def show_preferences(self) -> "preferences.PreferencesDialog":
+        """Edit ▸ Preferences: the dialog, on the preferences as kept."""
+        dialog = preferences.PreferencesDialog(self, preferences.load())
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
+
     def _refresh_train_button(self) -> None:
         s = self.session
         self.settings_panel.set_can_train(s.corpus is not None and not s.busy and not s.training)
@@ -254,6 +284,7 @@ class MainWindow(QMainWindow):
         if self.menus.spark_dialog is not None:
             self.menus.spark_dialog.cancel()  # its job ends within a moment, waited for below
         wait_for_background(10_000)  # what is left: queries and projections, quick or cancelled
+        self.autosave.discard()  # a clean close: no recovery copy to offer next time
         persistence.save_window_layout(self.saveGeometry(), self.saveState())
         persistence.remember_training_settings(self.settings_panel.values())
         super().closeEvent(event)
