@@ -59,6 +59,7 @@ class Autosave(QObject):
         self.window = window
         self.folder = folder
         self.changed = False  # something changed since the last copy (or the last saved session)
+        self.discarded = False  # the window closed cleanly: no more copies
         self._written_model = None  # the model the copy's model file holds
         self.timer = QTimer(self, interval=max(seconds, 1) * 1000)
         self.timer.timeout.connect(self.write_if_changed)
@@ -89,18 +90,23 @@ class Autosave(QObject):
             self.changed = True
 
     def _after_run(self) -> None:
-        if self.window.session.model is not None:
+        if self.window.session.model is not None and not self.discarded:  # (a close may have waited for it)
             self.changed = True
             self.write_now()
 
+    def worth_keeping(self) -> bool:
+        """Whether there is work to lose: a model, or texts of the user's (not the demo just opened)."""
+        s = self.window.session
+        return s.model is not None or not s.source.is_demo
+
     def write_if_changed(self) -> None:
-        if self.changed:
+        if self.changed and self.worth_keeping():
             self.write_now()
 
     def write_now(self) -> bool:
         """Write the recovery copy now (off the UI thread); False when one is being written or it cannot be."""
         w = self.window
-        if w.sessions.writing or w.sessions.restoring or w.session.training or w.session.busy:
+        if self.discarded or w.sessions.writing or w.sessions.restoring or w.session.training or w.session.busy:
             return False  # the next tick (or the run's end) writes it
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -121,6 +127,7 @@ class Autosave(QObject):
     def discard(self) -> None:
         """A clean close: this window's copy is not needed any more."""
         self.timer.stop()
+        self.discarded = True
         remove_copy(self.path)
 
     def offer_recovery(self) -> bool:

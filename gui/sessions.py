@@ -200,6 +200,10 @@ class Sessions(QObject):
         if w.session.training or w.session.busy or self.restoring:
             w.status.inform("Embedding Studio", "Stop the training, or wait for the file being read, first.")
             return False
+        if w.session.unsaved and w.session.model is not None and not w.status.ask(
+                "Open the session?", f"The {w.session.model_name()} is not saved: the session's model replaces "
+                "it (Edit ▸ Undo brings it back).\n\nOpen anyway?"):
+            return False
         try:
             state = read_session(path)
         except SessionFileError as error:

@@ -113,3 +113,19 @@ def test_a_declined_copy_is_removed_and_not_offered_again(qtbot, tmp_path, monke
         assert win.session.selection == [] and win.sessions.restoring is None
     finally:
         close_window(qtbot, win)
+
+
+def test_a_fresh_start_on_the_demo_is_no_work_to_recover(qtbot, window):
+    window.session.select(["king"])  # a change, but nothing that would be lost: the demo and no model
+    window.autosave.write_if_changed()
+    qtbot.wait(200)
+    assert not window.autosave.path.exists() and not window.sessions.writing
+
+
+def test_a_close_that_waited_for_a_run_leaves_no_copy(qtbot, window):
+    window.settings_panel.spins["epochs"].setValue(3)
+    window.settings_panel.train_button.click()
+    qtbot.waitUntil(lambda: window.training is not None, timeout=20_000)
+    close_window(qtbot, window)  # stops the run; the run's end must not write a copy after the close
+    qtbot.wait(500)
+    assert not list(window.autosave.folder.glob("recovery-*"))
