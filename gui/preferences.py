@@ -84,6 +84,10 @@ def _dark_palette() -> QPalette:
                QPalette.ColorRole.PlaceholderText: "#9a9a9a"}
     for role, colour in colours.items():
         palette.setColor(role, QColor(colour))
+    disabled = QPalette.ColorGroup.Disabled  # greyed, or a disabled Stop looks pressable
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(disabled, role, QColor("#7a7a7a"))
+    palette.setColor(disabled, QPalette.ColorRole.Button, QColor("#2e2e2e"))
     return palette
 
 
