@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMainWindow
 
 from embedding_studio.core.session_file import SUFFIX, SessionFileError, model_paths, read_session
 
@@ -54,7 +55,7 @@ class Autosave(QObject):
 
     written = Signal(str)  # a recovery copy was written (its path)
 
-    def __init__(self, window, folder: Path, seconds: int) -> None:
+    def __init__(self, window: QMainWindow, folder: Path, seconds: int) -> None:
         super().__init__(window)
         self.window = window
         self.folder = folder

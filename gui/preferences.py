@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLineEdit, QMainWindow, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from . import persistence
 
@@ -104,7 +104,7 @@ def apply_theme(theme: str) -> None:
         app.setPalette(app._studio_light_palette)
 
 
-def apply(window, prefs: Preferences) -> None:
+def apply(window: QMainWindow, prefs: Preferences) -> None:
     """Put ``prefs`` on ``window``: theme, label size, the workers box (unless 0), recovery folder and
     interval. Called as the window starts and when the dialog's OK keeps new values."""
     apply_theme(prefs.theme)
@@ -123,7 +123,7 @@ def apply(window, prefs: Preferences) -> None:
 class PreferencesDialog(QDialog):
     """The dialog: OK keeps and applies the values, Cancel leaves everything as it was."""
 
-    def __init__(self, window, prefs: Preferences, parent: QWidget | None = None):
+    def __init__(self, window: QMainWindow, prefs: Preferences, parent: QWidget | None = None):
         super().__init__(parent or window)
         self.setWindowTitle("Preferences")
         self.setObjectName("preferencesDialog")

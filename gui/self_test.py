@@ -12,12 +12,13 @@ import sys
 import time
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 TIMEOUT_MS = 300_000
 EPOCHS = 2
 
 
-def run(window, app) -> int:
+def run(window: QMainWindow, app: QApplication) -> int:
     """Train the demo in ``window`` and quit ``app``'s event loop with the outcome; returns the exit code."""
     started = time.monotonic()
     kept: dict = {}  # the panel's values before the test changed them

@@ -18,7 +18,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLineEdit, QMenu
+from PySide6.QtWidgets import QFileDialog, QLineEdit, QMainWindow, QMenu, QWidget
 
 from embedding_studio.core.session_file import (SUFFIX, ExploreState, MapState, SessionFileError, SessionState,
                                                 model_paths, read_session, write_session)
@@ -72,7 +72,7 @@ def write_with_models(state: SessionState, path: str | os.PathLike, model, compa
     return state
 
 
-def _query_edit(panel) -> QLineEdit | None:
+def _query_edit(panel: QWidget | None) -> QLineEdit | None:
     """The line an Explore panel's query is typed in (``edit``, or the concordance's ``word``)."""
     for name in ("edit", "word"):
         edit = getattr(panel, name, None)
@@ -88,7 +88,7 @@ class Sessions(QObject):
     restored = Signal(str)  # everything a session holds is back (its path)
     failed = Signal(str)  # saving or opening failed: the message shown
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.writing = 0  # session files being written in the background

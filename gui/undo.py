@@ -17,7 +17,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from embedding_studio.core.maps.frame import drawn_ids, pca_frame
 
@@ -37,7 +37,7 @@ class Undo(QObject):
 
     changed = Signal()
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.steps: deque[Step] = deque(maxlen=MAX_STEPS)

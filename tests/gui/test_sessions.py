@@ -156,3 +156,18 @@ def test_the_saved_model_is_an_ordinary_model_file(qtbot, trained, tmp_path):
     assert np.array_equal(model.vectors, trained.session.model.vectors)
     trained.session.unsaved = False
     QMessageBox  # noqa: B018 (the errors fixture answers the close question)
+
+
+def test_a_bad_session_named_at_start_is_refused_and_the_demo_opens(qtbot, tmp_path, errors):
+    from embedding_studio.gui.app import create_window
+
+    path = tmp_path / "not-a-session.esession"
+    path.write_bytes(b"\x00\x01binary")
+    win = create_window(["--session", str(path)])
+    qtbot.addWidget(win)
+    try:
+        qtbot.waitUntil(lambda: win.session.corpus is not None, timeout=20_000)
+        assert win.session.source.is_demo
+        assert errors and errors[0][0] == "critical" and "not an Embedding Studio session" in errors[0][2]
+    finally:
+        close_window(qtbot, win)
