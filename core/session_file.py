@@ -143,7 +143,8 @@ def from_dict(data: Any, path: Path) -> SessionState:
                                f"this one reads formats up to {FORMAT_VERSION}: please update the app")
     try:
         state = SessionState(
-            **{f.name: data[f.name] for f in fields(SessionState) if f.name in data and f.name not in ("map", "explore")},
+            **{f.name: data[f.name] for f in fields(SessionState)
+               if f.name in data and f.name not in ("map", "explore")},
             map=_nested(MapState, data.get("map")), explore=_nested(ExploreState, data.get("explore")))
         _check_types(state)
     except (TypeError, ValueError) as error:

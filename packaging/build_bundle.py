@@ -87,7 +87,8 @@ def check(executable: Path) -> int:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print(result.stdout.strip() or result.stderr.strip()[-2000:])
     print(f"bundle: {folder_size(executable.parent) / 1e6:,.0f} MB in {executable.parent}; "
-          f"--self-test (start, train the demo, close) took {wall:.1f} s wall, {cpu:.1f} s CPU; exit {result.returncode}")
+          f"--self-test (start, train the demo, close) took {wall:.1f} s wall, {cpu:.1f} s CPU; "
+          f"exit {result.returncode}")
     return result.returncode
 
 
