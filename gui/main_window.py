@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from . import persistence, preferences
 from .analysis import Analysis
@@ -185,6 +185,8 @@ class MainWindow(QMainWindow):
     def _keep_work(self) -> None:
         """Sessions, undo, recovery copies, preferences (issue #27): their actions join the File menu and a
         new Edit menu."""
+        from PySide6.QtWidgets import QMenu
+
         from .autosave import Autosave
         from .sessions import Sessions
         from .undo import Undo
