@@ -17,7 +17,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from . import persistence, preferences
+from . import persistence
 from .analysis import Analysis
 from .background import wait_for_background
 from .files import Files
@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
         self.resizeDocks([self.left_dock, self.right_dock], [340, 380], Qt.Orientation.Horizontal)
         self._restore_settings()
-        preferences.apply(self, preferences.load())  # after the remembered settings: its workers win
+        self.apply_preferences()  # after the remembered settings: its workers win
         self._refresh_train_button()
 
     @property
@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
         new Edit menu."""
         from PySide6.QtWidgets import QMenu
 
+        from . import preferences
         from .autosave import Autosave
         from .sessions import Sessions
         from .undo import Undo
@@ -205,8 +206,16 @@ class MainWindow(QMainWindow):
         self.edit_menu.addSeparator()
         self.preferences_action = self.edit_menu.addAction("&Preferences…", self.show_preferences)
 
-    def show_preferences(self) -> "preferences.PreferencesDialog":
+    def apply_preferences(self) -> None:
+        """The preferences as kept (Edit ▸ Preferences) put on this window."""
+        from . import preferences
+
+        preferences.apply(self, preferences.load())
+
+    def show_preferences(self) -> QWidget:
         """Edit ▸ Preferences: the dialog, on the preferences as kept."""
+        from . import preferences
+
         dialog = preferences.PreferencesDialog(self, preferences.load())
         dialog.setModal(True)
         dialog.show()
