@@ -30,6 +30,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--corpus", metavar="PATH", action="append",
                         help="a .txt file or a folder of them to open (may be given more than once)")
     parser.add_argument("--model", metavar="MODEL", help="a saved model (.npz) or word2vec/GloVe vectors to explore")
+    parser.add_argument("--session", metavar="FILE", help="a saved session (.esession) to bring back")
+    parser.add_argument("--self-test", action="store_true",
+                        help="open the window, train the demo corpus for two epochs, print one line and exit "
+                             "(checks an installation; with QT_QPA_PLATFORM=offscreen it needs no display)")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add Embedding Studio to the desktop's application menu ($XDG_DATA_HOME), then exit")
     return parser.parse_args(argv)
 
 
@@ -88,7 +94,11 @@ def create_window(argv: list[str] | None = None):
         problems.append(f"no such model file: {args.model}")
         args.model = None
     files = window.files
-    if corpus:
+    if not args.self_test and window.autosave.offer_recovery():
+        pass  # the recovery copy is being brought back instead
+    elif args.session:
+        window.sessions.open_session(args.session, fallback=files.load_demo)
+    elif corpus:
         files.open_corpus(corpus, then=(lambda: files.open_model(args.model)) if args.model else None)
     elif args.model:
         files.open_model(args.model)
@@ -124,12 +134,20 @@ def main(argv: list[str] | None = None) -> int:
     """The entry point behind ``python main.py``; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        parse_args(argv)
+        args = parse_args(argv)
     except SystemExit as exit_:  # --help, or arguments argparse has already explained on stderr
         return int(exit_.code or 0)
+    if args.install_desktop_entry:
+        from .desktop_entry import install_from_command_line
+
+        return install_from_command_line()
     app, created = application()
     window = create_window(argv)
     window.show()
+    if args.self_test:
+        from .self_test import run
+
+        return run(window, app)
     _start_workers_early(window)
     if not created:
         _windows.append(window)

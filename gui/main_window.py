@@ -81,9 +81,11 @@ class MainWindow(QMainWindow):
                            focus_search=self._focus_search, about=self._about, docks=[self.left_dock, self.right_dock],
                            analysis=self.analysis)
         self._wire()
+        self._keep_work()
         self.resize(1400, 900)
         self.resizeDocks([self.left_dock, self.right_dock], [340, 380], Qt.Orientation.Horizontal)
         self._restore_settings()
+        self.apply_preferences()  # after the remembered settings: its workers win
         self._refresh_train_button()
 
     @property
@@ -180,6 +182,45 @@ class MainWindow(QMainWindow):
         self.evaluation_panel.epochEvaluationToggled.connect(self._epoch_evaluation_toggled)
         self.evaluation_panel.epochScored.connect(self.quality_plot.add_scores)
 
+    def _keep_work(self) -> None:
+        """Sessions, undo, recovery copies, preferences (issue #27): their actions join the File menu and a
+        new Edit menu."""
+        from PySide6.QtWidgets import QMenu
+
+        from . import preferences
+        from .autosave import Autosave
+        from .sessions import Sessions
+        from .undo import Undo
+
+        bar = self.menuBar()
+        file_menu = bar.actions()[0].menu()
+        quit_action = next(a for a in file_menu.actions() if a.text() == "&Quit")
+        self.sessions = Sessions(self)
+        self.sessions.install_menu(file_menu, quit_action)
+        self.edit_menu = QMenu("&Edit", self)
+        bar.insertMenu(bar.actions()[1], self.edit_menu)
+        self.undo = Undo(self)
+        self.undo.install_menu(self.edit_menu)
+        prefs = preferences.load()
+        self.autosave = Autosave(self, prefs.recovery_path(), prefs.autosave_seconds)
+        self.edit_menu.addSeparator()
+        self.preferences_action = self.edit_menu.addAction("&Preferences…", self.show_preferences)
+
+    def apply_preferences(self) -> None:
+        """The preferences as kept (Edit ▸ Preferences) put on this window."""
+        from . import preferences
+
+        preferences.apply(self, preferences.load())
+
+    def show_preferences(self) -> QWidget:
+        """Edit ▸ Preferences: the dialog, on the preferences as kept."""
+        from . import preferences
+
+        dialog = preferences.PreferencesDialog(self, preferences.load())
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
+
     def _refresh_train_button(self) -> None:
         s = self.session
         self.settings_panel.set_can_train(s.corpus is not None and not s.busy and not s.training)
@@ -254,6 +295,7 @@ class MainWindow(QMainWindow):
         if self.menus.spark_dialog is not None:
             self.menus.spark_dialog.cancel()  # its job ends within a moment, waited for below
         wait_for_background(10_000)  # what is left: queries and projections, quick or cancelled
+        self.autosave.discard()  # a clean close: no recovery copy to offer next time
         persistence.save_window_layout(self.saveGeometry(), self.saveState())
         persistence.remember_training_settings(self.settings_panel.values())
         super().closeEvent(event)

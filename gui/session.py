@@ -83,6 +83,7 @@ class Session(QObject):
         self.model_of: str | None = None  # what the model was trained on (a corpus title) or read from
         self.model_fits = False  # the model's words are the open corpus's: it answers for that corpus
         self.unsaved = False  # the model was trained here and not saved since (closing or Train would lose it)
+        self.replaced: tuple = (None, None, None, False)  # (model, path, of, unsaved) the last set_model replaced
         self.frame: Frame | None = None
         self.before_frame: Frame | None = None
         self.selection: list[str] = []
@@ -113,6 +114,8 @@ class Session(QObject):
 
     def set_model(self, model: Model | None, path: str | None = None) -> None:
         """The model to explore; trained here it belongs to the open corpus, read from ``path`` to that file."""
+        # what this one replaces, as it was (its unsaved flag too), for Edit > Undo (gui.undo)
+        self.replaced = (self.model, self.model_path, self.model_of, self.unsaved)
         self.model = model
         self.model_path = path
         self.model_of = None if model is None else Path(path).name if path else self.source.title()

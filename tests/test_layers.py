@@ -19,7 +19,8 @@ PACKAGE = "embedding_studio"
 
 #: Layers in order; a module may import from its own layer and the ones before it.
 LAYERS = [
-    ("base", ["core.errors", "core.config", "core.files", "core.parallel", "core.allocator", "core.durations"]),
+    ("base", ["core.errors", "core.config", "core.files", "core.parallel", "core.allocator", "core.durations",
+              "core.session_file"]),
     ("text", ["core.text"]),  # files -> tokens -> vocabulary
     ("vectors", ["core.vectors"]),  # the model and its queries, files, evaluation
     ("train", ["core.train"]),  # makes vectors from token ids

@@ -42,6 +42,18 @@ class LabelPool:
             label.hide()
             plot.addItem(label, ignoreBounds=True)
 
+    def set_point_size(self, size: int) -> None:
+        """Labels in another font size (Preferences): new fonts, measures and the labels' own font."""
+        font, bold = self.fonts
+        font.setPointSize(size)
+        bold.setPointSize(size)
+        self._metrics = QFontMetrics(bold)
+        self.height = float(self._metrics.height())
+        self._widths.clear()
+        self._state = [None] * len(self.labels)
+        for label in self.labels:
+            label.setFont(font)
+
     def width(self, word: str) -> float:
         """The width in pixels of ``word``'s label, with a margin."""
         width = self._widths.get(word)

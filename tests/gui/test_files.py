@@ -27,7 +27,8 @@ def test_save_and_reopen(qtbot, trained, tmp_path):
 def test_export_word2vec(qtbot, trained, tmp_path):
     path = tmp_path / "vectors.txt"
     trained.files.export_word2vec_to(str(path))
-    qtbot.waitUntil(path.exists, timeout=10_000)
+    # the job done, not just its file (the folder is synced after the rename)
+    qtbot.waitUntil(lambda: path.exists() and not trained.files.writes, timeout=10_000)
     assert len(load_any(path)) == len(trained.session.model)
 
 
