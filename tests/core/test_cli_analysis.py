@@ -124,7 +124,9 @@ def test_axis_ranks_places_and_projects_out(models, tmp_path):
     lines = out.splitlines()
     assert lines[0] == "axis she, her \u2190 \u2192 he, his" and lines[1] == "towards he, his:" and len(lines) == 9
     code, out, err = run("axis", str(first), "he-she", "--words", "king", "queen")
-    places = dict(line.split("\t") for line in out.splitlines())
+    signs, *lines = out.splitlines()
+    assert signs == "axis she \u2190 \u2192 he: + is towards he, - towards she"  # which sign is which pole
+    places = dict(line.split("\t") for line in lines)
     assert code == 0 and float(places["king"]) > float(places["queen"])
     target = tmp_path / "neutral.npz"
     code, _, err = run("axis", str(first), "he-she", "--remove-to", str(target))
