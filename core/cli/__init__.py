@@ -47,6 +47,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     stderr = stderr or _lenient(sys.stderr)
     outputs = Outputs()
     try:
+        _take_ctrl_c_back()
         parser = build_parser()
         try:
             args = parser.parse_args(argv)
@@ -59,6 +60,14 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return _run(args, stdout, stderr, terminated, outputs)
     except KeyboardInterrupt:  # before the command started, or as it ended
         return interrupted(stderr, EXIT_INTERRUPTED, outputs.interrupted())
+
+
+def _take_ctrl_c_back() -> None:
+    """Ctrl-C raises KeyboardInterrupt again, which cleans up, if the launcher had it end the process at
+    once while the command line loaded (``gui.launch``); any other handler is the caller's, and stays."""
+    if (threading.current_thread() is threading.main_thread()
+            and getattr(signal.getsignal(signal.SIGINT), "while_starting", False)):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def interrupted(stderr: TextIO, code: int, line: str) -> int:

@@ -290,3 +290,59 @@ def test_shown_leaves_ordinary_words_alone():
     for word in ("king", "café", "мир", "東京", "new_york", "naïve", "ﺏ", "a\u200db"):
         assert shown(word) == word
     assert shown("a\tb\nc\x1b\x9b\u202e") == "a\\tb\\nc\\x1b\\x9b\\u202e"
+
+
+# --- item 12: Ctrl-C at any moment is one line and exit 130 ------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX signals and process groups")
+@pytest.mark.parametrize("delay, group", [(0.0, False), (0.1, False), (0.3, False), (0.1, True), (0.5, True),
+                                          (0.9, True)])
+def test_ctrl_c_soon_after_start_is_one_line_and_exit_130_without_a_traceback(tmp_path, delay, group):
+    """The interrupt lands while Python imports the program, or while the worker processes start (to the
+    whole process group, as a terminal sends Ctrl-C): no KeyboardInterrupt traceback from any of them.
+
+    ``delay`` counts from the moment the program's own code runs (its first import, told by
+    ``-X importtime``): before that Python is still starting itself, which no program can change, and
+    on a busy machine that alone can take longer than 0.1 s.
+    """
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    corpus = tmp_path / "demo.txt"
+    corpus.write_text(demo_text(seed=2, sentences=2000), encoding="utf-8")
+    out = tmp_path / "m.npz"
+    process = subprocess.Popen([sys.executable, "-X", "importtime", str(root / "main.py"), "train", str(corpus),
+                                "--out", str(out), "--workers", "2", "--epochs", "10000", "--quiet"],
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lines: list[str] = []
+    ours = threading.Event()
+
+    def read() -> None:
+        for line in process.stderr:
+            lines.append(line)
+            if line.rstrip().endswith(" embedding_studio.gui"):  # main.py runs: its first import is done
+                ours.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert ours.wait(60), "".join(lines)
+        time.sleep(delay)
+        if group:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        reader.join(timeout=10)
+    finally:
+        process.kill()
+    err = "".join(line for line in lines if not line.startswith("import time:"))
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    said = [line for line in err.splitlines() if line and not line.startswith(("corpus:", "warning:", "note:"))]
+    assert (process.returncode, said) == (130, ["interrupted; nothing was written"]), err
+    assert not out.exists()

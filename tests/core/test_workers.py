@@ -165,3 +165,63 @@ def test_shared_blocks_are_named_after_their_process_and_swept_once_it_is_gone()
     finally:
         for path in (stale, live, other):
             path.unlink(missing_ok=True)
+
+
+def start_training(tmp_path, mark: str, epochs: str = "10000") -> subprocess.Popen:
+    corpus = tmp_path / "demo.txt"
+    corpus.write_text(demo_text(seed=1, sentences=3000), encoding="utf-8")
+    env = {**os.environ, MARK: mark, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", str(corpus), "--out",
+                             str(tmp_path / "m.npz"), "--epochs", epochs, "--workers", "2", "--quiet"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)  # a process group of its own, as a shell job has
+
+
+def training_seen(process: subprocess.Popen, mark: str, seen: set[str]):
+    def training() -> bool:  # a worker has mapped the run's blocks
+        workers = [pid for pid in marked(mark) if pid != process.pid]
+        seen.update(shm_mapped([process.pid, *workers]))
+        return any(SEGMENT.fullmatch(name) for name in shm_mapped(workers))
+    return training
+
+
+def test_a_process_group_killed_outright_leaves_no_semaphore_behind(tmp_path):
+    """``kill -KILL -- -PGID`` takes the resource tracker too, so whatever it would have unlinked stays in
+    /dev/shm for good: the run uses no named semaphore at all (its lock and its answers need none)."""
+    mark = uuid.uuid4().hex
+    before = {p.name for p in SHM_FOLDER.glob("sem.*")}
+    process = start_training(tmp_path, mark)
+    try:
+        seen: set[str] = set()
+        assert wait_for(training_seen(process, mark, seen), 60), "the workers never started training"
+        time.sleep(0.3)
+        seen.update(shm_mapped(marked(mark)))
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate(timeout=10)
+        assert wait_for(lambda: not marked(mark), 5), "processes outlived the group's kill"
+        assert not [n for n in seen if n.startswith("sem.")], seen  # none was ever made
+        assert {p.name for p in SHM_FOLDER.glob("sem.*")} <= before
+        with SharedArrays():  # the next run sweeps the blocks the killed one could not unlink
+            pass
+        assert not [n for n in seen if (SHM_FOLDER / n).exists()]
+    finally:
+        end_all(mark)
+        process.kill()
+
+
+def test_a_killed_run_puts_no_resource_tracker_warning_on_the_callers_stderr(tmp_path):
+    """SIGKILL to the command alone: its resource tracker outlives it and unlinks the shared memory, as
+    it should, but must not tell the caller about "leaked shared_memory objects" on its stderr."""
+    mark = uuid.uuid4().hex
+    process = start_training(tmp_path, mark)
+    try:
+        seen: set[str] = set()
+        assert wait_for(training_seen(process, mark, seen), 60), "the workers never started training"
+        os.kill(process.pid, signal.SIGKILL)
+        _, err = process.communicate(timeout=20)  # until every process holding the caller's stderr ended
+        assert wait_for(lambda: not marked(mark), 5), "processes outlived their parent"
+        assert b"resource_tracker" not in err and b"leaked" not in err, err.decode(errors="replace")
+        assert wait_for(lambda: not [n for n in seen if (SHM_FOLDER / n).exists()], 5), "shared memory leaked"
+    finally:
+        end_all(mark)
+        process.kill()
