@@ -37,7 +37,8 @@ def train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if (note := workers_note(config)) is not None:
         print(f"note: {shown(str(note))}", file=stderr)
     files = find_text_files(args.corpus)
-    out = writable_target(args.out, inputs=files)
+    cached = sorted(Path(args.token_cache).glob("tokens-*")) if args.token_cache else []  # read too
+    out = writable_target(args.out, inputs=[*files, *cached])
     started = time.perf_counter()
     if _total_bytes(files) < PARALLEL_MIN_BYTES:
         # Read in this one process: the worker processes start (importing NumPy: ~0.5 s) on the idle

@@ -346,3 +346,28 @@ def test_ctrl_c_soon_after_start_is_one_line_and_exit_130_without_a_traceback(tm
     said = [line for line in err.splitlines() if line and not line.startswith(("corpus:", "warning:", "note:"))]
     assert (process.returncode, said) == (130, ["interrupted; nothing was written"]), err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("lr", ["1e-300", "1e-6", "5e-5"])
+def test_a_learning_rate_too_small_to_train_is_refused_naming_it_and_its_range(tmp_path, lr):
+    """1e-300 used to train for the whole run and exit 0 with the vectors as they were drawn."""
+    from embedding_studio.core.config import range_text
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(demo_text(seed=7, sentences=300), encoding="utf-8")
+    code, _, err = run("train", str(corpus), "--out", str(tmp_path / "m.npz"), "--lr", lr, *FAST)
+    assert code == 2 and one_line_error(err) == f"error: lr must be a number, {range_text('lr')}, got {float(lr)!r}"
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_train_refuses_to_write_over_an_entry_of_its_token_cache(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(demo_text(seed=8, sentences=300), encoding="utf-8")
+    cache = tmp_path / "cache"
+    code, _, err = run("train", str(corpus), "--out", str(tmp_path / "m.npz"), "--token-cache", str(cache), *FAST)
+    assert code == 0, err
+    entry = next(cache.glob("tokens-*.npy"))
+    kept = entry.read_bytes()
+    code, _, err = run("train", str(corpus), "--out", str(entry), "--token-cache", str(cache), *FAST)
+    assert code == 2 and f"--out {entry} is the input" in one_line_error(err)
+    assert entry.read_bytes() == kept
