@@ -21,6 +21,8 @@ Counted for each scenario and signal:
   for good), the others being counted in "left by KILL";
 - warned: runs that wrote a traceback or a warning (a resource tracker's "leaked ... objects") on the
   caller's stderr;
+- untrue: runs stopped by TERM or INT whose last line says "nothing was written" while a target is new,
+  or that something was written while every target is as it was;
 - damaged: targets (written before each trial from another, small model) that are neither as they were
   nor the complete new output (an export must equal a reference export byte for byte; a trained model
   must load);
@@ -57,7 +59,7 @@ SHM = Path("/dev/shm")
 SIGNALS = {"KILL": signal.SIGKILL, "TERM": signal.SIGTERM, "INT": signal.SIGINT, "GROUP-KILL": signal.SIGKILL}
 TARGETS = {"train": ["model.npz"], "word2vec": ["vectors.txt"], "word2vec-binary": ["vectors.bin"],
            "tsv": ["projector/vectors.tsv", "projector/metadata.tsv"]}
-FAILURES = ["orphans", "held", "leaked", "warned", "damaged", "stray"]
+FAILURES = ["orphans", "held", "leaked", "warned", "untrue", "damaged", "stray"]
 #: What a run must not say on the caller's stderr, killed or not.
 WARNINGS = ("Traceback", "Warning:", "resource_tracker", "KeyboardInterrupt")
 POLL = 0.01  # seconds between looks at a run (each reads every process's environment in /proc)
@@ -294,6 +296,7 @@ class Cell:
     held: int = 0
     leaked: int = 0
     warned: int = 0
+    untrue: int = 0
     damaged: int = 0
     stray: int = 0
     left: int = 0  # temporary files a SIGKILL left, for the next write to remove
@@ -349,6 +352,9 @@ def trial(setup: Setup, scenario: str, name: str, aimed: bool, folder: Path, cel
     end(run.mark)
     states = target_states(setup, scenario, folder)
     cell.damaged += damaged(states)
+    last = said.strip().splitlines()[-1] if said.strip() else ""
+    if last.startswith("interrupted"):
+        cell.untrue += ("nothing was written" in last) == ("new" in states)
     left = len(temporaries(target_folder(scenario, folder)))
     if how != signal.SIGKILL:
         cell.stray += left
@@ -412,9 +418,9 @@ def main() -> int:
 
 def print_table(cells: dict[tuple[str, str], Cell]) -> None:
     header = ["scenario", "signal", "trials", "in part", "ended first", "orphans", "held", "leaked", "warned",
-              "damaged", "stray tmp", "left by KILL", "slowest s", "exit codes"]
+              "untrue", "damaged", "stray tmp", "left by KILL", "slowest s", "exit codes"]
     rows = [[scenario, name if name.startswith("GROUP") else f"SIG{name}", c.trials, c.in_part, c.finished,
-             c.orphans, c.held, c.leaked, c.warned, c.damaged,
+             c.orphans, c.held, c.leaked, c.warned, c.untrue, c.damaged,
              c.stray, c.left, f"{c.slowest:.2f}", " ".join(f"{code}x{n}" for code, n in sorted(c.exits.items()))]
             for (scenario, name), c in cells.items()]
     print("| " + " | ".join(header) + " |")

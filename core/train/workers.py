@@ -66,6 +66,11 @@ SHM_FOLDER = Path("/dev/shm")  # where Linux keeps them as files; elsewhere ther
 #: How often a waiting worker checks that its parent is still there (seconds).
 PARENT_CHECK = 0.5
 
+#: multiprocessing's named semaphores ("/mp-" and 8 random characters) as Linux keeps them in /dev/shm.
+SEMAPHORE = re.compile(r"sem\.mp-[a-z0-9_]{8}")
+#: How old a semaphore that no process has open must be before it is taken for a killed run's.
+STALE_SEMAPHORE_SECONDS = 60.0
+
 
 class Ledger:
     """One row per batch of the run: corpus tokens, summed loss, examples, pairs; a done flag; and its
@@ -149,6 +154,7 @@ class SharedArrays:
 
     def __init__(self) -> None:
         sweep_stale(SHM_FOLDER, [SEGMENT], older_than_seconds=None)  # blocks of processes killed outright
+        sweep_stale_semaphores()
         quiet_resource_tracker()
         self._stack = ExitStack()
         self.blocks: dict[str, _Block] = {}
@@ -183,6 +189,74 @@ class SharedArrays:
     def __exit__(self, *exc: object) -> None:
         self.arrays.clear()  # views must go before the memory they point into
         self._stack.close()
+
+
+def sweep_stale_semaphores(folder: Path = SHM_FOLDER, older_than_seconds: float = STALE_SEMAPHORE_SECONDS,
+                           ) -> list[Path]:
+    """Remove multiprocessing's named semaphores that no process has open; returns what was removed.
+
+    Training names none, but the corpus reader's process pool (and any Python program's spawned
+    Lock or Queue) does, and only the resource tracker removes them: a process group killed at once
+    leaves them in /dev/shm for good. One that no process maps is of no use to anyone (its creator maps
+    it as long as it lives, and whoever opens it maps it too), so it goes once old enough for a
+    creation under way not to count. Only this user's (they are made mode 0600), and only where /proc
+    shows the processes' maps (Linux); elsewhere nothing is removed.
+    """
+    try:
+        entries = [entry for entry in os.scandir(folder) if SEMAPHORE.fullmatch(entry.name)]
+    except OSError:
+        return []
+    now, uid = time.time(), os.getuid() if hasattr(os, "getuid") else None
+    if uid is None or not os.path.isdir("/proc/self"):
+        return []
+    candidates = []
+    for entry in entries:
+        try:
+            found = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if found.st_uid == uid and now - found.st_mtime > older_than_seconds:
+            candidates.append((Path(entry.path), found.st_ino))
+    if not candidates:
+        return []
+    mapped = _mapped_inodes(folder)
+    if mapped is None:
+        return []
+    removed = []
+    for path, inode in candidates:
+        if inode not in mapped:
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
+def _mapped_inodes(folder: Path) -> set[int] | None:
+    """The inodes of files in ``folder`` that any process we may look at has mapped (None without /proc).
+
+    By inode: a semaphore's creator maps it under a temporary name, shown as deleted once glibc has
+    linked the real one. A process whose map the kernel will not show even to its own user is one that
+    made itself undumpable or lives outside this namespace (an init, a privileged daemon), not a
+    Python program sharing a Lock with its children: it is passed over.
+    """
+    prefix = f"{folder}/"
+    inodes: set[int] = set()
+    try:
+        pids = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+        except OSError:  # ended meanwhile, or not ours to look at
+            continue
+        for line in maps.splitlines():
+            fields = line.split(maxsplit=5)
+            if len(fields) == 6 and fields[5].startswith(prefix):
+                inodes.add(int(fields[4]))
+    return inodes
 
 
 def _create(size: int) -> shared_memory.SharedMemory:

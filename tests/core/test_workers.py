@@ -225,3 +225,27 @@ def test_a_killed_run_puts_no_resource_tracker_warning_on_the_callers_stderr(tmp
     finally:
         end_all(mark)
         process.kill()
+
+
+def test_semaphores_no_process_has_open_are_swept_by_the_next_run(tmp_path):
+    """What a killed process group's corpus reader (a pool of spawned processes) leaves: named semaphores
+    nobody maps. Old ones go at the next run's start; one still mapped, or too new, stays. (Files named as
+    semaphores in a folder of the test's own, so that nobody else's /dev/shm is touched.)"""
+    import mmap
+
+    from embedding_studio.core.train.workers import SEMAPHORE, STALE_SEMAPHORE_SECONDS, sweep_stale_semaphores
+
+    paths = [tmp_path / f"sem.mp-{name}" for name in ("stale_ab", "new12345", "held1234")]
+    assert all(SEMAPHORE.fullmatch(p.name) for p in paths)
+    other = tmp_path / "sem.other-1"
+    for path in (*paths, other):
+        path.write_bytes(b"\0" * 32)
+    old = time.time() - STALE_SEMAPHORE_SECONDS - 10
+    for path in (paths[0], paths[2], other):
+        os.utime(path, (old, old))
+    with open(paths[2], "r+b") as file, mmap.mmap(file.fileno(), 32) as held:  # mapped here, as a live run's
+        assert held[:1] == b"\0"
+        removed = sweep_stale_semaphores(tmp_path)
+        assert removed == [paths[0]] and not paths[0].exists()  # stale: nobody has it mapped
+    assert paths[1].exists()  # nobody has it mapped, but too new to judge
+    assert paths[2].exists() and other.exists()  # mapped; not multiprocessing's
