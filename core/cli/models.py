@@ -79,13 +79,13 @@ def evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         rows = []
         for name, r in analogies.items():
             rows.append((name, r.accuracy, r.correct, r.total, r.skipped))
-            rows += [(f"  {section}", s["accuracy"], s["correct"], s["total"], s["skipped"])
+            rows += [(f"  {shown(section)}", s["accuracy"], s["correct"], s["total"], s["skipped"])
                      for section, s in r.sections.items()]
         width = max(len("analogies"), *(len(row[0]) for row in rows))
         print(f"{'analogies':<{width}}  {'accuracy':>8}  {'correct':>7}  {'total':>7}  {'skipped':>7}", file=stdout)
         for label, accuracy, correct, total, skipped in rows:
-            shown = f"{accuracy:.1%}" if total else "-"
-            print(f"{label:<{width}}  {shown:>8}  {correct:>7}  {total:>7}  {skipped:>7}", file=stdout)
+            score = f"{accuracy:.1%}" if total else "-"
+            print(f"{label:<{width}}  {score:>8}  {correct:>7}  {total:>7}  {skipped:>7}", file=stdout)
     return 0
 
 

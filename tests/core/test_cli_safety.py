@@ -240,6 +240,16 @@ def test_neighbours_and_rankings_print_control_characters_as_escapes(hostile_mod
     assert len(shown.splitlines()) == 10  # one line a neighbour, whatever the word holds
 
 
+def test_evaluate_prints_the_names_of_test_files_and_sections_escaped(hostile_model, tmp_path):
+    pairs = tmp_path / "pairs\x1b]0;x\x07.txt"
+    pairs.write_text("king queen 5\nhe she 3\nman woman 4\n", encoding="utf-8")
+    analogies = tmp_path / "questions.txt"
+    analogies.write_text(": royal\x1b[2J\nking queen he she\nman woman he she\n", encoding="utf-8")
+    code, out, err = run("evaluate", str(hostile_model), "--pairs", str(pairs), "--analogies", str(analogies))
+    assert code == 0, err
+    assert not TERMINAL_CONTROLS.search(out + err) and "royal\\x1b[2J" in out and "pairs\\x1b]0;x\\x07.txt" in out
+
+
 def test_an_unknown_word_suggesting_a_hostile_word_is_escaped(hostile_model):
     code, _, err = run("similar", str(hostile_model), "\x1b]0;pwnee\x07")
     assert code == 2
