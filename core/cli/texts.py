@@ -51,7 +51,11 @@ def _read_for_lines(args: argparse.Namespace):
     from ..text.corpus import load_corpus
     from ..text.phrases import PhraseSettings
 
+    from ..text.decoding import find_text_files
+    from .training import quiet_reading
+
     phrases = PhraseSettings(min_count=args.min_count) if args.phrases else None
+    quiet_reading(find_text_files([args.corpus]))
     corpus = load_corpus([args.corpus], min_count=args.min_count, tokens=args.tokens, phrases=phrases,
                          cache_dir=args.token_cache, workers=None)
     return concordance_for(corpus)

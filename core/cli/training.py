@@ -44,6 +44,8 @@ def train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         # Read in this one process: the worker processes start (importing NumPy: ~0.5 s) on the idle
         # cores meanwhile. A larger corpus is read by processes on those cores: the workers wait.
         warm_up(config.batches_in_flight)
+    else:
+        quiet_reading(files)
     corpus = load_corpus(args.corpus, cache_dir=args.token_cache, workers=None, **ReadingOptions.of(config).keywords())
     for warning in corpus.warnings:
         print(f"warning: {shown(str(warning))}", file=stderr)
@@ -77,6 +79,16 @@ def train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if collapse is not None:  # the loss looks ordinary: nothing else would say so
         print(f"warning: {shown(str(collapse))}", file=stderr)
     return 0
+
+
+def quiet_reading(files: list[Path]) -> None:
+    """Before a corpus large enough to be read by processes: their pool starts multiprocessing's resource
+    tracker, which must not write its warnings on the caller's stderr if this process is killed."""
+    from ..text.parallel_reader import PARALLEL_MIN_BYTES
+    from ..train.workers import quiet_resource_tracker
+
+    if _total_bytes(files) >= PARALLEL_MIN_BYTES:
+        quiet_resource_tracker()
 
 
 def _total_bytes(files: list[Path]) -> int:
@@ -133,7 +145,9 @@ def stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                          workers=args.workers)
     out = Path(args.out)
     names = [f"run-{i + 1}.npz" for i in range(args.runs)] + ["stability.tsv"]
-    *targets, table = writable_folder(out, names, inputs=find_text_files(args.corpus))
+    files = find_text_files(args.corpus)
+    *targets, table = writable_folder(out, names, inputs=files)
+    quiet_reading(files)
     corpus = load_corpus(args.corpus, min_count=config.min_count)
     for warning in corpus.warnings:
         print(f"warning: {shown(str(warning))}", file=stderr)

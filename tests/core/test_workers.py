@@ -249,3 +249,31 @@ def test_semaphores_no_process_has_open_are_swept_by_the_next_run(tmp_path):
         assert removed == [paths[0]] and not paths[0].exists()  # stale: nobody has it mapped
     assert paths[1].exists()  # nobody has it mapped, but too new to judge
     assert paths[2].exists() and other.exists()  # mapped; not multiprocessing's
+
+
+READ_IN_PROCESSES = """
+import os, sys
+from multiprocessing import resource_tracker
+from embedding_studio.core.text import parallel_reader
+from embedding_studio.core.cli import main
+
+if __name__ == "__main__":
+    parallel_reader.PARALLEL_MIN_BYTES = 1  # so that this small corpus is read by a pool of processes
+    code = main(["train", sys.argv[1], "--out", sys.argv[2], "--workers", "1", "--epochs", "1", "--dim", "8",
+                 "--quiet"])
+    tracker = resource_tracker._resource_tracker._pid
+    print(code, tracker, os.readlink(f"/proc/{tracker}/fd/2") if tracker else None, flush=True)
+"""
+
+
+def test_the_resource_tracker_of_a_corpus_read_in_processes_does_not_write_on_the_callers_stderr(tmp_path):
+    """A corpus large enough to be read by a pool of processes starts the resource tracker (the pool's
+    queues are semaphores): it is started on /dev/null, as for the training workers."""
+    corpus = tmp_path / "demo.txt"
+    corpus.write_text(demo_text(seed=1, sentences=3000), encoding="utf-8")
+    script = tmp_path / "read.py"
+    script.write_text(READ_IN_PROCESSES, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(corpus), str(tmp_path / "m.npz")], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    code, tracker, stderr = done.stdout.split()
+    assert (code, stderr) == ("0", os.devnull) and tracker != "None", done.stderr
