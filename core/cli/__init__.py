@@ -5,11 +5,14 @@
 Bad input of any kind ends with one line on stderr and exit code 2, never a traceback and never a
 half-written output file (every file is written atomically by ``core.vectors.io``). An output that
 would replace an input, or that cannot be written, is refused before any work. Ctrl-C and SIGTERM
-both stop a command cleanly (exit 130 and 143).
+both stop a command cleanly (exit 130 and 143), and the last line says which outputs were written.
+Every word, line and message from a file is printed through ``show``: no control character reaches the
+terminal, and no message spans two lines.
 
 This module runs one command and turns every way it can fail into one line and an exit code; the
 options are in ``parser``, the commands in ``training``, ``models`` and ``texts``, the checks of
-outputs and inputs in ``paths``, the progress lines in ``progress``.
+outputs and inputs (and the record of outputs) in ``paths``, the escaping in ``show``, the progress
+lines in ``progress``.
 """
 
 from __future__ import annotations
