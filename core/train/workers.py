@@ -581,6 +581,10 @@ class WorkerPool:
             if process.is_alive():
                 process.terminate()
                 process.join()
+        for answers in self._answers:
+            answers.close()
+        if isinstance(self._lock, FileLock):
+            self._lock.close()
 
 
 @contextmanager
