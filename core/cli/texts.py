@@ -80,13 +80,12 @@ def concordance(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
 
 
 def _ranking_note(rank: str, window: int) -> str:
-    """What the columns and the order mean: PMI is not a household word, and its order surprises."""
-    pmi = (f"pmi N: log of how much more often the word is seen within {window} of word N than its "
-           f"frequency alone would give (0: as often as chance, 1: e^1 = 2.7 times as often)")
-    if rank == "pmi":
-        return (f"ranked by the smaller of the two PMIs, so a word both share unusually often comes before a "
-                f"word that is merely frequent everywhere (the, and); {pmi}")
-    return f"ranked by the smaller of the two counts (the columns named after the words); {pmi}"
+    """What the order and the PMI columns mean: PMI is not a household word, and its order surprises."""
+    order = ("ranked by PMI, the smaller of the two: words both share unusually often come before words "
+             "frequent everywhere (the, and)" if rank == "pmi" else
+             "ranked by count, the smaller of the two (the columns named after the words)")
+    return (f"{order}\npmi 1, pmi 2: log of how many times more often the word is within {window} of word 1 "
+            "(2) than its frequency alone would make it; 0: as often as chance, 1: 2.7 times as often")
 
 
 def contexts(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
