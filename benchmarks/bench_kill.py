@@ -20,7 +20,9 @@ Counted for each scenario and signal:
   to remove them, those still there once the next uninterrupted run has started and ended (what is left
   for good), the others being counted in "left by KILL";
 - warned: runs that wrote a traceback or a warning (a resource tracker's "leaked ... objects") on the
-  caller's stderr;
+  caller's stderr; "in Python's start" counts apart, for information, the runs a signal met while the
+  interpreter itself was still starting ("Fatal Python error: init_..."), before any of the program's code
+  ran, which no program can change;
 - untrue: runs stopped by TERM or INT whose last line says "nothing was written" while a target is new,
   or that something was written while every target is as it was;
 - damaged: targets (written before each trial from another, small model) that are neither as they were
@@ -296,6 +298,7 @@ class Cell:
     held: int = 0
     leaked: int = 0
     warned: int = 0
+    python_start: int = 0  # stopped inside the interpreter's own start, before the program's first line
     untrue: int = 0
     damaged: int = 0
     stray: int = 0
@@ -348,7 +351,10 @@ def trial(setup: Setup, scenario: str, name: str, aimed: bool, folder: Path, cel
     else:
         cell.leaked += len(leaked)
     said = run.said.decode(errors="replace")
-    cell.warned += any(warning in said for warning in WARNINGS)
+    if "Fatal Python error: init_" in said:
+        cell.python_start += 1
+    else:
+        cell.warned += any(warning in said for warning in WARNINGS)
     end(run.mark)
     states = target_states(setup, scenario, folder)
     cell.damaged += damaged(states)
@@ -365,6 +371,8 @@ def trial(setup: Setup, scenario: str, name: str, aimed: bool, folder: Path, cel
         print(f"    {scenario} {name} {'aimed' if aimed else 'anywhere'}: {moment}"
               f"{' in the part' if in_part else ''}, exit {run.process.returncode}, {len(orphans)} orphans, "
               f"leaked [{' '.join(leaked)}], targets {'+'.join(states)}, {left} tmp", file=sys.stderr, flush=True)
+        if any(warning in said for warning in WARNINGS):
+            print("      it said: " + said.strip().replace("\n", "\n      "), file=sys.stderr, flush=True)
 
 
 def next_write(setup: Setup, scenario: str, folder: Path, cell: Cell) -> None:
@@ -418,9 +426,9 @@ def main() -> int:
 
 def print_table(cells: dict[tuple[str, str], Cell]) -> None:
     header = ["scenario", "signal", "trials", "in part", "ended first", "orphans", "held", "leaked", "warned",
-              "untrue", "damaged", "stray tmp", "left by KILL", "slowest s", "exit codes"]
+              "in Python's start", "untrue", "damaged", "stray tmp", "left by KILL", "slowest s", "exit codes"]
     rows = [[scenario, name if name.startswith("GROUP") else f"SIG{name}", c.trials, c.in_part, c.finished,
-             c.orphans, c.held, c.leaked, c.warned, c.untrue, c.damaged,
+             c.orphans, c.held, c.leaked, c.warned, c.python_start, c.untrue, c.damaged,
              c.stray, c.left, f"{c.slowest:.2f}", " ".join(f"{code}x{n}" for code, n in sorted(c.exits.items()))]
             for (scenario, name), c in cells.items()]
     print("| " + " | ".join(header) + " |")

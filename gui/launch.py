@@ -7,7 +7,10 @@ command) and ``python main.py`` in a checkout both come here.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,10 +28,8 @@ def main(argv: list[str] | None = None) -> int:
 def _end_at_once_on_ctrl_c() -> None:
     """Until the command line has loaded (a few tenths of a second of imports), Ctrl-C ends the process
     at once with one line: nothing was written yet, and Ctrl-C inside an import can surface as another
-    error, with a traceback (a TypeError from ``ssl``'s). The command line's ``main`` takes it back."""
-    import os
-    import signal
-    import threading
+    error, with a traceback (a TypeError from ``ssl``'s). The command line's ``main`` takes it back.
+    (``os``, ``signal`` and ``threading`` are imported with this module, where main.py's guard covers them.)"""
 
     def end(signum: int, frame: object) -> None:
         os.write(2, b"\ninterrupted; nothing was written\n")
