@@ -189,7 +189,6 @@ def test_a_process_group_killed_outright_leaves_no_semaphore_behind(tmp_path):
     """``kill -KILL -- -PGID`` takes the resource tracker too, so whatever it would have unlinked stays in
     /dev/shm for good: the run uses no named semaphore at all (its lock and its answers need none)."""
     mark = uuid.uuid4().hex
-    before = {p.name for p in SHM_FOLDER.glob("sem.*")}
     process = start_training(tmp_path, mark)
     try:
         seen: set[str] = set()
@@ -199,8 +198,7 @@ def test_a_process_group_killed_outright_leaves_no_semaphore_behind(tmp_path):
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate(timeout=10)
         assert wait_for(lambda: not marked(mark), 5), "processes outlived the group's kill"
-        assert not [n for n in seen if n.startswith("sem.")], seen  # none was ever made
-        assert {p.name for p in SHM_FOLDER.glob("sem.*")} <= before
+        assert not [n for n in seen if n.startswith("sem.")], seen  # none was ever made (or mapped)
         with SharedArrays():  # the next run sweeps the blocks the killed one could not unlink
             pass
         assert not [n for n in seen if (SHM_FOLDER / n).exists()]
