@@ -26,6 +26,9 @@ if __name__ in ("__main__", "__mp_main__"):  # (worker processes run this file a
     use_this_checkout()
 
 if __name__ == "__main__":
-    from embedding_studio.gui.launch import main
-
+    try:
+        from embedding_studio.gui.launch import main
+    except KeyboardInterrupt:  # Ctrl-C while Python still imports: one line, no traceback (#25)
+        print("\ninterrupted; nothing was written", file=sys.stderr)
+        sys.exit(130)
     sys.exit(main())

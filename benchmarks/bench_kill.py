@@ -1,26 +1,37 @@
 """Kill trials: does a killed `main.py train` or `main.py export` leave anything behind?
 
     python benchmarks/bench_kill.py [--trials 20] [--scenarios train word2vec word2vec-binary tsv]
-        [--signals KILL TERM] [--grace 10] [--seed 0] [--rows 200000] [--epochs 25]
+        [--signals KILL TERM INT GROUP-KILL] [--grace 10] [--seed 0] [--rows 200000] [--epochs 25]
 
 Each trial runs the real command line in a process of its own, marked by an environment variable that
 every process it starts inherits, and kills it at a random moment: every other trial anywhere in a run
 (as long as an uninterrupted run took once), the others within the part that matters, once it has begun
 (training: a worker has mapped the run's shared memory; export: the output's temporary file exists).
 A run that ends before its kill comes ("ended first") is not a trial: another is made, up to 3 x --trials.
-Training uses 2 workers on the generated demo text; exports write a random --rows x 100 model. Counted
-for each scenario and signal:
+Training uses 2 workers on the generated demo text; exports write a random --rows x 100 model. Each run
+is a process group of its own, as a shell job is: KILL, TERM and INT go to the command's process, GROUP-KILL
+(``kill -KILL -- -PGID``) to every process of the group at once, multiprocessing's resource tracker too.
+Counted for each scenario and signal:
 
 - orphans: the run's processes alive --grace seconds after the kill; held: runs whose stderr was still
   open then (a caller that captures the output would hang);
 - leaked: /dev/shm files (shared memory blocks, semaphores) that the run's processes had mapped, or
-  named after its pid, still there once its processes are gone;
+  named after its pid, still there once its processes are gone; after GROUP-KILL, which leaves no process
+  to remove them, those still there once the next uninterrupted run has started and ended (what is left
+  for good), the others being counted in "left by KILL";
+- warned: runs that wrote a traceback or a warning (a resource tracker's "leaked ... objects") on the
+  caller's stderr; "in Python's start" counts apart, for information, the runs a signal met while the
+  interpreter itself was still starting ("Fatal Python error: init_..."), before any of the program's code
+  ran, which no program can change;
+- untrue: runs stopped by TERM or INT whose last line says "nothing was written" while a target is new,
+  or that something was written while every target is as it was;
 - damaged: targets (written before each trial from another, small model) that are neither as they were
   nor the complete new output (an export must equal a reference export byte for byte; a trained model
   must load);
 - stray tmp: temporary files in the target's folder right after a SIGTERM (which the command line turns
-  into Ctrl-C, so it cleans up), and after either signal once the next uninterrupted write into the
-  folder has run (SIGKILL cannot be cleaned up at once: "left by KILL" counts those, for information).
+  or a SIGINT (which the command line turns into Ctrl-C, so it cleans up), and after any signal once the next
+  uninterrupted write into the folder has run (SIGKILL cannot be cleaned up at once: "left by KILL" counts
+  those, and a group's shared memory blocks, for information).
 
 Linux only (reads /proc and /dev/shm). Exit status 1 if any count but "left by KILL" is not zero.
 """
@@ -47,10 +58,12 @@ from common import ROOT
 
 MARK = "EMBEDDING_STUDIO_KILL_TRIAL"
 SHM = Path("/dev/shm")
-SIGNALS = {"KILL": signal.SIGKILL, "TERM": signal.SIGTERM}
+SIGNALS = {"KILL": signal.SIGKILL, "TERM": signal.SIGTERM, "INT": signal.SIGINT, "GROUP-KILL": signal.SIGKILL}
 TARGETS = {"train": ["model.npz"], "word2vec": ["vectors.txt"], "word2vec-binary": ["vectors.bin"],
            "tsv": ["projector/vectors.tsv", "projector/metadata.tsv"]}
-FAILURES = ["orphans", "held", "leaked", "damaged", "stray"]
+FAILURES = ["orphans", "held", "leaked", "warned", "untrue", "damaged", "stray"]
+#: What a run must not say on the caller's stderr, killed or not.
+WARNINGS = ("Traceback", "Warning:", "resource_tracker", "KeyboardInterrupt")
 POLL = 0.01  # seconds between looks at a run (each reads every process's environment in /proc)
 
 
@@ -138,14 +151,15 @@ class Run:
         self.started = time.monotonic()
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, MARK: self.mark},
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
+                                        stderr=subprocess.PIPE, start_new_session=True)
         self.seen: set[int] = set()  # inodes of /dev/shm files its processes mapped
         self.stderr_closed: float | None = None
+        self.said = b""
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 
     def _drain(self) -> None:
-        self.process.stderr.read()  # returns at EOF: when every process holding the pipe is gone
+        self.said = self.process.stderr.read()  # returns at EOF: when every process holding the pipe is gone
         self.stderr_closed = time.monotonic()
 
     def poll(self, scenario: str) -> bool:
@@ -283,15 +297,20 @@ class Cell:
     orphans: int = 0
     held: int = 0
     leaked: int = 0
+    warned: int = 0
+    python_start: int = 0  # stopped inside the interpreter's own start, before the program's first line
+    untrue: int = 0
     damaged: int = 0
     stray: int = 0
     left: int = 0  # temporary files a SIGKILL left, for the next write to remove
     slowest: float = 0.0  # seconds from the kill until every process had gone and stderr had closed
     exits: Counter = field(default_factory=Counter)
+    pending: set[str] = field(default_factory=set)  # /dev/shm names a group kill left, for the next run
 
 
-def trial(setup: Setup, scenario: str, how: signal.Signals, aimed: bool, folder: Path, cell: Cell,
+def trial(setup: Setup, scenario: str, name: str, aimed: bool, folder: Path, cell: Cell,
           rng: random.Random, grace: float, verbose: bool) -> None:
+    how = SIGNALS[name]
     for target, data in setup.old[scenario].items():
         (folder / target).parent.mkdir(parents=True, exist_ok=True)
         (folder / target).write_bytes(data)
@@ -311,7 +330,10 @@ def trial(setup: Setup, scenario: str, how: signal.Signals, aimed: bool, folder:
     else:
         cell.trials += 1
         in_part = run.poll(scenario)
-        run.process.send_signal(how)
+        if name == "GROUP-KILL":
+            os.killpg(run.process.pid, how)
+        else:
+            run.process.send_signal(how)
     killed = time.monotonic()
     cell.in_part += in_part
     cell.exits[run.process.wait()] += 1
@@ -323,20 +345,34 @@ def trial(setup: Setup, scenario: str, how: signal.Signals, aimed: bool, folder:
     cell.held += run.stderr_closed is None
     cell.slowest = max(cell.slowest, (run.stderr_closed or time.monotonic()) - killed)
     leaked = run.leaked()
-    cell.leaked += len(leaked)
+    if name == "GROUP-KILL":  # nobody left to remove them: the next run must
+        cell.pending.update(leaked)
+        cell.left += len(leaked)
+    else:
+        cell.leaked += len(leaked)
+    said = run.said.decode(errors="replace")
+    if "Fatal Python error: init_" in said:
+        cell.python_start += 1
+    else:
+        cell.warned += any(warning in said for warning in WARNINGS)
     end(run.mark)
     states = target_states(setup, scenario, folder)
     cell.damaged += damaged(states)
+    last = said.strip().splitlines()[-1] if said.strip() else ""
+    if last.startswith("interrupted"):
+        cell.untrue += ("nothing was written" in last) == ("new" in states)
     left = len(temporaries(target_folder(scenario, folder)))
-    if how == signal.SIGTERM:
+    if how != signal.SIGKILL:
         cell.stray += left
     else:
         cell.left += left
     if verbose:
         moment = "ended before the kill" if finished else f"killed at {killed - run.started:.2f} s"
-        print(f"    {scenario} {how.name} {'aimed' if aimed else 'anywhere'}: {moment}"
+        print(f"    {scenario} {name} {'aimed' if aimed else 'anywhere'}: {moment}"
               f"{' in the part' if in_part else ''}, exit {run.process.returncode}, {len(orphans)} orphans, "
               f"leaked [{' '.join(leaked)}], targets {'+'.join(states)}, {left} tmp", file=sys.stderr, flush=True)
+        if any(warning in said for warning in WARNINGS):
+            print("      it said: " + said.strip().replace("\n", "\n      "), file=sys.stderr, flush=True)
 
 
 def next_write(setup: Setup, scenario: str, folder: Path, cell: Cell) -> None:
@@ -345,6 +381,8 @@ def next_write(setup: Setup, scenario: str, folder: Path, cell: Cell) -> None:
     if subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode:
         sys.exit(f"the next write failed: {' '.join(command)}")
     cell.stray += len(temporaries(target_folder(scenario, folder)))
+    existing = set(shm_files().values())
+    cell.leaked += len(cell.pending & existing)
 
 
 def main() -> int:
@@ -377,10 +415,9 @@ def main() -> int:
                 for number in range(3 * args.trials):
                     if cell.trials == args.trials:
                         break
-                    trial(setup, scenario, SIGNALS[name], number % 2 == 1, folder, cell, rng, args.grace,
-                          args.verbose)
+                    trial(setup, scenario, name, number % 2 == 1, folder, cell, rng, args.grace, args.verbose)
                 next_write(setup, scenario, folder, cell)
-                print(f"  {scenario} SIG{name}: done", file=sys.stderr, flush=True)
+                print(f"  {scenario} {name}: done", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_table(cells)
@@ -388,9 +425,10 @@ def main() -> int:
 
 
 def print_table(cells: dict[tuple[str, str], Cell]) -> None:
-    header = ["scenario", "signal", "trials", "in part", "ended first", "orphans", "held", "leaked", "damaged",
-              "stray tmp", "left by KILL", "slowest s", "exit codes"]
-    rows = [[scenario, f"SIG{name}", c.trials, c.in_part, c.finished, c.orphans, c.held, c.leaked, c.damaged,
+    header = ["scenario", "signal", "trials", "in part", "ended first", "orphans", "held", "leaked", "warned",
+              "in Python's start", "untrue", "damaged", "stray tmp", "left by KILL", "slowest s", "exit codes"]
+    rows = [[scenario, name if name.startswith("GROUP") else f"SIG{name}", c.trials, c.in_part, c.finished,
+             c.orphans, c.held, c.leaked, c.warned, c.python_start, c.untrue, c.damaged,
              c.stray, c.left, f"{c.slowest:.2f}", " ".join(f"{code}x{n}" for code, n in sorted(c.exits.items()))]
             for (scenario, name), c in cells.items()]
     print("| " + " | ".join(header) + " |")

@@ -7,18 +7,37 @@ command) and ``python main.py`` in a checkout both come here.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and (not argv[0].startswith("-") or argv[0] in {"-h", "--help"}):
-        from ..core.cli import main as cli_main
+        _end_at_once_on_ctrl_c()
+        from ..core.cli import main as cli_main  # (which takes Ctrl-C back)
 
         return cli_main(argv)
     from .app import main as gui_main
 
     return gui_main(argv)
+
+
+def _end_at_once_on_ctrl_c() -> None:
+    """Until the command line has loaded (a few tenths of a second of imports), Ctrl-C ends the process
+    at once with one line: nothing was written yet, and Ctrl-C inside an import can surface as another
+    error, with a traceback (a TypeError from ``ssl``'s). The command line's ``main`` takes it back.
+    (``os``, ``signal`` and ``threading`` are imported with this module, where main.py's guard covers them.)"""
+
+    def end(signum: int, frame: object) -> None:
+        os.write(2, b"\ninterrupted; nothing was written\n")
+        os._exit(130)
+
+    end.while_starting = True  # type: ignore[attr-defined]
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, end)
 
 
 if __name__ == "__main__":

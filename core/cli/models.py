@@ -10,21 +10,25 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import StudioError
-from .paths import input_file, writable_target
+from .paths import input_file, writable_folder, writable_target
+from .show import shown
 
 
 def export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from ..vectors.io import load_model, save_projector_tsv, save_word2vec
 
     source = input_file(args.model)
-    out = None if args.format == "tsv" else writable_target(args.out, inputs=[source])  # before the load
+    if args.format == "tsv":  # a folder of two files, neither of which may be the model
+        folder = writable_folder(args.out, ["vectors.tsv", "metadata.tsv"], inputs=[source])[0].parent
+    else:
+        out = writable_target(args.out, inputs=[source])  # before the load
     model = load_model(source)
-    if out is None:
-        vectors, metadata = save_projector_tsv(model, args.out)
-        print(f"wrote {vectors} and {metadata}", file=stderr)
+    if args.format == "tsv":
+        vectors, metadata = save_projector_tsv(model, folder)
+        print(f"wrote {shown(str(vectors))} and {shown(str(metadata))}", file=stderr)
     else:
         save_word2vec(model, out, binary=args.format == "word2vec-binary")
-        print(f"wrote {len(model):,} vectors to {out}", file=stderr)
+        print(f"wrote {len(model):,} vectors to {shown(str(out))}", file=stderr)
     return 0
 
 
@@ -35,7 +39,7 @@ def similar(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise StudioError(f"-n must be at least 1, got {args.n}")
     model = load_any(input_file(args.model))
     for word, score in model.most_similar(args.word, topn=args.n):
-        print(f"{word}\t{score:.4f}", file=stdout)
+        print(f"{shown(word)}\t{score:.4f}", file=stdout)
     return 0
 
 
@@ -75,13 +79,13 @@ def evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         rows = []
         for name, r in analogies.items():
             rows.append((name, r.accuracy, r.correct, r.total, r.skipped))
-            rows += [(f"  {section}", s["accuracy"], s["correct"], s["total"], s["skipped"])
+            rows += [(f"  {shown(section)}", s["accuracy"], s["correct"], s["total"], s["skipped"])
                      for section, s in r.sections.items()]
         width = max(len("analogies"), *(len(row[0]) for row in rows))
         print(f"{'analogies':<{width}}  {'accuracy':>8}  {'correct':>7}  {'total':>7}  {'skipped':>7}", file=stdout)
         for label, accuracy, correct, total, skipped in rows:
-            shown = f"{accuracy:.1%}" if total else "-"
-            print(f"{label:<{width}}  {shown:>8}  {correct:>7}  {total:>7}  {skipped:>7}", file=stdout)
+            score = f"{accuracy:.1%}" if total else "-"
+            print(f"{label:<{width}}  {score:>8}  {correct:>7}  {total:>7}  {skipped:>7}", file=stdout)
     return 0
 
 
@@ -91,7 +95,7 @@ def _result_name(path: str, taken: set[str]) -> str:
     if name in taken:
         name = str(path)
     taken.add(name)
-    return name
+    return shown(name)
 
 
 def _fmt(value: float) -> str:
@@ -119,10 +123,10 @@ def compare(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     print(f"aligned {len(result.words):,} shared words; mean movement {result.mean_movement:.4f} "
           f"(cosine distance), mean neighbour change {result.neighbour_change.mean():.3f} (1 - Jaccard at "
           f"{result.topn})", file=stdout)
-    width = max(4, *(len(m["word"]) for m in movers))
+    width = max(4, *(len(shown(m["word"])) for m in movers))
     print(f"{'word':<{width}}  {'moved':>7}  {'nbrs':>5}  {'count':>9}", file=stdout)
     for m in movers:
-        print(f"{m['word']:<{width}}  {m['movement']:>7.4f}  {m['neighbour_change']:>5.2f}  {m['count']:>9,}",
+        print(f"{shown(m['word']):<{width}}  {m['movement']:>7.4f}  {m['neighbour_change']:>5.2f}  {m['count']:>9,}",
               file=stdout)
     return 0
 
@@ -134,7 +138,7 @@ def weat(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     tests = presets()
     if args.preset == "list":
         for key, test in tests.items():
-            print(f"{key}\t{test.name}", file=stdout)
+            print(f"{key}\t{shown(test.name)}", file=stdout)
         return 0
     given = [args.x, args.y, args.a, args.b]
     if args.preset is not None:
@@ -153,12 +157,12 @@ def weat(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, allow_nan=False), file=stdout)
         return 0
-    print(test.name, file=stdout)
+    print(shown(test.name), file=stdout)
     for key in "XYAB":
         missing = result.missing[key]
-        note = f" (missing: {', '.join(missing)})" if missing else ""
+        note = f" (missing: {', '.join(map(shown, missing))})" if missing else ""
         name = getattr(test, key).name
-        label = key if name == key else f"{key} {name}"
+        label = key if name == key else f"{key} {shown(name)}"
         print(f"  {label}: {len(result.used[key])} words{note}", file=stdout)
     how = "exact, all" if result.exact else "sampled,"
     print(f"effect size {_fmt(result.effect_size)}  p-value {result.p_value:.4g}  ({how} {result.splits:,} splits)",
@@ -173,26 +177,29 @@ def axis(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.n < 1 or args.restrict_vocab < 1:
         raise StudioError("-n and --restrict-vocab must be at least 1")
     source = input_file(args.model)
-    out = None if args.remove_to is None else writable_target(args.remove_to, inputs=[source])
+    out = None if args.remove_to is None else writable_target(args.remove_to, inputs=[source], option="--remove-to")
     model = load_any(source)
     axis = semantic_axis(model, args.pairs)
     if out is not None:
         save_model(remove_direction(model, axis), out)
-        print(f"wrote {out}: {len(model):,} words with the {axis.name} axis projected out", file=stderr)
+        print(f"wrote {shown(str(out))}: {len(model):,} words with the {shown(axis.name)} axis projected out",
+              file=stderr)
         return 0
     if args.words:
         rows = [model.index(w) for w in args.words]
+        print(f"axis {shown(axis.label)}: + is towards {', '.join(shown(a) for a, _ in axis.pairs)}, "
+              f"- towards {', '.join(shown(b) for _, b in axis.pairs)}", file=stdout)
         for word, place in zip(args.words, positions(model, axis, rows)):
-            print(f"{word}\t{place:+.4f}", file=stdout)
+            print(f"{shown(word)}\t{place:+.4f}", file=stdout)
         return 0
     high, low = rank_along(model, axis, topn=args.n, restrict_vocab=args.restrict_vocab)
-    print(f"axis {axis.label}", file=stdout)
-    print(f"towards {', '.join(a for a, _ in axis.pairs)}:", file=stdout)
+    print(f"axis {shown(axis.label)}", file=stdout)
+    print(f"towards {', '.join(shown(a) for a, _ in axis.pairs)}:", file=stdout)
     for word, place in high:
-        print(f"  {word}\t{place:+.4f}", file=stdout)
-    print(f"towards {', '.join(b for _, b in axis.pairs)}:", file=stdout)
+        print(f"  {shown(word)}\t{place:+.4f}", file=stdout)
+    print(f"towards {', '.join(shown(b) for _, b in axis.pairs)}:", file=stdout)
     for word, place in low:
-        print(f"  {word}\t{place:+.4f}", file=stdout)
+        print(f"  {shown(word)}\t{place:+.4f}", file=stdout)
     return 0
 
 
@@ -239,6 +246,6 @@ def history(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise StudioError(f"'{word}' is not among the {timeline.tracked:,} most frequent words the timeline "
                           f"follows (it is number {row + 1:,})")
     for s, (rows, cosines) in enumerate(timeline.history(row, args.n)):
-        shown = ", ".join(f"{model.words[r]} {c:.2f}" for r, c in zip(rows.tolist(), cosines.tolist()))
-        print(f"{timeline.label(s):<16}loss {timeline.losses[s]:.4f}  {shown}", file=stdout)
+        line = ", ".join(f"{shown(model.words[r])} {c:.2f}" for r, c in zip(rows.tolist(), cosines.tolist()))
+        print(f"{timeline.label(s):<16}loss {timeline.losses[s]:.4f}  {line}", file=stdout)
     return 0

@@ -12,7 +12,8 @@ from ..config import TrainConfig, default_workers, workers_note
 from ..durations import clock
 from ..errors import StudioError
 from .exit_codes import EXIT_FAILED
-from .paths import writable_target
+from .paths import writable_folder, writable_target
+from .show import one_line, shown
 from .progress import ProgressBar, SparkProgressBar
 
 
@@ -34,23 +35,26 @@ def train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print(f"warning: {config.batches_in_flight} workers on {cores} core(s): the extra workers only take "
               "turns, and training gets no faster", file=stderr)
     if (note := workers_note(config)) is not None:
-        print(f"note: {note}", file=stderr)
+        print(f"note: {shown(str(note))}", file=stderr)
     files = find_text_files(args.corpus)
-    out = writable_target(args.out, inputs=files)
+    cached = sorted(Path(args.token_cache).glob("tokens-*")) if args.token_cache else []  # read too
+    out = writable_target(args.out, inputs=[*files, *cached])
     started = time.perf_counter()
     if _total_bytes(files) < PARALLEL_MIN_BYTES:
         # Read in this one process: the worker processes start (importing NumPy: ~0.5 s) on the idle
         # cores meanwhile. A larger corpus is read by processes on those cores: the workers wait.
         warm_up(config.batches_in_flight)
+    else:
+        quiet_reading(files)
     corpus = load_corpus(args.corpus, cache_dir=args.token_cache, workers=None, **ReadingOptions.of(config).keywords())
     for warning in corpus.warnings:
-        print(f"warning: {warning}", file=stderr)
+        print(f"warning: {shown(str(warning))}", file=stderr)
     print(f"corpus: {len(corpus.files)} file(s), {corpus.raw_tokens:,} tokens, "
           f"{len(corpus.vocab):,} words seen at least {config.min_count} times", file=stderr)
     if config.phrases:
         kept = [p for p in corpus.phrases if p.token in corpus.vocab]
-        shown = ", ".join(f"{p.token} {p.count:,}" for p in kept[:8])
-        print(f"phrases: {len(kept):,} joined" + (f" ({shown}{', ...' if len(kept) > 8 else ''})" if kept else ""),
+        listed = ", ".join(f"{shown(p.token)} {p.count:,}" for p in kept[:8])
+        print(f"phrases: {len(kept):,} joined" + (f" ({listed}{', ...' if len(kept) > 8 else ''})" if kept else ""),
               file=stderr)
     bar = None if args.quiet else ProgressBar(stderr)
 
@@ -58,7 +62,7 @@ def train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if bar is not None:
             bar.close()
             bar.drawn = False
-        print(f"note: {note}", file=stderr)
+        print(f"note: {shown(str(note))}", file=stderr)
 
     try:
         model = Trainer(corpus.ids, corpus.vocab, config, timeline=not args.no_timeline).train(
@@ -70,11 +74,21 @@ def train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     elapsed = time.perf_counter() - started
     final = model.loss_history[-1] if len(model.loss_history) else math.nan
     print(f"trained {config.epochs} epochs in {clock(elapsed)}: final loss {final:.4f}, "
-          f"{len(model):,} words x {model.dim} dims -> {out}", file=stderr)
+          f"{len(model):,} words x {model.dim} dims -> {shown(str(out))}", file=stderr)
     collapse = diagnose(model)
     if collapse is not None:  # the loss looks ordinary: nothing else would say so
-        print(f"warning: {collapse}", file=stderr)
+        print(f"warning: {shown(str(collapse))}", file=stderr)
     return 0
+
+
+def quiet_reading(files: list[Path]) -> None:
+    """Before a corpus large enough to be read by processes: their pool starts multiprocessing's resource
+    tracker, which must not write its warnings on the caller's stderr if this process is killed."""
+    from ..text.parallel_reader import PARALLEL_MIN_BYTES
+    from ..train.workers import quiet_resource_tracker
+
+    if _total_bytes(files) >= PARALLEL_MIN_BYTES:
+        quiet_resource_tracker()
 
 
 def _total_bytes(files: list[Path]) -> int:
@@ -101,14 +115,14 @@ def train_spark(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     try:
         model = job.run(on_progress=bar)
     except SparkJobFailed as error:  # the run went wrong once started: not bad input
-        print(f"error: {error}", file=stderr)
+        print(f"error: {one_line(str(error))}", file=stderr)
         return EXIT_FAILED
     finally:
         if bar is not None:
             bar.close()
     save_model(model, out)
     print(f"trained by Spark MLlib Word2Vec on {args.master} in {clock(time.perf_counter() - started)}: "
-          f"{model.state.run_tokens:,} tokens, {len(model):,} words x {model.dim} dims -> {out}", file=stderr)
+          f"{model.state.run_tokens:,} tokens, {len(model):,} words x {model.dim} dims -> {shown(str(out))}", file=stderr)
     return 0
 
 
@@ -117,6 +131,7 @@ def stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     from ..files import atomic_write
     from ..text.corpus import load_corpus
+    from ..text.decoding import find_text_files
     from ..train.stability import StabilityRuns, measure
     from ..vectors.health import diagnose
     from ..vectors.io import save_model
@@ -129,14 +144,13 @@ def stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                          min_count=args.min_count, sample=args.sample, lr=args.lr, seed=args.seed,
                          workers=args.workers)
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise StudioError(f"{out} is a file; --out needs a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    targets = [writable_target(str(out / f"run-{i + 1}.npz")) for i in range(args.runs)]
-    table = writable_target(str(out / "stability.tsv"))
+    names = [f"run-{i + 1}.npz" for i in range(args.runs)] + ["stability.tsv"]
+    files = find_text_files(args.corpus)
+    *targets, table = writable_folder(out, names, inputs=files)
+    quiet_reading(files)
     corpus = load_corpus(args.corpus, min_count=config.min_count)
     for warning in corpus.warnings:
-        print(f"warning: {warning}", file=stderr)
+        print(f"warning: {shown(str(warning))}", file=stderr)
     runs = StabilityRuns(corpus.ids, corpus.vocab, config, args.runs, bootstrap=args.bootstrap)
     bar = None if args.quiet else ProgressBar(stderr)
 
@@ -151,7 +165,7 @@ def stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if bar is not None:
             bar.close()
     for note in runs.restarts:
-        print(f"note: {note}", file=stderr)
+        print(f"note: {shown(str(note))}", file=stderr)
     for model, target in zip(models, targets):
         save_model(model, target)
     collapses = [c for c in map(diagnose, models) if c is not None]
@@ -164,7 +178,7 @@ def stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         for row in report.rows():
             f.write(f"{row['word']}\t{row['count']}\t{row['jaccard']:.4f}\t{row['spread']:.4f}\n")
     how = "bootstrap samples" if args.bootstrap else "seeds"
-    print(f"{len(models)} runs ({how}) -> {out}; {len(report.words):,} words measured, mean neighbour agreement "
+    print(f"{len(models)} runs ({how}) -> {shown(str(out))}; {len(report.words):,} words measured, mean neighbour agreement "
           f"{report.jaccard.mean():.3f} (Jaccard at {report.topn}), mean similarity spread {report.spread.mean():.4f}",
           file=stdout)
     bands = [(0, 50), (50, 100), (100, 200), (200, 500), (500, None)]
@@ -177,6 +191,6 @@ def stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     order = np.argsort(report.jaccard, kind="stable")[:args.n]
     print("least stable (agreement below 0.5 is flagged unstable):", file=stdout)
     for i in order:
-        print(f"  {report.words[i]}\t{report.jaccard[i]:.3f}\t{report.spread[i]:.4f}\t{int(report.counts[i]):,}",
+        print(f"  {shown(report.words[i])}\t{report.jaccard[i]:.3f}\t{report.spread[i]:.4f}\t{int(report.counts[i]):,}",
               file=stdout)
     return 0

@@ -13,8 +13,11 @@ losses and epoch ends from the ledger only, so both ways of running report the s
 Nothing may outlive the process that trains, however it ends (SIGKILL included): each worker watches its
 parent, between batches and while it waits for work, and exits when the parent is gone. Shared memory
 blocks carry the parent's pid in their name: multiprocessing's resource tracker unlinks those of a
-killed parent once the workers have gone, and should the tracker have been killed too (a whole process
-group killed at once), the next run sweeps them.
+killed parent once the workers have gone (silently: the caller's stderr is not its to write on), and
+should the tracker have been killed too (a whole process group killed at once), the next run sweeps
+them. Nothing else is named: the workers' lock is a lock on an unnamed file and their answers come
+through pipes, because multiprocessing's Lock and Queue are named semaphores in /dev/shm that only the
+tracker would remove, and a group's SIGKILL would leave them there for good.
 """
 
 from __future__ import annotations
@@ -24,20 +27,26 @@ import itertools
 import math
 import multiprocessing
 import os
-import queue
 import re
 import secrets
 import signal
 import threading
 import time
+import sys
+import tempfile
 import traceback
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from multiprocessing import shared_memory
+from multiprocessing import connection, reduction, resource_tracker, shared_memory
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows: its semaphores end with the processes that hold them
+    fcntl = None  # type: ignore[assignment]
 
 from ..allocator import keep_freed_memory
 from ..config import TrainConfig
@@ -56,6 +65,11 @@ SHM_FOLDER = Path("/dev/shm")  # where Linux keeps them as files; elsewhere ther
 
 #: How often a waiting worker checks that its parent is still there (seconds).
 PARENT_CHECK = 0.5
+
+#: multiprocessing's named semaphores ("/mp-" and 8 random characters) as Linux keeps them in /dev/shm.
+SEMAPHORE = re.compile(r"sem\.mp-[a-z0-9_]{8}")
+#: How old a semaphore that no process has open must be before it is taken for a killed run's.
+STALE_SEMAPHORE_SECONDS = 60.0
 
 
 class Ledger:
@@ -140,6 +154,8 @@ class SharedArrays:
 
     def __init__(self) -> None:
         sweep_stale(SHM_FOLDER, [SEGMENT], older_than_seconds=None)  # blocks of processes killed outright
+        sweep_stale_semaphores()
+        quiet_resource_tracker()
         self._stack = ExitStack()
         self.blocks: dict[str, _Block] = {}
         self.arrays: dict[str, np.ndarray] = {}
@@ -173,6 +189,74 @@ class SharedArrays:
     def __exit__(self, *exc: object) -> None:
         self.arrays.clear()  # views must go before the memory they point into
         self._stack.close()
+
+
+def sweep_stale_semaphores(folder: Path = SHM_FOLDER, older_than_seconds: float = STALE_SEMAPHORE_SECONDS,
+                           ) -> list[Path]:
+    """Remove multiprocessing's named semaphores that no process has open; returns what was removed.
+
+    Training names none, but the corpus reader's process pool (and any Python program's spawned
+    Lock or Queue) does, and only the resource tracker removes them: a process group killed at once
+    leaves them in /dev/shm for good. One that no process maps is of no use to anyone (its creator maps
+    it as long as it lives, and whoever opens it maps it too), so it goes once old enough for a
+    creation under way not to count. Only this user's (they are made mode 0600), and only where /proc
+    shows the processes' maps (Linux); elsewhere nothing is removed.
+    """
+    try:
+        entries = [entry for entry in os.scandir(folder) if SEMAPHORE.fullmatch(entry.name)]
+    except OSError:
+        return []
+    now, uid = time.time(), os.getuid() if hasattr(os, "getuid") else None
+    if uid is None or not os.path.isdir("/proc/self"):
+        return []
+    candidates = []
+    for entry in entries:
+        try:
+            found = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if found.st_uid == uid and now - found.st_mtime > older_than_seconds:
+            candidates.append((Path(entry.path), found.st_ino))
+    if not candidates:
+        return []
+    mapped = _mapped_inodes(folder)
+    if mapped is None:
+        return []
+    removed = []
+    for path, inode in candidates:
+        if inode not in mapped:
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
+def _mapped_inodes(folder: Path) -> set[int] | None:
+    """The inodes of files in ``folder`` that any process we may look at has mapped (None without /proc).
+
+    By inode: a semaphore's creator maps it under a temporary name, shown as deleted once glibc has
+    linked the real one. A process whose map the kernel will not show even to its own user is one that
+    made itself undumpable or lives outside this namespace (an init, a privileged daemon), not a
+    Python program sharing a Lock with its children: it is passed over.
+    """
+    prefix = f"{folder}/"
+    inodes: set[int] = set()
+    try:
+        pids = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+        except OSError:  # ended meanwhile, or not ours to look at
+            continue
+        for line in maps.splitlines():
+            fields = line.split(maxsplit=5)
+            if len(fields) == 6 and fields[5].startswith(prefix):
+                inodes.add(int(fields[4]))
+    return inodes
 
 
 def _create(size: int) -> shared_memory.SharedMemory:
@@ -271,6 +355,71 @@ class _held:
         self.lock.release()
 
 
+class FileLock:
+    """A lock between processes that names nothing: a POSIX record lock on an unnamed temporary file.
+
+    The kernel releases it when its holder dies, however it dies, and the file has no name to leave
+    behind. Handed to spawned processes with the file's descriptor (as multiprocessing hands its pipes).
+    Record locks belong to a process, so each process may use it from one thread at a time.
+    """
+
+    def __init__(self, fd: int | None = None):
+        if fd is None:
+            with tempfile.TemporaryFile() as file:  # unnamed from the start where the OS allows (O_TMPFILE)
+                fd = os.dup(file.fileno())
+        self.fd = fd
+
+    def acquire(self, timeout: float | None = None) -> bool:
+        """Take the lock, waiting for it (a dead holder's lock is free at once); True once held."""
+        fcntl.lockf(self.fd, fcntl.LOCK_EX)
+        return True
+
+    def release(self) -> None:
+        fcntl.lockf(self.fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __reduce__(self):
+        return FileLock._rebuild, (reduction.DupFd(self.fd),)
+
+    @staticmethod
+    def _rebuild(dup) -> "FileLock":
+        return FileLock(dup.detach())
+
+
+def quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with its stderr on /dev/null, unless it runs already.
+
+    The tracker outlives a killed parent to unlink its shared memory, which is what it is for, and then
+    warns of "leaked shared_memory objects" on the stderr it inherited: the caller's, which a SIGKILL'd
+    command must leave as it was. It inherits file descriptor 2 whatever ``sys.stderr`` is, so that
+    descriptor points at /dev/null for the moment the tracker starts (its warnings go nowhere; its work
+    is the same). Off POSIX there is no tracker.
+    """
+    if os.name != "posix" or getattr(resource_tracker._resource_tracker, "_fd", None) is not None:
+        return
+    try:
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):
+        pass
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all: nothing to keep the tracker off
+        resource_tracker.ensure_running()
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _wait_turn(control: np.ndarray, last_needed: int, parent: int) -> bool:
     """Wait until every batch up to ``last_needed`` is done, so that no more than the run's
     batches in flight train at once; False if training stops meanwhile.
@@ -310,9 +459,9 @@ def _serve(inbox, outbox, worker: int, lock, nice: int, parent: int) -> None:
                 raise
             except BaseException as error:
                 failure = (type(error).__name__, traceback.format_exc())
-            outbox.put((number, worker, failure))
-    except _ParentGone:
-        outbox.cancel_join_thread()  # nobody reads the outbox now: exiting must not wait on it
+            outbox.send((number, worker, failure))
+    except (_ParentGone, BrokenPipeError):  # nobody reads the answers now
+        pass
 
 
 def _next_message(inbox, parent: int):
@@ -334,19 +483,26 @@ class WorkerPool:
         self.size = size
         self.nice = nice
         self.busy = threading.Lock()  # one run at a time
-        self._lock = context.Lock()
-        self._outbox = context.Queue()
-        # One pipe per worker, whose write end only this process holds: the worker reads EOF when this
-        # process ends. The read ends are kept here too, so that a message to a dead worker does not raise.
+        quiet_resource_tracker()
+        self._lock = FileLock() if fcntl is not None else context.Lock()
+        # One pipe per worker each way. This process alone holds the write end of a worker's inbox, so
+        # the worker reads EOF when this process ends; the read ends are kept here too, so that a
+        # message to a dead worker does not raise. The answers come back each on the worker's own pipe:
+        # a Queue would be named semaphores, and a dead worker's pipe reads EOF.
         self._pipes = [context.Pipe(duplex=False) for _ in range(size)]
         self._inboxes = [write for _, write in self._pipes]
+        answers = [context.Pipe(duplex=False) for _ in range(size)]
+        self._answers = [read for read, _ in answers]
         self._jobs = itertools.count()
         parent = os.getpid()
-        self.processes = [context.Process(target=_serve, args=(read, self._outbox, w, self._lock, nice, parent),
+        self.processes = [context.Process(target=_serve, args=(read, answers[w][1], w, self._lock, nice, parent),
                                           daemon=True, name=f"sgns-worker-{w}")
                           for w, (read, _) in enumerate(self._pipes)]
-        for process in self.processes:
-            process.start()
+        with _ctrl_c_held():  # a worker still starting up must not print a KeyboardInterrupt traceback
+            for process in self.processes:
+                process.start()
+        for _, write in answers:  # the workers' ends: held only by them, so a dead worker's pipe reads EOF
+            write.close()
 
     def alive(self) -> bool:
         return all(p.is_alive() for p in self.processes)
@@ -383,21 +539,27 @@ class WorkerPool:
             raise WorkerFailed(f"a training worker process failed:\n{text}")
 
     def _collect(self, number: int, pending: set, failures: list, control: np.ndarray, timeout: float) -> None:
-        try:
-            done, worker, failure = self._outbox.get(timeout=timeout)
-        except queue.Empty:
-            if not self.alive():
+        ready = connection.wait(self._answers, timeout=timeout)
+        answers = []
+        for pipe in ready:
+            try:
+                answers.append(pipe.recv())
+            except (EOFError, OSError):  # its worker ended: said below
+                pass
+        if not answers:
+            if ready or not self.alive():
                 control[STOP] = 1
                 pending.clear()
                 self.close()
-                raise WorkerFailed("a training worker process died") from None
+                raise WorkerFailed("a training worker process died")
             return
-        if done != number:  # a late answer to a run that was abandoned: not ours
-            return
-        pending.discard(worker)
-        if failure:
-            control[STOP] = 1
-            failures.append(failure)
+        for done, worker, failure in answers:
+            if done != number:  # a late answer to a run that was abandoned: not ours
+                continue
+            pending.discard(worker)
+            if failure:
+                control[STOP] = 1
+                failures.append(failure)
 
     def renice(self, nice: int) -> None:
         for process in self.processes:
@@ -410,12 +572,37 @@ class WorkerPool:
     def close(self) -> None:
         for inbox, process in zip(self._inboxes, self.processes):
             if process.is_alive():
-                inbox.send(None)
+                try:
+                    inbox.send(None)
+                except OSError:  # it ended meanwhile
+                    pass
         for process in self.processes:
             process.join(timeout=2)
             if process.is_alive():
                 process.terminate()
                 process.join()
+        for answers in self._answers:
+            answers.close()
+        if isinstance(self._lock, FileLock):
+            self._lock.close()
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """SIGINT blocked in this thread meanwhile, and so in the processes started meanwhile, for good.
+
+    A worker ignores Ctrl-C (the parent handles it and stops the run), but only once its imports are
+    done: Ctrl-C to the process group, as a terminal sends it, would make a worker still starting print
+    a KeyboardInterrupt traceback. A Ctrl-C that arrives meanwhile is delivered here afterwards.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 _pool: WorkerPool | None = None

@@ -124,7 +124,9 @@ def test_axis_ranks_places_and_projects_out(models, tmp_path):
     lines = out.splitlines()
     assert lines[0] == "axis she, her \u2190 \u2192 he, his" and lines[1] == "towards he, his:" and len(lines) == 9
     code, out, err = run("axis", str(first), "he-she", "--words", "king", "queen")
-    places = dict(line.split("\t") for line in out.splitlines())
+    signs, *lines = out.splitlines()
+    assert signs == "axis she \u2190 \u2192 he: + is towards he, - towards she"  # which sign is which pole
+    places = dict(line.split("\t") for line in lines)
     assert code == 0 and float(places["king"]) > float(places["queen"])
     target = tmp_path / "neutral.npz"
     code, _, err = run("axis", str(first), "he-she", "--remove-to", str(target))
@@ -170,3 +172,14 @@ def test_compare_takes_two_snapshots_of_a_training_timeline(tmp_path):
     assert code == 0 and json.loads(out)["mean_movement"] < 1e-5
     code, _, err = run("compare", f"{model}@before", f"{model}@7")
     assert code == 2 and "has no snapshot '7'" in err and "before training" in err and err.count("\n") == 1
+
+
+def test_contexts_explains_its_pmi_ranking(tmp_path):
+    corpus = tmp_path / "demo.txt"
+    corpus.write_text(demo_text(seed=4, sentences=2000), encoding="utf-8")
+    code, out, err = run("contexts", str(corpus), "king", "queen", "-n", "3", "--samples", "0")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[1].startswith("ranked by PMI, the smaller of the two: words both share unusually often")
+    assert lines[2].startswith("pmi 1, pmi 2: log of how many times more often the word is within 5 of word 1")
+    assert lines[3].split()[:3] == ["word", "king", "queen"]

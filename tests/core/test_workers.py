@@ -165,3 +165,113 @@ def test_shared_blocks_are_named_after_their_process_and_swept_once_it_is_gone()
     finally:
         for path in (stale, live, other):
             path.unlink(missing_ok=True)
+
+
+def start_training(tmp_path, mark: str, epochs: str = "10000") -> subprocess.Popen:
+    corpus = tmp_path / "demo.txt"
+    corpus.write_text(demo_text(seed=1, sentences=3000), encoding="utf-8")
+    env = {**os.environ, MARK: mark, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", str(corpus), "--out",
+                             str(tmp_path / "m.npz"), "--epochs", epochs, "--workers", "2", "--quiet"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)  # a process group of its own, as a shell job has
+
+
+def training_seen(process: subprocess.Popen, mark: str, seen: set[str]):
+    def training() -> bool:  # a worker has mapped the run's blocks
+        workers = [pid for pid in marked(mark) if pid != process.pid]
+        seen.update(shm_mapped([process.pid, *workers]))
+        return any(SEGMENT.fullmatch(name) for name in shm_mapped(workers))
+    return training
+
+
+def test_a_process_group_killed_outright_leaves_no_semaphore_behind(tmp_path):
+    """``kill -KILL -- -PGID`` takes the resource tracker too, so whatever it would have unlinked stays in
+    /dev/shm for good: the run uses no named semaphore at all (its lock and its answers need none)."""
+    mark = uuid.uuid4().hex
+    process = start_training(tmp_path, mark)
+    try:
+        seen: set[str] = set()
+        assert wait_for(training_seen(process, mark, seen), 60), "the workers never started training"
+        time.sleep(0.3)
+        seen.update(shm_mapped(marked(mark)))
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate(timeout=10)
+        assert wait_for(lambda: not marked(mark), 5), "processes outlived the group's kill"
+        assert not [n for n in seen if n.startswith("sem.")], seen  # none was ever made (or mapped)
+        with SharedArrays():  # the next run sweeps the blocks the killed one could not unlink
+            pass
+        assert not [n for n in seen if (SHM_FOLDER / n).exists()]
+    finally:
+        end_all(mark)
+        process.kill()
+
+
+def test_a_killed_run_puts_no_resource_tracker_warning_on_the_callers_stderr(tmp_path):
+    """SIGKILL to the command alone: its resource tracker outlives it and unlinks the shared memory, as
+    it should, but must not tell the caller about "leaked shared_memory objects" on its stderr."""
+    mark = uuid.uuid4().hex
+    process = start_training(tmp_path, mark)
+    try:
+        seen: set[str] = set()
+        assert wait_for(training_seen(process, mark, seen), 60), "the workers never started training"
+        os.kill(process.pid, signal.SIGKILL)
+        _, err = process.communicate(timeout=20)  # until every process holding the caller's stderr ended
+        assert wait_for(lambda: not marked(mark), 5), "processes outlived their parent"
+        assert b"resource_tracker" not in err and b"leaked" not in err, err.decode(errors="replace")
+        assert wait_for(lambda: not [n for n in seen if (SHM_FOLDER / n).exists()], 5), "shared memory leaked"
+    finally:
+        end_all(mark)
+        process.kill()
+
+
+def test_semaphores_no_process_has_open_are_swept_by_the_next_run(tmp_path):
+    """What a killed process group's corpus reader (a pool of spawned processes) leaves: named semaphores
+    nobody maps. Old ones go at the next run's start; one still mapped, or too new, stays. (Files named as
+    semaphores in a folder of the test's own, so that nobody else's /dev/shm is touched.)"""
+    import mmap
+
+    from embedding_studio.core.train.workers import SEMAPHORE, STALE_SEMAPHORE_SECONDS, sweep_stale_semaphores
+
+    paths = [tmp_path / f"sem.mp-{name}" for name in ("stale_ab", "new12345", "held1234")]
+    assert all(SEMAPHORE.fullmatch(p.name) for p in paths)
+    other = tmp_path / "sem.other-1"
+    for path in (*paths, other):
+        path.write_bytes(b"\0" * 32)
+    old = time.time() - STALE_SEMAPHORE_SECONDS - 10
+    for path in (paths[0], paths[2], other):
+        os.utime(path, (old, old))
+    with open(paths[2], "r+b") as file, mmap.mmap(file.fileno(), 32) as held:  # mapped here, as a live run's
+        assert held[:1] == b"\0"
+        removed = sweep_stale_semaphores(tmp_path)
+        assert removed == [paths[0]] and not paths[0].exists()  # stale: nobody has it mapped
+    assert paths[1].exists()  # nobody has it mapped, but too new to judge
+    assert paths[2].exists() and other.exists()  # mapped; not multiprocessing's
+
+
+READ_IN_PROCESSES = """
+import os, sys
+from multiprocessing import resource_tracker
+from embedding_studio.core.text import parallel_reader
+from embedding_studio.core.cli import main
+
+if __name__ == "__main__":
+    parallel_reader.PARALLEL_MIN_BYTES = 1  # so that this small corpus is read by a pool of processes
+    code = main(["train", sys.argv[1], "--out", sys.argv[2], "--workers", "1", "--epochs", "1", "--dim", "8",
+                 "--quiet"])
+    tracker = resource_tracker._resource_tracker._pid
+    print(code, tracker, os.readlink(f"/proc/{tracker}/fd/2") if tracker else None, flush=True)
+"""
+
+
+def test_the_resource_tracker_of_a_corpus_read_in_processes_does_not_write_on_the_callers_stderr(tmp_path):
+    """A corpus large enough to be read by a pool of processes starts the resource tracker (the pool's
+    queues are semaphores): it is started on /dev/null, as for the training workers."""
+    corpus = tmp_path / "demo.txt"
+    corpus.write_text(demo_text(seed=1, sentences=3000), encoding="utf-8")
+    script = tmp_path / "read.py"
+    script.write_text(READ_IN_PROCESSES, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(corpus), str(tmp_path / "m.npz")], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    code, tracker, stderr = done.stdout.split()
+    assert (code, stderr) == ("0", os.devnull) and tracker != "None", done.stderr
