@@ -209,7 +209,9 @@ def test_an_interrupt_before_anything_is_written_says_nothing_was(model_bytes, t
 
 # --- item 11: words from a file never reach the terminal as escape sequences ------------------------
 
-HOSTILE = ["\x1b]0;pwned\x07", "\x1b[2J\x1b[Hclear", "csi\x9b31m", "rev\u202eersed", "bell\x07"]
+#: A model file can no longer hold C0 or C1 controls (every reader refuses them: test_hostile_files.py), so
+#: the words a model can still carry to a terminal are the invisible reorderers and separators.
+HOSTILE = ["rev\u202eersed", "iso\u2066late\u2069", "line\u2028break", "mark\u200fx", "embed\u202bx"]
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +238,7 @@ def test_neighbours_and_rankings_print_control_characters_as_escapes(hostile_mod
         assert not TERMINAL_CONTROLS.search(out + err), (argv, out)
         outputs.append(out)
     shown = outputs[0]
-    assert "\\x1b]0;pwned\\x07" in shown and "csi\\x9b31m" in shown and "rev\\u202eersed" in shown
+    assert "rev\\u202eersed" in shown and "line\\u2028break" in shown and "iso\\u2066late\\u2069" in shown
     assert len(shown.splitlines()) == 10  # one line a neighbour, whatever the word holds
 
 
@@ -251,10 +253,10 @@ def test_evaluate_prints_the_names_of_test_files_and_sections_escaped(hostile_mo
 
 
 def test_an_unknown_word_suggesting_a_hostile_word_is_escaped(hostile_model):
-    code, _, err = run("similar", str(hostile_model), "\x1b]0;pwnee\x07")
+    code, _, err = run("similar", str(hostile_model), "rev\u202eersedd")
     assert code == 2
     line = one_line_error(err)
-    assert not TERMINAL_CONTROLS.search(line) and "\\x1b]0;pwned\\x07" in line
+    assert not TERMINAL_CONTROLS.search(line) and "rev\\u202eersed" in line
 
 
 def test_concordance_lines_print_the_texts_control_characters_as_escapes(tmp_path):
