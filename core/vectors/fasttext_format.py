@@ -26,7 +26,7 @@ from ..config import INT_RANGES, range_text
 from ..errors import ModelFileError
 from ..text.vocab import Vocab
 from .model import Model, RunState
-from .subwords import Subwords, compose_rows, ngram_hashes
+from .subwords import MAX_SUBWORD_N, Subwords, compose_rows, ngram_hashes
 
 #: fastText's file magic (int32) and the versions of its format read here.
 FASTTEXT_MAGIC = 793712314
@@ -40,7 +40,6 @@ _MATRIX = struct.Struct("<?qq")
 _OLD_MATRIX = struct.Struct("<qq")  # no "quantized" flag
 _ENTRY_TAIL = 9  # int64 count, int8 type
 _MAX_WORD_BYTES = 1 << 16  # fastText cuts nothing, but no real word is longer
-_MAX_N = 64  # the longest n-gram length worth hashing
 _MAX_OLD_WINDOW = 10_000  # a window wider than this in the old format's second field: not fastText
 
 
@@ -91,7 +90,7 @@ def _parse(path: Path, data: mmap.mmap, size: int) -> Model:
     low, high = INT_RANGES["dim"]
     if not low <= dim <= high:
         raise _bad(path, f"its vectors have {dim} dimensions (allowed: {range_text('dim')})")
-    if bucket < 0 or min_n < 0 or max_n < 0 or max_n > _MAX_N:
+    if bucket < 0 or min_n < 0 or max_n < 0 or max_n > MAX_SUBWORD_N:
         raise _bad(path, f"its n-gram settings are impossible (bucket {bucket}, minn {min_n}, maxn {max_n})")
 
     if new:
@@ -138,6 +137,7 @@ def _parse(path: Path, data: mmap.mmap, size: int) -> Model:
     own = table[:nwords]
     subwords = None
     if bucket > 0 and max_n > 0 and min_n <= max_n:
+        min_n = max(1, min_n)  # fastText's minn 0 hashes what minn 1 does
         subwords = Subwords(min_n, max_n, table[nwords:], own)
         offsets, ngram_rows = ngram_hashes(raw_words, min_n, max_n, bucket)
         vectors = compose_rows(own, subwords.ngrams, offsets, ngram_rows)

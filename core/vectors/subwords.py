@@ -21,6 +21,8 @@ import numpy as np
 #: fastText's defaults for unsupervised models.
 DEFAULT_MIN_N = 3
 DEFAULT_MAX_N = 6
+#: The longest n-gram a model may ask for (a file claiming more is damaged).
+MAX_SUBWORD_N = 64
 
 _FNV_OFFSET = np.uint32(2166136261)
 _FNV_PRIME = np.uint32(16777619)
