@@ -54,15 +54,21 @@ class Composition:
 
 def initial_subword_table(n_words: int, dim: int, buckets: int, seed: int) -> np.ndarray:
     """Own rows as plain SGNS starts them, output rows zero, n-gram rows drawn like the own rows."""
-    table = np.zeros((2 * n_words + buckets, dim), dtype=np.float32)
+    table = np.empty((2 * n_words + buckets, dim), dtype=np.float32)
     table[:n_words] = initial_rows(n_words, dim, seed)
-    table[2 * n_words:] = initial_ngram_rows(buckets, dim, seed)
+    table[n_words:2 * n_words] = 0.0
+    initial_ngram_rows(buckets, dim, seed, out=table[2 * n_words:])
     return table
 
 
-def initial_ngram_rows(buckets: int, dim: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng([seed, 28])
-    return (rng.random((buckets, dim), dtype=np.float32) - 0.5) / dim
+def initial_ngram_rows(buckets: int, dim: int, seed: int, out: np.ndarray | None = None) -> np.ndarray:
+    """n-gram rows uniform(-0.5, 0.5)/dim, as the own rows (fastText draws every input row alike); in
+    place into ``out`` when given (the table is large: no temporaries)."""
+    rows = np.empty((buckets, dim), dtype=np.float32) if out is None else out
+    np.random.default_rng([seed, 28]).random(out=rows, dtype=np.float32)
+    rows -= np.float32(0.5)
+    rows /= np.float32(dim)
+    return rows
 
 
 def subwords_of(table: np.ndarray, n_words: int, words: Sequence[str], config: TrainConfig) -> tuple[Subwords, np.ndarray]:
@@ -137,11 +143,11 @@ def subword_window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, com
 
 def _bounded(rows: np.ndarray, updates: np.ndarray, bound: float) -> np.ndarray:
     """Per entry, ``bound / total`` where its row's entries sum more than ``bound`` updates, else 1."""
-    if updates.sum() <= bound:
-        return np.ones(len(rows), dtype=np.float32)
-    unique, inverse = np.unique(rows, return_inverse=True)
-    totals = np.bincount(inverse, weights=updates, minlength=len(unique))
-    return (bound / np.maximum(totals[inverse], bound)).astype(np.float32)
+    if updates.sum() > bound:
+        totals = np.bincount(rows, weights=updates)
+        if totals.max() > bound:
+            return (bound / np.maximum(totals[rows], bound)).astype(np.float32)
+    return np.ones(len(rows), dtype=np.float32)
 
 
 class SubwordBatchRunner(BatchRunner):

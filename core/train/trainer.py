@@ -209,7 +209,7 @@ class Trainer:
         self._table[:n] = initial_rows(n, config.dim, config.seed)
         self._table[n:2 * n] = 0.0
         if config.subwords:
-            self._table[2 * n:] = initial_ngram_rows(config.subword_buckets, config.dim, config.seed)
+            initial_ngram_rows(config.subword_buckets, config.dim, config.seed, out=self._table[2 * n:])
         model = self.model
         model.config, model.loss_history, model.state, model.timeline = config, np.zeros(0), RunState(), None
         self._point_model_at(self._table)
@@ -355,7 +355,7 @@ def _continue_subwords(model: Model, table: np.ndarray, n: int, buckets: int, se
         table[:n] = subwords.word_rows
         table[2 * n:] = subwords.ngrams
     else:
-        table[2 * n:] = initial_ngram_rows(buckets, table.shape[1], seed)
+        initial_ngram_rows(buckets, table.shape[1], seed, out=table[2 * n:])
 
 
 def _maps_whole_file(tokens: np.ndarray) -> bool:
