@@ -166,3 +166,17 @@ def test_cli_trains_subwords_and_similar_says_built_from_letters(tmp_path: Path)
     stdout, err = io.StringIO(), io.StringIO()
     assert cli_main(["similar", str(out), "queenliness", "-n", "3"], stdout=stdout, stderr=err) == 0
     assert "built from its letters" in err.getvalue() and len(stdout.getvalue().splitlines()) == 3
+
+
+def test_impossible_ngram_lengths_in_a_model_file_are_refused(subword_model, tmp_path: Path) -> None:
+    save_model(subword_model, tmp_path / "m.npz")
+    with zipfile.ZipFile(tmp_path / "m.npz") as whole, zipfile.ZipFile(tmp_path / "bad.npz", "w") as bad:
+        for item in whole.infolist():
+            if item.filename == "subword_sizes.npy":
+                buffer = io.BytesIO()
+                np.save(buffer, np.array([0, 99], dtype=np.int64))
+                bad.writestr(item, buffer.getvalue())
+            else:
+                bad.writestr(item, whole.read(item))
+    with pytest.raises(ModelFileError, match="n-gram lengths 0..99"):
+        load_model(tmp_path / "bad.npz")
