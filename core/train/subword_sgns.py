@@ -71,7 +71,7 @@ def initial_ngram_rows(buckets: int, dim: int, seed: int, out: np.ndarray | None
     return rows
 
 
-def subwords_of(table: np.ndarray, n_words: int, words: Sequence[str], config: TrainConfig) -> tuple[Subwords, np.ndarray]:
+def subwords_of(table: np.ndarray, n_words: int, words: Sequence[str]) -> tuple[Subwords, np.ndarray]:
     """The model's n-gram table (views of ``table``) and its words' composed vectors (a new array)."""
     subwords = Subwords(DEFAULT_MIN_N, DEFAULT_MAX_N, table[2 * n_words:], table[:n_words])
     offsets, rows = subwords.hashes(words)
@@ -130,7 +130,8 @@ def subword_window_step(table: np.ndarray, n_words: int, tokens: np.ndarray, com
     at_position = np.zeros((n_all, dim), dtype=np.float32)
     columns = np.zeros(k * n + 1, dtype=np.int32)
     columns[1:] = (np.arange(k, dtype=np.int32)[:, None] * len(pairs) + np.cumsum(pairs_of, dtype=np.int32)).ravel()
-    scatter_add(at_position, np.tile(positions, k).astype(np.int32), columns, step.reshape(-1), outputs.reshape(-1, dim))
+    scatter_add(at_position, np.tile(positions, k).astype(np.int32), columns, step.reshape(-1),
+                outputs.reshape(-1, dim))
     # ... added in full to each of the position's rows, each row's summed updates bounded
     terms = np.bincount(positions, minlength=n_all)[np.repeat(np.arange(n_all), sizes)] * float(k)
     per_row = _bounded(rows, terms, max(1.0, max_updates))

@@ -313,7 +313,7 @@ class Trainer:
             self.model.state.finished = watch.upto >= runner.total
             self.model.state.epoch_loss, self.model.state.epoch_examples = watch.partial_epoch()
             if cfg.subwords:  # the words' vectors: each the mean of its own row and its n-grams' rows
-                self.model.subwords, self.model.vectors = subwords_of(self._table, len(self.vocab), self.vocab.words, cfg)
+                self.model.subwords, self.model.vectors = subwords_of(self._table, len(self.vocab), self.vocab.words)
             self.model.invalidate()
             self.stop_event.clear()
         if self._control[DIVERGED]:
