@@ -149,14 +149,18 @@ def held_out_tasks(train: list[list[str]], held: list[list[str]], window: int, s
     rare, common_ = [], []
     for chunk in held:
         for i, word in enumerate(chunk):
-            context = [c for c in chunk[max(0, i - window):i] + chunk[i + 1:i + 1 + window] if c in in_vocab]
-            if not context:
-                continue
-            task = (word, context, [[vocab[j] for j in rng.choice(len(vocab), NOISE, p=p)] for _ in context])
             if counts[word] < MIN_COUNT:
-                rare.append(task)
+                kind = rare
             elif word in in_vocab and len(common_) < 20_000 and rng.random() < 0.2:
-                common_.append(task)
+                kind = common_
+            else:
+                continue
+            context = [c for c in chunk[max(0, i - window):i] + chunk[i + 1:i + 1 + window] if c in in_vocab]
+            if context:
+                kind.append((word, context))
+    noise = iter(rng.choice(len(vocab), (sum(len(c) for _, c in rare + common_), NOISE), p=p).tolist())
+    rare = [(w, c, [[vocab[j] for j in next(noise)] for _ in c]) for w, c in rare]
+    common_ = [(w, c, [[vocab[j] for j in next(noise)] for _ in c]) for w, c in common_]
     return rare, common_
 
 
