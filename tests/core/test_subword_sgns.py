@@ -180,3 +180,15 @@ def test_impossible_ngram_lengths_in_a_model_file_are_refused(subword_model, tmp
                 bad.writestr(item, whole.read(item))
     with pytest.raises(ModelFileError, match="n-gram lengths 0..99"):
         load_model(tmp_path / "bad.npz")
+
+
+def test_ngram_rows_may_sum_more_updates_than_own_rows() -> None:
+    from embedding_studio.core.train.subword_sgns import NGRAM_ROW_ALLOWANCE, _bounded
+
+    rows = np.array([0, 0, 0, 20, 20, 20], dtype=np.int32)  # an own row, then an n-gram row (from 12 on)
+    updates = np.full(6, 10.0)
+    factors = _bounded(rows, updates, 6.0, loose_from=12, allowance=NGRAM_ROW_ALLOWANCE)
+    np.testing.assert_allclose(factors[:3], 6.0 / 30.0)
+    np.testing.assert_allclose(factors[3:], min(1.0, 6.0 * NGRAM_ROW_ALLOWANCE / 30.0))
+    strict = _bounded(rows, updates, 6.0, loose_from=12, allowance=1.0)
+    np.testing.assert_allclose(strict, 6.0 / 30.0)
