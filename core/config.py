@@ -125,6 +125,10 @@ TOKEN_RULE_NAMES = tuple(TOKEN_RULES)
 #: Rules that were renamed: settings saved under the old name (model files, the app's last settings) read as the new.
 RENAMED_TOKEN_RULES = {"standard": "keep-hyphens"}
 DEFAULT_TOKENS = "drop-s"
+#: Subword vectors (core.train.subword_sgns): n-gram rows a word's characters hash into. fastText's 2,000,000
+#: is sized for corpora of billions of words; a few books hold a few hundred thousand distinct n-grams.
+DEFAULT_SUBWORD_BUCKETS = 500_000
+
 #: Phrases (core.text.phrases): a pair must score above this to be joined (word2phrase's default).
 DEFAULT_PHRASE_THRESHOLD = 100.0
 
@@ -143,6 +147,7 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "workers": (1, 256),
     "batch_tokens": (16, 1_000_000),
     "seed": (0, _NO_LIMIT),
+    "subword_buckets": (1, 20_000_000),
 }
 
 #: name: (low, high, low allowed); high is always allowed. A step bound of 0 would never move a vector,
@@ -209,12 +214,16 @@ class TrainConfig:
     tokens: str = DEFAULT_TOKENS
     phrases: bool = False
     phrase_threshold: float = DEFAULT_PHRASE_THRESHOLD
+    subwords: bool = False  # fastText's character n-grams (core.train.subword_sgns)
+    subword_buckets: int = DEFAULT_SUBWORD_BUCKETS
 
     def __post_init__(self) -> None:
         check_vocabulary_limits(self.min_count, self.max_vocab)
         check_tokens(self.tokens)
         if not isinstance(self.phrases, bool):
             raise ConfigError(f"phrases must be true or false, got {self.phrases!r}")
+        if not isinstance(self.subwords, bool):
+            raise ConfigError(f"subwords must be true or false, got {self.subwords!r}")
         for name in INT_RANGES:
             if name not in _VOCABULARY_SETTINGS and (name != "batch_tokens" or self.batch_tokens is not None):
                 _check_int(name, getattr(self, name))

@@ -38,6 +38,9 @@ def similar(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.n < 1:
         raise StudioError(f"-n must be at least 1, got {args.n}")
     model = load_any(input_file(args.model))
+    if model.from_letters(args.word):
+        print(f"'{args.word}' is not in the vocabulary: its vector was built from its letters "
+              "(character n-grams)", file=stderr)
     for word, score in model.most_similar(args.word, topn=args.n):
         print(f"{shown(word)}\t{score:.4f}", file=stdout)
     return 0

@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="join collocations into one word first (new_york, pyotr_stepanovitch), "
                             "as word2phrase and gensim's Phrases do")
     _add_setting(train, "phrase_threshold", "with --phrases: how far above chance a pair must score")
+    train.add_argument("--subwords", action="store_true",
+                       help="fastText's subword vectors: a word is the mean of its own vector and those of its "
+                            "character n-grams (3-6 letters), so rare and unseen words get vectors built from "
+                            "their letters (trains in one process, slower)")
+    _add_setting(train, "subword_buckets", "with --subwords: rows the n-grams are hashed into")
     train.add_argument("--token-cache", metavar="DIR",
                        help="keep the token ids in DIR, memory-mapped: for corpora larger than memory, "
                             "and free re-reads of the same texts")

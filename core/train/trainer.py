@@ -28,6 +28,7 @@ from ..text.vocab import Vocab
 from ..vectors.model import Model, RunState
 from ..vectors.timeline import TimelineRecorder
 from .sgns import BatchRunner, initial_rows, initial_table
+from .subword_sgns import SubwordBatchRunner, initial_ngram_rows, initial_subword_table, subwords_of
 from .workers import DIVERGED, NEXT, PAUSE, STOP, UNFINISHED, Ledger, SharedArrays, run_here, run_in_processes
 
 
@@ -174,8 +175,10 @@ class Trainer:
 
     def _starting_model(self, model: Model | None) -> Model:
         n, dim = len(self.vocab), self.config.dim
+        buckets = self.config.subword_buckets if self.config.subwords else 0
         if model is None:
-            table = initial_table(n, dim, self.config.seed)
+            table = (initial_subword_table(n, dim, buckets, self.config.seed) if buckets
+                     else initial_table(n, dim, self.config.seed))
             history: list[float] = []
             state = RunState()
         else:
@@ -183,16 +186,18 @@ class Trainer:
                 raise ConfigError(
                     f"cannot continue a {len(model)}-word, {model.dim}-dimension model with a "
                     f"{n}-word vocabulary and dim={dim}")
-            table = np.empty((2 * n, dim), dtype=np.float32)
+            table = np.empty((2 * n + buckets, dim), dtype=np.float32)
             table[:n] = model.vectors
-            table[n:] = 0.0 if model.output is None else model.output
+            table[n:2 * n] = 0.0 if model.output is None else model.output
+            if buckets:  # the n-gram rows go on where the model left them (its own rows, not its means)
+                _continue_subwords(model, table, n, buckets, self.config.seed)
             history = list(model.loss_history)
             state = copy.copy(model.state)  # with the partial epoch's sums, if the last run set them
             if state.trained_by and CONTINUED_HERE not in state.trained_by:  # e.g. Spark MLlib's vectors
                 state.trained_by += CONTINUED_HERE
         self._table = table
         n = len(self.vocab)
-        started = Model(self.vocab, table[:n], table[n:], config=self.config, loss_history=history, state=state)
+        started = Model(self.vocab, table[:n], table[n:2 * n], config=self.config, loss_history=history, state=state)
         if model is not None and model.timeline is not None:
             started.timeline = model.timeline.copy()  # appended to by this run; the original stays
         return started
@@ -202,7 +207,9 @@ class Trainer:
         n = len(self.vocab)
         self.config = config
         self._table[:n] = initial_rows(n, config.dim, config.seed)
-        self._table[n:] = 0.0
+        self._table[n:2 * n] = 0.0
+        if config.subwords:
+            initial_ngram_rows(config.subword_buckets, config.dim, config.seed, out=self._table[2 * n:])
         model = self.model
         model.config, model.loss_history, model.state, model.timeline = config, np.zeros(0), RunState(), None
         self._point_model_at(self._table)
@@ -210,7 +217,8 @@ class Trainer:
     def _point_model_at(self, table: np.ndarray) -> None:
         """Make the run's one model read ``table`` (the shared copy while worker processes train)."""
         n = len(self.vocab)
-        self.model.vectors, self.model.output = table[:n], table[n:]
+        self.model.vectors, self.model.output = table[:n], table[n:2 * n]
+        self.model.subwords = None  # the own rows train; the composed vectors come at the run's end
         self.model.invalidate()
 
     def _resume_batch(self, per_epoch: int) -> int:
@@ -252,7 +260,12 @@ class Trainer:
     def _run_schedule(self, on_progress: ProgressCallback | None, on_epoch_end: EpochCallback | None,
                       progress_interval: float) -> Model:
         cfg = self.config
-        runner = BatchRunner(self.tokens, self._table, self._keep, self._noise, cfg, self.vocab.counts)
+        if cfg.subwords:
+            self._point_model_at(self._table)  # a continued run trains the own rows
+            runner = SubwordBatchRunner(self.tokens, self._table, self._keep, self._noise, cfg, self.vocab.counts,
+                                        self.vocab.words)
+        else:
+            runner = BatchRunner(self.tokens, self._table, self._keep, self._noise, cfg, self.vocab.counts)
         first = self._resume_batch(runner.per_epoch)
         state = self.model.state
         state.run_epochs, state.run_tokens, state.batch_tokens = cfg.epochs, len(self.tokens), cfg.batch_tokens
@@ -286,7 +299,7 @@ class Trainer:
                 watch.ledger_changed()
 
         try:
-            if cfg.batches_in_flight == 1 or not _shared_memory_fits(self, runner.total):
+            if cfg.batches_in_flight == 1 or cfg.subwords or not _shared_memory_fits(self, runner.total):
                 runner.in_flight = None  # one batch at a time here: no other is in flight
                 watch.ledger = Ledger.allocate(runner.total)
                 sync_flags()
@@ -299,6 +312,8 @@ class Trainer:
             self.model.state.next_batch = watch.upto
             self.model.state.finished = watch.upto >= runner.total
             self.model.state.epoch_loss, self.model.state.epoch_examples = watch.partial_epoch()
+            if cfg.subwords:  # the words' vectors: each the mean of its own row and its n-grams' rows
+                self.model.subwords, self.model.vectors = subwords_of(self._table, len(self.vocab), self.vocab.words)
             self.model.invalidate()
             self.stop_event.clear()
         if self._control[DIVERGED]:
@@ -330,6 +345,17 @@ class Trainer:
                 self._point_model_at(self._table)
                 del live
                 watch.ledger_changed(final=True)  # last: a callback that raises leaves no view behind
+
+
+def _continue_subwords(model: Model, table: np.ndarray, n: int, buckets: int, seed: int) -> None:
+    """Put a subword model's own rows and n-gram rows into ``table``; a model without them (or with
+    another bucket count) starts its n-grams afresh from its word vectors."""
+    subwords = model.subwords
+    if subwords is not None and subwords.buckets == buckets and subwords.word_rows.shape == (n, table.shape[1]):
+        table[:n] = subwords.word_rows
+        table[2 * n:] = subwords.ngrams
+    else:
+        initial_ngram_rows(buckets, table.shape[1], seed, out=table[2 * n:])
 
 
 def _maps_whole_file(tokens: np.ndarray) -> bool:

@@ -111,6 +111,8 @@ class Model:
         self.state = state if state is not None else RunState()
         #: The training timeline (core.vectors.timeline.Timeline), or None (imported, or trained before it)
         self.timeline = None
+        #: Character n-gram rows (core.vectors.subwords.Subwords) that build unseen words' vectors, or None
+        self.subwords = None
         self._unit: np.ndarray | None = None
 
     # -- basic container behaviour ---------------------------------------------------------------
@@ -158,8 +160,27 @@ class Model:
         return UnknownWordError(word, self.vocab.suggest(word), self.vocab.why_missing(str(word).lower()))
 
     def vector(self, word: str) -> np.ndarray:
-        """The embedding of ``word`` (a copy)."""
-        return self.vectors[self.index(word)].copy()
+        """The embedding of ``word`` (a copy); a word outside the vocabulary is built from its letters
+        when the model has subword n-grams (see :meth:`from_letters`)."""
+        idx = self._row_of(word)
+        if idx is None:
+            built = self._from_letters(word)
+            if built is None:
+                raise self._unknown(word)
+            return built
+        return self.vectors[idx].copy()
+
+    def from_letters(self, word: str) -> bool:
+        """Whether ``word`` is outside the vocabulary and answers from its character n-grams instead."""
+        return self._row_of(word) is None and self._from_letters(word) is not None
+
+    def _from_letters(self, word: str) -> np.ndarray | None:
+        """An unseen word's vector from its n-grams (its lowercase form, as the vocabulary's words are
+        lowercase when the model was trained here), or None without n-grams."""
+        if self.subwords is None or not isinstance(word, str) or not word.strip():
+            return None
+        form = word if self.config is None else word.lower()
+        return self.subwords.unseen(form)
 
     # -- the cached unit matrix -----------------------------------------------------------------
 
@@ -208,7 +229,10 @@ class Model:
         if idx is not None:
             return self.unit_vectors[idx], (idx,)
         if not looks_like_formula(text):
-            raise self._unknown(text)
+            built = self._from_letters(text)
+            if built is None:
+                raise self._unknown(text)
+            return _unit(built), ()
         formula = parse_formula(text)
         return self._mean_unit(formula.positive, formula.negative)
 

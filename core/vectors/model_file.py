@@ -27,6 +27,7 @@ from ..config import INT_RANGES, TrainConfig, range_text
 from ..errors import ModelFileError, StudioError
 from ..text.vocab import Vocab
 from .model import Model, RunState
+from .subwords import MAX_SUBWORD_N, Subwords
 from .timeline import Timeline
 from .file_checks import (EMPTY_ZIP_MAGIC, ZIP_MAGIC, check_readable, control_character_problem,
                           control_character_word, encoded_words, short_reason, unusable_vector, writing)
@@ -60,8 +61,14 @@ _MEMBERS: dict[str, tuple[str, int]] = {
     "timeline_codes": ("i", 3),
     "timeline_scales": ("f", 2),
     "timeline_maps": ("f", 3),
+    # optional: subword vectors (core.vectors.subwords), all three or none: min_n and max_n, the
+    # vocabulary's own rows (``vectors`` holds their means with their n-grams), the n-gram rows
+    "subword_sizes": ("iu", 1),
+    "subword_rows": ("f", 2),
+    "subword_ngrams": ("f", 2),
 }
 _RARE = ("rare_word_bytes", "rare_word_lengths", "rare_counts")
+_SUBWORDS = ("subword_sizes", "subword_rows", "subword_ngrams")
 _TIMELINE = ("timeline_epochs", "timeline_losses", "timeline_codes", "timeline_scales", "timeline_maps")
 #: The longest text (in characters) a scalar text member may declare.
 _MAX_CHARS = {"format": 64, "config": 1 << 20, "state": 1 << 20}
@@ -123,6 +130,13 @@ def save_model(model: Model, path: str | os.PathLike) -> None:
         arrays.update(timeline_epochs=timeline.epochs.astype(np.float64), timeline_losses=timeline.losses.astype(np.float64),
                       timeline_codes=timeline.codes.astype(np.int8), timeline_scales=timeline.scales.astype(np.float32),
                       timeline_maps=timeline.maps.astype(np.float32))
+    subwords = getattr(model, "subwords", None)
+    if subwords is not None:
+        rows, ngrams = (np.asarray(t, dtype=np.float32) for t in (subwords.word_rows, subwords.ngrams))
+        if not np.isfinite(rows).all() or not np.isfinite(ngrams).all():
+            raise StudioError("cannot save a model whose subword vectors hold NaN or infinity (did training diverge?)")
+        arrays.update(subword_sizes=np.array([subwords.min_n, subwords.max_n], dtype=np.int64),
+                      subword_rows=rows, subword_ngrams=ngrams)
     with writing(path) as handle:
         np.savez(handle, **arrays)
 
@@ -184,7 +198,7 @@ def _read_arrays(path: Path, archive: zipfile.ZipFile) -> tuple[int, dict[str, n
 
     word_members = ("words",) if version == 1 else ("word_bytes", "word_lengths")
     needed = (*word_members, "counts", "vectors", "loss_history", "config", "state")
-    members = {name: header(name) for name in (*needed, "output", *_RARE, *_TIMELINE)}
+    members = {name: header(name) for name in (*needed, "output", *_RARE, *_TIMELINE, *_SUBWORDS)}
     missing = [name for name in needed if members[name] is None]
     if missing:
         raise _invalid(path, f"missing {', '.join(missing)}")
@@ -215,6 +229,12 @@ def _read_arrays(path: Path, archive: zipfile.ZipFile) -> tuple[int, dict[str, n
                 or losses != epochs or scales != codes[:2] or maps[0] != epochs[0] or maps[2] != 2
                 or timeline[2].dtype.itemsize != 1):
             raise _invalid(path, "its training timeline's arrays do not fit together or the model")
+    sizes, rows, ngrams = (members[name] for name in _SUBWORDS)
+    if any(m is None for m in (sizes, rows, ngrams)) and any(m is not None for m in (sizes, rows, ngrams)):
+        raise _invalid(path, "its subword vectors are incomplete")
+    if sizes is not None and (sizes.shape != (2,) or rows.shape != vectors.shape or ngrams.shape[0] < 1
+                              or ngrams.shape[1] != vectors.shape[1]):
+        raise _invalid(path, "its subword vectors' arrays do not fit together or the model")
     _check_total(path, [m for m in members.values() if m is not None])
     arrays = {name: _member_data(path, archive, m) for name, m in members.items() if m is not None}
     return version, arrays
@@ -432,6 +452,8 @@ def _model_from_arrays(path: Path, version: int, arrays: dict[str, np.ndarray]) 
     )
     if "timeline_codes" in arrays:
         model.timeline = _timeline_from_arrays(path, arrays)
+    if "subword_sizes" in arrays:
+        model.subwords = _subwords_from_arrays(path, arrays)
     return model
 
 
@@ -440,6 +462,19 @@ def _check_no_control(path: Path, words: list[str], what: str) -> None:
     bad = control_character_word(words)
     if bad is not None:
         raise _invalid(path, f"{what} {bad + 1:,}: {control_character_problem(words[bad])}")
+
+
+def _subwords_from_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Subwords:
+    """The model's n-gram rows and own rows (their shapes were checked with the headers)."""
+    min_n, max_n = (int(v) for v in arrays["subword_sizes"].astype(np.int64))
+    if not 1 <= min_n <= max_n <= MAX_SUBWORD_N:
+        raise _invalid(path, f"its subword n-gram lengths {min_n}..{max_n} are not within 1..{MAX_SUBWORD_N}")
+    with np.errstate(over="ignore"):
+        rows, ngrams = (arrays[name].astype(np.float32, copy=False) for name in ("subword_rows", "subword_ngrams"))
+    for what, table in (("subword row", rows), ("n-gram row", ngrams)):
+        if (bad := unusable_vector(table)) is not None:
+            raise _invalid(path, f"{what} {bad[0] + 1:,} holds {bad[1]}")
+    return Subwords(min_n, max_n, ngrams, rows)
 
 
 def _timeline_from_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Timeline:

@@ -133,7 +133,8 @@ class SearchPanel(QWidget):
             rows = [(w, s, int(counts[index[w]])) for w, s in neighbours]
             words = [model.words[i] for i in model.query_vector(word)[1]]
             spread = _spread(stability, words, [w for w, _ in neighbours])
-            return rows, (words, spread)
+            letters = letters_note(word) if model.from_letters(word) else ""
+            return rows, (words, spread, letters)
 
         def done(result) -> None:
             rows, extra = result
@@ -141,9 +142,9 @@ class SearchPanel(QWidget):
                 self.show_message(extra)
                 self.table.setRowCount(0)
                 return
-            self.show_message("")
+            words, spread, letters = extra
+            self.show_message(letters)
             fill_table(self.table, rows)
-            words, spread = extra
             self._show_spread(spread)
             listed = {w for w, _, _ in rows}
             if snapshot is not None and self._last_answer is not None and self._last_answer[0] == word:
@@ -208,3 +209,8 @@ def _spread(stability, words: list[str], neighbours: list[str]):
                 "neighbours (Jaccard); ± is each cosine's standard deviation across the runs.")
     bars = similarity_spread(stability.models, word, neighbours)
     return note, [(mean, std, report.is_unstable(w)) for w, (mean, std) in zip(neighbours, bars)]
+
+
+def letters_note(word: str) -> str:
+    """What the panel says of a word the model never had but builds from its character n-grams."""
+    return f"“{word}” is not in the vocabulary: its vector was built from its letters (character n-grams)."

@@ -93,6 +93,12 @@ class SettingsPanel(QWidget):
                                        toolTip="Find word pairs that occur together far more often than chance "
                                                "and give each one vector, as word2phrase does.")
         form.addRow("", self.phrases_check)
+        self.subwords_check = QCheckBox("Subword vectors (fastText)", objectName="subwordsCheck",
+                                        toolTip="Build each word from its own vector and those of its 3-6 letter "
+                                                "pieces, as fastText does, so rare words and words the corpus "
+                                                "never had get vectors from their letters. Trains in one process, "
+                                                "slower.")
+        form.addRow("", self.subwords_check)
 
         presets = QHBoxLayout()
         self.article_button = QPushButton("The article", objectName="articlePreset",
@@ -139,6 +145,8 @@ class SettingsPanel(QWidget):
         self.tokens_combo.setCurrentIndex(TOKEN_RULE_NAMES.index(config.tokens))
         self.phrases_check.setChecked(config.phrases)
         self._phrase_threshold = config.phrase_threshold
+        self.subwords_check.setChecked(config.subwords)
+        self._subword_buckets = config.subword_buckets
 
     def draft(self) -> Draft:
         """What a corpus and the untrained map need of the settings (never half typed)."""
@@ -162,7 +170,8 @@ class SettingsPanel(QWidget):
         """A preset sets the model's shape and length; seed, workers, min count and words stay as they are."""
         keep = {k: self.spins[k].value() for k in ("seed", "workers", "min_count")}
         self.set_config(preset.replace(**keep, tokens=self.tokens_combo.currentData(),
-                                       phrases=self.phrases_check.isChecked()))
+                                       phrases=self.phrases_check.isChecked(),
+                                       subwords=self.subwords_check.isChecked()))
 
     def values(self) -> dict[str, Any]:
         """The raw settings as typed (for remembering them), numbers where they parse."""
@@ -171,6 +180,7 @@ class SettingsPanel(QWidget):
             values[name] = edit.text().strip()
         values["tokens"] = self.tokens_combo.currentData()
         values["phrases"] = self.phrases_check.isChecked()
+        values["subwords"] = self.subwords_check.isChecked()
         return values
 
     def config(self) -> TrainConfig:
@@ -184,7 +194,8 @@ class SettingsPanel(QWidget):
             except ValueError:
                 raise ConfigError(f"{labels[name]} must be a number, got {text!r}") from None
         return TrainConfig(**values, tokens=self.tokens_combo.currentData(), phrases=self.phrases_check.isChecked(),
-                           phrase_threshold=self._phrase_threshold)
+                           phrase_threshold=self._phrase_threshold, subwords=self.subwords_check.isChecked(),
+                           subword_buckets=self._subword_buckets)
 
     def restore(self, values: dict[str, Any]) -> None:
         """Put back remembered settings, ignoring any that no longer make sense."""
@@ -199,6 +210,8 @@ class SettingsPanel(QWidget):
             self.tokens_combo.setCurrentIndex(TOKEN_RULE_NAMES.index(tokens))
         if isinstance(values.get("phrases"), bool):
             self.phrases_check.setChecked(values["phrases"])
+        if isinstance(values.get("subwords"), bool):
+            self.subwords_check.setChecked(values["subwords"])
         if "workers" not in values:
             self.spins["workers"].setValue(default_workers())
 
@@ -210,7 +223,8 @@ class SettingsPanel(QWidget):
         if config is not None:
             values.update({name: getattr(config, name) for name in self.spins if name != "workers"})
             values.update(sample=f"{config.sample:g}", lr=f"{config.lr:g}", tokens=config.tokens,
-                          phrases=bool(config.phrases))
+                          phrases=bool(config.phrases), subwords=bool(config.subwords))
+            self._subword_buckets = config.subword_buckets
         self.restore({**values, "workers": self.spins["workers"].value()})
 
     # -- run state
@@ -220,7 +234,7 @@ class SettingsPanel(QWidget):
         self.stop_button.setEnabled(running)
         self.pause_button.setText("Resume" if paused else "Pause")
         for widget in [*self.spins.values(), *self.edits.values(), self.tokens_combo, self.phrases_check,
-                       self.article_button, self.word2vec_button]:
+                       self.subwords_check,                       self.article_button, self.word2vec_button]:
             widget.setEnabled(not running)
 
     def set_can_train(self, can: bool) -> None:
