@@ -1,6 +1,7 @@
 """Ours against gensim in one run: whole-process wall time, words/s and quality, at the settings people use.
 
     python benchmarks/bench_train.py [--settings article word2vec large] [--runs 3] [--workers 2]
+                                     [--ours "--tokens split --add-context"] [--corpus DIR]
 
 Settings: ``article`` (dim 32, window 2, 20 epochs), ``word2vec`` (dim 100, window 5, 5 epochs: the
 original tool's and the app's preset), ``large`` (dim 300, window 5, 3 epochs). For each setting, each run
@@ -8,7 +9,8 @@ trains three programs as whole processes timed from outside, in an order that ro
 ours; gensim's ``Word2Vec(sg=1)`` on plain ``[a-z]+`` regex tokens, as its users run it; and gensim on our
 tokens (to tell the engine's share of a quality difference from the tokeniser's). Run ``r`` uses seed
 ``r + 1`` for all three, so quality is a mean over seeds; times are medians, and the time ratio is the
-median of the run-by-run ratios. With --json FILE the results are also written as JSON.
+median of the run-by-run ratios. With --json FILE the results are also written as JSON. ``--ours`` passes
+more flags to our ``train`` (a lever of benchmarks/README.md, "Quality levers", say); gensim runs as ever.
 """
 
 from __future__ import annotations
@@ -38,13 +40,14 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def train(program: str, corpus: Path, out: Path, setting: dict, workers: int, seed: int) -> tuple[float, dict]:
+def train(program: str, corpus: Path, out: Path, setting: dict, workers: int, seed: int,
+          extra: tuple[str, ...] = ()) -> tuple[float, dict]:
     flags = ["--dim", str(setting["dim"]), "--window", str(setting["window"]), "--epochs", str(setting["epochs"]),
              "--workers", str(workers), "--seed", str(seed)]
     if program == "ours":
         from embedding_studio.core.vectors.io import load_model
 
-        seconds = timed([sys.executable, "main.py", "train", str(corpus), "--out", str(out), "--quiet", *flags])
+        seconds = timed([sys.executable, "main.py", "train", str(corpus), "--out", str(out), "--quiet", *flags, *extra])
         model = load_model(out)
         return seconds, {"vocab": len(model), **quality(model.words, model.vectors)}
     from gensim.models import KeyedVectors
@@ -62,7 +65,8 @@ def bench_setting(name: str, corpus: Path, args, tmp: Path) -> dict:
     for run in range(args.runs):
         order = PROGRAMS[run % 3:] + PROGRAMS[:run % 3]
         for program in order:
-            seconds, scores = train(program, corpus, tmp / f"{program}.bin", setting, args.workers, run + 1)
+            seconds, scores = train(program, corpus, tmp / f"{program}.bin", setting, args.workers, run + 1,
+                                    tuple(args.ours.split()))
             scores["seconds"] = seconds
             runs[program].append(scores)
             print(f"{name} run {run + 1} {program:12s} {seconds:6.1f} s  wordsim {scores['wordsim']:.3f}  "
@@ -98,8 +102,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--corpus", type=Path, help="the five books (default: ../shared/corpora/dostoevsky "
+                        "beside the checkout)")
+    parser.add_argument("--ours", default="", metavar="FLAGS",
+                        help="more flags for ours' train, in one quoted string (e.g. \"--tokens split\")")
     args = parser.parse_args()
-    corpus = require_corpus()
+    corpus = args.corpus or require_corpus()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.settings:

@@ -132,6 +132,11 @@ DEFAULT_SUBWORD_BUCKETS = 500_000
 #: Phrases (core.text.phrases): a pair must score above this to be joined (word2phrase's default).
 DEFAULT_PHRASE_THRESHOLD = 100.0
 
+#: The quality levers' defaults (TrainConfig.add_context, remove_top), chosen by measurement:
+#: benchmarks/README.md, "Quality levers: better than gensim on the same text".
+DEFAULT_ADD_CONTEXT = False
+DEFAULT_REMOVE_TOP: int | None = None
+
 #: The high end of a setting with no upper limit worth stating (the largest int64).
 _NO_LIMIT = 2**63 - 1
 
@@ -148,6 +153,7 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "batch_tokens": (16, 1_000_000),
     "seed": (0, _NO_LIMIT),
     "subword_buckets": (1, 20_000_000),
+    "remove_top": (0, 2048),  # None, off, is allowed too
 }
 
 #: name: (low, high, low allowed); high is always allowed. A step bound of 0 would never move a vector,
@@ -216,6 +222,11 @@ class TrainConfig:
     phrase_threshold: float = DEFAULT_PHRASE_THRESHOLD
     subwords: bool = False  # fastText's character n-grams (core.train.subword_sgns)
     subword_buckets: int = DEFAULT_SUBWORD_BUCKETS
+    #: The levers applied to the finished tables (core.vectors.postprocess; benchmarks/README.md, "Quality
+    #: levers"): add the output rows to the input ones (w + c), and remove the common mean and this many
+    #: top principal directions (all-but-the-top; None: off, 0: the mean alone).
+    add_context: bool = DEFAULT_ADD_CONTEXT
+    remove_top: int | None = DEFAULT_REMOVE_TOP
 
     def __post_init__(self) -> None:
         check_vocabulary_limits(self.min_count, self.max_vocab)
@@ -224,8 +235,16 @@ class TrainConfig:
             raise ConfigError(f"phrases must be true or false, got {self.phrases!r}")
         if not isinstance(self.subwords, bool):
             raise ConfigError(f"subwords must be true or false, got {self.subwords!r}")
+        if not isinstance(self.add_context, bool):
+            raise ConfigError(f"add_context must be true or false, got {self.add_context!r}")
+        if self.remove_top is not None:
+            _check_int("remove_top", self.remove_top)
+        if self.subwords and (self.add_context or self.remove_top is not None):  # not measured together
+            raise ConfigError("the quality levers (add_context, remove_top) do not apply to subword vectors, "
+                              "which are built from letters at query time; use one or the other")
         for name in INT_RANGES:
-            if name not in _VOCABULARY_SETTINGS and (name != "batch_tokens" or self.batch_tokens is not None):
+            if name not in _VOCABULARY_SETTINGS and name != "remove_top" and (
+                    name != "batch_tokens" or self.batch_tokens is not None):
                 _check_int(name, getattr(self, name))
         _check_float("sample", self.sample)
         _check_float("lr", self.lr)
@@ -292,6 +311,7 @@ class TrainConfig:
         """Rebuild from :meth:`to_dict`, ignoring keys a newer version may have added."""
         known = {f.name for f in dataclasses.fields(cls)}
         values = {"tokens": "article", **values}  # saved before there was a choice: the article's rule
+        values = {"add_context": False, "remove_top": None, **values}  # saved before the levers: raw tables
         values["tokens"] = RENAMED_TOKEN_RULES.get(values["tokens"], values["tokens"])
         return cls(**{k: v for k, v in values.items() if k in known})
 

@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="keep the token ids in DIR, memory-mapped: for corpora larger than memory, "
                             "and free re-reads of the same texts")
     _add_setting(train, "batch_tokens", argparse.SUPPRESS)
+    _add_lever_options(train)
     train.add_argument("--no-timeline", action="store_true",
                        help="keep no training timeline in the model (see `history`; about 2 MB on the article's job)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -144,6 +145,34 @@ def _add_tokens_option(parser: argparse.ArgumentParser) -> None:
                         help="how text becomes words: " + "; ".join(f"{name}: {rule.description}"
                                                                     for name, rule in TOKEN_RULES.items())
                         + f" (default: {DEFAULT_TOKENS})")
+
+
+def _add_lever_options(parser: argparse.ArgumentParser) -> None:
+    """``--add-context``/``--no-add-context``, ``--remove-top D`` and ``--no-levers`` (core.vectors.postprocess)."""
+    defaults = TrainConfig.__dataclass_fields__
+    add, top = defaults["add_context"].default, defaults["remove_top"].default
+    parser.add_argument("--add-context", action=argparse.BooleanOptionalAction, default=add,
+                        help="the finished vectors are the input rows plus the output rows (w + c) "
+                             f"(default: {'on' if add else 'off'})")
+    parser.add_argument("--remove-top", type=_directions, default=top, metavar="D",
+                        help="remove the vectors' common mean and top D principal directions (all-but-the-top; "
+                             f"{range_text('remove_top')}, or 'off') (default: {'off' if top is None else top})")
+    parser.add_argument("--no-levers", action="store_true",
+                        help="keep the trained input rows as they are (--no-add-context --remove-top off)")
+
+
+def _directions(text: str) -> int | None:
+    """``--remove-top``'s value: a whole number in its range, or ``off``."""
+    if text.strip().lower() in ("off", "none"):
+        return None
+    low, high = INT_RANGES["remove_top"]
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be a whole number, {range_text('remove_top')}, or 'off', got {text!r}")
+    return value
 
 
 def _add_analysis_commands(commands) -> None:

@@ -30,7 +30,9 @@ def train(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                          min_count=args.min_count, max_vocab=args.max_vocab, sample=args.sample,
                          lr=args.lr, seed=args.seed, workers=args.workers, batch_tokens=args.batch_tokens,
                          tokens=args.tokens, phrases=args.phrases, phrase_threshold=args.phrase_threshold,
-                         subwords=args.subwords, subword_buckets=args.subword_buckets)
+                         subwords=args.subwords, subword_buckets=args.subword_buckets,
+                         add_context=args.add_context and not args.no_levers,
+                         remove_top=None if args.no_levers else args.remove_top)
     cores = default_workers()
     if config.batches_in_flight > cores:  # allowed (to compare, or share a machine), but rarely meant
         print(f"warning: {config.batches_in_flight} workers on {cores} core(s): the extra workers only take "

@@ -26,6 +26,7 @@ from ..config import CAREFUL_ROW_LOGIT, TrainConfig, default_batch_tokens
 from ..errors import ConfigError, TrainingDiverged
 from ..text.vocab import Vocab
 from ..vectors.model import Model, RunState
+from ..vectors.postprocess import query_table
 from ..vectors.timeline import TimelineRecorder
 from .sgns import BatchRunner, initial_rows, initial_table
 from .subword_sgns import SubwordBatchRunner, initial_ngram_rows, initial_subword_table, subwords_of
@@ -187,7 +188,7 @@ class Trainer:
                     f"cannot continue a {len(model)}-word, {model.dim}-dimension model with a "
                     f"{n}-word vocabulary and dim={dim}")
             table = np.empty((2 * n + buckets, dim), dtype=np.float32)
-            table[:n] = model.vectors
+            table[:n] = _input_rows(model)
             table[n:2 * n] = 0.0 if model.output is None else model.output
             if buckets:  # the n-gram rows go on where the model left them (its own rows, not its means)
                 _continue_subwords(model, table, n, buckets, self.config.seed)
@@ -318,7 +319,21 @@ class Trainer:
             self.stop_event.clear()
         if self._control[DIVERGED]:
             raise TrainingDiverged(watch.divergence or "training diverged: the loss became NaN or infinite")
+        if self.model.state.finished:
+            self._apply_levers()
         return self.model
+
+    def _apply_levers(self) -> None:
+        """Give the finished model the table its settings ask users to query (w + c, all-but-the-top:
+        core.vectors.postprocess) as its ``vectors``, which every query, export and map reads; the output
+        rows stay as trained, so a continued run can take the input rows back (:func:`_input_rows`).
+        A stopped run keeps its raw input rows (it resumes from them) until it finishes."""
+        cfg = self.config
+        if not cfg.add_context and cfg.remove_top is None:
+            return
+        n = len(self.vocab)
+        self.model.vectors = query_table(self._table[:n], self._table[n:], cfg.add_context, cfg.remove_top)
+        self.model.invalidate()
 
     def _run_in_processes(self, runner: BatchRunner, watch: "_Watcher", sync_flags, poll) -> None:
         """The same run in worker processes over shared memory."""
@@ -356,6 +371,16 @@ def _continue_subwords(model: Model, table: np.ndarray, n: int, buckets: int, se
         table[2 * n:] = subwords.ngrams
     else:
         initial_ngram_rows(buckets, table.shape[1], seed, out=table[2 * n:])
+
+
+def _input_rows(model: Model) -> np.ndarray:
+    """The input rows to continue ``model`` from: its vectors, less its output rows where a finished run
+    added them (w + c). All-but-the-top cannot be undone; continuing from its rows is a small shift
+    (the mean and a few directions) that training takes up again, and the finished run removes anew."""
+    config, output = model.config, model.output
+    if config is not None and config.add_context and model.state.finished and output is not None:
+        return model.vectors - output
+    return model.vectors
 
 
 def _maps_whole_file(tokens: np.ndarray) -> bool:
