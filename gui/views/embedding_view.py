@@ -28,7 +28,7 @@ from .map_labels import LABEL_POOL, LabelPool
 from .map_toolbar import PROJECTIONS, MapToolbar
 from .map_trails import TRAIL_POOL, Trails
 from .moving_scatter import MovingScatter
-from .plots import fit_now, named_plot
+from .plots import FittedTitle, fit_now, named_plot
 
 MAX_DRAWN = 100_000  # the Words box's maximum without a vocabulary; a larger one raises it (All)
 LABEL_TRIES = 5_000  # candidates looked at per layout: enough to fill the view, bounded at 100,000 words
@@ -95,6 +95,10 @@ class EmbeddingView(QWidget):
             plot.getViewBox().setDefaultPadding(0.08)  # room for the labels of the outermost words
             plot.hideAxis("left")
             plot.hideAxis("bottom")
+        self._title_mode = "pca"
+        self.title = FittedTitle(self.plot, lambda subject, wrapped: TITLES.get(self._title_mode, TITLES["pca"])
+                                 + (("<br>" if wrapped else " · ") + subject if subject else ""),
+                                 color="#333", size="11pt")
         self.before_plot.hide()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.before_plot)
@@ -228,8 +232,8 @@ class EmbeddingView(QWidget):
         subject = self.session.model_title()
         if self.frame is not None and self.frame.before and not self.session.training:
             subject = f"untrained, {self.session.source.title()}"
-        title = TITLES.get(mode, TITLES["pca"]) + (f" · {subject}" if subject else "")
-        self.plot.setTitle(title, color="#333", size="11pt")
+        self._title_mode = mode
+        self.title.set(subject)
 
     def redraw(self) -> None:
         frame = self.frame = self._shown(self._source)
