@@ -56,6 +56,7 @@ class HeatmapPanel(QWidget):
         self.cells: list[pg.TextItem] = []
         self.column_labels: list[pg.TextItem] = []
         self.words: list[str] = []
+        self.asked = False  # a table was asked for: a new model (or the end of a run) answers it again
         self.matrix = np.zeros((0, 0), dtype=np.float32)
 
         row = QHBoxLayout()
@@ -72,10 +73,12 @@ class HeatmapPanel(QWidget):
         self.go.clicked.connect(self.show_table)
         self.window_button.clicked.connect(self.open_window)
         session.modelChanged.connect(self._model_changed)
+        # a run ended: what its snapshot answered (or did not know) is asked again of the model it made
+        session.trainingChanged.connect(lambda training: None if training else self._model_changed(None))
 
     def _model_changed(self, _model) -> None:
         self.query.cancel()
-        if self.words:
+        if self.asked:
             self.show_table()
 
     def open_window(self) -> "HeatmapPanel":
@@ -107,6 +110,7 @@ class HeatmapPanel(QWidget):
             return
         text = self.edit.text().strip() or self.edit.placeholderText()
         words = list(dict.fromkeys(w for w in re.split(r"[\s,;]+", text) if w))[:MAX_WORDS]
+        self.asked = True
         snapshot = self.session.snapshot_source()  # the timeline's snapshot answers while training or scrubbing
         if model is None and snapshot is None:
             self.show_message("No model yet: train one or open one first.")

@@ -66,6 +66,8 @@ class SearchPanel(QWidget):
         # the timeline: a snapshot shown, or a run's newest one while it trains, answers instead
         session.snapshotChanged.connect(lambda _: self._follow_snapshot())
         session.timelineChanged.connect(lambda _: self._follow_snapshot() if session.training else None)
+        # a run ended: what its snapshot answered is asked again of the model it made
+        session.trainingChanged.connect(lambda training: None if training else self._follow_snapshot())
 
     def _set_vocabulary(self) -> None:
         """The completer's words, sorted as the completer is told (case-insensitively); rebuilt only when

@@ -32,3 +32,46 @@ def test_a_long_title_never_pushes_the_loss_chart_out_of_sight(qtbot, trained, t
     assert "Demo corpus" in loss.plotItem.titleLabel.text  # the title still names the model...
     assert whole_in_view(loss) and whole_in_view(map_plot)  # ...and the chart is whole
     assert LONG_NAME in loss.toolTip() or LONG_NAME in loss.plotItem.titleLabel.item.toolTip()
+
+
+def write_wide_corpus(folder, name="wide.txt", words=2100, rare="axe"):
+    """More distinct words than a timeline snapshot tracks (2,000), and ``rare`` the rarest of them."""
+    import random
+
+    rng = random.Random(3)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocabulary = ["w" + letters[k // 676] + letters[k // 26 % 26] + letters[k % 26] for k in range(words)]
+    tokens = [w for w in vocabulary for _ in range(6)] + [rare] * 5
+    rng.shuffle(tokens)
+    path = folder / name
+    path.write_text("\n".join(" ".join(tokens[k:k + 12]) + "." for k in range(0, len(tokens), 12)))
+    return path
+
+
+def test_answers_given_during_training_are_asked_again_of_the_model(qtbot, window, tmp_path):
+    session = window.session
+    window.files.open_corpus([str(write_wide_corpus(tmp_path))])
+    qtbot.waitUntil(lambda: session.source.title() == "wide.txt", timeout=20_000)
+    wait_idle(qtbot, window)
+    window.settings_panel.spins["epochs"].setValue(200)  # stopped below: long enough to pause
+    qtbot.mouseClick(window.settings_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: session.timeline is not None and len(session.timeline) >= 1, timeout=30_000)
+    qtbot.mouseClick(window.settings_panel.pause_button, Qt.MouseButton.LeftButton)
+    assert "axe" in session.corpus.vocab.index and session.corpus.vocab.index["axe"] >= session.timeline.tracked
+
+    search_by_keys(qtbot, window, "waab")
+    assert "From the timeline" in window.search_panel.stability_note.text()
+    heatmap = window.heatmap_panel
+    qtbot.keyClicks(heatmap.edit, "waab waac axe")
+    qtbot.keyClick(heatmap.edit, Qt.Key.Key_Return)
+    wait_query(qtbot, heatmap)
+    assert "axe" in heatmap.message.text()
+
+    qtbot.mouseClick(window.settings_panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.training is None and session.model is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.search_panel.pending and not heatmap.pending, timeout=10_000)
+    note = window.search_panel.stability_note
+    assert not (note.isVisible() and "timeline" in note.text())  # the model answers now, and says nothing else
+    assert window.search_panel.table.rowCount() > 0
+    assert "axe" not in heatmap.message.text()  # the model knows it
+    assert "axe" in heatmap.words
