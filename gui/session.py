@@ -70,6 +70,7 @@ class Session(QObject):
     projectionChanged = Signal(str)  # "pca" (live) or "tsne" (of a finished model)
     drawnCountChanged = Signal(int)  # how many of the most frequent words the map draws
     stabilityChanged = Signal(object)  # core.train.stability.Stability of the corpus's runs, or None
+    flaggedChanged = Signal(list)  # the words marked unstable on the map (Clear unmarks them, runs kept)
     timelineChanged = Signal(object)  # core.vectors.timeline.Timeline of the model (or the run), or None
     snapshotChanged = Signal(object)  # the timeline snapshot shown (an index), or None: the model as it is
 
@@ -227,6 +228,16 @@ class Session(QObject):
         self.stability = stability
         self.flagged = [] if stability is None else stability.report.unstable()
         self.stabilityChanged.emit(stability)
+        self.flaggedChanged.emit(list(self.flagged))
+
+    def clear_marks(self) -> None:
+        """The map's Clear: no selection, no highlighted answer, and no unstable words marked (the
+        stability runs stay for the neighbours' error bars)."""
+        self.select([])
+        self.highlight([])
+        if self.flagged:
+            self.flagged = []
+            self.flaggedChanged.emit([])
 
     def set_busy(self, busy: bool, message: str = "") -> None:
         self.busy = busy

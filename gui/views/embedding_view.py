@@ -32,6 +32,7 @@ from .plots import FittedTitle, fit_now, named_plot
 
 MAX_DRAWN = 100_000  # the Words box's maximum without a vocabulary; a larger one raises it (All)
 LABEL_TRIES = 5_000  # candidates looked at per layout: enough to fill the view, bounded at 100,000 words
+DIMMED_LEGEND = "Greyed around the search: Clear shows the colours again."
 RELABEL_EVERY = 40  # ms: while zooming or panning, lay the labels out again at most this often
 TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final model)",
           "umap": "Embedding (UMAP of the final model)"}
@@ -39,7 +40,11 @@ TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final mo
 _FEATURED = pg.mkBrush(76, 114, 176, 230)
 _SELECTED = pg.mkBrush("#ff7f0e")
 _HIGHLIGHTED = pg.mkBrush("#2ca02c")
-_UNSTABLE = pg.mkBrush("#d62728")  # words the stability runs disagree on (Analyse > Stability)
+# words the stability runs disagree on (Analyse > Stability): a red ring, so that the colour by frequency or
+# cluster shows through it (a red dot hid it, and with few epochs nearly every word is unstable)
+_UNSTABLE = pg.mkBrush(0, 0, 0, 0)
+_UNSTABLE_PEN = pg.mkPen("#d62728", width=2)
+_MARK_PEN = pg.mkPen(255, 255, 255, 160)
 _BEFORE = pg.mkBrush(150, 150, 150, 110)
 _MARK_SIZES = {"featured": 8.0, "unstable": 10.0, "highlighted": 11.0, "selected": 13.0}  # plain points are 8
 _BEFORE_MARK_SIZES = {"highlighted": 9.0, "selected": 10.0}  # plain points are 7 in the before plot
@@ -156,7 +161,7 @@ class EmbeddingView(QWidget):
             changed.connect(lambda _: self.redraw())
         self.before_mode.currentIndexChanged.connect(lambda _: self._show_before())
         self.trails_check.toggled.connect(lambda _: self._draw_trails())
-        self.clear_button.clicked.connect(lambda: (session.select([]), session.highlight([])))
+        self.clear_button.clicked.connect(session.clear_marks)
         self.projection.currentIndexChanged.connect(lambda _: self.projectionRequested.emit(self.projection_mode()))
         self.tsne_cancel.clicked.connect(self.tsneCancelRequested)
         for changed in (session.corpusChanged, session.modelChanged):
@@ -167,7 +172,7 @@ class EmbeddingView(QWidget):
         session.beforeFrameChanged.connect(self._before_changed)
         for changed in (session.corpusChanged, session.modelChanged, session.trainingChanged):
             changed.connect(lambda *_: self._show_title())
-        for changed in (session.selectionChanged, session.highlightChanged, session.stabilityChanged):
+        for changed in (session.selectionChanged, session.highlightChanged, session.flaggedChanged):
             changed.connect(lambda _: self.redraw())
 
     # -- projection
@@ -280,8 +285,8 @@ class EmbeddingView(QWidget):
             self.scatter.setBrush(frequency_brushes(self.frame.counts))
         else:
             self.scatter.setBrush([DIMMED if dim else PLAIN] * n)
-        if mode == "Cluster":
-            self.toolbar.show_cluster_legend(clusters, n > 0)
+        if mode == "Cluster":  # greyed around a query, nothing is being found: say so, never "Finding…"
+            self.toolbar.show_cluster_legend(DIMMED_LEGEND if dim else clusters, n > 0)
         else:
             self.toolbar.show_frequency_legend(self.frame.counts if mode == "Frequency" and n else None)
         if mode == "Cluster" and coloured and clusters is None:
@@ -317,18 +322,20 @@ class EmbeddingView(QWidget):
     def _draw_marks(self, item: pg.ScatterPlotItem, coords: np.ndarray, where: dict[str, int],
                     sizes: dict[str, float]) -> None:
         """Draw the featured, highlighted and selected words among ``where`` again, in their own style."""
-        styles: dict[int, tuple[int, QBrush, float]] = {}
+        styles: dict[int, tuple[int, QBrush, float, object]] = {}
         for rank, (group, brush, kind) in enumerate(((self.session.featured, _FEATURED, "featured"),
                                                      (self.session.flagged, _UNSTABLE, "unstable"),
                                                      (self.session.highlighted, _HIGHLIGHTED, "highlighted"),
                                                      (self.session.selection, _SELECTED, "selected"))):
             if kind == "featured" and (self._dimmed or self.colour_mode.currentText() != "Plain"):
                 continue  # greyed with the rest while a query is shown, coloured with the rest by frequency
+            pen = _UNSTABLE_PEN if kind == "unstable" else _MARK_PEN
             if kind in sizes:  # a later group restyles a word of an earlier one, and draws it on top
-                styles.update((where[w], (rank, brush, sizes[kind])) for w in group if w in where)
+                styles.update((where[w], (rank, brush, sizes[kind], pen)) for w in group if w in where)
         order = sorted(styles, key=lambda row: styles[row][0])
         item.setData(pos=coords[np.asarray(order, dtype=np.int64)].reshape(-1, 2),
-                     brush=[styles[row][1] for row in order], size=[styles[row][2] for row in order])
+                     brush=[styles[row][1] for row in order], size=[styles[row][2] for row in order],
+                     pen=[styles[row][3] for row in order])
 
     # -- labels
     def _relabel(self) -> None:

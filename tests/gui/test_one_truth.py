@@ -75,3 +75,55 @@ def test_answers_given_during_training_are_asked_again_of_the_model(qtbot, windo
     assert window.search_panel.table.rowCount() > 0
     assert "axe" not in heatmap.message.text()  # the model knows it
     assert "axe" in heatmap.words
+
+
+def save_model_of_other_corpus(qtbot, window, tmp_path):
+    """A model of crime.txt saved to a file; the window goes back to the demo corpus and its model."""
+    path = tmp_path / "crime-model.npz"
+    open_other_corpus(qtbot, window, tmp_path)
+    train(qtbot, window, epochs=1)
+    window.files.save_model_to(str(path))
+    qtbot.waitUntil(lambda: path.exists() and not window.files.writes, timeout=20_000)
+    return path
+
+
+def unstable_marks(view):
+    """Marks drawn in the unstable style (red)."""
+    return sum("#d62728" in (point.pen().color().name(), point.brush().color().name())
+               for point in view.marks.points())
+
+
+def cluster_legend_settles(qtbot, view):
+    qtbot.waitUntil(lambda: "Finding clusters" not in view.colour_legend.text(), timeout=20_000)
+    return view.colour_legend.text()
+
+
+def test_stability_marks_give_way_and_go_with_their_model(qtbot, trained, tmp_path):
+    window, session, view = trained, trained.session, trained.embedding_view
+    window.analysis.start_stability(runs=2)
+    qtbot.waitUntil(lambda: session.stability is not None and not window.analysis.running, timeout=90_000)
+    assert session.flagged and unstable_marks(view)
+
+    view.colour_mode.setCurrentText("Frequency")  # the colours show through the unstable words' marks
+    flagged_rows = [view._where[w] for w in session.flagged if w in view._where]
+    brushes = view.scatter.data["brush"]
+    assert len({brushes[r].color().name() for r in flagged_rows}) > 1
+    assert all(point.brush().color().alpha() == 0 for point in view.marks.points())
+    view.colour_mode.setCurrentText("Cluster")
+    assert "/" in cluster_legend_settles(qtbot, view)
+
+    qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)  # Clear clears them too
+    assert unstable_marks(view) == 0
+
+    path = save_model_of_other_corpus(qtbot, window, tmp_path)
+    window.files.load_demo()
+    wait_idle(qtbot, window)
+    window.files.open_model(str(path))  # a model the runs know nothing of
+    qtbot.waitUntil(lambda: session.model_path == str(path), timeout=20_000)
+    wait_idle(qtbot, window)
+    assert session.stability is None and not session.flagged and unstable_marks(view) == 0
+    search_by_keys(qtbot, window, "crime")
+    assert "across" not in window.search_panel.stability_note.text() or not window.search_panel.stability_note.isVisible()
+    assert "Clear" in cluster_legend_settles(qtbot, view)  # greyed around the search, and says so
+    qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
+    assert "/" in cluster_legend_settles(qtbot, view)
