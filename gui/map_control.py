@@ -51,6 +51,7 @@ class MapControl(QObject):
         view.tsneCancelRequested.connect(lambda: self.set_projection("pca"))
         view.clustersWanted.connect(self.find_clusters)
         session.modelChanged.connect(lambda _: view.forget_clusters())  # the groups were the old model's
+        session.trainingChanged.connect(lambda training: None if training else view.forget_clusters())
 
     # -- projection mode
     def set_projection(self, mode: Projection) -> None:
@@ -179,8 +180,11 @@ class MapControl(QObject):
         """The groups of the words ``frame`` draws: k-means on the model's vectors of them, off the UI
         thread; or, if they are not the model's words (no model yet, the untrained map), why there are none."""
         model = self.session.model
+        if self.session.training:  # the run's frames carry no vectors; its model comes at the end
+            self.view.set_clusters(frame, "Clusters come when the run ends (they need its model's vectors).")
+            return
         if model is None or frame.before or not frame.shows(frame.ids, model.words):
-            self.view.set_clusters(frame, "Clusters need a trained model's vectors.")
+            self.view.set_clusters(frame, "Clusters need a trained model's vectors: press Train.")
             return
         vectors = model.vectors
 

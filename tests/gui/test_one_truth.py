@@ -127,3 +127,33 @@ def test_stability_marks_give_way_and_go_with_their_model(qtbot, trained, tmp_pa
     assert "Clear" in cluster_legend_settles(qtbot, view)  # greyed around the search, and says so
     qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
     assert "/" in cluster_legend_settles(qtbot, view)
+
+
+def click_word(qtbot, window, word, modifier=Qt.KeyboardModifier.NoModifier):
+    from .test_click_and_hover import viewport_point
+
+    view, frame = window.embedding_view, window.embedding_view.frame
+    qtbot.wait(50)
+    x, y = (float(v) for v in frame.coords[frame.words.index(word)])
+    qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, modifier, viewport_point(view, x, y))
+    wait_query(qtbot, window.search_panel)
+
+
+CRIME_WORDS = ("crime", "axe", "sonya", "fever", "tavern", "siberia", "porfiry", "dunya", "luzhin", "confession",
+               "razumikhin", "punishment", "raskolnikov", "pawnbroker", "petersburg", "svidrigailov")
+
+
+def test_colour_by_cluster_follows_another_corpus_and_a_new_model(qtbot, trained, tmp_path):
+    window, view = trained, trained.embedding_view
+    view.colour_mode.setCurrentText("Cluster")
+    assert "/" in cluster_legend_settles(qtbot, view)
+    click_word(qtbot, window, "queen")  # its neighbours shown: the rest of the map is greyed
+    open_other_corpus(qtbot, window, tmp_path)
+    legend = cluster_legend_settles(qtbot, view)  # never "Finding clusters…" for good
+    assert "Clear" in legend
+    window.settings_panel.spins["epochs"].setValue(1)
+    qtbot.mouseClick(window.settings_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.training is None and window.session.model_fits, timeout=60_000)
+    qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
+    legend = cluster_legend_settles(qtbot, view)
+    assert "/" in legend and any(w in legend for w in CRIME_WORDS)
