@@ -50,6 +50,7 @@ class Runs(QObject):
         self.epochs_before = 0  # epochs the run's model had trained before its schedule (0: a new model)
         self.continuing = False  # the run continues a model (its earlier curve stays)
         self.restart_note: str | None = None  # the run diverged and started again carefully: why
+        self._made_model = False  # the run in progress has handed over its model
         settings.trainRequested.connect(self.start)
         settings.pauseRequested.connect(self.pause)
         settings.stopRequested.connect(self.stop)
@@ -126,6 +127,7 @@ class Runs(QObject):
         thread.failed.connect(lambda message: None if self.quiet else self.status.error("Training failed", message))
         thread.finished.connect(self._on_thread_done)
         self._training_vocab = corpus.vocab
+        self._made_model = False
         self.restart_note = None
         self.thread = thread
         self.epochs_before = epochs_before_run(model, config, len(corpus.ids))
@@ -186,6 +188,7 @@ class Runs(QObject):
             self.thread.set_epoch_vectors(wanted)
 
     def _on_trained(self, model: Model) -> None:
+        self._made_model = True
         stopped = self.thread is not None and self.thread.stopped_by_user
         self.session.set_model(model)
         epochs = len(model.loss_history)
@@ -203,7 +206,10 @@ class Runs(QObject):
             thread.wait()  # finished() is emitted just before run() returns: let it end for real
             thread.deleteLater()
         self.settings.set_running(False)
-        self.session.set_training(False)
+        session = self.session
+        if not self._made_model and session.model is None and session.before_frame is not None:
+            session.set_frame(session.before_frame)  # a failed run made no model: its garbage map goes
+        session.set_training(False)  # (with a model, the map control draws that model's map again)
         self.runEnded.emit()
 
     def _follow_drawn_words(self) -> None:

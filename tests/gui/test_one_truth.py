@@ -157,3 +157,27 @@ def test_colour_by_cluster_follows_another_corpus_and_a_new_model(qtbot, trained
     qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
     legend = cluster_legend_settles(qtbot, view)
     assert "/" in legend and any(w in legend for w in CRIME_WORDS)
+
+
+def test_after_a_diverged_run_the_map_is_what_its_title_says(qtbot, window, tmp_path, monkeypatch, errors):
+    from embedding_studio.core.train import trainer
+
+    session, view = window.session, window.embedding_view
+    monkeypatch.setattr(trainer, "CAREFUL_ROW_LOGIT", 1e9)  # so that starting again carefully fails too
+    edit = window.settings_panel.edits["lr"]
+    edit.selectAll()
+    qtbot.keyClicks(edit, "10")  # the demo's run diverges
+    window.settings_panel.spins["dim"].setValue(64)
+    window.settings_panel.spins["epochs"].setValue(3)
+    qtbot.mouseClick(window.settings_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.training is None, timeout=60_000)
+    assert any(title == "Training failed" for _, title, _ in errors) and session.model is None
+    qtbot.wait(100)
+    assert "untrained" in view.plot.plotItem.titleLabel.text
+    assert session.frame.before and session.frame.epoch == 0  # the untrained map, not the garbage of the run
+
+    open_other_corpus(qtbot, window, tmp_path)
+    qtbot.wait(300)
+    drawn = set(view.drawn_words())
+    assert "untrained, crime.txt" in view.plot.plotItem.titleLabel.text
+    assert drawn and drawn <= set(session.corpus.vocab.words)  # nothing of the diverged run's texts
