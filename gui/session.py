@@ -98,6 +98,7 @@ class Session(QObject):
         self.timeline = None  # the training timeline shown by the slider (the run's while it trains)
         self.snapshot: int | None = None  # the snapshot the map shows; None: live / the finished model
         self.live_frame: Frame | None = None  # the newest frame of the model while a snapshot is shown
+        self.snapshot_frames: list[Frame] = []  # the timeline's map frames, as on screen (gui.timeline)
 
     # -- data
     def set_draft(self, draft: "Draft") -> None:
@@ -167,6 +168,13 @@ class Session(QObject):
             self.frame = self.live_frame
             self.frameChanged.emit(self.live_frame)
         self.snapshotChanged.emit(index)
+
+    def snapshot_title(self) -> str:
+        """ "snapshot at epoch 0.25 (2/6)" while a timeline snapshot is shown, else "" (the map's title)."""
+        timeline, index = self.timeline, self.snapshot
+        if index is None or timeline is None or index >= len(timeline):
+            return ""
+        return f"snapshot at {timeline.label(index)} ({index + 1}/{len(timeline)})"
 
     def _fits(self) -> bool:
         model, corpus = self.model, self.corpus

@@ -170,8 +170,10 @@ class EmbeddingView(QWidget):
         session.projectionChanged.connect(self._show_projection)
         session.frameChanged.connect(self.show_frame)
         session.beforeFrameChanged.connect(self._before_changed)
-        for changed in (session.corpusChanged, session.modelChanged, session.trainingChanged):
+        for changed in (session.corpusChanged, session.modelChanged, session.trainingChanged,
+                        session.snapshotChanged):
             changed.connect(lambda *_: self._show_title())
+        session.snapshotChanged.connect(lambda _: self._draw_trails())
         for changed in (session.selectionChanged, session.highlightChanged, session.flaggedChanged):
             changed.connect(lambda _: self.redraw())
 
@@ -227,7 +229,7 @@ class EmbeddingView(QWidget):
         self._source = frame
         self.frame = self._shown(frame)
         self._show_title()
-        if frame.projection == "pca":  # t-SNE frames make no trails
+        if frame.projection == "pca" and self.session.snapshot is None:  # t-SNE and snapshots make no trails
             self.trail_pool.add(frame)
         self.redraw()
 
@@ -237,6 +239,9 @@ class EmbeddingView(QWidget):
         subject = self.session.model_title()
         if self.frame is not None and self.frame.before and not self.session.training:
             subject = f"untrained, {self.session.source.title()}"
+        moment = self.session.snapshot_title()
+        if moment:  # the timeline's slider shows another moment than now: say which
+            subject = f"{moment} · {subject}" if subject else moment
         self._title_mode = mode
         self.title.set(subject)
 
@@ -376,7 +381,12 @@ class EmbeddingView(QWidget):
     def _draw_trails(self) -> None:
         live = self.frame is None or self.frame.projection == "pca"
         words = self.session.selection if self.trails_check.isChecked() and live else []
-        self.trail_pool.draw([int(self.frame.ids[self._where[w]]) for w in words[:TRAIL_POOL] if w in self._where])
+        rows = [int(self.frame.ids[self._where[w]]) for w in words[:TRAIL_POOL] if w in self._where]
+        shown = self.session.snapshot
+        if shown is None:
+            self.trail_pool.draw(rows)
+        else:  # a snapshot: the trail runs through the snapshots up to it, and ends at its dot
+            self.trail_pool.draw(rows, self.session.snapshot_frames[:shown + 1])
 
     # -- before / after
     def _before_changed(self, frame: Frame | None) -> None:

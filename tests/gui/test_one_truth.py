@@ -181,3 +181,29 @@ def test_after_a_diverged_run_the_map_is_what_its_title_says(qtbot, window, tmp_
     drawn = set(view.drawn_words())
     assert "untrained, crime.txt" in view.plot.plotItem.titleLabel.text
     assert drawn and drawn <= set(session.corpus.vocab.words)  # nothing of the diverged run's texts
+
+
+def test_the_timeline_shows_one_moment_at_a_time(qtbot, trained):
+    window, session, view = trained, trained.session, trained.embedding_view
+    bar, timeline = window.timeline_bar, session.timeline
+    assert timeline is not None and len(timeline) >= 3
+    view.trails_check.setChecked(True)
+    click_word(qtbot, window, "queen", Qt.KeyboardModifier.ControlModifier)  # selected: its trail is drawn
+    qtbot.waitUntil(lambda: len(window.timeline.frames) == len(timeline), timeout=20_000)
+
+    bar.slider.setFocus()
+    qtbot.keyClick(bar.slider, Qt.Key.Key_Home)  # the first snapshot...
+    qtbot.keyClick(bar.slider, Qt.Key.Key_Right)  # ...and the next
+    qtbot.waitUntil(lambda: session.snapshot == 1 and session.frame is window.timeline.frames[1], timeout=10_000)
+    assert timeline.label(1) in view.plot.plotItem.titleLabel.text  # the title names the moment shown
+    frame = session.frame
+    at = frame.coords[frame.words.index("queen")]
+    trail = view.trails[0]
+    assert trail.isVisible()
+    xs, ys = trail.getData()
+    assert abs(xs[-1] - at[0]) < 1e-5 and abs(ys[-1] - at[1]) < 1e-5  # the trail ends at the dot shown
+    assert len(xs) == 2  # through the snapshots up to the one shown, no later one
+
+    qtbot.mouseClick(bar.live_button, Qt.MouseButton.LeftButton)
+    assert session.snapshot is None and bar.slider.value() == bar.slider.maximum()
+    assert timeline.label(1) not in view.plot.plotItem.titleLabel.text
