@@ -115,14 +115,23 @@ class Session(QObject):
 
     def set_model(self, model: Model | None, path: str | None = None) -> None:
         """The model to explore; trained here it belongs to the open corpus, read from ``path`` to that file."""
+        other_words = model is None or self.model is None or model.words != self.model.words
         self.model = model
         self.model_path = path
         self.model_of = None if model is None else Path(path).name if path else self.source.title()
         self.unsaved = model is not None and path is None
         self.model_fits = self._fits()
-        self.selection = [w for w in self.selection if model is not None and w in model.vocab.index]
-        self.highlighted = [w for w in self.highlighted if model is not None and w in model.vocab.index]
+        selection = [w for w in self.selection if model is not None and w in model.vocab.index]
+        # the highlighted words answered a query of the last model: one of other words keeps none (its
+        # panels ask again); the selection keeps the words it knows (to watch their trails in a new run)
+        highlighted = [] if other_words else [w for w in self.highlighted if w in model.vocab.index]
+        changed = (selection != self.selection, highlighted != self.highlighted)
+        self.selection, self.highlighted = selection, highlighted
         self.modelChanged.emit(model)
+        if changed[0]:
+            self.selectionChanged.emit(list(selection))
+        if changed[1]:
+            self.highlightChanged.emit(list(highlighted))
 
     def set_frame(self, frame: Frame) -> None:
         if self.snapshot is not None and not frame.before:  # scrubbing: keep it for when the user comes back
@@ -232,7 +241,10 @@ class Session(QObject):
             self.highlightChanged.emit(list(words))
 
     def set_stability(self, stability) -> None:
-        """The runs measured for stability (or None); their unstable words become ``flagged``."""
+        """The runs measured for stability (or None); their unstable words become ``flagged``. None when
+        there were none changes nothing (a panel that asked again would undo the map's Clear)."""
+        if stability is None and self.stability is None:
+            return
         self.stability = stability
         self.flagged = [] if stability is None else stability.report.unstable()
         self.stabilityChanged.emit(stability)

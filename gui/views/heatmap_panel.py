@@ -53,6 +53,8 @@ class HeatmapPanel(QWidget):
         self.image.setColorMap(pg.colormap.get("CET-D1"))
         self.image.setLevels((-1.0, 1.0))
         self.plot.addItem(self.image)
+        self.plot.hideAxis("left")  # no axes until there is a table
+        self.plot.hideAxis("bottom")
         self.cells: list[pg.TextItem] = []
         self.column_labels: list[pg.TextItem] = []
         self.words: list[str] = []
@@ -137,15 +139,31 @@ class HeatmapPanel(QWidget):
             known, unknown, hints, matrix, odd = result
             self.odd_label.setText(f"Odd one out: <b>{odd}</b>" if odd else "")
             self.show_message("Not in the vocabulary: " + "; ".join(hints) if unknown else "")
-            if matrix is None:
+            if matrix is None:  # no table: none drawn either (an old one under the message looked current)
                 if not unknown:
                     self.show_message("Type at least two words.")
+                self.clear_table()
                 return
             self.words = known
             self.matrix = matrix
             self._draw()
 
-        self.query.run(job, done, self.show_message)
+        def failed(message: str) -> None:
+            self.show_message(message)
+            self.clear_table()
+
+        self.query.run(job, done, failed)
+
+    def clear_table(self) -> None:
+        """An empty plot: no cells, no words, no axes."""
+        self.words = []
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.image.clear()
+        for item in self.cells + self.column_labels:
+            item.hide()
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.odd_label.setText("")
 
     def _draw(self) -> None:
         n = len(self.words)

@@ -207,3 +207,34 @@ def test_the_timeline_shows_one_moment_at_a_time(qtbot, trained):
     qtbot.mouseClick(bar.live_button, Qt.MouseButton.LeftButton)
     assert session.snapshot is None and bar.slider.value() == bar.slider.maximum()
     assert timeline.label(1) not in view.plot.plotItem.titleLabel.text
+
+
+def test_clear_stays_cleared_and_a_new_model_keeps_nothing_of_the_last(qtbot, trained, tmp_path):
+    window, session, view = trained, trained.session, trained.embedding_view
+    heatmap = window.heatmap_panel
+    qtbot.keyClicks(heatmap.edit, "king queen man")
+    qtbot.keyClick(heatmap.edit, Qt.Key.Key_Return)
+    wait_query(qtbot, heatmap)
+    assert heatmap.words == ["king", "queen", "man"]
+    heatmap.edit.clear()
+    qtbot.keyClicks(heatmap.edit, "king zzzz")
+    qtbot.keyClick(heatmap.edit, Qt.Key.Key_Return)
+    wait_query(qtbot, heatmap)
+    assert "zzzz" in heatmap.message.text()
+    assert heatmap.words == [] and heatmap.image.image is None  # no old table under the message
+    assert not heatmap.plot.getAxis("left").isVisible()
+
+    search_by_keys(qtbot, window, "queen")
+    assert session.selection and session.highlighted
+    qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
+    assert not session.selection and not session.highlighted
+    open_other_corpus(qtbot, window, tmp_path)
+    qtbot.wait(200)
+    assert not session.selection and not session.highlighted  # Clear is not undone
+
+    search_by_keys(qtbot, window, "king")  # the demo's model answers: king and its neighbours marked
+    assert session.highlighted
+    train(qtbot, window, epochs=1)  # a model of crime.txt knows none of them
+    wait_query(qtbot, window.search_panel)
+    assert not session.selection and not session.highlighted
+    assert len(view.marks.points()) == 0
