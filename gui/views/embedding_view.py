@@ -436,7 +436,11 @@ class EmbeddingView(QWidget):
             self._hover_at = None if event.isExit() else event.scenePos()
         if len(points):
             point = points[0]
-            self.hover_label.show_word(str(point.data()), point.pos().x(), point.pos().y())
+            word = str(point.data())
+            if word in self.label_pool.words():  # it has its label already: a second one would repeat it
+                self.hover_label.hide()
+            else:
+                self.hover_label.show_word(word, point.pos().x(), point.pos().y())
             self.hover_point.setData(pos=[(point.pos().x(), point.pos().y())])
             self.hover_point.show()
         else:

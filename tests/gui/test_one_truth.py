@@ -238,3 +238,30 @@ def test_clear_stays_cleared_and_a_new_model_keeps_nothing_of_the_last(qtbot, tr
     wait_query(qtbot, window.search_panel)
     assert not session.selection and not session.highlighted
     assert len(view.marks.points()) == 0
+
+
+def test_weat_with_its_sets_replaced_is_no_longer_the_preset(qtbot, trained):
+    dialog = trained.analysis.show_weat()
+    dialog.preset.setFocus()
+    qtbot.keyClick(dialog.preset, Qt.Key.Key_Down)  # the first of the paper's tests, by the keyboard
+    preset_name = dialog.preset.currentText()
+    assert dialog.edits["X"].text().startswith("aster, clover")
+    for key, words in (("X", "king, prince, man, boy"), ("Y", "queen, princess, woman, girl"),
+                       ("A", "he, his"), ("B", "she, her")):
+        dialog.edits[key].selectAll()
+        qtbot.keyClicks(dialog.edits[key], words)
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    wait_query(qtbot, dialog)
+    text = dialog.result_label.text()
+    assert dialog.result is not None and preset_name not in text
+    assert not any(name in text for name in ("flowers", "insects", "pleasant"))  # the sets' names went too
+    assert dialog.preset.currentText() == "Custom word sets"
+
+
+def test_a_clicked_word_has_one_label(qtbot, trained):
+    window, view = trained, trained.embedding_view
+    click_word(qtbot, window, "queen")
+    qtbot.wait(100)
+    clicked = window.session.selection[0]
+    assert clicked in view.labelled_words()
+    assert not (view.hover_label.isVisible() and view.hover_label.text() == clicked)  # not named twice
