@@ -437,7 +437,8 @@ class EmbeddingView(QWidget):
         if len(points):
             point = points[0]
             word = str(point.data())
-            if word in self.label_pool.words():  # it has its label already: a second one would repeat it
+            marked = word in self.session.selection or word in self.session.highlighted
+            if marked and word in self.label_pool.words():  # its bold label is there: a second would repeat it
                 self.hover_label.hide()
             else:
                 self.hover_label.show_word(word, point.pos().x(), point.pos().y())
