@@ -64,16 +64,17 @@ class MapToolbar(QWidget):
         self._lay_out()
 
     def _lay_out(self) -> None:
+        # two rows of about half the boxes each, so that the map's column can narrow to ~530 px and the
+        # Explore panel widen to over 500 px at 1400 (one row of eight boxes held the map at 674 px)
         toolbar = QHBoxLayout()
-        for widget in (QLabel("Words"), self.word_count, QLabel("Labels"), self.label_count,
-                       QLabel("Before", toolTip="The untrained model's projection"), self.before_mode,
-                       self.trails_check, self.projection):
+        for widget in (QLabel("Words"), self.word_count, self.all_words, QLabel("From rank"), self.rank_from,
+                       QLabel("Labels"), self.label_count):
             toolbar.addWidget(widget)
         toolbar.addStretch(1)
         toolbar.addWidget(self.clear_button)
-        colour_row = QHBoxLayout()  # a row of its own: the toolbar above fills the map's width at 1400 px
-        for widget in (QLabel("From rank"), self.rank_from, self.all_words, QLabel("Colour"), self.colour_mode,
-                       self.colour_legend):
+        colour_row = QHBoxLayout()
+        for widget in (self.projection, QLabel("Before", toolTip="The untrained model's projection"),
+                       self.before_mode, self.trails_check, QLabel("Colour"), self.colour_mode, self.colour_legend):
             colour_row.addWidget(widget)
         colour_row.setStretch(colour_row.count() - 1, 10)  # the legend, shown, takes nearly all the rest
         colour_row.addStretch(1)  # hidden, the row stays packed to the left

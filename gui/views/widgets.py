@@ -59,9 +59,10 @@ def make_result_table(object_name: str) -> QTableWidget:
     """The (word, cosine, count) table of neighbours, analogies, axes and comparisons."""
     table = make_table(object_name, ["word", "cosine", "count"])
     header = table.horizontalHeader()
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+    # the words sized to themselves, the last column taking the rest: a stretched word column was
+    # squeezed to "i…" by the numbers beside it in a narrow panel (columns added later stretch alike)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
     return table
 
 

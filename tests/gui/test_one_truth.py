@@ -265,3 +265,58 @@ def test_a_clicked_word_has_one_label(qtbot, trained):
     clicked = window.session.selection[0]
     assert clicked in view.labelled_words()
     assert not (view.hover_label.isVisible() and view.hover_label.text() == clicked)  # not named twice
+
+
+def key_column_readable(table, column: int) -> bool:
+    """Every row's text in ``column`` fits its column, and the column lies inside the table's view."""
+    from PySide6.QtGui import QFontMetrics
+
+    metrics = QFontMetrics(table.font())
+    widest = max((metrics.horizontalAdvance(table.item(r, column).text()) for r in range(table.rowCount())
+                  if table.item(r, column) is not None), default=0)
+    inside = table.columnViewportPosition(column) + table.columnWidth(column) <= table.viewport().width() + 1
+    return table.columnWidth(column) >= widest + 8 and inside
+
+
+def test_key_columns_are_readable_at_the_default_width(qtbot, trained, tmp_path):
+    from .test_concordance_panel import _open_texts
+
+    window = trained
+    panel = window.timeline_panel
+    window.tabs.setCurrentWidget(panel)
+    qtbot.keyClicks(panel.word, "queen")
+    qtbot.keyClick(panel.word, Qt.Key.Key_Return)
+    wait_query(qtbot, panel)
+    qtbot.wait(100)
+    assert panel.movers.rowCount() > 0
+    assert key_column_readable(panel.movers, 0) and key_column_readable(panel.neighbours, 0)
+
+    _open_texts(qtbot, window, tmp_path)
+    concordance = window.concordance_panel
+    window.tabs.setCurrentWidget(concordance)
+    qtbot.keyClicks(concordance.word, "cat")
+    qtbot.keyClicks(concordance.pair.lineEdit(), "dog")
+    qtbot.mouseClick(concordance.go, Qt.MouseButton.LeftButton)
+    wait_query(qtbot, concordance)
+    qtbot.wait(100)
+    assert key_column_readable(concordance.shared, 0)
+    assert key_column_readable(concordance.lines, 2)  # the keyword, in view
+    lines = concordance.lines
+    assert lines.columnViewportPosition(3) + 40 <= lines.viewport().width()  # and some of what follows it
+
+    window.resizeDocks([window.right_dock], [760], Qt.Orientation.Horizontal)
+    qtbot.wait(50)
+    assert window.right_dock.width() >= 480  # the panel can widen at 1400 px (it stopped at 356)...
+    assert window.right_dock.features() & window.right_dock.DockWidgetFeature.DockWidgetFloatable  # ...or float
+
+
+def test_the_compare_movers_table_shows_whole_words(qtbot, trained, tmp_path):
+    window = trained
+    path = tmp_path / "demo-again.npz"
+    window.files.save_model_to(str(path))
+    qtbot.waitUntil(lambda: path.exists() and not window.files.writes, timeout=20_000)
+    dialog = window.files.compare_with(str(path))
+    qtbot.waitUntil(lambda: dialog.movers_table.rowCount() > 0, timeout=30_000)
+    dialog.resize(700, 500)
+    qtbot.wait(100)
+    assert key_column_readable(dialog.movers_table, 0)
