@@ -16,6 +16,7 @@ from embedding_studio.core.text.corpus import Corpus, ReadingOptions
 from embedding_studio.core.vectors.model import Model
 
 from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.text.stopwords import DEFAULT_LANGUAGE
 from embedding_studio.core.maps.frame import Frame, Projection
 
 DEFAULT_DRAWN_WORDS = 300
@@ -73,6 +74,7 @@ class Session(QObject):
     flaggedChanged = Signal(list)  # the words marked unstable on the map (Clear unmarks them, runs kept)
     timelineChanged = Signal(object)  # core.vectors.timeline.Timeline of the model (or the run), or None
     snapshotChanged = Signal(object)  # the timeline snapshot shown (an index), or None: the model as it is
+    hiddenWordsChanged = Signal(object)  # frozenset: the function words the map, clusters and movers leave out
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -99,6 +101,9 @@ class Session(QObject):
         self.snapshot: int | None = None  # the snapshot the map shows; None: live / the finished model
         self.live_frame: Frame | None = None  # the newest frame of the model while a snapshot is shown
         self.snapshot_frames: list[Frame] = []  # the timeline's map frames, as on screen (gui.timeline)
+        self.function_language = DEFAULT_LANGUAGE  # whose list of function words (core.text.stopwords)
+        self.function_words: frozenset[str] = frozenset()  # that list (as edited); loaded when first hidden
+        self.hide_function_words = False
 
     # -- data
     def set_draft(self, draft: "Draft") -> None:
@@ -258,6 +263,20 @@ class Session(QObject):
         if self.flagged:
             self.flagged = []
             self.flaggedChanged.emit([])
+
+    @property
+    def hidden_words(self) -> frozenset[str]:
+        """The words the map, the cluster names and the movers leave out: the function words, when hidden."""
+        return self.function_words if self.hide_function_words else frozenset()
+
+    def set_function_words(self, language: str, words: frozenset[str], hide: bool | None = None) -> None:
+        """The list of function words (a language's, perhaps edited), and whether they are hidden."""
+        before = self.hidden_words
+        self.function_language, self.function_words = language, frozenset(words)
+        if hide is not None:
+            self.hide_function_words = hide
+        if self.hidden_words != before:
+            self.hiddenWordsChanged.emit(self.hidden_words)
 
     def set_busy(self, busy: bool, message: str = "") -> None:
         self.busy = busy

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from embedding_studio.core.maps.clusters import Clusters
 from embedding_studio.core.maps.frame import Frame
 from embedding_studio.core.maps.labels import Placed, label_candidates, place_labels, screen_points
+from embedding_studio.core.text.stopwords import content_rows
 
 from ..session import Session
 from .map_colours import DIMMED, DIMMED_PEN, PLAIN, PLAIN_PEN, cluster_brushes, frequency_brushes
@@ -57,6 +58,8 @@ class EmbeddingView(QWidget):
     wordClicked = Signal(str)  # a plain click on a word: show its neighbours (as the Embedding Projector does)
     tsneCancelRequested = Signal()
     clustersWanted = Signal(object)  # Colour is Cluster, and the groups of the drawn words (this Frame) are unknown
+    functionWordsWanted = Signal(bool)  # the Hide function words box was ticked (True) or cleared
+    functionWordsEditRequested = Signal()  # the "Edit…" button beside it
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -87,6 +90,7 @@ class EmbeddingView(QWidget):
             bar.word_count, bar.all_words, bar.rank_from, bar.label_count
         self.before_mode, self.trails_check, self.clear_button, self.projection = \
             bar.before_mode, bar.trails_check, bar.clear_button, bar.projection
+        self.hide_function_words, self.function_words_button = bar.hide_function_words, bar.function_words_button
         self.colour_mode, self.colour_legend, self.tsne_cancel = bar.colour_mode, bar.colour_legend, bar.tsne_cancel
 
     def _build_plots(self) -> None:
@@ -161,6 +165,9 @@ class EmbeddingView(QWidget):
             changed.connect(lambda _: self.redraw())
         self.before_mode.currentIndexChanged.connect(lambda _: self._show_before())
         self.trails_check.toggled.connect(lambda _: self._draw_trails())
+        self.hide_function_words.toggled.connect(self.functionWordsWanted)
+        self.function_words_button.clicked.connect(self.functionWordsEditRequested)
+        session.hiddenWordsChanged.connect(self._hidden_words_changed)
         self.clear_button.clicked.connect(session.clear_marks)
         self.projection.currentIndexChanged.connect(lambda _: self.projectionRequested.emit(self.projection_mode()))
         self.tsne_cancel.clicked.connect(self.tsneCancelRequested)
@@ -206,16 +213,18 @@ class EmbeddingView(QWidget):
 
     def _shown(self, frame: Frame | None) -> Frame | None:
         """``frame`` without the words ranked before From rank (rows are ranks: the vocabulary is sorted by
-        count), except the searched, selected and highlighted words."""
+        count) and without the hidden function words, except the searched, selected and highlighted words."""
         first = self.rank_from.value()
+        hidden = self.session.hidden_words
         query = set(self.session.selection) | set(self.session.highlighted)
-        key = (id(frame), first, tuple(sorted(query)) if first > 1 else ())
-        if frame is None or first <= 1:
+        filtering = first > 1 or bool(hidden)
+        key = (id(frame), first, hidden, tuple(sorted(query)) if filtering else ())
+        if frame is None or not filtering:
             self._shown_key = key
             return frame
         if key == self._shown_key and self.frame is not None:
             return self.frame
-        keep = np.asarray(frame.ids) >= first - 1
+        keep = (np.asarray(frame.ids) >= first - 1) & content_rows(frame.words, hidden)
         if query:
             keep |= np.fromiter((w in query for w in frame.words), dtype=bool, count=len(frame))
         rows = np.flatnonzero(keep)
@@ -268,6 +277,13 @@ class EmbeddingView(QWidget):
         self._relabel_timer.stop()  # relabel that range change asked for would only repeat it
         self._show_before()
         self._hover_again()
+
+    def _hidden_words_changed(self, hidden) -> None:
+        """The function words shown or hidden: the box says so (without asking again), the map redraws."""
+        self.hide_function_words.blockSignals(True)
+        self.hide_function_words.setChecked(self.session.hide_function_words)
+        self.hide_function_words.blockSignals(False)
+        self.redraw()
 
     # -- colours
     def _dim_outside_query(self) -> None:

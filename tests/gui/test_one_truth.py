@@ -320,3 +320,47 @@ def test_the_compare_movers_table_shows_whole_words(qtbot, trained, tmp_path):
     dialog.resize(700, 500)
     qtbot.wait(100)
     assert key_column_readable(dialog.movers_table, 0)
+
+
+def test_hide_function_words_from_the_map_clusters_and_movers(qtbot, trained, monkeypatch):
+    from embedding_studio.core.text.stopwords import stopwords
+    from embedding_studio.gui.views.function_words_dialog import FunctionWordsDialog
+
+    window, session, view = trained, trained.session, trained.embedding_view
+    english = stopwords("english")
+    assert session.function_language == "english"  # guessed from the demo's words
+    assert set(view.drawn_words()) & english  # the, and, of… crowd the map
+    qtbot.mouseClick(view.hide_function_words, Qt.MouseButton.LeftButton)
+    qtbot.wait(50)
+    assert view.hide_function_words.isChecked() and not set(view.drawn_words()) & english
+    view.colour_mode.setCurrentText("Cluster")
+    assert "/" in cluster_legend_settles(qtbot, view)
+    names = {w for group in view._clusters[1].names for w in group}
+    assert names and not names & english
+
+    panel = window.timeline_panel
+    window.tabs.setCurrentWidget(panel)
+    qtbot.keyClicks(panel.word, "queen")
+    qtbot.keyClick(panel.word, Qt.Key.Key_Return)
+    wait_query(qtbot, panel)
+    movers = [panel.movers.item(r, 0).text() for r in range(panel.movers.rowCount())]
+    assert movers and not set(movers) & english
+
+    search_by_keys(qtbot, window, "the")  # a searched function word is drawn all the same
+    assert "the" in view.drawn_words()
+    qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
+
+    # the list is editable: "queen" added, kept between runs
+    monkeypatch.setattr(FunctionWordsDialog, "open", lambda self: None)
+    qtbot.mouseClick(view.function_words_button, Qt.MouseButton.LeftButton)
+    dialog = window.map_control.function_words_dialog
+    dialog.edit.moveCursor(dialog.edit.textCursor().MoveOperation.End)
+    qtbot.keyClicks(dialog.edit, ", queen")
+    dialog.accept()
+    qtbot.wait(50)
+    assert "queen" in session.hidden_words and "queen" not in view.drawn_words()
+    from embedding_studio.gui import persistence
+    assert "queen" in persistence.edited_function_words("english")
+
+    qtbot.mouseClick(view.hide_function_words, Qt.MouseButton.LeftButton)  # shown again
+    assert not session.hidden_words and "queen" in view.drawn_words() and "the" in view.drawn_words()
