@@ -25,6 +25,7 @@ from .training import EpochReport, TrainingThread
 from .views.evaluation_panel import EvaluationPanel
 from .views.loss_plot import LossPlot
 from .views.settings_panel import SettingsPanel
+from .views.widgets import diverged_advice
 
 
 class Runs(QObject):
@@ -124,7 +125,8 @@ class Runs(QObject):
         thread.snapshot.connect(session.set_frame)
         thread.trainingFinished.connect(self._on_trained)
         thread.restarted.connect(lambda note, epochs=config.epochs: self._on_restarted(note, epochs))
-        thread.failed.connect(lambda message: None if self.quiet else self.status.error("Training failed", message))
+        thread.failed.connect(lambda message: None if self.quiet else self.status.error(
+            "Training failed", message + diverged_advice(message, config.lr, config.workers)))
         thread.finished.connect(self._on_thread_done)
         self._training_vocab = corpus.vocab
         self._made_model = False

@@ -10,10 +10,12 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 from embedding_studio.core.errors import UnknownWordError
+from embedding_studio.core.vectors.health import diagnose
 
 from ..background import LatestRequest
 from ..session import Session
-from .widgets import fill_table, make_busy_label, make_result_table, refuse_if_stale, unknown_message
+from .widgets import (crowded_neighbours_advice, fill_table, make_busy_label, make_result_table, refuse_if_stale,
+                      unknown_message)
 
 UNSTABLE = QColor("#d62728")  # as the map marks the words the stability runs disagree on
 ARRIVED = QColor("#d7f5d3")  # a neighbour that was not there at the snapshot answered before
@@ -41,6 +43,11 @@ class SearchPanel(QWidget):
         self.busy = make_busy_label("searchBusy")
         self.stability_note = QLabel(objectName="stabilityNote", wordWrap=True)
         self.stability_note.hide()
+        # why the neighbours mean little, when they all sit near 0.99 (a corpus small for its training)
+        self.guidance = QLabel(objectName="guidanceNote", wordWrap=True)
+        self.guidance.setStyleSheet("color: #8a4b00; background: #fff4e0; border: 1px solid #f0c36d; "
+                                    "border-radius: 3px; padding: 4px;")
+        self.guidance.hide()
         self.table = make_result_table("neighboursTable")
         self.query = LatestRequest(self, self.busy.setVisible)
         self._vocabulary_source: object = None  # the words list the completer was built from
@@ -56,6 +63,7 @@ class SearchPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
         layout.addWidget(self.stability_note)
+        layout.addWidget(self.guidance)
         layout.addWidget(self.table, 1)
 
         self.edit.returnPressed.connect(self.search)
@@ -89,6 +97,7 @@ class SearchPanel(QWidget):
         self._set_vocabulary()
         self.query.cancel()
         self.table.setRowCount(0)
+        self.guidance.hide()
         if self.edit.text().strip() and model is not None:
             self.search()
 
@@ -121,6 +130,8 @@ class SearchPanel(QWidget):
             return
         topn = self.topn.value()
         stability = self.session.stability if snapshot is None else None
+        corpus = self.session.corpus
+        tokens = corpus.n_tokens if corpus is not None and self.session.model_fits else None
 
         def job():  # on a pool thread: the cosine query, and difflib's suggestions for an unknown word
             nonlocal model
@@ -135,17 +146,23 @@ class SearchPanel(QWidget):
             rows = [(w, s, int(counts[index[w]])) for w, s in neighbours]
             words = [model.words[i] for i in model.query_vector(word)[1]]
             spread = _spread(stability, words, [w for w, _ in neighbours])
-            return rows, (words, spread)
+            advice = "" if snapshot is not None else crowded_neighbours_advice(  # a snapshot is young anyway
+                [s for _, s in neighbours], tokens, getattr(model.config, "epochs", None), model.dim,
+                diagnose(model) is not None)
+            return rows, (words, spread, advice)
 
         def done(result) -> None:
             rows, extra = result
             if rows is None:
                 self.show_message(extra)
                 self.table.setRowCount(0)
+                self.guidance.hide()
                 return
             self.show_message("")
             fill_table(self.table, rows)
-            words, spread = extra
+            words, spread, advice = extra
+            self.guidance.setText(advice)
+            self.guidance.setVisible(bool(advice))
             self._show_spread(spread)
             listed = {w for w, _, _ in rows}
             if snapshot is not None and self._last_answer is not None and self._last_answer[0] == word:

@@ -364,3 +364,40 @@ def test_hide_function_words_from_the_map_clusters_and_movers(qtbot, trained, mo
 
     qtbot.mouseClick(view.hide_function_words, Qt.MouseButton.LeftButton)  # shown again
     assert not session.hidden_words and "queen" in view.drawn_words() and "the" in view.drawn_words()
+
+
+def test_neighbours_near_one_come_with_plain_advice(qtbot, window, tmp_path):
+    from tests.core.test_health import zipf_text
+
+    corpus = tmp_path / "zipf.txt"
+    corpus.write_text(zipf_text(), encoding="utf-8")  # 60,000 tokens at dim 100, 5 epochs: collapsed
+    window.files.open_corpus([str(corpus)])
+    qtbot.waitUntil(lambda: window.session.source.title() == "zipf.txt", timeout=20_000)
+    wait_idle(qtbot, window)
+    window.settings_panel.spins["dim"].setValue(100)
+    window.settings_panel.spins["window"].setValue(5)
+    train(qtbot, window, epochs=5)
+    search_by_keys(qtbot, window, window.session.model.words[3])
+    guidance = window.search_panel.guidance
+    assert guidance.isVisible() and "mean little" in guidance.text()
+    assert "more epochs (this model had 5; try 20)" in guidance.text() and "more text" in guidance.text()
+    assert "fewer dimensions (this model has 100; try 50)" in guidance.text()
+
+
+def test_healthy_neighbours_come_without_advice(qtbot, trained):
+    search_by_keys(qtbot, trained, "queen")
+    assert not trained.search_panel.guidance.isVisible()
+
+
+def test_a_diverged_run_is_explained_in_plain_words(qtbot, window, errors, monkeypatch):
+    from embedding_studio.core.train import trainer
+
+    monkeypatch.setattr(trainer, "CAREFUL_ROW_LOGIT", 1e9)  # so that starting again carefully fails too
+    edit = window.settings_panel.edits["lr"]
+    edit.selectAll()
+    qtbot.keyClicks(edit, "10")
+    window.settings_panel.spins["dim"].setValue(64)
+    qtbot.mouseClick(window.settings_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.training is None, timeout=60_000)
+    failure = next(text for _, title, text in errors if title == "Training failed")
+    assert "In plain words" in failure and "Lower the learning rate (now 10; try 2.5)" in failure
