@@ -25,12 +25,9 @@ _windows: list = []  # windows shown by main() in an application it did not crea
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="embedding-studio", description=(
-        "Train word2vec skip-gram embeddings on your own texts, watch them learn, explore the result."))
-    parser.add_argument("--corpus", metavar="PATH", action="append",
-                        help="a .txt file or a folder of them to open (may be given more than once)")
-    parser.add_argument("--model", metavar="MODEL", help="a saved model (.npz) or word2vec/GloVe vectors to explore")
-    return parser.parse_args(argv)
+    from .launch import app_parser  # the options are written once, where --help lists them too
+
+    return app_parser().parse_args(argv)
 
 
 SWITCH_INTERVAL = 0.001  # seconds; see _set_up_process

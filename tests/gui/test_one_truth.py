@@ -401,3 +401,11 @@ def test_a_diverged_run_is_explained_in_plain_words(qtbot, window, errors, monke
     qtbot.waitUntil(lambda: window.training is None, timeout=60_000)
     failure = next(text for _, title, text in errors if title == "Training failed")
     assert "In plain words" in failure and "Lower the learning rate (now 10; try 2.5)" in failure
+
+
+def test_help_lists_the_apps_own_options(capsys):
+    from embedding_studio.gui.launch import main
+
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "train" in out and "--corpus PATH" in out and "--model MODEL" in out
