@@ -238,7 +238,7 @@ class CompareDialog(QDialog):
 
     # -- the other model
     def choose_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Compare with…", "", self.MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Compare with…", str(Path.home()), self.MODEL_FILTER)
         if path:
             self.open_model(path)
 

@@ -409,3 +409,21 @@ def test_help_lists_the_apps_own_options(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "train" in out and "--corpus PATH" in out and "--model MODEL" in out
+
+
+def test_file_dialogs_open_in_the_last_folder_or_home(qtbot, window, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # started from the program's folder
+    started = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda parent, title, folder, *a: (started.append(folder), ([], ""))[1])
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda parent, title, folder, *a: (started.append(folder), ("", ""))[1])
+    window.files.choose_corpus_files()
+    window.files.choose_model()
+    assert started and all(f == str(Path.home()) for f in started)
+    from embedding_studio.gui import persistence
+    persistence.remember_folder(str(tmp_path / "model.npz"))
+    window.files.choose_model()
+    assert started[-1] == str(tmp_path)
