@@ -1,5 +1,7 @@
 """Small truths the window tells (#13's polish list): the status line, folders, questions, settings."""
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -33,7 +35,7 @@ def test_save_and_export_dialogs_start_in_the_last_folder(qtbot, trained, tmp_pa
     qtbot.waitUntil(lambda: (folder / "mine.npz").exists(), timeout=10_000)
     trained.files.choose_export_path()
     trained.files.choose_plot_path("loss")
-    assert asked[0][1] == "model.npz"  # nothing saved yet: the dialog's own default
+    assert asked[0][1] == str(Path.home() / "model.npz")  # nothing saved yet: home, never the program folder
     assert asked[1] == ("Export word2vec text", str(folder / "vectors.txt"))
     assert asked[2][1] == str(folder / "loss.png")
     qtbot.waitUntil(lambda: (folder / "loss.png").exists() and (folder / "vectors.txt").exists(), timeout=10_000)
