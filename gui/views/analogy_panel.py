@@ -39,13 +39,13 @@ class AnalogyPanel(QWidget):
         self.table = make_result_table("analogyTable")
         self.query = LatestRequest(self, self.busy.setVisible)
 
-        row = QHBoxLayout()
-        row.addWidget(self.edit, 1)
+        row = QHBoxLayout()  # the formula has the panel's whole width; its options and examples below it
+        row.addWidget(self.examples, 1)
         row.addWidget(self.method)
         row.addWidget(self.go)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.edit)
         layout.addLayout(row)
-        layout.addWidget(self.examples)
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
         layout.addWidget(self.table, 1)

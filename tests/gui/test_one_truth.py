@@ -427,3 +427,16 @@ def test_file_dialogs_open_in_the_last_folder_or_home(qtbot, window, tmp_path, m
     persistence.remember_folder(str(tmp_path / "model.npz"))
     window.files.choose_model()
     assert started[-1] == str(tmp_path)
+
+
+def test_the_analogy_formula_has_the_panels_width_and_the_umap_hint_is_the_readmes(qtbot, window):
+    from pathlib import Path
+
+    from embedding_studio.core.maps.umap_map import INSTALL_HINT
+
+    panel = window.analogy_panel
+    window.tabs.setCurrentWidget(panel)
+    qtbot.wait(50)
+    assert panel.edit.width() >= panel.width() - 40  # the whole width, not a third of it
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert 'pip install -e ".[umap]"' in INSTALL_HINT and 'pip install -e ".[umap]"' in readme
