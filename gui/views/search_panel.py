@@ -66,8 +66,10 @@ class SearchPanel(QWidget):
         layout.addWidget(self.guidance)
         layout.addWidget(self.table, 1)
 
-        self.edit.returnPressed.connect(self.search)
+        self._cleared = False  # the map's marks were cleared since the last search
+        self.edit.returnPressed.connect(lambda: self.search())
         self.table.cellDoubleClicked.connect(lambda r, _: self.search(self.table.item(r, 0).text()))
+        session.highlightChanged.connect(self._marks_changed)
         session.modelChanged.connect(self._model_changed)
         session.corpusChanged.connect(lambda _: self._set_vocabulary())
         session.stabilityChanged.connect(lambda _: self._model_changed(session.model))
@@ -99,11 +101,16 @@ class SearchPanel(QWidget):
         self.table.setRowCount(0)
         self.guidance.hide()
         if self.edit.text().strip() and model is not None:
-            self.search()
+            self.search(remark=not self._cleared)
 
     def _follow_snapshot(self) -> None:
         if self.edit.text().strip() and (self.session.model is not None or self.session.snapshot_source()):
-            self.search()
+            self.search(remark=not self._cleared)
+
+    def _marks_changed(self, words: list[str]) -> None:
+        """The map's marks were cleared (Clear): answers asked again keep the map clear."""
+        if not words and not self.session.selection:
+            self._cleared = True
 
     def focus_search(self) -> None:
         """Put the cursor in the search box, its text selected (View > Find a word)."""
@@ -114,8 +121,11 @@ class SearchPanel(QWidget):
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
-    def search(self, word: str | None = None) -> None:
-        """Neighbours of ``word`` (default: the text in the edit), highlighted in the map."""
+    def search(self, word: str | None = None, remark: bool = True) -> None:
+        """Neighbours of ``word`` (default: the text in the edit), highlighted in the map; with ``remark``
+        False (an answer asked again after the map was cleared) the table only."""
+        if remark:
+            self._cleared = False
         if word is not None:
             self.edit.setText(word)
         word = self.edit.text().strip()
@@ -178,8 +188,9 @@ class SearchPanel(QWidget):
                                             f"{' (training: the newest snapshot)' if self.session.snapshot is None else ''}"
                                             f", among the {timeline.tracked:,} most frequent words.")
                 self.stability_note.show()
-            self.session.select(words)
-            self.session.highlight([w for w, _, _ in rows])
+            if remark:
+                self.session.select(words)
+                self.session.highlight([w for w, _, _ in rows])
 
         def failed(message: str) -> None:
             self.show_message(message)

@@ -230,10 +230,16 @@ def test_clear_stays_cleared_and_a_new_model_keeps_nothing_of_the_last(qtbot, tr
     assert not session.selection and not session.highlighted
     open_other_corpus(qtbot, window, tmp_path)
     qtbot.wait(200)
-    assert not session.selection and not session.highlighted  # Clear is not undone
+    assert not session.selection and not session.highlighted  # Clear is not undone...
+    window.files.load_demo()
+    wait_idle(qtbot, window)
+    train(qtbot, window, epochs=1)  # ...nor by a new model answering the search again
+    wait_query(qtbot, window.search_panel)
+    assert window.search_panel.table.rowCount() and not session.selection and not session.highlighted
 
     search_by_keys(qtbot, window, "king")  # the demo's model answers: king and its neighbours marked
     assert session.highlighted
+    open_other_corpus(qtbot, window, tmp_path)
     train(qtbot, window, epochs=1)  # a model of crime.txt knows none of them
     wait_query(qtbot, window.search_panel)
     assert not session.selection and not session.highlighted
