@@ -157,6 +157,7 @@ class EmbeddingView(QWidget):
         self.plot.getViewBox().sigRangeChanged.connect(
             lambda *_: None if self._relabel_timer.isActive() else self._relabel_timer.start())
         self.scatter.sigClicked.connect(self._clicked)
+        self.plot.scene().sigMouseClicked.connect(self._label_clicked)
         self.scatter.sigHovered.connect(self._hovered)
         self.word_count.valueChanged.connect(session.set_drawn_count)
         self.all_words.clicked.connect(self._draw_all_words)
@@ -441,6 +442,22 @@ class EmbeddingView(QWidget):
             return
         word = str(points[0].data())
         additive = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier) if event is not None else False
+        self._word_clicked(word, additive)
+
+    def _label_clicked(self, event) -> None:
+        """A click on a word's label picks the word, as a click on its point does (a label is the bigger
+        target); a click on a point is the point's."""
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        position = event.scenePos()
+        if len(self.scatter.pointsAt(self.scatter.mapFromScene(position))):
+            return
+        word = self.label_pool.word_at(self.plot, self.plot.mapFromScene(position))
+        if word is not None:
+            self._word_clicked(word, bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier))
+
+    def _word_clicked(self, word: str, additive: bool) -> None:
+        """A word's point or label clicked: select it (Ctrl: add or remove it) and show its neighbours."""
         if additive:
             self.session.toggle_selected(word)
         else:

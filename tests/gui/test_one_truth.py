@@ -446,3 +446,20 @@ def test_the_analogy_formula_has_the_panels_width_and_the_umap_hint_is_the_readm
     assert panel.edit.width() >= panel.width() - 40  # the whole width, not a third of it
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert 'pip install -e ".[umap]"' in INSTALL_HINT and 'pip install -e ".[umap]"' in readme
+
+
+def test_clicking_a_words_label_picks_the_word(qtbot, trained):
+    window, view = trained, trained.embedding_view
+    qtbot.wait(100)
+    label = next(lb for lb in view.labels if lb.isVisible() and lb.text() not in window.session.selection)
+    word = label.text()
+    from PySide6.QtCore import QPoint
+
+    box = label.boundingRect()  # in pixels, from the label's offset beside its point
+    from .test_click_and_hover import viewport_point
+
+    point = viewport_point(view, label.pos().x(), label.pos().y())
+    at = point + QPoint(int(label.transform().dx() + box.width() / 2), int(label.transform().dy() + box.height() / 2))
+    qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    wait_query(qtbot, window.search_panel)
+    assert window.session.selection[:1] == [word] and window.search_panel.edit.text() == word
