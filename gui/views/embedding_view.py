@@ -236,6 +236,8 @@ class EmbeddingView(QWidget):
     def show_frame(self, frame: Frame) -> None:
         if frame.before:
             self.trail_pool.clear()
+        if self._source is not None and self._source.projection != frame.projection:
+            self.plot.enableAutoRange()  # another projection's coordinates: fit them, whatever the zoom was
         self._source = frame
         self.frame = self._shown(frame)
         self._show_title()

@@ -20,6 +20,7 @@ from ..session import Session
 from .widgets import make_busy_label, refuse_if_stale
 
 MAX_WORDS = 20
+MIN_CELL_PX = 34  # a cell narrower than this cannot show "-0.12" legibly at 8 pt
 DEMO_WORDS = "king queen man woman paris france berlin germany dog cat"
 
 
@@ -41,6 +42,10 @@ class HeatmapPanel(QWidget):
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
         self.busy = make_busy_label("heatmapBusy")
+        self.numbers_note = QLabel("Too many words to write the cosines in this width: Window shows them.",
+                                   objectName="heatmapNumbersNote", wordWrap=True)
+        self.numbers_note.setStyleSheet("color: #666; font-style: italic;")
+        self.numbers_note.hide()
         self.odd_label = QLabel(objectName="oddOneOutLabel", wordWrap=True,
                                 toolTip="The word furthest from the mean of them all (gensim's doesnt_match).")
         self.query = LatestRequest(self, self.busy.setVisible)
@@ -70,6 +75,7 @@ class HeatmapPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
         layout.addWidget(self.odd_label)
+        layout.addWidget(self.numbers_note)
         layout.addWidget(self.plot, 1)
         self.edit.returnPressed.connect(self.show_table)
         self.go.clicked.connect(self.show_table)
@@ -161,6 +167,7 @@ class HeatmapPanel(QWidget):
         self.image.clear()
         for item in self.cells + self.column_labels:
             item.hide()
+        self.numbers_note.hide()
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         self.odd_label.setText("")
@@ -197,3 +204,21 @@ class HeatmapPanel(QWidget):
                 label.setText(self.words[k])
                 label.setPos(k + 0.5, -0.15)
         self.plot.setRange(xRange=(0, n), yRange=(-0.25 * n, n), padding=0.02)
+        self._show_numbers()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._show_numbers()
+
+    def _show_numbers(self) -> None:
+        """The cosines written in the cells only when a cell is wide enough to read one (the docked panel
+        with a dozen words drew them over each other); the colours still show them, and the Window
+        button opens a table large enough for the numbers."""
+        n = len(self.words)
+        if not n:
+            return
+        cell = self.plot.getViewBox().width() / (n * 1.04)  # pixels per cell (the range's padding)
+        readable = cell >= MIN_CELL_PX
+        for k, item in enumerate(self.cells):
+            item.setVisible(readable and k < n * n)
+        self.numbers_note.setVisible(not readable)

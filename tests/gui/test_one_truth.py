@@ -463,3 +463,20 @@ def test_clicking_a_words_label_picks_the_word(qtbot, trained):
     qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
     wait_query(qtbot, window.search_panel)
     assert window.session.selection[:1] == [word] and window.search_panel.edit.text() == word
+
+
+def test_the_docked_heatmap_writes_only_numbers_it_has_room_for(qtbot, trained):
+    window = trained
+    heatmap = window.heatmap_panel
+    window.tabs.setCurrentWidget(heatmap)
+    qtbot.keyClicks(heatmap.edit, "king queen man woman paris france berlin germany dog cat prince girl")
+    qtbot.keyClick(heatmap.edit, Qt.Key.Key_Return)
+    wait_query(qtbot, heatmap)
+    qtbot.wait(100)
+    assert len(heatmap.words) == 12
+    assert not any(cell.isVisible() for cell in heatmap.cells) and heatmap.numbers_note.isVisible()
+    qtbot.mouseClick(heatmap.window_button, Qt.MouseButton.LeftButton)
+    large = heatmap.window_panel
+    qtbot.waitUntil(lambda: len(large.words) == 12, timeout=10_000)
+    qtbot.wait(100)
+    assert sum(cell.isVisible() for cell in large.cells) == 144 and not large.numbers_note.isVisible()
