@@ -480,3 +480,17 @@ def test_the_docked_heatmap_writes_only_numbers_it_has_room_for(qtbot, trained):
     qtbot.waitUntil(lambda: len(large.words) == 12, timeout=10_000)
     qtbot.wait(100)
     assert sum(cell.isVisible() for cell in large.cells) == 144 and not large.numbers_note.isVisible()
+
+
+def test_switching_to_tsne_fits_the_view(qtbot, trained):
+    view = trained.embedding_view
+    view.word_count.setValue(60)
+    qtbot.wait(100)
+    view.plot.getViewBox().setRange(xRange=(0, 0.01), yRange=(0, 0.01), padding=0)  # zoomed far in
+    view.projection.setCurrentIndex(1)  # the user picks t-SNE
+    qtbot.waitUntil(lambda: trained.session.frame.projection == "tsne", timeout=60_000)
+    qtbot.wait(100)
+    (x0, x1), (y0, y1) = view.plot.getViewBox().viewRange()
+    coords = view.frame.coords
+    assert x0 <= coords[:, 0].min() and coords[:, 0].max() <= x1
+    assert y0 <= coords[:, 1].min() and coords[:, 1].max() <= y1
