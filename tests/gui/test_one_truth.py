@@ -494,3 +494,25 @@ def test_switching_to_tsne_fits_the_view(qtbot, trained):
     coords = view.frame.coords
     assert x0 <= coords[:, 0].min() and coords[:, 0].max() <= x1
     assert y0 <= coords[:, 1].min() and coords[:, 1].max() <= y1
+
+
+def test_labels_on_the_axes_map_do_not_overlap(qtbot, trained):
+    from PySide6.QtCore import QRectF
+
+    dialog = trained.analysis.show_axes()
+    qtbot.keyClicks(dialog.x_edit, "he-she, his-her")
+    qtbot.keyClicks(dialog.words_edit, " ".join(trained.session.model.words[:120]))
+    qtbot.mouseClick(dialog.draw_button, Qt.MouseButton.LeftButton)
+    wait_query(qtbot, dialog)
+    qtbot.wait(200)
+    plot = dialog.map.plot
+    view = plot.getViewBox()
+    boxes = []
+    for item in plot.items():
+        if type(item).__name__ == "WordLabel" and item.isVisible():
+            corner = plot.mapFromScene(view.mapViewToScene(item.pos()))
+            rect = item.boundingRect()
+            boxes.append(QRectF(corner.x() + item.transform().dx() + 2, corner.y() + item.transform().dy() + 2,
+                                rect.width() - 4, rect.height() - 4))
+    assert len(boxes) >= 10
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
