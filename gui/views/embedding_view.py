@@ -23,7 +23,8 @@ from embedding_studio.core.maps.labels import Placed, label_candidates, place_la
 from embedding_studio.core.text.stopwords import content_rows
 
 from ..session import Session
-from .map_colours import DIMMED, DIMMED_PEN, PLAIN, PLAIN_PEN, cluster_brushes, frequency_brushes
+from .map_colours import (DIMMED, DIMMED_PEN, PLAIN, PLAIN_PEN, cluster_brushes, cluster_legend, frequency_brushes,
+                          frequency_colour)
 from .map_items import HoverTip, Marks, word_tip
 from .map_labels import LABEL_POOL, LabelPool
 from .map_toolbar import PROJECTIONS, MapToolbar
@@ -108,6 +109,7 @@ class EmbeddingView(QWidget):
         self.title = FittedTitle(self.plot, lambda subject, wrapped: TITLES.get(self._title_mode, TITLES["pca"])
                                  + (("<br>" if wrapped else " · ") + subject if subject else ""),
                                  color="#333", size="11pt")
+        self.plot.export_caption = self.colour_caption  # an exported image carries the colour legend
         self.before_plot.hide()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.before_plot)
@@ -315,6 +317,22 @@ class EmbeddingView(QWidget):
             self.toolbar.show_frequency_legend(self.frame.counts if mode == "Frequency" and n else None)
         if mode == "Cluster" and coloured and clusters is None:
             self._ask_clusters()  # last: the answer may come at once, and restyle
+
+    def colour_caption(self) -> str:
+        """What the colours mean, for an exported image: the clusters' names or the counts' range ("" when
+        all alike or greyed)."""
+        mode = self.colour_mode.currentText()
+        if self._dimmed or self.frame is None or not len(self.frame):
+            return ""
+        if mode == "Cluster":
+            clusters = self._drawn_clusters()
+            return cluster_legend(clusters)[0] if isinstance(clusters, Clusters) else ""
+        if mode == "Frequency":
+            counts = self.frame.counts
+            return (f"Colour: occurrences, log scale, from {int(counts.min()):,} "
+                    f"<span style='color:{frequency_colour(0).name()}'>&#9632;</span> to {int(counts.max()):,} "
+                    f"<span style='color:{frequency_colour(1).name()}'>&#9632;</span>")
+        return ""
 
     def _drawn_clusters(self) -> Clusters | str | None:
         """The groups of the drawn words if given, or why there are none; None while not known."""

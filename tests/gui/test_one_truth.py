@@ -516,3 +516,28 @@ def test_labels_on_the_axes_map_do_not_overlap(qtbot, trained):
                                 rect.width() - 4, rect.height() - 4))
     assert len(boxes) >= 10
     assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_the_exported_map_carries_its_colour_legend(qtbot, trained, tmp_path):
+    from PySide6.QtGui import QImage
+
+    window, view = trained, trained.embedding_view
+    plain = tmp_path / "plain.png"
+    assert window.files.export_plot("map", str(plain))
+    view.colour_mode.setCurrentText("Cluster")
+    cluster_legend_settles(qtbot, view)
+    coloured = tmp_path / "clusters.png"
+    title = view.plot.plotItem.titleLabel.text
+    assert window.files.export_plot("map", str(coloured))
+    assert view.plot.plotItem.titleLabel.text == title  # the screen's title as it was
+    first, second = QImage(str(plain)), QImage(str(coloured))
+
+    def swatch_pixels(image):  # the clusters' legend colours, above the points (the top 12% of the image)
+        from embedding_studio.gui.views.map_colours import CLUSTER_COLOURS
+        from PySide6.QtGui import QColor
+
+        wanted = {QColor(c).rgb() for c in CLUSTER_COLOURS}
+        top = int(image.height() * 0.12)
+        return sum(image.pixel(x, y) in wanted for x in range(0, image.width(), 2) for y in range(top))
+
+    assert swatch_pixels(second) > swatch_pixels(first) + 200
