@@ -73,7 +73,8 @@ class Runs(QObject):
         config = self._config()
         if config is None:
             return
-        if self.session.unsaved and not self.status.ask(
+        demo_again = self.session.source.is_demo and self.session.model_fits  # seconds to make again: no question
+        if self.session.unsaved and not demo_again and not self.status.ask(
                 "Train a new model?", f"The {self.session.model_name()} is not saved: a new model replaces it.\n\n"
                 "Train anyway? (Cancel, then File ▸ Save model, keeps it.)"):
             return

@@ -541,3 +541,14 @@ def test_the_exported_map_carries_its_colour_legend(qtbot, trained, tmp_path):
         return sum(image.pixel(x, y) in wanted for x in range(0, image.width(), 2) for y in range(top))
 
     assert swatch_pixels(second) > swatch_pixels(first) + 200
+
+
+def test_training_the_demo_again_asks_nothing(qtbot, trained, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: (asked.append(a), QMessageBox.StandardButton.Yes)[1])
+    first = trained.session.model
+    qtbot.mouseClick(trained.settings_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: trained.training is None and trained.session.model is not first, timeout=60_000)
+    assert not asked  # (closing the window asks, and is answered Yes)

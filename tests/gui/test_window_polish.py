@@ -99,9 +99,15 @@ def test_closing_during_training_asks(qtbot, window, monkeypatch):
     qtbot.waitUntil(lambda: window.training is None and not window.isVisible(), timeout=30_000)
 
 
-def test_train_does_not_silently_replace_an_unsaved_model(qtbot, trained, monkeypatch):
+def test_train_does_not_silently_replace_an_unsaved_model(qtbot, trained, monkeypatch, tmp_path):
     from PySide6.QtWidgets import QMessageBox
 
+    from .conftest import train
+    from .test_model_and_corpus import write_corpus
+
+    trained.files.open_corpus([str(write_corpus(tmp_path))])  # the demo's model is made again in seconds:
+    qtbot.waitUntil(lambda: trained.session.source.title() == "crime.txt", timeout=20_000)  # a model of texts
+    train(qtbot, trained, epochs=1)
     first = trained.session.model
     asked = answer(monkeypatch, QMessageBox.StandardButton.Cancel)
     qtbot.mouseClick(trained.settings_panel.train_button, Qt.MouseButton.LeftButton)
