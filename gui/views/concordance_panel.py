@@ -62,7 +62,7 @@ class ConcordancePanel(QWidget):
         self.note = QLabel(objectName="concordanceNote", wordWrap=True)
         self.note.setTextFormat(Qt.TextFormat.RichText)
         self.busy = make_busy_label("concordanceBusy")
-        self.shared = make_table("sharedTable", ["shared context", "n 1", "n 2", "PMI 1", "PMI 2"])
+        self.shared = make_table("sharedTable", ["shared", "n 1", "n 2", "PMI 1", "PMI 2"])
         header = self.shared.horizontalHeader()
         for c in range(5):  # the shared word sized to itself (a stretched one was squeezed to "ni…")
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
@@ -185,7 +185,7 @@ class ConcordancePanel(QWidget):
             f"Words within {report.window} tokens of both <b>{html.escape(report.word1)}</b> and "
             f"<b>{html.escape(report.word2)}</b> ({len(report.shared)} shown); {report.only1:,} occur only "
             f"near the first, {report.only2:,} only near the second.{extra}")
-        self.shared.setHorizontalHeaderLabels(["shared context", f"n {report.word1}", f"n {report.word2}",
+        self.shared.setHorizontalHeaderLabels(["shared", f"n {report.word1}", f"n {report.word2}",
                                                "PMI 1", "PMI 2"])
         self.shared.setRowCount(len(report.shared))
         for r, shared in enumerate(report.shared):
