@@ -25,7 +25,7 @@ _windows: list = []  # windows shown by main() in an application it did not crea
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    from .launch import app_parser  # the options are written once, where --help lists them too
+    from .options import app_parser  # the options are written once, where --help lists them too
 
     return app_parser().parse_args(argv)
 

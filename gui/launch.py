@@ -7,25 +7,7 @@ command) and ``python main.py`` in a checkout both come here.
 
 from __future__ import annotations
 
-import argparse
 import sys
-
-
-def app_parser() -> argparse.ArgumentParser:
-    """The app's own options (the window opens with them); ``--help`` lists them after the commands'."""
-    parser = argparse.ArgumentParser(prog="embedding-studio", description=(
-        "Train word2vec skip-gram embeddings on your own texts, watch them learn, explore the result."))
-    parser.add_argument("--corpus", metavar="PATH", action="append",
-                        help="a .txt file or a folder of them to open (may be given more than once)")
-    parser.add_argument("--model", metavar="MODEL", help="a saved model (.npz) or word2vec/GloVe vectors to explore")
-    return parser
-
-
-def app_options_help() -> str:
-    """The app's options as --help lists them: "--corpus PATH ..." and "--model MODEL ..."."""
-    text = app_parser().format_help()
-    options = text[text.index("options:"):].split("\n", 1)[1]
-    return "the app's options (without a command):\n" + options
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
 
         code = cli_main(argv)
         if argv[0] in {"-h", "--help"}:  # the commands' help, then what opening the app takes
+            from .options import app_options_help
+
             print("\n" + app_options_help().rstrip())
         return code
     from .app import main as gui_main
