@@ -38,6 +38,14 @@ class Analysis(QObject):
         self.runs: StabilityRuns | None = None
         self.progress: QProgressDialog | None = None
         session.corpusChanged.connect(lambda _: session.set_stability(None))
+        session.modelChanged.connect(self._forget_foreign_stability)
+
+    def _forget_foreign_stability(self, model) -> None:
+        """The runs measured the open corpus's words: a model of other words (opened from a file) has
+        none of their verdicts, so its words are neither flagged nor called stable."""
+        stability = self.session.stability
+        if stability is not None and (model is None or model.words != stability.models[0].words):
+            self.session.set_stability(None)
 
     # -- dialogs
     def show_axes(self) -> AxesDialog | None:

@@ -25,18 +25,9 @@ _windows: list = []  # windows shown by main() in an application it did not crea
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="embedding-studio", description=(
-        "Train word2vec skip-gram embeddings on your own texts, watch them learn, explore the result."))
-    parser.add_argument("--corpus", metavar="PATH", action="append",
-                        help="a .txt file or a folder of them to open (may be given more than once)")
-    parser.add_argument("--model", metavar="MODEL", help="a saved model (.npz) or word2vec/GloVe vectors to explore")
-    parser.add_argument("--session", metavar="FILE", help="a saved session (.esession) to bring back")
-    parser.add_argument("--self-test", action="store_true",
-                        help="open the window, train the demo corpus for two epochs, print one line and exit "
-                             "(checks an installation; with QT_QPA_PLATFORM=offscreen it needs no display)")
-    parser.add_argument("--install-desktop-entry", action="store_true",
-                        help="add Embedding Studio to the desktop's application menu ($XDG_DATA_HOME), then exit")
-    return parser.parse_args(argv)
+    from .options import app_parser  # the options are written once, where --help lists them too
+
+    return app_parser().parse_args(argv)
 
 
 SWITCH_INTERVAL = 0.001  # seconds; see _set_up_process

@@ -37,10 +37,16 @@ IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 DEMO_FEATURED = [w for words in GROUPS.values() for w in words]
 
 
-def _in_last_folder(name: str) -> str:
-    """``name`` in the folder the user last saved or exported into (Save and Export remember it)."""
+def start_folder() -> str:
+    """Where a file dialog opens: the folder last opened, saved or exported into, else the home folder
+    (never the folder the program was started from, which Qt picks for an empty path)."""
     folder = persistence.last_folder()
-    return str(Path(folder) / name) if folder and Path(folder).is_dir() else name
+    return folder if folder and Path(folder).is_dir() else str(Path.home())
+
+
+def _in_last_folder(name: str) -> str:
+    """``name`` in the folder a file dialog opens in (``start_folder``)."""
+    return str(Path(start_folder()) / name)
 
 
 def prepare_model(path: str, top_words: int, progress: Callable[[int, int], None] | None = None
@@ -86,14 +92,16 @@ class Files(QObject):
 
     # -- corpora
     def choose_corpus_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self.parent_widget, "Open corpus files", "",
+        paths, _ = QFileDialog.getOpenFileNames(self.parent_widget, "Open corpus files", start_folder(),
                                                 "Text files (*.txt);;All files (*)")
         if paths:
+            persistence.remember_folder(paths[0])
             self.open_corpus(paths)
 
     def choose_corpus_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.parent_widget, "Open a folder of .txt files")
+        folder = QFileDialog.getExistingDirectory(self.parent_widget, "Open a folder of .txt files", start_folder())
         if folder:
+            persistence.remember_folder(folder)
             self.open_corpus([folder])
 
     def open_corpus(self, paths: list[str], reading: ReadingOptions | None = None, then=None) -> None:
@@ -164,14 +172,17 @@ class Files(QObject):
 
     # -- models
     def choose_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open a model or vectors file", "", MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open a model or vectors file", start_folder(),
+                                              MODEL_FILTER)
         if path:
+            persistence.remember_folder(path)
             self.open_model(path)
 
     def choose_vectors(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open word2vec or GloVe vectors", "",
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open word2vec or GloVe vectors", start_folder(),
                                               VECTORS_FILTER)
         if path:
+            persistence.remember_folder(path)
             self.open_model(path)
 
     def _reading_progress(self, done: int, total: int) -> None:
@@ -225,7 +236,7 @@ class Files(QObject):
     def choose_projector_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self.parent_widget,
                                                   "Export for the TensorFlow Projector: choose a folder",
-                                                  persistence.last_folder())
+                                                  start_folder())
         if folder:
             persistence.remember_folder(folder)
             self.export_projector_to(folder)
@@ -331,7 +342,7 @@ class Files(QObject):
         if self.session.model is None:
             self.status.error("Nothing to compare", "There is no model yet: train one or open one first.")
             return
-        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Compare with…", "", MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Compare with…", start_folder(), MODEL_FILTER)
         if path:
             self.compare_with(path)
 

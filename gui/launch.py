@@ -19,7 +19,12 @@ def main(argv: list[str] | None = None) -> int:
         _end_at_once_on_ctrl_c()
         from ..core.cli import main as cli_main  # (which takes Ctrl-C back)
 
-        return cli_main(argv)
+        code = cli_main(argv)
+        if argv[0] in {"-h", "--help"}:  # the commands' help, then what opening the app takes
+            from .options import app_options_help
+
+            print("\n" + app_options_help().rstrip())
+        return code
     from .app import main as gui_main
 
     return gui_main(argv)

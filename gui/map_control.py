@@ -19,10 +19,14 @@ from embedding_studio.core.maps.clusters import Clusters, cluster_words
 from embedding_studio.core.maps.frame import Frame, Projection, drawn_ids, pca_frame, tsne_frame, untrained_frame
 from embedding_studio.core.maps.umap_map import INSTALL_HINT, umap_available
 
+from embedding_studio.core.text.stopwords import guess_language, stopwords
+
+from . import persistence
 from .background import run_in_background
 from .session import Session
 from .status import Status
 from .views.embedding_view import EmbeddingView
+from .views.function_words_dialog import FunctionWordsDialog
 
 
 NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
@@ -51,6 +55,13 @@ class MapControl(QObject):
         view.tsneCancelRequested.connect(lambda: self.set_projection("pca"))
         view.clustersWanted.connect(self.find_clusters)
         session.modelChanged.connect(lambda _: view.forget_clusters())  # the groups were the old model's
+        session.hiddenWordsChanged.connect(lambda _: view.forget_clusters())  # other words drawn, other names
+        view.functionWordsWanted.connect(self.hide_function_words)
+        view.functionWordsEditRequested.connect(self.edit_function_words)
+        session.corpusChanged.connect(lambda _: self._guess_language())
+        self._language_chosen = False  # the user picked the list's language: a new corpus keeps it
+        self.function_words_dialog: FunctionWordsDialog | None = None
+        session.trainingChanged.connect(lambda training: None if training else view.forget_clusters())
 
     # -- projection mode
     def set_projection(self, mode: Projection) -> None:
@@ -179,8 +190,11 @@ class MapControl(QObject):
         """The groups of the words ``frame`` draws: k-means on the model's vectors of them, off the UI
         thread; or, if they are not the model's words (no model yet, the untrained map), why there are none."""
         model = self.session.model
+        if self.session.training:  # the run's frames carry no vectors; its model comes at the end
+            self.view.set_clusters(frame, "Clusters come when the run ends (they need its model's vectors).")
+            return
         if model is None or frame.before or not frame.shows(frame.ids, model.words):
-            self.view.set_clusters(frame, "Clusters need a trained model's vectors.")
+            self.view.set_clusters(frame, "Clusters need a trained model's vectors: press Train.")
             return
         vectors = model.vectors
 
@@ -191,3 +205,42 @@ class MapControl(QObject):
         run_in_background(lambda: cluster_words(vectors[frame.ids], frame.words, frame.counts),
                           done, lambda message: self.view.set_clusters(frame, f"Clusters failed: {message}"),
                           owner=self.view)
+
+    # -- function words
+    @staticmethod
+    def _list_of(language: str) -> frozenset[str]:
+        """The user's edited list for ``language`` if there is one, else the maintained list."""
+        edited = persistence.edited_function_words(language)
+        return frozenset(edited) if edited is not None else stopwords(language)
+
+    def hide_function_words(self, hide: bool) -> None:
+        """Hide (or show again) the function words of the list's language on the map and in the movers."""
+        session = self.session
+        session.set_function_words(session.function_language, self._list_of(session.function_language), hide)
+        if hide:
+            self.status.say(f"Hiding {len(session.function_words):,} function words ({session.function_language}; "
+                            "Edit… changes the list). Searched words are still drawn.")
+
+    def _guess_language(self) -> None:
+        """A new corpus: its language's list, unless the user chose one."""
+        corpus = self.session.corpus
+        if corpus is None or self._language_chosen:
+            return
+        language = guess_language(corpus.vocab.words)
+        self.session.set_function_words(language, self._list_of(language))
+
+    def edit_function_words(self) -> None:
+        """The list's language and words, as the user edits them; kept between runs."""
+        session = self.session
+        dialog = self.function_words_dialog = FunctionWordsDialog(
+            session.function_language, self._list_of(session.function_language), self.view.window())
+        dialog.finished.connect(lambda result: self._edited(dialog, result))
+        dialog.open()
+
+    def _edited(self, dialog: FunctionWordsDialog, result: int) -> None:
+        if result != FunctionWordsDialog.DialogCode.Accepted:
+            return
+        language, words = dialog.chosen()
+        persistence.remember_function_words(language, None if words == stopwords(language) else sorted(words))
+        self._language_chosen = True
+        self.session.set_function_words(language, words)

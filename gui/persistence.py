@@ -86,3 +86,17 @@ def remember_folder(path: str) -> None:
     settings = studio_settings()
     settings.setValue("lastFolder", str(folder))
     settings.sync()
+
+
+def edited_function_words(language: str) -> list[str] | None:
+    """The user's own list of function words for ``language``, or None: the maintained list."""
+    words = _read_json(f"functionWords/{language}", None)
+    return [str(w) for w in words] if isinstance(words, list) else None
+
+
+def remember_function_words(language: str, words: list[str] | None) -> None:
+    """Keep the user's list for ``language`` (None: back to the maintained list)."""
+    if words is None:
+        studio_settings().remove(f"functionWords/{language}")
+    else:
+        _write_json(f"functionWords/{language}", sorted(words))

@@ -14,16 +14,28 @@ TITLE = "Embedding Studio"
 
 
 def export_plot(widget: QWidget, path: str) -> None:
-    """Write the pyqtgraph plot ``widget`` as PNG or SVG (by ``path``'s suffix); OSError if it cannot."""
+    """Write the pyqtgraph plot ``widget`` as PNG or SVG (by ``path``'s suffix); OSError if it cannot.
+
+    A widget with an ``export_caption()`` (the map: its colour legend) gets it under its title in the
+    image, so an exported map coloured by cluster or frequency says what its colours mean."""
     import pyqtgraph.exporters as exporters
 
-    if Path(path).suffix.lower() == ".svg":
-        _render_svg(widget, path)
-    else:
-        exporter = exporters.ImageExporter(widget.getPlotItem())
-        exporter.parameters()["width"] = max(int(widget.width() * 2), 800)  # crisp on paper
-        if exporter.export(path) is False:
-            raise OSError("the image could not be written")
+    caption = getattr(widget, "export_caption", None)  # what the image needs besides the plot (a legend)
+    title = widget.getPlotItem().titleLabel
+    shown_title = title.text
+    if caption is not None and caption():
+        title.setText(f"{shown_title}<br><span style='font-size:9pt'>{caption()}</span>")
+    try:
+        if Path(path).suffix.lower() == ".svg":
+            _render_svg(widget, path)
+        else:
+            exporter = exporters.ImageExporter(widget.getPlotItem())
+            exporter.parameters()["width"] = max(int(widget.width() * 2), 800)  # crisp on paper
+            if exporter.export(path) is False:
+                raise OSError("the image could not be written")
+    finally:
+        if title.text != shown_title:
+            title.setText(shown_title)
     if not Path(path).exists():
         raise OSError("the image could not be written")
 

@@ -25,6 +25,7 @@ from .training import EpochReport, TrainingThread
 from .views.evaluation_panel import EvaluationPanel
 from .views.loss_plot import LossPlot
 from .views.settings_panel import SettingsPanel
+from .views.widgets import diverged_advice
 
 
 class Runs(QObject):
@@ -50,6 +51,7 @@ class Runs(QObject):
         self.epochs_before = 0  # epochs the run's model had trained before its schedule (0: a new model)
         self.continuing = False  # the run continues a model (its earlier curve stays)
         self.restart_note: str | None = None  # the run diverged and started again carefully: why
+        self._made_model = False  # the run in progress has handed over its model
         settings.trainRequested.connect(self.start)
         settings.pauseRequested.connect(self.pause)
         settings.stopRequested.connect(self.stop)
@@ -71,7 +73,8 @@ class Runs(QObject):
         config = self._config()
         if config is None:
             return
-        if self.session.unsaved and not self.status.ask(
+        demo_again = self.session.source.is_demo and self.session.model_fits  # seconds to make again: no question
+        if self.session.unsaved and not demo_again and not self.status.ask(
                 "Train a new model?", f"The {self.session.model_name()} is not saved: a new model replaces it.\n\n"
                 "Train anyway? (Cancel, then File ▸ Save model, keeps it.)"):
             return
@@ -123,9 +126,11 @@ class Runs(QObject):
         thread.snapshot.connect(session.set_frame)
         thread.trainingFinished.connect(self._on_trained)
         thread.restarted.connect(lambda note, epochs=config.epochs: self._on_restarted(note, epochs))
-        thread.failed.connect(lambda message: None if self.quiet else self.status.error("Training failed", message))
+        thread.failed.connect(lambda message: None if self.quiet else self.status.error(
+            "Training failed", message + diverged_advice(message, config.lr, config.workers)))
         thread.finished.connect(self._on_thread_done)
         self._training_vocab = corpus.vocab
+        self._made_model = False
         self.restart_note = None
         self.thread = thread
         self.epochs_before = epochs_before_run(model, config, len(corpus.ids))
@@ -186,6 +191,7 @@ class Runs(QObject):
             self.thread.set_epoch_vectors(wanted)
 
     def _on_trained(self, model: Model) -> None:
+        self._made_model = True
         stopped = self.thread is not None and self.thread.stopped_by_user
         self.session.set_model(model)
         epochs = len(model.loss_history)
@@ -203,7 +209,10 @@ class Runs(QObject):
             thread.wait()  # finished() is emitted just before run() returns: let it end for real
             thread.deleteLater()
         self.settings.set_running(False)
-        self.session.set_training(False)
+        session = self.session
+        if not self._made_model and session.model is None and session.before_frame is not None:
+            session.set_frame(session.before_frame)  # a failed run made no model: its garbage map goes
+        session.set_training(False)  # (with a model, the map control draws that model's map again)
         self.runEnded.emit()
 
     def _follow_drawn_words(self) -> None:

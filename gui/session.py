@@ -16,6 +16,7 @@ from embedding_studio.core.text.corpus import Corpus, ReadingOptions
 from embedding_studio.core.vectors.model import Model
 
 from embedding_studio.core.config import TrainConfig
+from embedding_studio.core.text.stopwords import DEFAULT_LANGUAGE
 from embedding_studio.core.maps.frame import Frame, Projection
 
 DEFAULT_DRAWN_WORDS = 300
@@ -70,8 +71,10 @@ class Session(QObject):
     projectionChanged = Signal(str)  # "pca" (live) or "tsne" (of a finished model)
     drawnCountChanged = Signal(int)  # how many of the most frequent words the map draws
     stabilityChanged = Signal(object)  # core.train.stability.Stability of the corpus's runs, or None
+    flaggedChanged = Signal(list)  # the words marked unstable on the map (Clear unmarks them, runs kept)
     timelineChanged = Signal(object)  # core.vectors.timeline.Timeline of the model (or the run), or None
     snapshotChanged = Signal(object)  # the timeline snapshot shown (an index), or None: the model as it is
+    hiddenWordsChanged = Signal(object)  # frozenset: the function words the map, clusters and movers leave out
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -98,6 +101,10 @@ class Session(QObject):
         self.timeline = None  # the training timeline shown by the slider (the run's while it trains)
         self.snapshot: int | None = None  # the snapshot the map shows; None: live / the finished model
         self.live_frame: Frame | None = None  # the newest frame of the model while a snapshot is shown
+        self.snapshot_frames: list[Frame] = []  # the timeline's map frames, as on screen (gui.timeline)
+        self.function_language = DEFAULT_LANGUAGE  # whose list of function words (core.text.stopwords)
+        self.function_words: frozenset[str] = frozenset()  # that list (as edited); loaded when first hidden
+        self.hide_function_words = False
 
     # -- data
     def set_draft(self, draft: "Draft") -> None:
@@ -116,14 +123,23 @@ class Session(QObject):
         """The model to explore; trained here it belongs to the open corpus, read from ``path`` to that file."""
         # what this one replaces, as it was (its unsaved flag too), for Edit > Undo (gui.undo)
         self.replaced = (self.model, self.model_path, self.model_of, self.unsaved)
+        other_words = model is None or self.model is None or model.words != self.model.words
         self.model = model
         self.model_path = path
         self.model_of = None if model is None else Path(path).name if path else self.source.title()
         self.unsaved = model is not None and path is None
         self.model_fits = self._fits()
-        self.selection = [w for w in self.selection if model is not None and w in model.vocab.index]
-        self.highlighted = [w for w in self.highlighted if model is not None and w in model.vocab.index]
+        selection = [w for w in self.selection if model is not None and w in model.vocab.index]
+        # the highlighted words answered a query of the last model: one of other words keeps none (its
+        # panels ask again); the selection keeps the words it knows (to watch their trails in a new run)
+        highlighted = [] if other_words else [w for w in self.highlighted if w in model.vocab.index]
+        changed = (selection != self.selection, highlighted != self.highlighted)
+        self.selection, self.highlighted = selection, highlighted
         self.modelChanged.emit(model)
+        if changed[0]:
+            self.selectionChanged.emit(list(selection))
+        if changed[1]:
+            self.highlightChanged.emit(list(highlighted))
 
     def set_frame(self, frame: Frame) -> None:
         if self.snapshot is not None and not frame.before:  # scrubbing: keep it for when the user comes back
@@ -169,6 +185,13 @@ class Session(QObject):
             self.frame = self.live_frame
             self.frameChanged.emit(self.live_frame)
         self.snapshotChanged.emit(index)
+
+    def snapshot_title(self) -> str:
+        """ "snapshot at epoch 0.25 (2/6)" while a timeline snapshot is shown, else "" (the map's title)."""
+        timeline, index = self.timeline, self.snapshot
+        if index is None or timeline is None or index >= len(timeline):
+            return ""
+        return f"snapshot at {timeline.label(index)} ({index + 1}/{len(timeline)})"
 
     def _fits(self) -> bool:
         model, corpus = self.model, self.corpus
@@ -226,10 +249,37 @@ class Session(QObject):
             self.highlightChanged.emit(list(words))
 
     def set_stability(self, stability) -> None:
-        """The runs measured for stability (or None); their unstable words become ``flagged``."""
+        """The runs measured for stability (or None); their unstable words become ``flagged``. None when
+        there were none changes nothing (a panel that asked again would undo the map's Clear)."""
+        if stability is None and self.stability is None:
+            return
         self.stability = stability
         self.flagged = [] if stability is None else stability.report.unstable()
         self.stabilityChanged.emit(stability)
+        self.flaggedChanged.emit(list(self.flagged))
+
+    def clear_marks(self) -> None:
+        """The map's Clear: no selection, no highlighted answer, and no unstable words marked (the
+        stability runs stay for the neighbours' error bars)."""
+        self.select([])
+        self.highlight([])
+        if self.flagged:
+            self.flagged = []
+            self.flaggedChanged.emit([])
+
+    @property
+    def hidden_words(self) -> frozenset[str]:
+        """The words the map, the cluster names and the movers leave out: the function words, when hidden."""
+        return self.function_words if self.hide_function_words else frozenset()
+
+    def set_function_words(self, language: str, words: frozenset[str], hide: bool | None = None) -> None:
+        """The list of function words (a language's, perhaps edited), and whether they are hidden."""
+        before = self.hidden_words
+        self.function_language, self.function_words = language, frozenset(words)
+        if hide is not None:
+            self.hide_function_words = hide
+        if self.hidden_words != before:
+            self.hiddenWordsChanged.emit(self.hidden_words)
 
     def set_busy(self, busy: bool, message: str = "") -> None:
         self.busy = busy

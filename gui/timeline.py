@@ -65,12 +65,12 @@ class TimelineControl(QObject):
         generation = self._generation
         session, timeline = self.session, self.session.timeline
         if timeline is None or not len(timeline):
-            self.frames = []
+            self.frames = session.snapshot_frames = []
             return
         vocab = session.model.vocab if session.model is not None and session.model.timeline is timeline else (
             session.corpus.vocab if session.corpus is not None else None)
         if vocab is None or len(vocab) < timeline.map_words:
-            self.frames = []
+            self.frames = session.snapshot_frames = []
             return
         words, counts, top = vocab.words, vocab.counts, session.drawn_count
         reference = session.live_frame if session.live_frame is not None and session.live_frame.projection == "pca" else None
@@ -78,7 +78,7 @@ class TimelineControl(QObject):
         def done(frames) -> None:
             if generation != self._generation:
                 return
-            self.frames = frames
+            self.frames = self.session.snapshot_frames = frames
             wanted = self._wanted if self._wanted is not None else self.session.snapshot
             if wanted is not None and wanted < len(frames):
                 self._wanted = None

@@ -1,5 +1,10 @@
-"""Groups of words for colouring the map: k-means on the words' unit vectors, each group named by its
-most frequent words.
+"""Groups of words for colouring the map: k-means on the words' unit vectors, each group named by the
+words most particular to it.
+
+A group's most frequent words named it before, and on real text those are "the", "and", "of": words
+that lie between all the groups and tell them apart not at all. A word is particular to its group by
+its margin: how much nearer its own group's centre it is than the nearest other group's (cosines). The
+margin, weighted by log frequency (so that a name is a word one knows, not a hapax), picks the names.
 
 Cosine similarity is what the neighbours and analogies use, so the vectors are normalised first and
 k-means on the unit sphere groups words by direction, not by length (which mostly tracks frequency).
@@ -17,7 +22,7 @@ DEFAULT_CLUSTERS = 8
 
 @dataclass(frozen=True)
 class Clusters:
-    """``labels[i]``: the group of word ``i``; ``names[g]``: the most frequent words of group ``g``."""
+    """``labels[i]``: the group of word ``i``; ``names[g]``: the words most particular to group ``g``."""
 
     labels: np.ndarray  # int64, one per word, 0..k-1, groups numbered from the largest
     names: list[list[str]]
@@ -50,8 +55,25 @@ def cluster_words(vectors: np.ndarray, words: list[str], counts: np.ndarray, k: 
     renumber = np.empty(k, dtype=np.int64)
     renumber[order] = np.arange(k)
     labels = renumber[raw]
-    order = np.lexsort((-np.asarray(counts, dtype=np.float64), labels))  # by group, then most frequent first
+    score = particularity(unit, labels, k) * np.log1p(np.asarray(counts, dtype=np.float64))
+    order = np.lexsort((-score, labels))  # by group, then most particular first
     starts = np.searchsorted(labels[order], np.arange(k))
     ends = np.append(starts[1:], n)
     names = [[words[row] for row in order[a:min(b, a + named_by)]] for a, b in zip(starts, ends)]
     return Clusters(labels, names)
+
+
+def particularity(unit: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Per word: cosine to its own group's centre less the highest cosine to another group's centre
+    (with one group, the cosine to its centre)."""
+    centres = np.zeros((k, unit.shape[1]), dtype=np.float64)
+    np.add.at(centres, labels, unit)
+    norms = np.linalg.norm(centres, axis=1, keepdims=True)
+    centres /= np.where(norms > 0, norms, 1.0)
+    cosines = unit.astype(np.float64) @ centres.T  # (n, k)
+    rows = np.arange(len(unit))
+    own = cosines[rows, labels]
+    if k == 1:
+        return own
+    cosines[rows, labels] = -np.inf
+    return own - cosines.max(axis=1)

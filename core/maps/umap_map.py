@@ -1,6 +1,6 @@
 """UMAP of the final vectors (umap-learn, an optional extra), with new words placed by ``transform``.
 
-umap-learn is optional (``pip install embedding-studio[umap]``): it pulls numba, whose first call
+umap-learn is optional (``pip install -e ".[umap]"``, as the README says): it pulls numba, whose first call
 compiles for many seconds. Like t-SNE it runs in a cancellable process (core.maps.tsne.fit_layout);
 the fitted model is kept pickled so words a search adds are placed without moving the others.
 """
@@ -12,7 +12,9 @@ import pickle
 
 import numpy as np
 
-INSTALL_HINT = "UMAP needs the umap-learn package: pip install 'embedding-studio[umap]'"
+# as the README installs it (a checkout), and the package alone for any other install
+INSTALL_HINT = ("UMAP needs the umap-learn package: in the project's folder, pip install -e \".[umap]\" "
+                "(as the README says); or pip install umap-learn")
 
 
 def umap_available() -> bool:

@@ -39,26 +39,33 @@ class AnalogyPanel(QWidget):
         self.table = make_result_table("analogyTable")
         self.query = LatestRequest(self, self.busy.setVisible)
 
-        row = QHBoxLayout()
-        row.addWidget(self.edit, 1)
+        row = QHBoxLayout()  # the formula has the panel's whole width; its options and examples below it
+        row.addWidget(self.examples, 1)
         row.addWidget(self.method)
         row.addWidget(self.go)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.edit)
         layout.addLayout(row)
-        layout.addWidget(self.examples)
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
         layout.addWidget(self.table, 1)
 
+        self.asked = False  # an analogy was asked: the end of a run asks it again of the model it made
         self.edit.returnPressed.connect(self.solve)
         self.go.clicked.connect(self.solve)
         self.examples.activated.connect(self._example_chosen)
         session.modelChanged.connect(self._model_changed)
+        # a run ended: an analogy its snapshot answered is solved again by the model it made
+        session.trainingChanged.connect(self._training_changed)
 
     def _model_changed(self, _model) -> None:
         self.query.cancel()
         self.table.setRowCount(0)
         self._fill_examples()
+
+    def _training_changed(self, training: bool) -> None:
+        if not training and self.asked and self.session.model is not None:
+            self.solve()
 
     def _fill_examples(self) -> None:
         """Examples for the model on show: a model of other texts gets none of the demo's."""
@@ -105,6 +112,7 @@ class AnalogyPanel(QWidget):
             return
 
         positive, negative = list(formula.positive), list(formula.negative)
+        self.asked = True
         cosmul = self.method.currentText() == "3CosMul"
 
         def job():  # on a pool thread: the vector arithmetic and search, and suggestions for unknown words

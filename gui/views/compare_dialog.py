@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QGridLayout, QHBoxLayout, Q
                                QTabWidget, QVBoxLayout, QWidget)
 
 from embedding_studio.core.maps.projection import movement_map
+from embedding_studio.core.text.stopwords import content_rows
 from embedding_studio.core.vectors.compare import DEFAULT_TOP, Alignment, align_models, compare_neighbours, mean_overlap
 from embedding_studio.core.errors import UnknownWordError
 from embedding_studio.core.vectors.io import load_any
@@ -128,6 +129,7 @@ class CompareDialog(QDialog):
         self.left_table.cellDoubleClicked.connect(lambda r, _: self.compare(self.left_table.item(r, 0).text()))
         self.right_table.cellDoubleClicked.connect(lambda r, _: self.compare(self.right_table.item(r, 0).text()))
         self._show_left()
+        session.hiddenWordsChanged.connect(lambda _: self._compute_alignment())
 
     def _build_movers(self) -> QWidget:
         from .widgets import make_result_table
@@ -168,22 +170,25 @@ class CompareDialog(QDialog):
         left, right, top = self.left, self.right, self.top_spin.value()
         if left is None or right is None:
             return
+        hidden = self.session.hidden_words  # function words hidden: not listed nor drawn as movers
         self.movers_summary.setText(f"Aligning the {top:,} most frequent shared words…")
 
         def job():  # on a pool thread: the SVD, every word's 10 neighbours in each model, one PCA
             alignment = align_models(left, right, top=top)
-            movers = alignment.ranking()[:MOVERS_DRAWN]
+            ranking = alignment.ranking()
+            ranking = ranking[content_rows([alignment.words[i] for i in ranking.tolist()], hidden)]
+            movers = ranking[:MOVERS_DRAWN]
             context = np.setdiff1d(np.arange(min(CONTEXT_DRAWN, len(alignment.words))), movers)
             rows = np.concatenate([movers, context])
             start, end = movement_map(alignment.left[rows], alignment.right[rows])
-            return alignment, movers, context, start, end
+            return alignment, ranking, movers, context, start, end
 
         def done(result) -> None:
-            alignment, movers, context, start, end = result
+            alignment, ranking, movers, context, start, end = result
             if left is not self.left or right is not self.right:
                 return
             self.alignment = alignment
-            self._show_alignment(alignment, movers, context, start, end)
+            self._show_alignment(alignment, ranking, movers, context, start, end)
 
         def failed(message: str) -> None:
             if right is self.right:
@@ -191,7 +196,7 @@ class CompareDialog(QDialog):
 
         run_in_background(job, done, failed, owner=self)
 
-    def _show_alignment(self, alignment: Alignment, movers, context, start, end) -> None:
+    def _show_alignment(self, alignment: Alignment, ranking, movers, context, start, end) -> None:
         self.movers_summary.setText(
             f"{len(alignment.words):,} shared words aligned (orthogonal Procrustes, weighted by log count). "
             f"Mean movement <b>{alignment.mean_movement:.4f}</b>; mean neighbour change "
@@ -199,7 +204,7 @@ class CompareDialog(QDialog):
             "from their place in the left model (blue) to the right (red), among the most frequent words.")
         table = self.movers_table
         table.setSortingEnabled(False)
-        ranked = alignment.ranking()[:MOVERS_LISTED]
+        ranked = ranking[:MOVERS_LISTED]
         table.setRowCount(len(ranked))
         for r, i in enumerate(ranked):
             values = [alignment.words[i], float(alignment.movement[i]), float(alignment.neighbour_change[i]),
@@ -233,7 +238,7 @@ class CompareDialog(QDialog):
 
     # -- the other model
     def choose_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Compare with…", "", self.MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Compare with…", str(Path.home()), self.MODEL_FILTER)
         if path:
             self.open_model(path)
 

@@ -62,20 +62,21 @@ class ConcordancePanel(QWidget):
         self.note = QLabel(objectName="concordanceNote", wordWrap=True)
         self.note.setTextFormat(Qt.TextFormat.RichText)
         self.busy = make_busy_label("concordanceBusy")
-        self.shared = make_table("sharedTable", ["shared context", "n 1", "n 2", "PMI 1", "PMI 2"])
+        self.shared = make_table("sharedTable", ["shared", "n 1", "n 2", "PMI 1", "PMI 2"])
         header = self.shared.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for c in range(1, 5):
+        for c in range(5):  # the shared word sized to itself (a stretched one was squeezed to "ni…")
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.shared.setToolTip("Words within 5 tokens of both words; double-click one to see its own lines.")
         self.shared.hide()
         self.lines = make_table("linesTable", ["where", "before", "word", "after"])
         header = self.lines.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        # the contexts share what the keyword leaves, so it sits in view with some of each side at any
+        # width (a fixed 150 px before it pushed the keyword and what follows off a narrow panel)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.lines.setColumnWidth(1, 150)
         self._elide_left = _ElideLeft(self.lines)
         self.lines.setItemDelegateForColumn(1, self._elide_left)
         self.query = LatestRequest(self, self.busy.setVisible)
@@ -184,7 +185,7 @@ class ConcordancePanel(QWidget):
             f"Words within {report.window} tokens of both <b>{html.escape(report.word1)}</b> and "
             f"<b>{html.escape(report.word2)}</b> ({len(report.shared)} shown); {report.only1:,} occur only "
             f"near the first, {report.only2:,} only near the second.{extra}")
-        self.shared.setHorizontalHeaderLabels(["shared context", f"n {report.word1}", f"n {report.word2}",
+        self.shared.setHorizontalHeaderLabels(["shared", f"n {report.word1}", f"n {report.word2}",
                                                "PMI 1", "PMI 2"])
         self.shared.setRowCount(len(report.shared))
         for r, shared in enumerate(report.shared):

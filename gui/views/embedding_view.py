@@ -20,18 +20,21 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from embedding_studio.core.maps.clusters import Clusters
 from embedding_studio.core.maps.frame import Frame
 from embedding_studio.core.maps.labels import Placed, label_candidates, place_labels, screen_points
+from embedding_studio.core.text.stopwords import content_rows
 
 from ..session import Session
-from .map_colours import DIMMED, DIMMED_PEN, PLAIN, PLAIN_PEN, cluster_brushes, frequency_brushes
+from .map_colours import (DIMMED, DIMMED_PEN, PLAIN, PLAIN_PEN, cluster_brushes, cluster_legend, frequency_brushes,
+                          frequency_colour)
 from .map_items import HoverTip, Marks, word_tip
 from .map_labels import LABEL_POOL, LabelPool
 from .map_toolbar import PROJECTIONS, MapToolbar
 from .map_trails import TRAIL_POOL, Trails
 from .moving_scatter import MovingScatter
-from .plots import fit_now, named_plot
+from .plots import FittedTitle, fit_now, named_plot
 
 MAX_DRAWN = 100_000  # the Words box's maximum without a vocabulary; a larger one raises it (All)
 LABEL_TRIES = 5_000  # candidates looked at per layout: enough to fill the view, bounded at 100,000 words
+DIMMED_LEGEND = "Greyed around the search: Clear shows the colours again."
 RELABEL_EVERY = 40  # ms: while zooming or panning, lay the labels out again at most this often
 TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final model)",
           "umap": "Embedding (UMAP of the final model)"}
@@ -39,7 +42,11 @@ TITLES = {"pca": "Embedding (2D PCA)", "tsne": "Embedding (t-SNE of the final mo
 _FEATURED = pg.mkBrush(76, 114, 176, 230)
 _SELECTED = pg.mkBrush("#ff7f0e")
 _HIGHLIGHTED = pg.mkBrush("#2ca02c")
-_UNSTABLE = pg.mkBrush("#d62728")  # words the stability runs disagree on (Analyse > Stability)
+# words the stability runs disagree on (Analyse > Stability): a red ring, so that the colour by frequency or
+# cluster shows through it (a red dot hid it, and with few epochs nearly every word is unstable)
+_UNSTABLE = pg.mkBrush(0, 0, 0, 0)
+_UNSTABLE_PEN = pg.mkPen("#d62728", width=2)
+_MARK_PEN = pg.mkPen(255, 255, 255, 160)
 _BEFORE = pg.mkBrush(150, 150, 150, 110)
 _MARK_SIZES = {"featured": 8.0, "unstable": 10.0, "highlighted": 11.0, "selected": 13.0}  # plain points are 8
 _BEFORE_MARK_SIZES = {"highlighted": 9.0, "selected": 10.0}  # plain points are 7 in the before plot
@@ -52,6 +59,8 @@ class EmbeddingView(QWidget):
     wordClicked = Signal(str)  # a plain click on a word: show its neighbours (as the Embedding Projector does)
     tsneCancelRequested = Signal()
     clustersWanted = Signal(object)  # Colour is Cluster, and the groups of the drawn words (this Frame) are unknown
+    functionWordsWanted = Signal(bool)  # the Hide function words box was ticked (True) or cleared
+    functionWordsEditRequested = Signal()  # the "Edit…" button beside it
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -82,6 +91,7 @@ class EmbeddingView(QWidget):
             bar.word_count, bar.all_words, bar.rank_from, bar.label_count
         self.before_mode, self.trails_check, self.clear_button, self.projection = \
             bar.before_mode, bar.trails_check, bar.clear_button, bar.projection
+        self.hide_function_words, self.function_words_button = bar.hide_function_words, bar.function_words_button
         self.colour_mode, self.colour_legend, self.tsne_cancel = bar.colour_mode, bar.colour_legend, bar.tsne_cancel
 
     def _build_plots(self) -> None:
@@ -95,6 +105,11 @@ class EmbeddingView(QWidget):
             plot.getViewBox().setDefaultPadding(0.08)  # room for the labels of the outermost words
             plot.hideAxis("left")
             plot.hideAxis("bottom")
+        self._title_mode = "pca"
+        self.title = FittedTitle(self.plot, lambda subject, wrapped: TITLES.get(self._title_mode, TITLES["pca"])
+                                 + (("<br>" if wrapped else " · ") + subject if subject else ""),
+                                 color="#333", size="11pt")
+        self.plot.export_caption = self.colour_caption  # an exported image carries the colour legend
         self.before_plot.hide()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.before_plot)
@@ -144,6 +159,7 @@ class EmbeddingView(QWidget):
         self.plot.getViewBox().sigRangeChanged.connect(
             lambda *_: None if self._relabel_timer.isActive() else self._relabel_timer.start())
         self.scatter.sigClicked.connect(self._clicked)
+        self.plot.scene().sigMouseClicked.connect(self._label_clicked)
         self.scatter.sigHovered.connect(self._hovered)
         self.word_count.valueChanged.connect(session.set_drawn_count)
         self.all_words.clicked.connect(self._draw_all_words)
@@ -152,7 +168,10 @@ class EmbeddingView(QWidget):
             changed.connect(lambda _: self.redraw())
         self.before_mode.currentIndexChanged.connect(lambda _: self._show_before())
         self.trails_check.toggled.connect(lambda _: self._draw_trails())
-        self.clear_button.clicked.connect(lambda: (session.select([]), session.highlight([])))
+        self.hide_function_words.toggled.connect(self.functionWordsWanted)
+        self.function_words_button.clicked.connect(self.functionWordsEditRequested)
+        session.hiddenWordsChanged.connect(self._hidden_words_changed)
+        self.clear_button.clicked.connect(session.clear_marks)
         self.projection.currentIndexChanged.connect(lambda _: self.projectionRequested.emit(self.projection_mode()))
         self.tsne_cancel.clicked.connect(self.tsneCancelRequested)
         for changed in (session.corpusChanged, session.modelChanged):
@@ -161,9 +180,11 @@ class EmbeddingView(QWidget):
         session.projectionChanged.connect(self._show_projection)
         session.frameChanged.connect(self.show_frame)
         session.beforeFrameChanged.connect(self._before_changed)
-        for changed in (session.corpusChanged, session.modelChanged, session.trainingChanged):
+        for changed in (session.corpusChanged, session.modelChanged, session.trainingChanged,
+                        session.snapshotChanged):
             changed.connect(lambda *_: self._show_title())
-        for changed in (session.selectionChanged, session.highlightChanged, session.stabilityChanged):
+        session.snapshotChanged.connect(lambda _: self._draw_trails())
+        for changed in (session.selectionChanged, session.highlightChanged, session.flaggedChanged):
             changed.connect(lambda _: self.redraw())
 
     # -- projection
@@ -195,16 +216,18 @@ class EmbeddingView(QWidget):
 
     def _shown(self, frame: Frame | None) -> Frame | None:
         """``frame`` without the words ranked before From rank (rows are ranks: the vocabulary is sorted by
-        count), except the searched, selected and highlighted words."""
+        count) and without the hidden function words, except the searched, selected and highlighted words."""
         first = self.rank_from.value()
+        hidden = self.session.hidden_words
         query = set(self.session.selection) | set(self.session.highlighted)
-        key = (id(frame), first, tuple(sorted(query)) if first > 1 else ())
-        if frame is None or first <= 1:
+        filtering = first > 1 or bool(hidden)
+        key = (id(frame), first, hidden, tuple(sorted(query)) if filtering else ())
+        if frame is None or not filtering:
             self._shown_key = key
             return frame
         if key == self._shown_key and self.frame is not None:
             return self.frame
-        keep = np.asarray(frame.ids) >= first - 1
+        keep = (np.asarray(frame.ids) >= first - 1) & content_rows(frame.words, hidden)
         if query:
             keep |= np.fromiter((w in query for w in frame.words), dtype=bool, count=len(frame))
         rows = np.flatnonzero(keep)
@@ -215,10 +238,12 @@ class EmbeddingView(QWidget):
     def show_frame(self, frame: Frame) -> None:
         if frame.before:
             self.trail_pool.clear()
+        if self._source is not None and self._source.projection != frame.projection:
+            self.plot.enableAutoRange()  # another projection's coordinates: fit them, whatever the zoom was
         self._source = frame
         self.frame = self._shown(frame)
         self._show_title()
-        if frame.projection == "pca":  # t-SNE frames make no trails
+        if frame.projection == "pca" and self.session.snapshot is None:  # t-SNE and snapshots make no trails
             self.trail_pool.add(frame)
         self.redraw()
 
@@ -228,8 +253,11 @@ class EmbeddingView(QWidget):
         subject = self.session.model_title()
         if self.frame is not None and self.frame.before and not self.session.training:
             subject = f"untrained, {self.session.source.title()}"
-        title = TITLES.get(mode, TITLES["pca"]) + (f" · {subject}" if subject else "")
-        self.plot.setTitle(title, color="#333", size="11pt")
+        moment = self.session.snapshot_title()
+        if moment:  # the timeline's slider shows another moment than now: say which
+            subject = f"{moment} · {subject}" if subject else moment
+        self._title_mode = mode
+        self.title.set(subject)
 
     def redraw(self) -> None:
         frame = self.frame = self._shown(self._source)
@@ -255,6 +283,13 @@ class EmbeddingView(QWidget):
         self._show_before()
         self._hover_again()
 
+    def _hidden_words_changed(self, hidden) -> None:
+        """The function words shown or hidden: the box says so (without asking again), the map redraws."""
+        self.hide_function_words.blockSignals(True)
+        self.hide_function_words.setChecked(self.session.hide_function_words)
+        self.hide_function_words.blockSignals(False)
+        self.redraw()
+
     # -- colours
     def _dim_outside_query(self) -> None:
         """While a query's answer is highlighted, grey the other words so that it stands out; else colour
@@ -276,12 +311,28 @@ class EmbeddingView(QWidget):
             self.scatter.setBrush(frequency_brushes(self.frame.counts))
         else:
             self.scatter.setBrush([DIMMED if dim else PLAIN] * n)
-        if mode == "Cluster":
-            self.toolbar.show_cluster_legend(clusters, n > 0)
+        if mode == "Cluster":  # greyed around a query, nothing is being found: say so, never "Finding…"
+            self.toolbar.show_cluster_legend(DIMMED_LEGEND if dim else clusters, n > 0)
         else:
             self.toolbar.show_frequency_legend(self.frame.counts if mode == "Frequency" and n else None)
         if mode == "Cluster" and coloured and clusters is None:
             self._ask_clusters()  # last: the answer may come at once, and restyle
+
+    def colour_caption(self) -> str:
+        """What the colours mean, for an exported image: the clusters' names or the counts' range ("" when
+        all alike or greyed)."""
+        mode = self.colour_mode.currentText()
+        if self._dimmed or self.frame is None or not len(self.frame):
+            return ""
+        if mode == "Cluster":
+            clusters = self._drawn_clusters()
+            return cluster_legend(clusters)[0] if isinstance(clusters, Clusters) else ""
+        if mode == "Frequency":
+            counts = self.frame.counts
+            return (f"Colour: occurrences, log scale, from {int(counts.min()):,} "
+                    f"<span style='color:{frequency_colour(0).name()}'>&#9632;</span> to {int(counts.max()):,} "
+                    f"<span style='color:{frequency_colour(1).name()}'>&#9632;</span>")
+        return ""
 
     def _drawn_clusters(self) -> Clusters | str | None:
         """The groups of the drawn words if given, or why there are none; None while not known."""
@@ -313,18 +364,20 @@ class EmbeddingView(QWidget):
     def _draw_marks(self, item: pg.ScatterPlotItem, coords: np.ndarray, where: dict[str, int],
                     sizes: dict[str, float]) -> None:
         """Draw the featured, highlighted and selected words among ``where`` again, in their own style."""
-        styles: dict[int, tuple[int, QBrush, float]] = {}
+        styles: dict[int, tuple[int, QBrush, float, object]] = {}
         for rank, (group, brush, kind) in enumerate(((self.session.featured, _FEATURED, "featured"),
                                                      (self.session.flagged, _UNSTABLE, "unstable"),
                                                      (self.session.highlighted, _HIGHLIGHTED, "highlighted"),
                                                      (self.session.selection, _SELECTED, "selected"))):
             if kind == "featured" and (self._dimmed or self.colour_mode.currentText() != "Plain"):
                 continue  # greyed with the rest while a query is shown, coloured with the rest by frequency
+            pen = _UNSTABLE_PEN if kind == "unstable" else _MARK_PEN
             if kind in sizes:  # a later group restyles a word of an earlier one, and draws it on top
-                styles.update((where[w], (rank, brush, sizes[kind])) for w in group if w in where)
+                styles.update((where[w], (rank, brush, sizes[kind], pen)) for w in group if w in where)
         order = sorted(styles, key=lambda row: styles[row][0])
         item.setData(pos=coords[np.asarray(order, dtype=np.int64)].reshape(-1, 2),
-                     brush=[styles[row][1] for row in order], size=[styles[row][2] for row in order])
+                     brush=[styles[row][1] for row in order], size=[styles[row][2] for row in order],
+                     pen=[styles[row][3] for row in order])
 
     # -- labels
     def _relabel(self) -> None:
@@ -365,7 +418,12 @@ class EmbeddingView(QWidget):
     def _draw_trails(self) -> None:
         live = self.frame is None or self.frame.projection == "pca"
         words = self.session.selection if self.trails_check.isChecked() and live else []
-        self.trail_pool.draw([int(self.frame.ids[self._where[w]]) for w in words[:TRAIL_POOL] if w in self._where])
+        rows = [int(self.frame.ids[self._where[w]]) for w in words[:TRAIL_POOL] if w in self._where]
+        shown = self.session.snapshot
+        if shown is None:
+            self.trail_pool.draw(rows)
+        else:  # a snapshot: the trail runs through the snapshots up to it, and ends at its dot
+            self.trail_pool.draw(rows, self.session.snapshot_frames[:shown + 1])
 
     # -- before / after
     def _before_changed(self, frame: Frame | None) -> None:
@@ -404,6 +462,22 @@ class EmbeddingView(QWidget):
             return
         word = str(points[0].data())
         additive = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier) if event is not None else False
+        self._word_clicked(word, additive)
+
+    def _label_clicked(self, event) -> None:
+        """A click on a word's label picks the word, as a click on its point does (a label is the bigger
+        target); a click on a point is the point's."""
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        position = event.scenePos()
+        if len(self.scatter.pointsAt(self.scatter.mapFromScene(position))):
+            return
+        word = self.label_pool.word_at(self.plot, self.plot.mapFromScene(position))
+        if word is not None:
+            self._word_clicked(word, bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier))
+
+    def _word_clicked(self, word: str, additive: bool) -> None:
+        """A word's point or label clicked: select it (Ctrl: add or remove it) and show its neighbours."""
         if additive:
             self.session.toggle_selected(word)
         else:
@@ -415,7 +489,12 @@ class EmbeddingView(QWidget):
             self._hover_at = None if event.isExit() else event.scenePos()
         if len(points):
             point = points[0]
-            self.hover_label.show_word(str(point.data()), point.pos().x(), point.pos().y())
+            word = str(point.data())
+            marked = word in self.session.selection or word in self.session.highlighted
+            if marked and word in self.label_pool.words():  # its bold label is there: a second would repeat it
+                self.hover_label.hide()
+            else:
+                self.hover_label.show_word(word, point.pos().x(), point.pos().y())
             self.hover_point.setData(pos=[(point.pos().x(), point.pos().y())])
             self.hover_point.show()
         else:

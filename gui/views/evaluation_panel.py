@@ -115,7 +115,7 @@ class EvaluationPanel(QWidget):
             self.add_benchmark(Benchmark(str(path), guess_kind(str(path)), Path(path).name))
 
     def choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add benchmark files", "",
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add benchmark files", str(Path.home()),
                                                 "Benchmark files (*.txt *.tsv *.csv);;All files (*)")
         self.add_files(paths)
 

@@ -20,6 +20,7 @@ from ..session import Session
 from .widgets import make_busy_label, refuse_if_stale
 
 MAX_WORDS = 20
+MIN_CELL_PX = 34  # a cell narrower than this cannot show "-0.12" legibly at 8 pt
 DEMO_WORDS = "king queen man woman paris france berlin germany dog cat"
 
 
@@ -41,6 +42,10 @@ class HeatmapPanel(QWidget):
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
         self.busy = make_busy_label("heatmapBusy")
+        self.numbers_note = QLabel("Too many words to write the cosines in this width: Window shows them.",
+                                   objectName="heatmapNumbersNote", wordWrap=True)
+        self.numbers_note.setStyleSheet("color: #666; font-style: italic;")
+        self.numbers_note.hide()
         self.odd_label = QLabel(objectName="oddOneOutLabel", wordWrap=True,
                                 toolTip="The word furthest from the mean of them all (gensim's doesnt_match).")
         self.query = LatestRequest(self, self.busy.setVisible)
@@ -53,9 +58,12 @@ class HeatmapPanel(QWidget):
         self.image.setColorMap(pg.colormap.get("CET-D1"))
         self.image.setLevels((-1.0, 1.0))
         self.plot.addItem(self.image)
+        self.plot.hideAxis("left")  # no axes until there is a table
+        self.plot.hideAxis("bottom")
         self.cells: list[pg.TextItem] = []
         self.column_labels: list[pg.TextItem] = []
         self.words: list[str] = []
+        self.asked = False  # a table was asked for: a new model (or the end of a run) answers it again
         self.matrix = np.zeros((0, 0), dtype=np.float32)
 
         row = QHBoxLayout()
@@ -67,15 +75,18 @@ class HeatmapPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
         layout.addWidget(self.odd_label)
+        layout.addWidget(self.numbers_note)
         layout.addWidget(self.plot, 1)
         self.edit.returnPressed.connect(self.show_table)
         self.go.clicked.connect(self.show_table)
         self.window_button.clicked.connect(self.open_window)
         session.modelChanged.connect(self._model_changed)
+        # a run ended: what its snapshot answered (or did not know) is asked again of the model it made
+        session.trainingChanged.connect(lambda training: None if training else self._model_changed(None))
 
     def _model_changed(self, _model) -> None:
         self.query.cancel()
-        if self.words:
+        if self.asked:
             self.show_table()
 
     def open_window(self) -> "HeatmapPanel":
@@ -107,6 +118,7 @@ class HeatmapPanel(QWidget):
             return
         text = self.edit.text().strip() or self.edit.placeholderText()
         words = list(dict.fromkeys(w for w in re.split(r"[\s,;]+", text) if w))[:MAX_WORDS]
+        self.asked = True
         snapshot = self.session.snapshot_source()  # the timeline's snapshot answers while training or scrubbing
         if model is None and snapshot is None:
             self.show_message("No model yet: train one or open one first.")
@@ -133,15 +145,32 @@ class HeatmapPanel(QWidget):
             known, unknown, hints, matrix, odd = result
             self.odd_label.setText(f"Odd one out: <b>{odd}</b>" if odd else "")
             self.show_message("Not in the vocabulary: " + "; ".join(hints) if unknown else "")
-            if matrix is None:
+            if matrix is None:  # no table: none drawn either (an old one under the message looked current)
                 if not unknown:
                     self.show_message("Type at least two words.")
+                self.clear_table()
                 return
             self.words = known
             self.matrix = matrix
             self._draw()
 
-        self.query.run(job, done, self.show_message)
+        def failed(message: str) -> None:
+            self.show_message(message)
+            self.clear_table()
+
+        self.query.run(job, done, failed)
+
+    def clear_table(self) -> None:
+        """An empty plot: no cells, no words, no axes."""
+        self.words = []
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.image.clear()
+        for item in self.cells + self.column_labels:
+            item.hide()
+        self.numbers_note.hide()
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.odd_label.setText("")
 
     def _draw(self) -> None:
         n = len(self.words)
@@ -175,3 +204,21 @@ class HeatmapPanel(QWidget):
                 label.setText(self.words[k])
                 label.setPos(k + 0.5, -0.15)
         self.plot.setRange(xRange=(0, n), yRange=(-0.25 * n, n), padding=0.02)
+        self._show_numbers()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._show_numbers()
+
+    def _show_numbers(self) -> None:
+        """The cosines written in the cells only when a cell is wide enough to read one (the docked panel
+        with a dozen words drew them over each other); the colours still show them, and the Window
+        button opens a table large enough for the numbers."""
+        n = len(self.words)
+        if not n:
+            return
+        cell = self.plot.getViewBox().width() / (n * 1.04)  # pixels per cell (the range's padding)
+        readable = cell >= MIN_CELL_PX
+        for k, item in enumerate(self.cells):
+            item.setVisible(readable and k < n * n)
+        self.numbers_note.setVisible(not readable)

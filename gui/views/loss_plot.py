@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from embedding_studio.core.train.trainer import EpochEnd, Progress
 
-from .plots import fit_now, named_plot
+from .plots import FittedTitle, fit_now, named_plot
 
 SMOOTHING_EPOCHS = 1 / 40  # time constant of the running average, as a share of the run's epochs...
 MAX_SMOOTHING_EPOCHS = 0.25  # ...but never longer than this: over 200 epochs a 5-epoch average lagged
@@ -38,6 +38,7 @@ class LossPlot(QWidget):
         self.plot.setLabel("left", "loss (BCE per example)")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.subject = ""
+        self.title = FittedTitle(self.plot, self._title_html, color="#333", size="11pt")
         self.set_subject("")
         self.raw_curve = self.plot.plot(pen=pg.mkPen(COLOURS["live"], width=1), name="live")
         self.smooth_curve = self.plot.plot(pen=pg.mkPen(COLOURS["smoothed"], width=2), name="smoothed")
@@ -56,13 +57,17 @@ class LossPlot(QWidget):
         self.clear()
 
     def set_subject(self, subject: str) -> None:
-        """Name whose loss this is ("model of crime.txt"), so a curve never passes for another corpus's."""
+        """Name whose loss this is ("model of crime.txt"), so a curve never passes for another corpus's;
+        a long name is shortened to fit (the whole one in the tooltip), never widening the chart."""
         self.subject = subject
+        self.title.set(subject)
+
+    @staticmethod
+    def _title_html(subject: str, wrapped: bool = False) -> str:
         key = " &nbsp; ".join(f"<span style='color:{colour}'>{'●' if name == 'epoch mean' else '━'} {name}</span>"
                               for name, colour in COLOURS.items())
         name = f"Loss · {subject}" if subject else "Loss"
-        self.plot.setTitle(f"{name} &nbsp;&nbsp; <span style='font-size:9pt'>{key}</span>", color="#333",
-                           size="11pt")
+        return f"{name}{'<br>' if wrapped else ' &nbsp;&nbsp; '}<span style='font-size:9pt'>{key}</span>"
 
     def start_run(self, epochs: int, before: int = 0, keep: bool = False) -> None:
         """A run of ``epochs`` begins after ``before`` epochs the model already trained: a new model's run

@@ -53,10 +53,11 @@ def frequency_legend(counts: np.ndarray) -> tuple[str, str, str]:
 
 
 def cluster_legend(clusters: Clusters) -> tuple[str, str]:
-    """(text, tooltip) of the legend: a swatch per cluster, named by its most frequent words."""
+    """(text, tooltip) of the legend: a swatch per cluster, named by the words most particular to it."""
     text = "&nbsp; ".join(  # a breaking space between groups, so the legend can wrap
         f"<span style='color:{CLUSTER_COLOURS[g % len(CLUSTER_COLOURS)]}'>&#9632;</span>&nbsp;{'/'.join(names[:2])}"
         for g, names in enumerate(clusters.names))
-    tip = ("k-means on the words' unit vectors; each group named by its most frequent words:\n"
+    tip = ("k-means on the words' unit vectors; each group named by its most particular words (nearer its\n"
+           "centre than any other group's, weighted by log frequency):\n"
            + "\n".join(f"{g + 1}: {', '.join(names)}" for g, names in enumerate(clusters.names)))
     return text, tip

@@ -84,5 +84,21 @@ class LabelPool:
             if label.isVisible():
                 label.hide()
 
+    def word_at(self, plot: pg.PlotWidget, at) -> str | None:
+        """The word whose label covers ``at`` (a point in ``plot``'s viewport, pixels), or None.
+
+        Qt cannot find labels that ignore the view's scaling by position (its index holds them at a
+        wrong size), so their pixel boxes are worked out here: the point's place plus the label's offset."""
+        view = plot.getViewBox()
+        for label in reversed(self.labels):  # the topmost first
+            if not label.isVisible():
+                continue
+            corner = plot.mapFromScene(view.mapViewToScene(label.pos()))
+            box = label.boundingRect().translated(corner.x() + label.transform().dx(),
+                                                  corner.y() + label.transform().dy())
+            if box.contains(at.x(), at.y()):
+                return label.text()
+        return None
+
     def words(self) -> list[str]:
         return [label.text() for label in self.labels if label.isVisible()]

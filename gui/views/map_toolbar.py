@@ -18,7 +18,7 @@ PROJECTIONS = {"pca": "PCA (live)", "tsne": "t-SNE (final model)", "umap": "UMAP
 
 
 class MapToolbar(QWidget):
-    """Two rows of boxes, and the t-SNE row below them (hidden but while one is computed)."""
+    """Three rows of boxes, and the t-SNE row below them (hidden but while one is computed)."""
 
     def __init__(self, drawn: int, max_drawn: int, max_labels: int, parent: QWidget | None = None):
         super().__init__(parent)
@@ -40,6 +40,11 @@ class MapToolbar(QWidget):
         self.before_mode.addItems(BEFORE_MODES)
         self.trails_check = QCheckBox("Trails", objectName="trailsCheck", checked=True,
                                       toolTip="Draw the path each selected word travelled during training.")
+        self.hide_function_words = QCheckBox("Hide function words", objectName="hideFunctionWords", toolTip=(
+            "Leave out the, and, of… (a list per language) from the map, the cluster names and the movers. "
+            "Searched words are always drawn."))
+        self.function_words_button = QPushButton("Edit…", objectName="functionWordsButton",
+                                                 toolTip="Choose the language of the list, or edit it.")
         self.clear_button = QPushButton("Clear", objectName="clearSelectionButton",
                                         toolTip="Clear the selection and the highlighted words.")
         self.projection = QComboBox(objectName="projectionCombo", toolTip=(
@@ -64,16 +69,21 @@ class MapToolbar(QWidget):
         self._lay_out()
 
     def _lay_out(self) -> None:
+        # three short rows rather than one long one, so that the map's column can narrow to ~530 px and
+        # the Explore panel widen past 480 px at 1400 (one row of eight boxes held the map at 674 px)
         toolbar = QHBoxLayout()
-        for widget in (QLabel("Words"), self.word_count, QLabel("Labels"), self.label_count,
-                       QLabel("Before", toolTip="The untrained model's projection"), self.before_mode,
-                       self.trails_check, self.projection):
+        for widget in (QLabel("Words"), self.word_count, self.all_words, QLabel("From rank"), self.rank_from,
+                       QLabel("Labels"), self.label_count):
             toolbar.addWidget(widget)
         toolbar.addStretch(1)
         toolbar.addWidget(self.clear_button)
-        colour_row = QHBoxLayout()  # a row of its own: the toolbar above fills the map's width at 1400 px
-        for widget in (QLabel("From rank"), self.rank_from, self.all_words, QLabel("Colour"), self.colour_mode,
-                       self.colour_legend):
+        view_row = QHBoxLayout()
+        for widget in (self.projection, QLabel("Before", toolTip="The untrained model's projection"),
+                       self.before_mode, self.hide_function_words, self.function_words_button):
+            view_row.addWidget(widget)
+        view_row.addStretch(1)
+        colour_row = QHBoxLayout()
+        for widget in (self.trails_check, QLabel("Colour"), self.colour_mode, self.colour_legend):
             colour_row.addWidget(widget)
         colour_row.setStretch(colour_row.count() - 1, 10)  # the legend, shown, takes nearly all the rest
         colour_row.addStretch(1)  # hidden, the row stays packed to the left
@@ -85,6 +95,7 @@ class MapToolbar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(toolbar)
+        layout.addLayout(view_row)
         layout.addLayout(colour_row)
         layout.addWidget(self.tsne_row)
 

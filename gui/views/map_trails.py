@@ -42,12 +42,13 @@ class Trails:
         self.history = frames
         self._paths = {}
 
-    def draw(self, rows: list[int]) -> None:
-        """Trace vocabulary rows ``rows`` (as many as there are curves); a row seen in fewer than two
+    def draw(self, rows: list[int], frames: list[Frame] | None = None) -> None:
+        """Trace vocabulary rows ``rows`` (as many as there are curves) through the run's frames, or
+        through ``frames`` (a timeline's snapshots up to the one shown); a row seen in fewer than two
         frames has no trail."""
         shown = 0
         for row in rows:
-            xy = self.path(row)
+            xy = self.path(row) if frames is None else _path_in(frames, row)
             if len(xy) >= 2 and shown < len(self.curves):
                 self.curves[shown].setData(xy[:, 0], xy[:, 1])
                 self.curves[shown].show()
@@ -72,3 +73,9 @@ class Trails:
                     points.append(f.coords[at[0]])
         self._paths[row] = (len(self.history), points)
         return np.asarray(points, dtype=np.float32).reshape(-1, 2)
+
+
+def _path_in(frames: list[Frame], row: int) -> np.ndarray:
+    """Where vocabulary row ``row`` is in each of ``frames`` that draws it: (frames, 2)."""
+    points = [f.coords[at[0]] for f in frames if len(at := np.flatnonzero(f.ids == row))]
+    return np.asarray(points, dtype=np.float32).reshape(-1, 2)

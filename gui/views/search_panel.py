@@ -10,10 +10,12 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 from embedding_studio.core.errors import UnknownWordError
+from embedding_studio.core.vectors.health import diagnose
 
 from ..background import LatestRequest
 from ..session import Session
-from .widgets import fill_table, make_busy_label, make_result_table, refuse_if_stale, unknown_message
+from .widgets import (crowded_neighbours_advice, fill_table, make_busy_label, make_result_table, refuse_if_stale,
+                      unknown_message)
 
 UNSTABLE = QColor("#d62728")  # as the map marks the words the stability runs disagree on
 ARRIVED = QColor("#d7f5d3")  # a neighbour that was not there at the snapshot answered before
@@ -41,6 +43,11 @@ class SearchPanel(QWidget):
         self.busy = make_busy_label("searchBusy")
         self.stability_note = QLabel(objectName="stabilityNote", wordWrap=True)
         self.stability_note.hide()
+        # why the neighbours mean little, when they all sit near 0.99 (a corpus small for its training)
+        self.guidance = QLabel(objectName="guidanceNote", wordWrap=True)
+        self.guidance.setStyleSheet("color: #8a4b00; background: #fff4e0; border: 1px solid #f0c36d; "
+                                    "border-radius: 3px; padding: 4px;")
+        self.guidance.hide()
         self.table = make_result_table("neighboursTable")
         self.query = LatestRequest(self, self.busy.setVisible)
         self._vocabulary_source: object = None  # the words list the completer was built from
@@ -56,16 +63,21 @@ class SearchPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
         layout.addWidget(self.stability_note)
+        layout.addWidget(self.guidance)
         layout.addWidget(self.table, 1)
 
-        self.edit.returnPressed.connect(self.search)
+        self._cleared = False  # the map's marks were cleared since the last search
+        self.edit.returnPressed.connect(lambda: self.search())
         self.table.cellDoubleClicked.connect(lambda r, _: self.search(self.table.item(r, 0).text()))
+        session.highlightChanged.connect(self._marks_changed)
         session.modelChanged.connect(self._model_changed)
         session.corpusChanged.connect(lambda _: self._set_vocabulary())
         session.stabilityChanged.connect(lambda _: self._model_changed(session.model))
         # the timeline: a snapshot shown, or a run's newest one while it trains, answers instead
         session.snapshotChanged.connect(lambda _: self._follow_snapshot())
         session.timelineChanged.connect(lambda _: self._follow_snapshot() if session.training else None)
+        # a run ended: what its snapshot answered is asked again of the model it made
+        session.trainingChanged.connect(lambda training: None if training else self._follow_snapshot())
 
     def _set_vocabulary(self) -> None:
         """The completer's words, sorted as the completer is told (case-insensitively); rebuilt only when
@@ -87,12 +99,18 @@ class SearchPanel(QWidget):
         self._set_vocabulary()
         self.query.cancel()
         self.table.setRowCount(0)
+        self.guidance.hide()
         if self.edit.text().strip() and model is not None:
-            self.search()
+            self.search(remark=not self._cleared)
 
     def _follow_snapshot(self) -> None:
         if self.edit.text().strip() and (self.session.model is not None or self.session.snapshot_source()):
-            self.search()
+            self.search(remark=not self._cleared)
+
+    def _marks_changed(self, words: list[str]) -> None:
+        """The map's marks were cleared (Clear): answers asked again keep the map clear."""
+        if not words and not self.session.selection:
+            self._cleared = True
 
     def focus_search(self) -> None:
         """Put the cursor in the search box, its text selected (View > Find a word)."""
@@ -103,8 +121,11 @@ class SearchPanel(QWidget):
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
-    def search(self, word: str | None = None) -> None:
-        """Neighbours of ``word`` (default: the text in the edit), highlighted in the map."""
+    def search(self, word: str | None = None, remark: bool = True) -> None:
+        """Neighbours of ``word`` (default: the text in the edit), highlighted in the map; with ``remark``
+        False (an answer asked again after the map was cleared) the table only."""
+        if remark:
+            self._cleared = False
         if word is not None:
             self.edit.setText(word)
         word = self.edit.text().strip()
@@ -119,6 +140,8 @@ class SearchPanel(QWidget):
             return
         topn = self.topn.value()
         stability = self.session.stability if snapshot is None else None
+        corpus = self.session.corpus
+        tokens = corpus.n_tokens if corpus is not None and self.session.model_fits else None
 
         def job():  # on a pool thread: the cosine query, and difflib's suggestions for an unknown word
             nonlocal model
@@ -134,17 +157,23 @@ class SearchPanel(QWidget):
             words = [model.words[i] for i in model.query_vector(word)[1]]
             spread = _spread(stability, words, [w for w, _ in neighbours])
             letters = letters_note(word) if model.from_letters(word) else ""
-            return rows, (words, spread, letters)
+            advice = "" if snapshot is not None else crowded_neighbours_advice(  # a snapshot is young anyway
+                [s for _, s in neighbours], tokens, getattr(model.config, "epochs", None), model.dim,
+                diagnose(model) is not None)
+            return rows, (words, spread, letters, advice)
 
         def done(result) -> None:
             rows, extra = result
             if rows is None:
                 self.show_message(extra)
                 self.table.setRowCount(0)
+                self.guidance.hide()
                 return
-            words, spread, letters = extra
+            words, spread, letters, advice = extra
             self.show_message(letters)
             fill_table(self.table, rows)
+            self.guidance.setText(advice)
+            self.guidance.setVisible(bool(advice))
             self._show_spread(spread)
             listed = {w for w, _, _ in rows}
             if snapshot is not None and self._last_answer is not None and self._last_answer[0] == word:
@@ -160,8 +189,9 @@ class SearchPanel(QWidget):
                                             f"{' (training: the newest snapshot)' if self.session.snapshot is None else ''}"
                                             f", among the {timeline.tracked:,} most frequent words.")
                 self.stability_note.show()
-            self.session.select(words)
-            self.session.highlight([w for w, _, _ in rows])
+            if remark:
+                self.session.select(words)
+                self.session.highlight([w for w, _, _ in rows])
 
         def failed(message: str) -> None:
             self.show_message(message)

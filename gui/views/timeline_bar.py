@@ -64,9 +64,10 @@ class TimelineBar(QWidget):
 
     def _snapshot_changed(self, index) -> None:
         self.live_button.setChecked(index is None)
-        if index is not None and index != self.slider.value():
+        wanted = self.slider.maximum() if index is None else index  # live is the newest: the slider's end
+        if wanted != self.slider.value():
             self.slider.blockSignals(True)
-            self.slider.setValue(index)
+            self.slider.setValue(wanted)
             self.slider.blockSignals(False)
         self._show_label()
 

@@ -15,6 +15,8 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from embedding_studio.core.text.stopwords import content_rows
+
 from ..background import LatestRequest
 from ..session import Session
 from .widgets import make_table
@@ -98,6 +100,7 @@ class TimelinePanel(QWidget):
         session.selectionChanged.connect(self._selection_changed)
         session.timelineChanged.connect(self._timeline_changed)
         session.snapshotChanged.connect(lambda _: self.refresh())
+        session.hiddenWordsChanged.connect(lambda _: self.refresh())
         self._timeline_changed(session.timeline)
 
     @property
@@ -141,7 +144,9 @@ class TimelinePanel(QWidget):
         word = self.word.text().strip().lower().replace(" ", "_")
         words = vocab.words
         cache = self._movers_cache
-        key = (float(timeline.epochs[index - 1]) if index else None, float(timeline.epochs[index]), timeline.tracked)
+        hidden = self.session.hidden_words  # function words hidden: the movers leave them out
+        key = (float(timeline.epochs[index - 1]) if index else None, float(timeline.epochs[index]), timeline.tracked,
+               hidden)
 
         def job():  # on a pool thread: a handful of small matrix products, movers ~0.1 s
             row = vocab.index.get(word) if word else None
@@ -156,12 +161,14 @@ class TimelinePanel(QWidget):
                                      for s in range(len(timeline))]
             if index and key not in cache:
                 order, change = timeline.movers(index, NEIGHBOURS, MOVER_WORDS)
+                kept = content_rows([words[r] for r in order.tolist()], hidden)
+                order, change = order[kept], change[kept]
                 listed = []
                 for r, c in zip(order[:MOVERS].tolist(), change[:MOVERS].tolist()):
                     after = timeline.neighbours(index, r, NEIGHBOURS)[0].tolist()
                     previous = timeline.neighbours(index - 1, r, NEIGHBOURS)[0].tolist()
-                    gained = [words[i] for i in after if i not in previous][:3]
-                    lost = [words[i] for i in previous if i not in after][:3]
+                    gained = [words[i] for i in after if i not in previous and words[i] not in hidden][:3]
+                    lost = [words[i] for i in previous if i not in after and words[i] not in hidden][:3]
                     listed.append((words[r], c, ", ".join(gained), ", ".join(lost)))
                 cache[key] = listed
             result["movers"] = cache.get(key, [])

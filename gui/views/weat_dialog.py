@@ -36,6 +36,7 @@ class WeatDialog(QDialog):
         for key, test in presets().items():
             self.preset.addItem(test.name, key)
         self.names: dict[str, QLineEdit] = {}
+        self._preset_names: dict[str, str] = {}  # set -> the name a preset gave it, while its words are the preset's
         self.edits: dict[str, QLineEdit] = {}
         grid = QGridLayout()
         for row, (key, label) in enumerate(SETS):
@@ -47,6 +48,7 @@ class WeatDialog(QDialog):
             grid.addWidget(name, row, 1)
             grid.addWidget(edit, row, 2)
             edit.returnPressed.connect(self.run)
+            edit.textEdited.connect(lambda _text, key=key: self._set_edited(key))
         grid.setColumnStretch(2, 1)
         self.run_button = QPushButton("Run the test", objectName="weatRunButton")
         self.run_button.setAutoDefault(False)
@@ -96,8 +98,18 @@ class WeatDialog(QDialog):
         test = presets()[key]
         for set_key, _ in SETS:
             word_set = getattr(test, set_key)
+            self._preset_names[set_key] = word_set.name
             self.names[set_key].setText(word_set.name)
             self.edits[set_key].setText(", ".join(word_set.words))
+
+    def _set_edited(self, key: str) -> None:
+        """Words typed into a preset's set make it a custom test: the preset's title goes, and so does the
+        set's name (it named other words), so a result never wears the paper's names for other sets."""
+        name = self._preset_names.pop(key, None)
+        if name is not None and self.names[key].text() == name:
+            self.names[key].clear()
+        if self.preset.currentData() is not None:
+            self.preset.setCurrentIndex(0)
 
     def run(self) -> None:
         model = self.session.model

@@ -59,9 +59,10 @@ def make_result_table(object_name: str) -> QTableWidget:
     """The (word, cosine, count) table of neighbours, analogies, axes and comparisons."""
     table = make_table(object_name, ["word", "cosine", "count"])
     header = table.horizontalHeader()
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+    # the words sized to themselves, the last column taking the rest: a stretched word column was
+    # squeezed to "i…" by the numbers beside it in a narrow panel (columns added later stretch alike)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
     return table
 
 
@@ -86,3 +87,38 @@ def close_button_box() -> QDialogButtonBox:
         button.setAutoDefault(False)
         button.setDefault(False)
     return box
+
+
+NEAR_ONE = 0.95  # every neighbour listed at least this close: the vectors have not spread apart
+
+
+def crowded_neighbours_advice(cosines: list[float], tokens: int | None, epochs: int | None,
+                              dim: int | None, collapsed: bool) -> str:
+    """Plain words when a model's neighbours mean little (all of them near 0.99, or the engine's collapse
+    check fired), and what to change, most effective first (core.vectors.health measured the order:
+    more epochs, then more text, then fewer dimensions). "" when the answer looks healthy."""
+    if not collapsed and not (len(cosines) >= 3 and min(cosines) >= NEAR_ONE):
+        return ""
+    size = f"{tokens:,} words of text" if tokens else "this text"
+    steps = []
+    if epochs:
+        steps.append(f"more epochs (this model had {epochs}; try {max(epochs * 4, 20)})")
+    else:
+        steps.append("more epochs")
+    steps.append("more text (word2vec learns well from a million words or more)")
+    if dim and dim > 50:
+        steps.append(f"fewer dimensions (this model has {dim}; try {max(dim // 2, 50)})")
+    return (f"<b>These neighbours mean little.</b> Every word here is almost as close as a word can be to "
+            f"every other: the training stopped while all the vectors still pointed the same way, which is "
+            f"what {size} at these settings gives. Try {', then '.join(steps)}.")
+
+
+def diverged_advice(message: str, lr: float | None, workers: int | None) -> str:
+    """Plain words after a run diverged: what happened, and what to change."""
+    if "diverged" not in message:
+        return ""
+    lower = f" (now {lr:g}; try {lr / 4:g})" if lr else ""
+    fewer = f", or fewer workers (now {workers})" if workers and workers > 1 else ""
+    return ("\n\nIn plain words: each step moved the vectors too far, so instead of settling they grew "
+            f"without bound and the model learned nothing. Lower the learning rate{lower}{fewer}; a small "
+            "corpus also gains from more epochs at a lower rate.")

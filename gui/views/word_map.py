@@ -12,7 +12,9 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetrics
+
+from embedding_studio.core.maps.labels import place_labels, screen_points
 
 from .map_items import WordLabel
 from .plots import fit_now, named_plot
@@ -36,13 +38,18 @@ class WordMap:
         self.coords = np.zeros((0, 2), dtype=np.float32)
         self.arrows: list[tuple[str, np.ndarray, np.ndarray]] = []
         self._items: list = []
+        self._labels: list[tuple[WordLabel, float, float, bool]] = []  # (label, x, y, always shown)
         self._font = QFont()
         self._font.setPointSizeF(8.5)
+        self._metrics = QFontMetrics(self._font)
+        # labels laid out again for each range (on a pixel grid, none overlapping: core.maps.labels)
+        self.plot.getViewBox().sigRangeChanged.connect(lambda *_: self._lay_out_labels())
 
     def clear(self) -> None:
         for item in self._items:
             self.plot.removeItem(item)
         self._items = []
+        self._labels = []
         self.scatter.setData([])
         self.words, self.coords, self.arrows = [], np.zeros((0, 2), dtype=np.float32), []
 
@@ -59,6 +66,7 @@ class WordMap:
         for word, (x, y) in list(zip(self.words, self.coords))[:labelled]:
             self._label(word, x, y, colour)
         fit_now(self.plot)
+        self._lay_out_labels()
 
     def add_arrows(self, words: Sequence[str], start: np.ndarray, end: np.ndarray) -> None:
         """An arrow per word from ``start`` (blue dot) to ``end`` (red head), labelled at its head."""
@@ -73,11 +81,36 @@ class WordMap:
             for item in (line, dot, head):
                 self.plot.addItem(item, ignoreBounds=item is head)  # a head's size is in pixels
                 self._items.append(item)
-            self._label(word, b[0], b[1], END)
+            self._label(word, b[0], b[1], END, always=True)
             self.arrows.append((word, a, b))
         fit_now(self.plot)
+        self._lay_out_labels()
 
-    def _label(self, word: str, x: float, y: float, colour: QColor) -> None:
+    def _lay_out_labels(self) -> None:
+        """Show the labels that overlap none shown before them (the movers' first, then the words in their
+        order); all of them while the plot is not laid out yet."""
+        if not self._labels:
+            return
+        view = self.plot.getViewBox()
+        (x0, x1), (y0, y1) = view.viewRange()
+        pixel = view.viewPixelSize()
+        if not (pixel and all(np.isfinite(pixel)) and min(pixel) > 0):
+            return
+        order = sorted(range(len(self._labels)), key=lambda k: not self._labels[k][3])  # stable: always first
+        coords = np.array([(self._labels[k][1], self._labels[k][2]) for k in order], dtype=np.float64)
+        points = screen_points(coords, (x0, x1), (y0, y1), pixel)
+        widths = [self._metrics.horizontalAdvance(self._labels[k][0].text()) + 6.0 for k in order]
+        always = sum(1 for label in self._labels if label[3])
+        placed = place_labels(points, widths, float(self._metrics.height()),
+                              ((x1 - x0) / pixel[0], (y1 - y0) / pixel[1]),
+                              always=always, budget=len(order), limit=len(order))
+        shown = {order[row]: offset for row, offset in placed}
+        for k, (label, _, _, _) in enumerate(self._labels):
+            label.setVisible(k in shown)
+            if k in shown:
+                label.set_offset(*shown[k])
+
+    def _label(self, word: str, x: float, y: float, colour: QColor, always: bool = False) -> None:
         label = WordLabel(line_height=12)
         label.setText(word)
         label.setFont(self._font)
@@ -85,3 +118,4 @@ class WordMap:
         label.setPos(x, y)
         self.plot.addItem(label, ignoreBounds=True)  # its size is in pixels: it must not set the range
         self._items.append(label)
+        self._labels.append((label, float(x), float(y), always))

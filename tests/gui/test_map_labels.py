@@ -98,6 +98,16 @@ def planted_model(groups=8, per=15, dim=12, seed=0):
     return Model(Vocab(words, np.arange(len(words), 0, -1) * 3), vectors), truth
 
 
+def named_pairs(legend: str, rank: bool = False) -> list[tuple[int, int]]:
+    """The (group, group) of the two words naming each cluster in the legend ("g3_0/g3_7"), or with
+    ``rank`` their (rank, rank)."""
+    import re
+
+    which = 2 if rank else 1
+    return [(int(m.group(which)), int(m.group(which + 2)))
+            for m in re.finditer(r"g(\d+)_(\d+)/g(\d+)_(\d+)", legend)]
+
+
 def controlled(view, qtbot):
     """The map's controller for ``view``, as the window makes it: it computes the clusters the view asks for."""
     from PySide6.QtWidgets import QMainWindow
@@ -121,10 +131,10 @@ def test_colour_by_cluster_with_a_legend_naming_each_group(view, qtbot):
     qtbot.keyClick(view.colour_mode, Qt.Key.Key_Down)
     qtbot.keyClick(view.colour_mode, Qt.Key.Key_Down)  # Plain -> Frequency -> Cluster
     assert view.colour_mode.currentText() == "Cluster"
-    qtbot.waitUntil(lambda: "g0_0" in view.colour_legend.text(), timeout=10_000)  # k-means ran off the UI thread
-    legend = view.colour_legend.text()
-    for g in range(8):  # eight planted groups (the map's k), each named by its two most frequent words
-        assert f"g{g}_0/g{g}_1" in legend
+    qtbot.waitUntil(lambda: "/" in view.colour_legend.text(), timeout=10_000)  # k-means ran off the UI thread
+    pairs = named_pairs(view.colour_legend.text())
+    # eight planted groups (the map's k), each named by two of its own words (the most particular to it)
+    assert sorted(a for a, _ in pairs) == list(range(8)) and all(a == b for a, b in pairs)
     colours = [b.color().name() for b in view.scatter.data["brush"]]
     for g in range(8):  # one colour per planted group, a different one for each
         assert len({c for c, t in zip(colours, truth) if t == g}) == 1
@@ -145,11 +155,13 @@ def test_clusters_follow_the_model(view, qtbot):
     view.session.set_frame(pca_frame(model.vectors, drawn_ids(len(model), 1000), model.words, model.counts))
     controlled(view, qtbot)
     view.colour_mode.setCurrentText("Cluster")
-    qtbot.waitUntil(lambda: "g0_0/g0_1" in view.colour_legend.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "/" in view.colour_legend.text(), timeout=10_000)
+    assert all(a == b for a, b in named_pairs(view.colour_legend.text()))  # by planted group
     rank = np.arange(len(model)) // 8  # word k is g<k % 8>_<k // 8>: now grouped by rank, not by name
     bundles = np.random.default_rng(1).normal(size=(8, model.dim)) * 5
     view.session.set_model(Model(model.vocab, (bundles[rank % 8] + 0.1 * model.vectors).astype(np.float32)))
-    qtbot.waitUntil(lambda: "g0_0/g1_0" in view.colour_legend.text(), timeout=10_000)  # the rank-0 words: one group
+    qtbot.waitUntil(lambda: len(named_pairs(view.colour_legend.text(), rank=True)) == 8 and all(  # now by rank
+        a == b for a, b in named_pairs(view.colour_legend.text(), rank=True)), timeout=10_000)
 
 
 def test_clusters_need_a_model(view, qtbot):

@@ -1,5 +1,7 @@
 """Small truths the window tells (#13's polish list): the status line, folders, questions, settings."""
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -33,7 +35,7 @@ def test_save_and_export_dialogs_start_in_the_last_folder(qtbot, trained, tmp_pa
     qtbot.waitUntil(lambda: (folder / "mine.npz").exists(), timeout=10_000)
     trained.files.choose_export_path()
     trained.files.choose_plot_path("loss")
-    assert asked[0][1] == "model.npz"  # nothing saved yet: the dialog's own default
+    assert asked[0][1] == str(Path.home() / "model.npz")  # nothing saved yet: home, never the program folder
     assert asked[1] == ("Export word2vec text", str(folder / "vectors.txt"))
     assert asked[2][1] == str(folder / "loss.png")
     qtbot.waitUntil(lambda: (folder / "loss.png").exists() and (folder / "vectors.txt").exists(), timeout=10_000)
@@ -97,9 +99,15 @@ def test_closing_during_training_asks(qtbot, window, monkeypatch):
     qtbot.waitUntil(lambda: window.training is None and not window.isVisible(), timeout=30_000)
 
 
-def test_train_does_not_silently_replace_an_unsaved_model(qtbot, trained, monkeypatch):
+def test_train_does_not_silently_replace_an_unsaved_model(qtbot, trained, monkeypatch, tmp_path):
     from PySide6.QtWidgets import QMessageBox
 
+    from .conftest import train
+    from .test_model_and_corpus import write_corpus
+
+    trained.files.open_corpus([str(write_corpus(tmp_path))])  # the demo's model is made again in seconds:
+    qtbot.waitUntil(lambda: trained.session.source.title() == "crime.txt", timeout=20_000)  # a model of texts
+    train(qtbot, trained, epochs=1)
     first = trained.session.model
     asked = answer(monkeypatch, QMessageBox.StandardButton.Cancel)
     qtbot.mouseClick(trained.settings_panel.train_button, Qt.MouseButton.LeftButton)
