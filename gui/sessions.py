@@ -295,7 +295,11 @@ class Sessions(QObject):
         waited = [0]
 
         def finish() -> None:  # once the query has answered: its highlights give way to the session's
-            if getattr(panel, "pending", False) and waited[0] < QUERY_WAIT_MS:
+            # the query's answer, and the restored projection's map (a t-SNE layout is computed off the UI
+            # thread, and a new projection fits the view when it arrives: the zoom must come after it)
+            shown = view.frame
+            projecting = s.model is not None and (shown is None or shown.projection != m.projection)
+            if (getattr(panel, "pending", False) or projecting) and waited[0] < QUERY_WAIT_MS:
                 waited[0] += 50
                 QTimer.singleShot(50, finish)
                 return
