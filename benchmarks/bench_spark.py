@@ -30,7 +30,7 @@ from common import DOSTOEVSKY, ROOT, quality
 CORPORA = {"five": ["dostoevsky"], "more": ["dostoevsky-more"], "all": ["dostoevsky", "dostoevsky-more"]}
 CORPUS_NAMES = {"five": "5 books", "more": "22 more books", "all": "both folders (27 books)"}
 ROWS = ["local, 1 worker", "sgns, 1 partition", "sgns, 2 partitions", "sgns, 4 partitions",
-        "sgns, 2 partitions, average", "sgns, 4 partitions, average", "MLlib, 1 partition", "gensim, 1 worker"]
+        "sgns, 2 partitions, average", "sgns, 4 partitions, average", "sgns, 4 partitions, rows, 4 syncs", "MLlib, 1 partition", "gensim, 1 worker"]
 
 
 def corpus_folder(name: str, tmp: Path, shared: Path) -> Path:
@@ -69,7 +69,8 @@ def train_row(row: str, folder: Path, seed: int, args) -> tuple[list[str], objec
     parts = row.split(", ")
     partitions = int(parts[1].split()[0])
     settings = SparkSettings(partitions=partitions, algorithm="mllib" if row.startswith("MLlib") else "sgns",
-                             combine=parts[2] if len(parts) > 2 else "rows", **common)
+                             combine=parts[2] if len(parts) > 2 else "rows",
+                             syncs=int(parts[3].split()[0]) if len(parts) > 3 else 1, **common)
     model = SparkTraining(str(folder), args.master, settings).run()
     loss = float(model.loss_history[-1]) if len(model.loss_history) else None
     return model.words, model.vectors, model.state.run_tokens, loss

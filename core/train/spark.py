@@ -57,7 +57,7 @@ ENGINE = "Spark MLlib Word2Vec"
 ALGORITHM = "skip-gram with hierarchical softmax; no negative sampling, no subsampling, no loss reported"
 #: This project's engine on Spark's executors (``algorithm="sgns"``).
 SGNS_ENGINE = "Embedding Studio SGNS on Spark"
-SGNS_ALGORITHM = "skip-gram with negative sampling and subsampling, the partitions combined each epoch"
+SGNS_ALGORITHM = "skip-gram with negative sampling and subsampling, the partitions combined every epoch"
 #: ``SparkSettings.algorithm``: name -> what it trains. The first is the default.
 ALGORITHMS = {"sgns": f"{SGNS_ENGINE}: {SGNS_ALGORITHM}", "mllib": f"{ENGINE}: {ALGORITHM}"}
 DEFAULT_ALGORITHM = "sgns"
@@ -68,6 +68,9 @@ _TOKENISE_CHARS = 1 << 20
 MAX_PARTITIONS = 10_000
 #: Seconds to wait for a TCP connection to a standalone master before calling it unreachable.
 CONNECT_TIMEOUT = 5.0
+#: Seconds a job on a cluster may go without a single executor, once it had some, before it is called lost:
+#: Spark itself would wait for new ones for ever (a killed worker leaves the job waiting, not failed).
+LOST_EXECUTORS_GRACE = 60.0
 _LOCAL = re.compile(r"local(\[(\*|\d+)(,\s*\d+)?\])?")
 _STANDALONE = re.compile(r"spark://(.+)")
 _REMOTE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")  # hdfs://, s3a://, gs://, file:// ...
@@ -108,6 +111,7 @@ class SparkSettings:
     negative: int = TrainConfig.negative
     sample: float = TrainConfig.sample
     combine: str = DEFAULT_COMBINE
+    syncs: int = 1  # SGNS: times an epoch the driver combines the partitions (one Spark job each)
 
     def __post_init__(self) -> None:
         if isinstance(self.partitions, bool) or not isinstance(self.partitions, int) \
@@ -115,6 +119,8 @@ class SparkSettings:
             raise StudioError(f"partitions must be a whole number, 1 to {MAX_PARTITIONS}, got {self.partitions!r}")
         if self.algorithm not in ALGORITHMS:
             raise StudioError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {self.algorithm!r}")
+        if isinstance(self.syncs, bool) or not isinstance(self.syncs, int) or not 1 <= self.syncs <= 1000:
+            raise StudioError(f"syncs must be a whole number, 1 to 1000, got {self.syncs!r}")
         if self.combine not in COMBINE_SCHEMES:
             raise StudioError(f"combine must be one of {', '.join(COMBINE_SCHEMES)}, got {self.combine!r}")
         self.config()  # the shared ranges: raises ConfigError naming the setting
@@ -417,6 +423,10 @@ class SparkTraining:
         self._context: Any = None
         self._phases = _Phases()
         self._folder = Path(tempfile.gettempdir())
+        self.lost_executors_grace = LOST_EXECUTORS_GRACE
+        self._had_executors = False
+        self._no_executors_since: float | None = None
+        self._lost = False  # the cluster lost every executor for longer than the grace: the job is given up
 
     # -- control
     def cancel(self) -> None:
@@ -436,6 +446,26 @@ class SparkTraining:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
+    def _watch_executors(self) -> None:
+        """Give the job up when a cluster that had executors has had none for ``lost_executors_grace``
+        seconds (its worker was killed, say): Spark would wait for new ones for ever. Not in local mode,
+        where the driver is the executor."""
+        if _LOCAL.fullmatch(self.master) or self._context is None:
+            return
+        try:  # the driver counts among the block managers Spark knows
+            executors = int(self._context._jsc.sc().getExecutorMemoryStatus().size()) - 1
+        except Exception:  # the context is stopping
+            return
+        now = time.monotonic()
+        if executors > 0:
+            self._had_executors, self._no_executors_since = True, None
+        elif self._had_executors:
+            if self._no_executors_since is None:
+                self._no_executors_since = now
+            elif now - self._no_executors_since >= self.lost_executors_grace:
+                self._lost = True
+                self._cancel_jobs()
+
     def run(self, on_progress: Callable[[SparkProgress], None] | None = None, interval: float = 0.25) -> Model:
         """Train and return the model (nothing is written here; see :func:`core.vectors.io.save_model`)."""
         report = on_progress or (lambda progress: None)
@@ -452,9 +482,10 @@ class SparkTraining:
             try:
                 while worker.is_alive():
                     worker.join(interval)
-                    if self.cancelled:
+                    if self.cancelled or self._lost:
                         self._cancel_jobs()  # again and again: a job MLlib starts after the first goes too
                     elif worker.is_alive():
+                        self._watch_executors()
                         report(self._progress(self._context))
             except KeyboardInterrupt:
                 self.cancel()
@@ -482,6 +513,10 @@ class SparkTraining:
             outcome["error"] = self._translate(error)
 
     def _translate(self, error: BaseException) -> BaseException:
+        if self._lost:
+            return SparkJobFailed(f"the Spark cluster at {self.master} lost every executor (a worker stopped or "
+                                  f"was killed) and none came back within {self.lost_executors_grace:g} s; the job "
+                                  f"was cancelled and nothing was written (Spark's log: {log_path()})")
         if self.cancelled:
             return SparkCancelled()
         if isinstance(error, (StudioError, SparkCancelled, MemoryError)):
@@ -497,7 +532,7 @@ class SparkTraining:
         return self._train_mllib(session)
 
     def _check_cancelled(self) -> None:
-        if self.cancelled:
+        if self.cancelled or self._lost:
             raise SparkCancelled()
 
     def _train_sgns(self, session: Any) -> Model:
@@ -511,8 +546,10 @@ class SparkTraining:
     def _sgns_model(self, outcome: SgnsOutcome) -> Model:
         s, n = self.settings, len(outcome.vocab)
         partitions = f"{s.partitions} partition{'s' * (s.partitions != 1)}"
+        syncs = "once an epoch" if s.syncs == 1 else f"{s.syncs} times an epoch"
         state = RunState(epochs_trained=s.epochs, run_epochs=s.epochs, run_tokens=outcome.raw_tokens, finished=True,
-                         trained_by=f"{SGNS_ENGINE} ({SGNS_ALGORITHM}, {s.combine}); {partitions} on {self.master}; "
+                         trained_by=f"{SGNS_ENGINE} ({SGNS_ALGORITHM}: {s.combine}, {syncs}); {partitions} on "
+                                    f"{self.master}; "
                                     f"corpus {self.corpus}")
         return Model(outcome.vocab, outcome.table[:n], outcome.table[n:], outcome.config, np.array(outcome.losses), state)
 

@@ -43,6 +43,7 @@ from .sgns import BatchRunner, initial_table
 
 #: How the partitions' moves of a row are combined: "rows" divides a row's summed move by the partitions
 #: that moved it; "average" by all of them (plain parameter averaging: the mean of the partitions' tables).
+#: (Keeping every move whole, their sum, diverged in the third epoch at 4 partitions: benchmarks/README.md.)
 COMBINE_SCHEMES = ("rows", "average")
 DEFAULT_COMBINE = "rows"
 
@@ -134,8 +135,9 @@ def share_seed(seed: int, share: int) -> int:
 
 
 def train_share(rows: Iterable[tuple[int, np.ndarray]], epoch: int, config: TrainConfig, table: Any,
-                tables: Any) -> Iterator[tuple[np.ndarray, np.ndarray, float, int, int, int]]:
-    """One epoch of a share: its batches of the run's schedule, from the broadcast table.
+                tables: Any, round_: int = 0, rounds: int = 1) -> Iterator[tuple[np.ndarray, np.ndarray, float, int, int, int]]:
+    """One epoch of a share (or round ``round_`` of ``rounds`` of it): its batches of the run's schedule,
+    from the broadcast table.
 
     Yields (move of every row, 1 where a row moved, summed loss, examples, pairs, corpus tokens)."""
     base = table.value
@@ -146,7 +148,9 @@ def train_share(rows: Iterable[tuple[int, np.ndarray]], epoch: int, config: Trai
         if len(ids) >= 2:
             runner = BatchRunner(ids, current, keep, AliasSampler.from_tables(accept, alias),
                                  config.replace(seed=share_seed(config.seed, share)), counts)
-            for index in range(epoch * runner.per_epoch, (epoch + 1) * runner.per_epoch):
+            first = epoch * runner.per_epoch
+            for index in range(first + round_ * runner.per_epoch // rounds,
+                               first + (round_ + 1) * runner.per_epoch // rounds):
                 done, batch_loss, batch_examples, batch_pairs = runner.run(index)
                 words += done
                 loss += batch_loss
@@ -280,7 +284,8 @@ def _identity(share: int) -> int:
 
 def _epochs(context: Any, shares: Any, vocab: Vocab, settings: Any, raw_tokens: int, phases: Any,
             check: Callable[[], None]) -> SgnsOutcome:
-    """One Spark job an epoch: broadcast the table, train the shares, combine their moves."""
+    """One Spark job a round (``settings.syncs`` rounds an epoch): broadcast the table, train the shares'
+    batches of the round, combine their moves."""
     config = run_config(settings)
     n = len(vocab)
     table = initial_table(n, config.dim, config.seed)
@@ -290,19 +295,25 @@ def _epochs(context: Any, shares: Any, vocab: Vocab, settings: Any, raw_tokens: 
     losses: list[float] = []
     depth = max(2, math.ceil(math.log2(max(settings.partitions, 2)) / 2))
     try:
+        rounds = settings.syncs
         for epoch in range(config.epochs):
-            check()
-            phases.phase = f"SGNS: epoch {epoch + 1} of {config.epochs}" + (
-                f" (last epoch's loss {losses[-1]:.4f})" if losses else "")
-            current = context.broadcast(table)
-            try:
-                moves, moved, loss, examples, _, _ = shares.mapPartitions(functools.partial(
-                    train_share, epoch=epoch, config=config, table=current, tables=tables)).treeReduce(
-                    add_results, depth=depth)
-            finally:
-                current.destroy()
-            table = combine(table, moves, moved, settings.partitions, settings.combine)
-            del moves, moved
+            loss = examples = 0
+            for round_ in range(rounds):
+                check()
+                phases.phase = f"SGNS: epoch {epoch + 1} of {config.epochs}" + (
+                    f", round {round_ + 1} of {rounds}" if rounds > 1 else "") + (
+                    f" (last epoch's loss {losses[-1]:.4f})" if losses else "")
+                current = context.broadcast(table)
+                try:
+                    moves, moved, round_loss, round_examples, _, _ = shares.mapPartitions(functools.partial(
+                        train_share, epoch=epoch, config=config, table=current, tables=tables, round_=round_,
+                        rounds=rounds)).treeReduce(add_results, depth=depth)
+                finally:
+                    current.destroy()
+                table = combine(table, moves, moved, settings.partitions, settings.combine)
+                del moves, moved
+                loss, examples = loss + round_loss, examples + round_examples
+                phases.done = 3 + epoch + (round_ + 1) / rounds
             mean = loss / examples if examples else math.nan
             if not math.isfinite(mean) or mean > _DIVERGED_ABOVE:
                 raise TrainingDiverged(f"training diverged in epoch {epoch + 1}: the loss is {mean:.3f} "

@@ -293,6 +293,7 @@ def test_sgns_on_two_partitions_learns_with_local_vocabulary_and_an_exact_loss(s
     phases = [r.phase for r in reports]
     assert "reading and counting words" in phases and "sharing out the text" in phases
     assert any(p.startswith("SGNS: epoch 3 of 3 (last epoch's loss") for p in phases)
+    assert "rows, once an epoch" in model.state.trained_by
     assert max(r.epoch for r in reports) >= 2 and all(0.0 <= r.fraction <= 1.0 for r in reports)
     save_model(model, tmp_path / "m.npz")
     again = load_model(tmp_path / "m.npz")
@@ -373,3 +374,14 @@ def test_combine_keeps_a_rows_whole_move_when_one_partition_moved_it():
     moved = np.array([2, 1, 0])
     np.testing.assert_array_equal(combine(base, moves, moved, 2, "rows"), [[1, 1], [1, 1], [0, 0]])
     np.testing.assert_array_equal(combine(base, moves, moved, 2, "average"), [[1, 1], [0.5, 0.5], [0, 0]])
+
+
+def test_sgns_syncs_split_each_epoch_into_rounds_and_one_partition_stays_local_training(spark, texts):
+    model = SparkTraining(str(texts), SPARK_MASTER,
+                          SparkSettings(dim=16, window=2, epochs=2, min_count=2, syncs=3)).run(None)
+    local = _local(texts, dim=16, window=2, epochs=2, min_count=2)  # the rounds cover the epoch's batches once
+    np.testing.assert_allclose(model.loss_history, local.loss_history, rtol=1e-6)
+    np.testing.assert_allclose(model.vectors, local.vectors, atol=1e-5)
+    assert "3 times an epoch" in model.state.trained_by
+    with pytest.raises(StudioError, match="syncs must be"):
+        SparkSettings(syncs=0)
