@@ -235,12 +235,14 @@ def train_sgns(session: Any, lines: Any, settings: Any, files: list[Path] | None
         rows = hold(lines.select("value", "_metadata.file_path", "_metadata.file_block_start").rdd
                     .persist(StorageLevel.MEMORY_AND_DISK))
         phases.phase = "reading and counting words"
-        counted = rows.mapPartitions(functools.partial(count_words, rule=rule)).reduceByKey(operator.add).collect()
-        raw_tokens = sum(count for _, count in counted)
+        counted = hold(rows.mapPartitions(functools.partial(count_words, rule=rule)).reduceByKey(operator.add)
+                       .persist(StorageLevel.MEMORY_AND_DISK))
+        raw_tokens = int(counted.values().sum())
         if raw_tokens == 0:
             raise CorpusError(f"{corpus} has no words (no letters in its text)")
-        vocab = Vocab.from_counts(dict(counted), settings.min_count)
-        del counted
+        min_count = settings.min_count  # only the words kept come to the driver (a corpus has many more)
+        vocab = Vocab.from_counts(dict(counted.filter(lambda kv: kv[1] >= min_count).collect()), min_count)
+        counted.unpersist()
         if len(vocab) < 2:
             raise CorpusError(f"{corpus}: only {len(vocab)} distinct word(s) occur at least "
                               f"{settings.min_count} times, and training needs two or more; try a lower min_count")
