@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     spark.add_argument("--partitions", type=int, default=1,
                        help="shares of the text trained in parallel (default 1, the best vectors; more is "
                             "faster on a cluster): sgns combines them each epoch, mllib averages them once")
+    spark.add_argument("--syncs", type=int, default=1,
+                       help="sgns: times an epoch the partitions are combined (default 1; more keeps many "
+                            "partitions closer to local training, one Spark job each)")
     spark.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_analysis_commands(commands)
     _add_timeline_commands(commands)

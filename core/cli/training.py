@@ -94,7 +94,8 @@ def train_spark(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
 
     settings = SparkSettings(dim=args.dim, window=args.window, epochs=args.epochs, min_count=args.min_count,
                              lr=args.lr, seed=args.seed, partitions=args.partitions, tokens=args.tokens,
-                             algorithm=args.algorithm, negative=args.negative, sample=args.sample)
+                             algorithm=args.algorithm, negative=args.negative, sample=args.sample,
+                             syncs=args.syncs)
     job = SparkTraining(args.corpus, args.master, settings)  # a local corpus is looked at here, before Java
     out = writable_target(args.out, inputs=job.files or [])
     started = time.perf_counter()
