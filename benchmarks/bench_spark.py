@@ -30,7 +30,7 @@ from common import DOSTOEVSKY, ROOT, quality
 CORPORA = {"five": ["dostoevsky"], "more": ["dostoevsky-more"], "all": ["dostoevsky", "dostoevsky-more"]}
 CORPUS_NAMES = {"five": "5 books", "more": "22 more books", "all": "both folders (27 books)"}
 ROWS = ["local, 1 worker", "sgns, 1 partition", "sgns, 2 partitions", "sgns, 4 partitions",
-        "sgns, 2 partitions, average", "sgns, 4 partitions, average", "sgns, 4 partitions, rows, 4 syncs", "MLlib, 1 partition", "gensim, 1 worker"]
+        "sgns, 2 partitions, average", "sgns, 4 partitions, average", "sgns, 4 partitions, rows, 4 syncs", "sgns, 2 partitions, sqrt", "sgns, 4 partitions, sqrt", "MLlib, 1 partition", "gensim, 1 worker"]
 
 
 def corpus_folder(name: str, tmp: Path, shared: Path) -> Path:

@@ -42,9 +42,10 @@ from ..text.vocab import AliasSampler, Vocab
 from .sgns import BatchRunner, initial_table
 
 #: How the partitions' moves of a row are combined: "rows" divides a row's summed move by the partitions
-#: that moved it; "average" by all of them (plain parameter averaging: the mean of the partitions' tables).
+#: that moved it; "average" by all of them (plain parameter averaging: the mean of the partitions' tables);
+#: "sqrt" by the square root of the partitions that moved it (between the mean and the sum).
 #: (Keeping every move whole, their sum, diverged in the third epoch at 4 partitions: benchmarks/README.md.)
-COMBINE_SCHEMES = ("rows", "average")
+COMBINE_SCHEMES = ("rows", "average", "sqrt")
 DEFAULT_COMBINE = "rows"
 
 #: Characters of text tokenised at a time on an executor (lines joined): few calls, bounded memory.
@@ -171,6 +172,8 @@ def combine(base: np.ndarray, moves: np.ndarray, moved: np.ndarray, partitions: 
     partitions that moved it ("rows") or by all of them ("average", the mean of their tables)."""
     if scheme == "average":
         return base + moves / np.float32(partitions)
+    if scheme == "sqrt":
+        return base + moves / np.sqrt(np.maximum(moved, 1)).astype(np.float32)[:, None]
     return base + moves / np.maximum(moved, 1).astype(np.float32)[:, None]
 
 

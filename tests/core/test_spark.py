@@ -374,6 +374,7 @@ def test_combine_keeps_a_rows_whole_move_when_one_partition_moved_it():
     moved = np.array([2, 1, 0])
     np.testing.assert_array_equal(combine(base, moves, moved, 2, "rows"), [[1, 1], [1, 1], [0, 0]])
     np.testing.assert_array_equal(combine(base, moves, moved, 2, "average"), [[1, 1], [0.5, 0.5], [0, 0]])
+    np.testing.assert_allclose(combine(base, moves, moved, 2, "sqrt"), [[2 ** 0.5] * 2, [1, 1], [0, 0]], rtol=1e-6)
 
 
 def test_sgns_syncs_split_each_epoch_into_rounds_and_one_partition_stays_local_training(spark, texts):
