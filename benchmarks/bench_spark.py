@@ -8,8 +8,9 @@ not depend on how busy the machine is, and this one is shared. Every row trains 
 article's settings (dim 32, window 2, min_count 5, 20 epochs, lr 0.025 decaying linearly; 5 negatives and
 sample 1e-3 where the engine has them): local training with one worker (the schedule every Spark share
 follows), ``train-spark --algorithm sgns`` on 1, 2 and 4 partitions with each way of combining the
-partitions (``rows``: a row's summed move divided by the partitions that moved it, the default;
-``average``: plain parameter averaging), Spark MLlib's Word2Vec on one partition, and gensim's SGNS.
+partitions (``sqrt``, the default: a row's summed move divided by the square root of the partitions that
+moved it; ``rows``: by their number; ``average``: plain parameter averaging; and ``rows`` combined 4 times
+an epoch), Spark MLlib's Word2Vec on one partition, and gensim's SGNS.
 The Spark rows run in this process, one Spark session for all of them. Corpora: ``five`` (the article's
 five books), ``more`` (the 22 others), ``all`` (both shared folders, 27 books). The corpora have no
 Gutenberg headers, so Spark's tokens are local training's exactly. Each run is appended to ``--jsonl``
@@ -29,8 +30,9 @@ from common import DOSTOEVSKY, ROOT, quality
 
 CORPORA = {"five": ["dostoevsky"], "more": ["dostoevsky-more"], "all": ["dostoevsky", "dostoevsky-more"]}
 CORPUS_NAMES = {"five": "5 books", "more": "22 more books", "all": "both folders (27 books)"}
-ROWS = ["local, 1 worker", "sgns, 1 partition", "sgns, 2 partitions", "sgns, 4 partitions",
-        "sgns, 2 partitions, average", "sgns, 4 partitions, average", "sgns, 4 partitions, rows, 4 syncs", "sgns, 2 partitions, sqrt", "sgns, 4 partitions, sqrt", "MLlib, 1 partition", "gensim, 1 worker"]
+ROWS = ["local, 1 worker", "sgns, 1 partition", "sgns, 2 partitions, sqrt", "sgns, 4 partitions, sqrt",
+        "sgns, 2 partitions, rows", "sgns, 4 partitions, rows", "sgns, 4 partitions, rows, 4 syncs",
+        "sgns, 2 partitions, average", "sgns, 4 partitions, average", "MLlib, 1 partition", "gensim, 1 worker"]
 
 
 def corpus_folder(name: str, tmp: Path, shared: Path) -> Path:
@@ -69,7 +71,7 @@ def train_row(row: str, folder: Path, seed: int, args) -> tuple[list[str], objec
     parts = row.split(", ")
     partitions = int(parts[1].split()[0])
     settings = SparkSettings(partitions=partitions, algorithm="mllib" if row.startswith("MLlib") else "sgns",
-                             combine=parts[2] if len(parts) > 2 else "rows",
+                             combine=parts[2] if len(parts) > 2 else "sqrt",
                              syncs=int(parts[3].split()[0]) if len(parts) > 3 else 1, **common)
     model = SparkTraining(str(folder), args.master, settings).run()
     loss = float(model.loss_history[-1]) if len(model.loss_history) else None

@@ -7,9 +7,12 @@ How, per epoch: the driver broadcasts the current table (input and output rows);
 tasks copies it and runs :class:`~core.train.sgns.BatchRunner` (the engine, imported, not copied) over its
 contiguous share of the token ids for that epoch's batches of the schedule, then returns how far it moved
 each row, which rows it moved, and its summed loss and examples. The driver adds the moves up and divides
-each row's sum by the number of partitions that moved it (:func:`combine`): a rare word trained in one
-share keeps its whole update, a frequent one trained in all gets their mean, as plain parameter
-averaging would give it (benchmarks/README.md, "Spark MLlib against ours and gensim", measures both).
+each row's sum by the square root of the number of partitions that moved it (:func:`combine`): a rare
+word trained in one share keeps its whole update; a frequent one, trained in all P, gets their sum over
+sqrt(P). Their mean (parameter averaging, or dividing by the partitions that moved the row, as MLlib
+does) moves a frequent word P times less an epoch than local training does, and at 4 partitions WordSim
+fell from 0.35 to 0.18; their sum diverged at 4 partitions; the square root scored with local training
+at 2 and 4 (benchmarks/README.md, "Spark MLlib against ours and gensim", measures all three).
 
 What is the same as local training: the vocabulary (the counts of the same tokens, the same
 ``min_count`` cut and order), the keep probabilities of subsampling, the noise distribution, the batch
@@ -41,12 +44,12 @@ from ..errors import CorpusError, TrainingDiverged
 from ..text.vocab import AliasSampler, Vocab
 from .sgns import BatchRunner, initial_table
 
-#: How the partitions' moves of a row are combined: "rows" divides a row's summed move by the partitions
-#: that moved it; "average" by all of them (plain parameter averaging: the mean of the partitions' tables);
-#: "sqrt" by the square root of the partitions that moved it (between the mean and the sum).
-#: (Keeping every move whole, their sum, diverged in the third epoch at 4 partitions: benchmarks/README.md.)
-COMBINE_SCHEMES = ("rows", "average", "sqrt")
-DEFAULT_COMBINE = "rows"
+#: How the partitions' moves of a row are combined: "sqrt" (the default) divides a row's summed move by the
+#: square root of the partitions that moved it; "rows" by the partitions that moved it (their mean, MLlib's
+#: way); "average" by all of them (plain parameter averaging: the mean of the partitions' tables). Keeping
+#: every move whole, their sum, diverged in the third epoch at 4 partitions (benchmarks/README.md).
+COMBINE_SCHEMES = ("sqrt", "rows", "average")
+DEFAULT_COMBINE = "sqrt"
 
 #: Characters of text tokenised at a time on an executor (lines joined): few calls, bounded memory.
 _TOKENISE_CHARS = 1 << 20
@@ -168,8 +171,9 @@ def add_results(a: tuple, b: tuple) -> tuple:
 
 
 def combine(base: np.ndarray, moves: np.ndarray, moved: np.ndarray, partitions: int, scheme: str) -> np.ndarray:
-    """The table after an epoch: ``base`` plus the partitions' summed ``moves``, each row divided by the
-    partitions that moved it ("rows") or by all of them ("average", the mean of their tables)."""
+    """The table after an epoch: ``base`` plus the partitions' summed ``moves``, each row divided by the square
+    root of the partitions that moved it ("sqrt"), by their number ("rows") or by all of them ("average",
+    the mean of their tables)."""
     if scheme == "average":
         return base + moves / np.float32(partitions)
     if scheme == "sqrt":

@@ -293,7 +293,7 @@ def test_sgns_on_two_partitions_learns_with_local_vocabulary_and_an_exact_loss(s
     phases = [r.phase for r in reports]
     assert "reading and counting words" in phases and "sharing out the text" in phases
     assert any(p.startswith("SGNS: epoch 3 of 3 (last epoch's loss") for p in phases)
-    assert "rows, once an epoch" in model.state.trained_by
+    assert "sqrt, once an epoch" in model.state.trained_by
     assert max(r.epoch for r in reports) >= 2 and all(0.0 <= r.fraction <= 1.0 for r in reports)
     save_model(model, tmp_path / "m.npz")
     again = load_model(tmp_path / "m.npz")
