@@ -85,24 +85,34 @@ def done_runs(path: Path) -> list[dict]:
 
 
 def print_table(runs: list[dict]) -> None:
-    by_corpus: dict[str, dict[str, list[dict]]] = {}
+    """Per corpus, each row's means over its seeds, and beside each score its difference from local training
+    on the same seeds (seeds move these scores by 0.01-0.04: compare like with like)."""
+    by_corpus: dict[str, dict[str, dict[int, dict]]] = {}
     for run in runs:
-        by_corpus.setdefault(run["corpus"], {}).setdefault(run["row"], []).append(run)
+        by_corpus.setdefault(run["corpus"], {}).setdefault(run["row"], {})[run["seed"]] = run
+    keys = ("wordsim", "simlex", "analogy")
     for corpus, rows in by_corpus.items():
-        any_run = next(iter(rows.values()))[0]
-        seeds = sorted({r["seed"] for runs_ in rows.values() for r in runs_})
-        print(f"\n{CORPUS_NAMES[corpus]}: {any_run['tokens']:,} tokens, {any_run['vocab']:,} words; means over "
-              f"seeds {seeds}\n")
-        print("| | seeds | WordSim-353 | SimLex-999 | analogies | loss, last epoch |\n|---|---|---|---|---|---|")
+        any_run = next(iter(next(iter(rows.values())).values()))
+        print(f"\n{CORPUS_NAMES[corpus]}: {any_run['tokens']:,} tokens, {any_run['vocab']:,} words\n")
+        print("| | seeds | WordSim-353 (vs local) | SimLex-999 (vs local) | analogies (vs local) | loss, last epoch |\n"
+              "|---|---|---|---|---|---|")
+        local = rows.get("local, 1 worker", {})
         for row in ROWS:
             if row not in rows:
                 continue
             got = rows[row]
-            mean = {key: statistics.fmean(r[key] for r in got) for key in ("wordsim", "simlex", "analogy")}
-            losses = [r["loss"] for r in got if r.get("loss") is not None]
+            seeds = sorted(got)
+            cells = []
+            for key in keys:
+                mean = statistics.fmean(got[seed][key] for seed in seeds)
+                if row != "local, 1 worker" and all(seed in local for seed in seeds):
+                    delta = mean - statistics.fmean(local[seed][key] for seed in seeds)
+                    cells.append(f"{mean:.3f} ({delta:+.3f})")
+                else:
+                    cells.append(f"{mean:.3f}")
+            losses = [got[seed]["loss"] for seed in seeds if got[seed].get("loss") is not None]
             loss = f"{statistics.fmean(losses):.4f}" if losses else "-"
-            print(f"| {row} | {len(got)} | {mean['wordsim']:.3f} | {mean['simlex']:.3f} | {mean['analogy']:.3f} "
-                  f"| {loss} |")
+            print(f"| {row} | {', '.join(map(str, seeds))} | {' | '.join(cells)} | {loss} |")
 
 
 def main() -> None:
