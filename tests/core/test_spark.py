@@ -251,7 +251,7 @@ def test_spark_tokenises_by_the_chosen_word_rule(spark, texts):
 # --- --algorithm sgns: this project's engine on the executors ------------------------------------------
 
 
-def _local(texts: Path, **settings) -> "Model":
+def _local(texts: Path, **settings):
     corpus = load_corpus([texts], min_count=settings.pop("min_count"))
     return Trainer(corpus.ids, corpus.vocab, TrainConfig(workers=1, **settings)).train()
 
