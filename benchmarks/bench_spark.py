@@ -1,14 +1,20 @@
-"""Spark MLlib's Word2Vec (what ``main.py train-spark`` drives) against ours and gensim, on the article's job.
+"""Training on Spark against local training: our SGNS on 1, 2 and 4 partitions, MLlib's Word2Vec, and gensim.
 
-    python benchmarks/bench_spark.py [--seeds 1 2] [--epochs 20] [--master local[2]] [--json FILE]
+    python benchmarks/bench_spark.py [--corpus five all] [--seeds 1 2] [--epochs 20] [--master local[2]]
+                                     [--jsonl FILE] [--table-only]
 
-Every engine trains as a whole process on the same tokens (the corpus has no Gutenberg headers, so
-Spark's tokens are local training's exactly) at the article's settings where MLlib has them: dim 32,
-window 2, min_count 5, 20 epochs, lr 0.025 decaying linearly. MLlib cannot do the rest: it trains
-hierarchical softmax, not 5 negatives, and does no subsampling. So two controls isolate the algorithm
-from the implementation: ours with subsampling off, and gensim with MLlib's algorithm (hs=1,
-negative=0, sample=0). Quality by gensim's evaluators (benchmarks/common.py), as in bench_train.py.
-MLlib's time includes starting Spark (a JVM, ~6-9 s here). Modest on purpose: one run per engine and seed.
+Quality only (WordSim-353, SimLex-999, analogies by gensim's evaluators, benchmarks/common.py): it does
+not depend on how busy the machine is, and this one is shared. Every row trains the same tokens at the
+article's settings (dim 32, window 2, min_count 5, 20 epochs, lr 0.025 decaying linearly; 5 negatives and
+sample 1e-3 where the engine has them): local training with one worker (the schedule every Spark share
+follows), ``train-spark --algorithm sgns`` on 1, 2 and 4 partitions with each way of combining the
+partitions (``sqrt``, the default: a row's summed move divided by the square root of the partitions that
+moved it; ``rows``: by their number; ``average``: plain parameter averaging; and ``rows`` combined 4 times
+an epoch), Spark MLlib's Word2Vec on one partition, and gensim's SGNS.
+The Spark rows run in this process, one Spark session for all of them. Corpora: ``five`` (the article's
+five books), ``more`` (the 22 others), ``all`` (both shared folders, 27 books). The corpora have no
+Gutenberg headers, so Spark's tokens are local training's exactly. Each run is appended to ``--jsonl``
+as it ends (a run already there is not repeated), and the table is printed from that file.
 """
 
 from __future__ import annotations
@@ -16,84 +22,143 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, quality, require_corpus
+from common import DOSTOEVSKY, ROOT, quality
+
+CORPORA = {"five": ["dostoevsky"], "more": ["dostoevsky-more"], "all": ["dostoevsky", "dostoevsky-more"]}
+CORPUS_NAMES = {"five": "5 books", "more": "22 more books", "all": "both folders (27 books)"}
+ROWS = ["local, 1 worker", "sgns, 1 partition", "sgns, 2 partitions, sqrt", "sgns, 4 partitions, sqrt",
+        "sgns, 2 partitions, rows", "sgns, 4 partitions, rows", "sgns, 4 partitions, rows, 4 syncs",
+        "sgns, 2 partitions, average", "sgns, 4 partitions, average", "MLlib, 1 partition", "gensim, 1 worker"]
 
 
-def timed(command: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+def corpus_folder(name: str, tmp: Path, shared: Path) -> Path:
+    """One folder for Spark and for local training: links to the corpus's files (the texts are not copied)."""
+    folder = tmp / name
+    if not folder.exists():
+        folder.mkdir()
+        for source in CORPORA[name]:
+            for path in sorted((shared / source).glob("*.txt")):
+                (folder / path.name).symlink_to(path)
+    return folder
 
 
-def engines(args) -> dict[str, tuple[list[str], str]]:
-    """name: (command without --out and --seed, how to read the output)."""
-    common = ["--dim", str(args.dim), "--window", str(args.window), "--epochs", str(args.epochs)]
-    ours = [sys.executable, "main.py", "train", "{corpus}", "--quiet", "--workers", "2", *common]
-    gensim = [sys.executable, "benchmarks/gensim_train.py", "{corpus}", "--workers", "2", *common]
-    spark = [sys.executable, "main.py", "train-spark", "{corpus}", "--master", args.master, "--quiet", *common]
-    return {
-        "ours (SGNS, sample 1e-3)": (ours, "npz"),
-        "ours (SGNS, sample 0)": (ours + ["--sample", "0"], "npz"),
-        "gensim (SGNS, sample 1e-3)": (gensim, "bin"),
-        "gensim (HS, sample 0) = MLlib's algorithm": (gensim + ["--hs", "--sample", "0"], "bin"),
-        f"Spark MLlib, {args.master}, 1 partition": (spark + ["--partitions", "1"], "npz"),
-        f"Spark MLlib, {args.master}, 2 partitions": (spark + ["--partitions", "2"], "npz"),
-    }
+def train_row(row: str, folder: Path, seed: int, args) -> tuple[list[str], object, int, float | None]:
+    """(words, vectors, tokens, last epoch's loss) of one row's model."""
+    common = dict(dim=args.dim, window=args.window, epochs=args.epochs, min_count=5, seed=seed)
+    if row in ("local, 1 worker", "gensim, 1 worker"):
+        from embedding_studio.core.config import TrainConfig
+        from embedding_studio.core.text.corpus import load_corpus
+
+        corpus = load_corpus([folder], min_count=5)
+        if row.startswith("gensim"):
+            from gensim.models import Word2Vec
+
+            sentences = [[corpus.vocab.words[i] for i in corpus.ids[at:at + 10_000].tolist()]
+                         for at in range(0, len(corpus.ids), 10_000)]
+            model = Word2Vec(sentences, vector_size=args.dim, window=args.window, min_count=1, sg=1, negative=5,
+                             sample=1e-3, epochs=args.epochs, workers=1, seed=seed, alpha=0.025)
+            return list(model.wv.index_to_key), model.wv.vectors, corpus.raw_tokens, None
+        from embedding_studio.core.train.trainer import Trainer
+
+        model = Trainer(corpus.ids, corpus.vocab, TrainConfig(workers=1, **common)).train()
+        return model.words, model.vectors, corpus.raw_tokens, float(model.loss_history[-1])
+    from embedding_studio.core.train.spark import SparkSettings, SparkTraining
+
+    parts = row.split(", ")
+    partitions = int(parts[1].split()[0])
+    settings = SparkSettings(partitions=partitions, algorithm="mllib" if row.startswith("MLlib") else "sgns",
+                             combine=parts[2] if len(parts) > 2 else "sqrt",
+                             syncs=int(parts[3].split()[0]) if len(parts) > 3 else 1, **common)
+    model = SparkTraining(str(folder), args.master, settings).run()
+    loss = float(model.loss_history[-1]) if len(model.loss_history) else None
+    return model.words, model.vectors, model.state.run_tokens, loss
 
 
-def scores_of(path: Path, kind: str) -> dict[str, float]:
-    if kind == "npz":
-        from embedding_studio.core.vectors.io import load_model
+def done_runs(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
-        model = load_model(path)
-        return {"vocab": len(model), **quality(model.words, model.vectors)}
-    from gensim.models import KeyedVectors
 
-    kv = KeyedVectors.load_word2vec_format(path, binary=True)
-    return {"vocab": len(kv), **quality(kv.index_to_key, kv.vectors)}
+def print_table(runs: list[dict]) -> None:
+    """Per corpus, each row's means over its seeds, and beside each score its difference from local training
+    on the same seeds (seeds move these scores by 0.01-0.04: compare like with like)."""
+    by_corpus: dict[str, dict[str, dict[int, dict]]] = {}
+    for run in runs:
+        by_corpus.setdefault(run["corpus"], {}).setdefault(run["row"], {})[run["seed"]] = run
+    keys = ("wordsim", "simlex", "analogy")
+    for corpus, rows in by_corpus.items():
+        any_run = next(iter(next(iter(rows.values())).values()))
+        print(f"\n{CORPUS_NAMES[corpus]}: {any_run['tokens']:,} tokens, {any_run['vocab']:,} words\n")
+        print("| | seeds | WordSim-353 (vs local) | SimLex-999 (vs local) | analogies (vs local) | loss, last epoch |\n"
+              "|---|---|---|---|---|---|")
+        local = rows.get("local, 1 worker", {})
+        for row in ROWS:
+            if row not in rows:
+                continue
+            got = rows[row]
+            seeds = sorted(got)
+            cells = []
+            for key in keys:
+                mean = statistics.fmean(got[seed][key] for seed in seeds)
+                if row != "local, 1 worker" and all(seed in local for seed in seeds):
+                    delta = mean - statistics.fmean(local[seed][key] for seed in seeds)
+                    cells.append(f"{mean:.3f} ({delta:+.3f})")
+                else:
+                    cells.append(f"{mean:.3f}")
+            losses = [got[seed]["loss"] for seed in seeds if got[seed].get("loss") is not None]
+            loss = f"{statistics.fmean(losses):.4f}" if losses else "-"
+            print(f"| {row} | {', '.join(map(str, seeds))} | {' | '.join(cells)} | {loss} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", nargs="+", choices=list(CORPORA), default=["five", "all"])
+    parser.add_argument("--rows", nargs="+", choices=ROWS, default=ROWS)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
     parser.add_argument("--dim", type=int, default=32)
     parser.add_argument("--window", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--master", default="local[2]")
-    parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--jsonl", default=str(ROOT / "benchmarks" / "spark.jsonl"))
+    parser.add_argument("--table-only", action="store_true")
+    parser.add_argument("--corpora", type=Path, default=DOSTOEVSKY.parent,
+                        help="the folder holding dostoevsky/ and dostoevsky-more/ (default %(default)s)")
     args = parser.parse_args()
-    corpus = require_corpus()
-    from embedding_studio.core.text.corpus import load_corpus
+    log = Path(args.jsonl)
+    if args.table_only:
+        print_table(done_runs(log))
+        return
+    for name in {folder for corpus in args.corpus for folder in CORPORA[corpus]}:
+        if not (args.corpora / name).is_dir():
+            raise SystemExit(f"the benchmark corpus is missing: expected {args.corpora / name} (see --corpora)")
+    settings = {"dim": args.dim, "window": args.window, "epochs": args.epochs}
+    have = {(r["corpus"], r["row"], r["seed"]) for r in done_runs(log) if r["settings"] == settings}
+    from embedding_studio.core.train.spark import start_session
 
-    tokens = load_corpus([corpus]).raw_tokens
-    results: dict[str, list[dict]] = {}
+    session, _ = start_session(args.master, app_name="Embedding Studio benchmark")  # one for every Spark row
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
-            for name, (command, kind) in engines(args).items():
-                out = Path(tmp) / f"model.{kind}"
-                argv = [part.replace("{corpus}", str(corpus)) for part in command]
-                seconds = timed(argv + ["--out", str(out), "--seed", str(seed)])
-                row = {"seed": seed, "seconds": seconds, "words_per_sec": tokens * args.epochs / seconds,
-                       **scores_of(out, kind)}
-                results.setdefault(name, []).append(row)
-                print(f"seed {seed}  {name:44s} {seconds:6.1f} s  wordsim {row['wordsim']:.3f}  "
-                      f"simlex {row['simlex']:.3f}  analogy {row['analogy']:.3f}  vocab {row['vocab']}", flush=True)
-    print(f"\nmeans over seeds {args.seeds} (dim {args.dim}, window {args.window}, {args.epochs} epochs, "
-          f"{tokens:,} tokens)\n")
-    print("| | seconds | words/s | WordSim-353 | SimLex-999 | analogies |\n|---|---|---|---|---|---|")
-    for name, rows in results.items():
-        mean = {key: statistics.fmean(r[key] for r in rows) for key in ("seconds", "words_per_sec", "wordsim",
-                                                                         "simlex", "analogy")}
-        print(f"| {name} | {mean['seconds']:.1f} | {mean['words_per_sec']:,.0f} | {mean['wordsim']:.3f} | "
-              f"{mean['simlex']:.3f} | {mean['analogy']:.3f} |")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "runs": results}, indent=2))
+            for corpus in args.corpus:
+                folder = corpus_folder(corpus, Path(tmp), args.corpora)
+                for row in args.rows:
+                    if (corpus, row, seed) in have:
+                        continue
+                    started = time.perf_counter()
+                    words, vectors, tokens, loss = train_row(row, folder, seed, args)
+                    run = {"corpus": corpus, "row": row, "seed": seed, "settings": settings, "tokens": tokens,
+                           "vocab": len(words), "loss": loss, "seconds": round(time.perf_counter() - started, 1),
+                           **quality(words, vectors)}
+                    with log.open("a") as out:
+                        out.write(json.dumps(run) + "\n")
+                    print(f"{corpus} seed {seed} {row:30s} wordsim {run['wordsim']:.3f} simlex {run['simlex']:.3f} "
+                          f"analogy {run['analogy']:.3f}", flush=True)
+    session.stop()
+    print_table(done_runs(log))
 
 
 if __name__ == "__main__":

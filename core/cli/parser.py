@@ -107,11 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--quiet", action="store_true", help="no progress line")
 
     spark = commands.add_parser(
-        "train-spark", help="train on a Spark cluster with Spark MLlib's Word2Vec",
-        description="Train skip-gram vectors with Apache Spark MLlib's Word2Vec, the corpus read and "
-                    "tokenised by Spark where it lives (our tokens), the result a model file like any "
-                    "other. MLlib trains with hierarchical softmax (no negative sampling, no subsampling) "
-                    "and reports no loss. Needs the spark extra (pip install -e \".[spark]\") and Java 17+.")
+        "train-spark", help="train on a Spark cluster: our SGNS on the executors, or Spark MLlib's Word2Vec",
+        description="Train skip-gram vectors on Spark, the corpus read and tokenised by Spark where it lives "
+                    "(our tokens), the result a model file like any other. --algorithm sgns (the default) runs "
+                    "this project's negative sampling on the executors, each partition training its share and "
+                    "the driver combining them each epoch, with local training's subsampling, schedule and "
+                    "loss; mllib runs Spark MLlib's Word2Vec (hierarchical softmax, no negative sampling, no "
+                    "subsampling, no loss). Needs the spark extra (pip install -e \".[spark]\") and Java 17+.")
     spark.add_argument("corpus", metavar="CORPUS_URI",
                        help="a .txt file or folder (searched for .txt files at any depth): a local path, "
                             "hdfs://..., s3a://...")
@@ -123,10 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
                        ("min_count", "ignore words seen fewer times"),
                        ("lr", "initial learning rate (MLlib's stepSize), decaying linearly"), ("seed", "random seed")):
         _add_setting(spark, name, what)
+    _add_setting(spark, "negative", "noise words per pair (sgns only)")
+    _add_setting(spark, "sample", "subsampling threshold, 0 for none (sgns only)")
     _add_tokens_option(spark)
+    spark.add_argument("--algorithm", choices=("sgns", "mllib"), default="sgns",
+                       help="sgns: this project's negative sampling on the executors (default: the better "
+                            "vectors, and a loss per epoch); mllib: Spark MLlib's Word2Vec")
     spark.add_argument("--partitions", type=int, default=1,
-                       help="partitions MLlib trains in parallel and averages (default 1, the best vectors; "
-                            "more is faster on a cluster, less accurate)")
+                       help="shares of the text trained in parallel (default 1, the best vectors; more is "
+                            "faster on a cluster): sgns combines them each epoch, mllib averages them once")
+    spark.add_argument("--syncs", type=int, default=1,
+                       help="sgns: times an epoch the partitions are combined (default 1; more keeps many "
+                            "partitions closer to local training, one Spark job each)")
     spark.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_analysis_commands(commands)
     _add_timeline_commands(commands)

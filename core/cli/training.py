@@ -110,7 +110,9 @@ def train_spark(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     from ..vectors.io import save_model
 
     settings = SparkSettings(dim=args.dim, window=args.window, epochs=args.epochs, min_count=args.min_count,
-                             lr=args.lr, seed=args.seed, partitions=args.partitions, tokens=args.tokens)
+                             lr=args.lr, seed=args.seed, partitions=args.partitions, tokens=args.tokens,
+                             algorithm=args.algorithm, negative=args.negative, sample=args.sample,
+                             syncs=args.syncs)
     job = SparkTraining(args.corpus, args.master, settings)  # a local corpus is looked at here, before Java
     out = writable_target(args.out, inputs=job.files or [])
     started = time.perf_counter()
@@ -124,8 +126,9 @@ def train_spark(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         if bar is not None:
             bar.close()
     save_model(model, out)
-    print(f"trained by Spark MLlib Word2Vec on {args.master} in {clock(time.perf_counter() - started)}: "
-          f"{model.state.run_tokens:,} tokens, {len(model):,} words x {model.dim} dims -> {shown(str(out))}", file=stderr)
+    print(f"trained by {settings.engine} on {args.master} in {clock(time.perf_counter() - started)}: "
+          f"{model.state.run_tokens:,} tokens, {len(model):,} words x {model.dim} dims -> {shown(str(out))}",
+          file=stderr)
     return 0
 
 

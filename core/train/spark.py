@@ -1,18 +1,22 @@
-"""Train on a Spark cluster: Apache Spark MLlib's ``Word2Vec`` driven from here, the result a model file.
+"""Train on a Spark cluster, the result a model file: this project's SGNS on the executors, or MLlib's Word2Vec.
 
 Corpora that outgrow one machine belong to an engine that already runs on many; this module drives
-Spark's rather than growing a cluster of our own. The text is read by Spark where it lives (a local
+Spark rather than growing a cluster of our own. The text is read by Spark where it lives (a local
 path, ``hdfs://``, ``s3a://``) and tokenised on the executors by this project's own
 :func:`core.text.tokens.tokenize`, so the words are the ones local training sees; the project's code
-reaches the executors as a zip. MLlib trains, the driver collects the vectors, and they become a
-:class:`~core.vectors.model.Model` with counts and settings like any other, marked
-``RunState.trained_by`` so the app can say what made it.
+reaches the executors as a zip. Two algorithms (``SparkSettings.algorithm``):
 
-What differs from our trainer, honestly: MLlib trains skip-gram with hierarchical softmax, not
-negative sampling; it does no subsampling of frequent words and reports no loss; with more than one
-``partitions`` it trains each partition apart and averages them, trading quality for speed. Local
-training also strips Project Gutenberg headers and decodes files that are not UTF-8 (core.text.decoding);
-Spark reads lines of UTF-8.
+- ``sgns``, the default: this project's skip-gram with negative sampling (core.train.sgns, imported on
+  the executors), each partition training its share of the text against the current vectors and the
+  driver combining them each epoch (core.train.spark_sgns): the vocabulary, subsampling, learning-rate
+  schedule and loss of local training, and within 0.02 of its scores at two partitions
+  (benchmarks/README.md). The default because it gives the better model and reports its loss.
+- ``mllib``: Spark MLlib's ``Word2Vec``, skip-gram with hierarchical softmax, no negative sampling, no
+  subsampling, no loss; with more than one ``partitions`` it trains each apart and averages them.
+
+Either way the vectors become a :class:`~core.vectors.model.Model` with counts and settings like any
+other, marked ``RunState.trained_by`` so the app can say what made it. Local training also strips
+Project Gutenberg headers and decodes files that are not UTF-8 (core.text.decoding); Spark reads lines of UTF-8.
 
 ``pyspark`` and Java are optional: nothing here imports pyspark until a job starts, and a missing
 Java, an unreachable master, a missing path or an empty corpus each become one clear
@@ -45,10 +49,18 @@ from ..errors import CorpusError, StudioError
 from ..text.decoding import find_text_files
 from ..text.vocab import Vocab
 from ..vectors.model import Model, RunState
+from .spark_sgns import COMBINE_SCHEMES, DEFAULT_COMBINE, SgnsOutcome, train_sgns
+from .spark_sgns import run_config as sgns_config
 
 ENGINE = "Spark MLlib Word2Vec"
 #: What the app shows and the model file records about the algorithm.
 ALGORITHM = "skip-gram with hierarchical softmax; no negative sampling, no subsampling, no loss reported"
+#: This project's engine on Spark's executors (``algorithm="sgns"``).
+SGNS_ENGINE = "Embedding Studio SGNS on Spark"
+SGNS_ALGORITHM = "skip-gram with negative sampling and subsampling, the partitions combined every epoch"
+#: ``SparkSettings.algorithm``: name -> what it trains. The first is the default.
+ALGORITHMS = {"sgns": f"{SGNS_ENGINE}: {SGNS_ALGORITHM}", "mllib": f"{ENGINE}: {ALGORITHM}"}
+DEFAULT_ALGORITHM = "sgns"
 #: MLlib cuts sentences at its maxSentenceLength (1000); the token stream is cut the same way here.
 SENTENCE_TOKENS = 1000
 #: Characters of text tokenised at a time on an executor (lines joined): few calls, bounded memory.
@@ -56,6 +68,9 @@ _TOKENISE_CHARS = 1 << 20
 MAX_PARTITIONS = 10_000
 #: Seconds to wait for a TCP connection to a standalone master before calling it unreachable.
 CONNECT_TIMEOUT = 5.0
+#: Seconds a job on a cluster may go without a single executor, once it had some, before it is called lost:
+#: Spark itself would wait for new ones for ever (a killed worker leaves the job waiting, not failed).
+LOST_EXECUTORS_GRACE = 60.0
 _LOCAL = re.compile(r"local(\[(\*|\d+)(,\s*\d+)?\])?")
 _STANDALONE = re.compile(r"spark://(.+)")
 _REMOTE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")  # hdfs://, s3a://, gs://, file:// ...
@@ -75,10 +90,13 @@ class SparkCancelled(Exception):
 
 @dataclass(frozen=True)
 class SparkSettings:
-    """The settings MLlib's Word2Vec shares with ours, validated by the same ranges, plus ``partitions``.
+    """The training settings, validated by the same ranges as local training's, plus ``partitions``.
 
-    ``partitions`` is MLlib's numPartitions: the partitions trained in parallel and then averaged
-    (1, MLlib's default, trains one model sequentially and gives the best vectors).
+    ``algorithm`` is "sgns" (ours on the executors, the default) or "mllib". ``partitions`` are the
+    shares of the text trained in parallel: with "sgns" combined every epoch (``combine``, see
+    core.train.spark_sgns); with "mllib" MLlib's numPartitions, trained apart and averaged (1, MLlib's
+    default, trains one model sequentially and gives its best vectors). ``negative``, ``sample`` and
+    ``combine`` are SGNS's; MLlib has none of them.
     """
 
     dim: int = 32
@@ -89,15 +107,33 @@ class SparkSettings:
     seed: int = 1
     partitions: int = 1
     tokens: str = DEFAULT_TOKENS  # the word rule of core.text.tokens, applied on the executors
+    algorithm: str = DEFAULT_ALGORITHM
+    negative: int = TrainConfig.negative
+    sample: float = TrainConfig.sample
+    combine: str = DEFAULT_COMBINE
+    syncs: int = 1  # SGNS: times an epoch the driver combines the partitions (one Spark job each)
 
     def __post_init__(self) -> None:
         if isinstance(self.partitions, bool) or not isinstance(self.partitions, int) \
                 or not 1 <= self.partitions <= MAX_PARTITIONS:
             raise StudioError(f"partitions must be a whole number, 1 to {MAX_PARTITIONS}, got {self.partitions!r}")
+        if self.algorithm not in ALGORITHMS:
+            raise StudioError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {self.algorithm!r}")
+        if isinstance(self.syncs, bool) or not isinstance(self.syncs, int) or not 1 <= self.syncs <= 1000:
+            raise StudioError(f"syncs must be a whole number, 1 to 1000, got {self.syncs!r}")
+        if self.combine not in COMBINE_SCHEMES:
+            raise StudioError(f"combine must be one of {', '.join(COMBINE_SCHEMES)}, got {self.combine!r}")
         self.config()  # the shared ranges: raises ConfigError naming the setting
 
+    @property
+    def engine(self) -> str:
+        return SGNS_ENGINE if self.algorithm == "sgns" else ENGINE
+
     def config(self) -> TrainConfig:
-        """As a TrainConfig for the model file: what MLlib does not do (subsampling) is recorded as off."""
+        """As a TrainConfig for the model file. SGNS: the settings each share trained with (one worker, the
+        batch size of the rule); MLlib: what it does not do (subsampling) recorded as off."""
+        if self.algorithm == "sgns":
+            return sgns_config(self)
         return TrainConfig(dim=self.dim, window=self.window, epochs=self.epochs, min_count=self.min_count,
                            lr=self.lr, seed=self.seed, sample=0.0, workers=min(self.partitions, 256),
                            tokens=self.tokens)
@@ -249,8 +285,9 @@ def start_session(master: str, app_name: str = "Embedding Studio") -> tuple[Any,
     check_master(master)
     local = bool(_LOCAL.fullmatch(master))
     conf = SparkConf().setMaster(master).setAppName(app_name).set("spark.ui.showConsoleProgress", "false")
+    if local or _on_this_machine(master):  # executors here run this Python: it has NumPy and SciPy
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if local:
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the executors need numpy and this project
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         conf.set("spark.ui.enabled", "false")
     try:
@@ -266,6 +303,15 @@ def start_session(master: str, app_name: str = "Embedding Studio") -> tuple[Any,
         raise SparkError(f"Spark did not start on {master}: {_java_message(error)} (log: {log_path()})") from None
     context.setLogLevel("WARN")
     return SparkSession(context), True
+
+
+def _on_this_machine(master: str) -> bool:
+    """A standalone master on this machine (127.0.0.1, localhost): its workers can run this Python."""
+    standalone = _STANDALONE.fullmatch(master)
+    if not standalone:
+        return False
+    hosts = {address.strip().rpartition(":")[0].strip("[]") for address in standalone.group(1).split(",")}
+    return hosts <= {"127.0.0.1", "localhost", "::1", socket.gethostname()}
 
 
 def _java_message(error: BaseException) -> str:
@@ -346,12 +392,14 @@ class _Phases:
 
     phase: str = "starting Spark"
     fit_first_job: int | None = None  # how many of the group's jobs ran before fit
-    done: float = 0.0  # phases finished before fit, of _BEFORE_FIT
+    done: float = 0.0  # phases finished before fit, of _BEFORE_FIT (MLlib); of the whole job (SGNS)
+    epoch: int = 0  # epochs finished (SGNS)
     started: float = field(default_factory=time.monotonic)
 
 
 _BEFORE_FIT = 2  # jobs of ours before MLlib's: the token total, the word counts
 _AFTER_FIT = 1  # collecting the vectors
+_SGNS_BEFORE = 3  # SGNS's phases before its epochs: counting, numbering, sharing out
 
 
 class SparkTraining:
@@ -375,6 +423,10 @@ class SparkTraining:
         self._context: Any = None
         self._phases = _Phases()
         self._folder = Path(tempfile.gettempdir())
+        self.lost_executors_grace = LOST_EXECUTORS_GRACE
+        self._had_executors = False
+        self._no_executors_since: float | None = None
+        self._lost = False  # the cluster lost every executor for longer than the grace: the job is given up
 
     # -- control
     def cancel(self) -> None:
@@ -394,6 +446,26 @@ class SparkTraining:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
+    def _watch_executors(self) -> None:
+        """Give the job up when a cluster that had executors has had none for ``lost_executors_grace``
+        seconds (its worker was killed, say): Spark would wait for new ones for ever. Not in local mode,
+        where the driver is the executor."""
+        if _LOCAL.fullmatch(self.master) or self._context is None:
+            return
+        try:  # the driver counts among the block managers Spark knows
+            executors = int(self._context._jsc.sc().getExecutorMemoryStatus().size()) - 1
+        except Exception:  # the context is stopping
+            return
+        now = time.monotonic()
+        if executors > 0:
+            self._had_executors, self._no_executors_since = True, None
+        elif self._had_executors:
+            if self._no_executors_since is None:
+                self._no_executors_since = now
+            elif now - self._no_executors_since >= self.lost_executors_grace:
+                self._lost = True
+                self._cancel_jobs()
+
     def run(self, on_progress: Callable[[SparkProgress], None] | None = None, interval: float = 0.25) -> Model:
         """Train and return the model (nothing is written here; see :func:`core.vectors.io.save_model`)."""
         report = on_progress or (lambda progress: None)
@@ -410,9 +482,10 @@ class SparkTraining:
             try:
                 while worker.is_alive():
                     worker.join(interval)
-                    if self.cancelled:
+                    if self.cancelled or self._lost:
                         self._cancel_jobs()  # again and again: a job MLlib starts after the first goes too
                     elif worker.is_alive():
+                        self._watch_executors()
                         report(self._progress(self._context))
             except KeyboardInterrupt:
                 self.cancel()
@@ -440,6 +513,10 @@ class SparkTraining:
             outcome["error"] = self._translate(error)
 
     def _translate(self, error: BaseException) -> BaseException:
+        if self._lost:
+            return SparkJobFailed(f"the Spark cluster at {self.master} lost every executor (a worker stopped or "
+                                  f"was killed) and none came back within {self.lost_executors_grace:g} s; the job "
+                                  f"was cancelled and nothing was written (Spark's log: {log_path()})")
         if self.cancelled:
             return SparkCancelled()
         if isinstance(error, (StudioError, SparkCancelled, MemoryError)):
@@ -450,6 +527,33 @@ class SparkTraining:
         return SparkJobFailed(f"the Spark job failed: {message} (Spark's log: {log_path()})")
 
     def _train(self, session: Any) -> Model:
+        if self.settings.algorithm == "sgns":
+            return self._train_sgns(session)
+        return self._train_mllib(session)
+
+    def _check_cancelled(self) -> None:
+        if self.cancelled or self._lost:
+            raise SparkCancelled()
+
+    def _train_sgns(self, session: Any) -> Model:
+        context = session.sparkContext
+        context.setJobGroup(self.group, f"Embedding Studio: SGNS on {self.corpus}", interruptOnCancel=True)
+        context.addPyFile(str(_project_zip(self._folder)))
+        outcome = train_sgns(session, self._lines(session), self.settings, self.files, self.corpus, self._phases,
+                             self._check_cancelled)
+        return self._sgns_model(outcome)
+
+    def _sgns_model(self, outcome: SgnsOutcome) -> Model:
+        s, n = self.settings, len(outcome.vocab)
+        partitions = f"{s.partitions} partition{'s' * (s.partitions != 1)}"
+        syncs = "once an epoch" if s.syncs == 1 else f"{s.syncs} times an epoch"
+        state = RunState(epochs_trained=s.epochs, run_epochs=s.epochs, run_tokens=outcome.raw_tokens, finished=True,
+                         trained_by=f"{SGNS_ENGINE} ({SGNS_ALGORITHM}: {s.combine}, {syncs}); {partitions} on "
+                                    f"{self.master}; "
+                                    f"corpus {self.corpus}")
+        return Model(outcome.vocab, outcome.table[:n], outcome.table[n:], outcome.config, np.array(outcome.losses), state)
+
+    def _train_mllib(self, session: Any) -> Model:
         from pyspark import StorageLevel
         from pyspark.ml.feature import Word2Vec
         from pyspark.sql import functions as F
@@ -545,7 +649,9 @@ class SparkTraining:
         elapsed = time.monotonic() - phases.started
         if context is None:
             return SparkProgress("starting Spark", 0.0, 0, epochs, elapsed=elapsed)
-        total_jobs = _BEFORE_FIT + 1 + epochs + _AFTER_FIT  # MLlib: the vocabulary, then one job an iteration
+        sgns = self.settings.algorithm == "sgns"
+        # SGNS: its phases, one job an epoch; MLlib: ours, its vocabulary, one job an iteration, collecting
+        total_jobs = _SGNS_BEFORE + epochs if sgns else _BEFORE_FIT + 1 + epochs + _AFTER_FIT
         try:
             tracker = context.statusTracker()
             jobs = sorted(tracker.getJobIdsForGroup(self.group))
@@ -568,6 +674,8 @@ class SparkTraining:
             epoch = min(max(completed - 1, 0), epochs)
             phase = "MLlib: vocabulary" if position == 0 else f"MLlib: iteration {min(position, epochs)} of {epochs}"
             finished = _BEFORE_FIT + completed
+        elif sgns:
+            epoch = phases.epoch
         elif phases.done > _BEFORE_FIT:
             epoch = epochs
         within = done / tasks if tasks else 0.0

@@ -1,4 +1,6 @@
-"""Train on a Spark cluster: a corpus URI, a master, MLlib's settings, a model file; the job off the UI thread.
+"""Train on a Spark cluster: a corpus URI, a master, the algorithm and its settings, a model file; the job off
+the UI thread. The algorithm is this project's SGNS on the executors (the default: the better vectors, and
+a loss per epoch) or Spark MLlib's Word2Vec.
 
 ``core.train.spark.SparkTraining`` runs on a pool thread; Spark's status tracker drives the progress bar,
 and Stop only raises the job's flag (the job cancels its Spark job group within a quarter second, so
@@ -12,14 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-                               QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from embedding_studio.core.config import INT_RANGES
 from embedding_studio.core.durations import clock
 from embedding_studio.core.errors import StudioError
-from embedding_studio.core.train.spark import ALGORITHM, MAX_PARTITIONS, SparkCancelled, SparkJobFailed, SparkProgress, \
-    SparkSettings, SparkTraining
+from embedding_studio.core.train.spark import ALGORITHMS, MAX_PARTITIONS, SparkCancelled, SparkJobFailed, \
+    SparkProgress, SparkSettings, SparkTraining
 from embedding_studio.core.vectors.io import save_model
 
 from ..background import run_with_progress
@@ -31,9 +33,12 @@ _SPINS = [
     ("min_count", "sparkMinCountSpin", "Min count", "Words seen fewer times are left out."),
     ("epochs", "sparkEpochsSpin", "Epochs", "Passes over the corpus (MLlib's maxIter)."),
     ("partitions", "sparkPartitionsSpin", "Partitions",
-     "Partitions MLlib trains in parallel and then averages: 1 gives the best vectors, more is faster "
-     "on a cluster."),
+     "Shares of the text trained in parallel: 1 gives the best vectors, more is faster on a cluster. SGNS "
+     "combines them every epoch; MLlib averages them once, at the end."),
 ]
+
+#: The algorithm list: label, what the note under the settings says of it.
+_ALGORITHM_LABELS = {"sgns": "Negative sampling (this app's, on the executors)", "mllib": "Spark MLlib Word2Vec"}
 
 
 class SparkDialog(QDialog):
@@ -58,6 +63,13 @@ class SparkDialog(QDialog):
         self.out_edit = QLineEdit(str(Path.home() / "spark-word2vec.npz"), objectName="sparkOutEdit")
         self.out_button = QPushButton("Save as…", objectName="sparkOutButton")
         defaults = SparkSettings()
+        self.algorithm_combo = QComboBox(objectName="sparkAlgorithmCombo",
+                                         toolTip="Negative sampling trains as this app does locally (subsampling, "
+                                                 "its learning-rate schedule, a loss per epoch); MLlib trains "
+                                                 "hierarchical softmax, without either, and scores lower.")
+        for name, label in _ALGORITHM_LABELS.items():
+            self.algorithm_combo.addItem(label, name)
+        self.algorithm_combo.setCurrentIndex(self.algorithm_combo.findData(defaults.algorithm))
         self.spins: dict[str, QSpinBox] = {}
         for name, object_name, _, tip in _SPINS:
             low, high = (1, MAX_PARTITIONS) if name == "partitions" else INT_RANGES[name]
@@ -65,8 +77,8 @@ class SparkDialog(QDialog):
             spin.setValue(getattr(defaults, name))
             spin.setMaximumWidth(110)  # min count's range is wide; the row stays even
             self.spins[name] = spin
-        self.note = QLabel(f"Spark MLlib's Word2Vec trains {ALGORITHM}. The text is tokenised as local "
-                           "training does it, on Spark's executors.", objectName="sparkNote", wordWrap=True)
+        self.note = QLabel(objectName="sparkNote", wordWrap=True)
+        self._show_algorithm()
         self.note.setStyleSheet("color: #555")
         self.progress = QProgressBar(objectName="sparkProgress", minimum=0, maximum=1000, value=0)
         self.status = QLabel("Spark starts in a few seconds the first time.", objectName="sparkStatus",
@@ -90,6 +102,7 @@ class SparkDialog(QDialog):
         form.addRow("Corpus", corpus_row)
         form.addRow("Master", self.master_edit)
         form.addRow("Model file", out_row)
+        form.addRow("Algorithm", self.algorithm_combo)
         form.addRow("Settings", settings_row)
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
@@ -109,6 +122,15 @@ class SparkDialog(QDialog):
         self.train_button.clicked.connect(self.train)
         self.stop_button.clicked.connect(self.cancel)
         self.close_button.clicked.connect(self.reject)
+        self.algorithm_combo.currentIndexChanged.connect(self._show_algorithm)
+
+    @property
+    def algorithm(self) -> str:
+        return self.algorithm_combo.currentData()
+
+    def _show_algorithm(self) -> None:
+        self.note.setText(f"{ALGORITHMS[self.algorithm]}. The text is tokenised as local training does it, on "
+                          "Spark's executors.")
 
     def _choose_corpus(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "A folder of .txt files", self.corpus_edit.text())
@@ -124,7 +146,7 @@ class SparkDialog(QDialog):
     def _set_running(self, running: bool) -> None:
         self.running = running
         for widget in (self.train_button, self.corpus_edit, self.corpus_button, self.master_edit, self.out_edit,
-                       self.out_button, *self.spins.values()):
+                       self.out_button, self.algorithm_combo, *self.spins.values()):
             widget.setEnabled(not running)
         self.stop_button.setEnabled(running)
 
@@ -149,7 +171,7 @@ class SparkDialog(QDialog):
         if self.running:
             return
         try:
-            settings = SparkSettings(**{name: spin.value() for name, spin in self.spins.items()})
+            settings = SparkSettings(algorithm=self.algorithm, **{name: spin.value() for name, spin in self.spins.items()})
             out = self._target()
             job = SparkTraining(self.corpus_edit.text(), self.master_edit.text(), settings)
         except StudioError as error:
@@ -181,7 +203,7 @@ class SparkDialog(QDialog):
                 self.status.setText("Stopped; nothing was written.")
                 return
             self.progress.setValue(1000)
-            self.status.setText(f"Trained by Spark MLlib Word2Vec and written to {written}; opening it.")
+            self.status.setText(f"Trained by {job.settings.engine} and written to {written}; opening it.")
             self.modelWritten.emit(written)
 
         def failed(message: str) -> None:

@@ -16,7 +16,7 @@ import pytest
 from embedding_studio.core.errors import CorpusError, StudioError
 from embedding_studio.core.text.corpus import load_corpus
 from embedding_studio.core.text.demo import GROUPS, demo_text
-from embedding_studio.core.train.spark import (ENGINE, SparkCancelled, SparkError, SparkSettings, SparkTraining, check_master,
+from embedding_studio.core.train.spark import (ENGINE, SGNS_ENGINE, SparkCancelled, SparkError, SparkSettings, SparkTraining, check_master,
                               check_master_syntax, find_java)
 from embedding_studio.core.train.trainer import CONTINUED_HERE, Trainer
 from embedding_studio.core.config import TrainConfig
@@ -60,8 +60,8 @@ def texts(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def spark_model(spark, texts):
     reports = []
-    model = SparkTraining(str(texts), SPARK_MASTER, SparkSettings(dim=16, window=2, epochs=3, min_count=2)).run(
-        reports.append, interval=0.05)
+    model = SparkTraining(str(texts), SPARK_MASTER, SparkSettings(dim=16, window=2, epochs=3, min_count=2,
+                                                                  algorithm="mllib")).run(reports.append, interval=0.05)
     return model, reports
 
 
@@ -101,7 +101,7 @@ def test_spark_progress_follows_the_jobs(spark_model):
 
 
 def test_cancel_stops_the_spark_job(spark, texts):
-    job = SparkTraining(str(texts), SPARK_MASTER, SparkSettings(dim=16, epochs=200, min_count=2))
+    job = SparkTraining(str(texts), SPARK_MASTER, SparkSettings(dim=16, epochs=200, min_count=2, algorithm="mllib"))
     outcome = {}
 
     def progress(p):
@@ -126,7 +126,7 @@ def test_cancel_stops_the_spark_job(spark, texts):
 def test_cli_train_spark_writes_a_model_the_other_commands_read(spark, texts, tmp_path):
     out = tmp_path / "spark.npz"
     code, _, err = run_cli("train-spark", str(texts), "--master", SPARK_MASTER, "--out", str(out),
-                           "--dim", "8", "--epochs", "1", "--min-count", "3")
+                           "--dim", "8", "--epochs", "1", "--min-count", "3", "--algorithm", "mllib")
     assert code == 0, err
     assert "spark: " in err and "trained by Spark MLlib Word2Vec" in err  # the bar, and the summary
     model = load_model(out)
@@ -246,3 +246,144 @@ def test_spark_tokenises_by_the_chosen_word_rule(spark, texts):
     local = load_corpus([texts], min_count=2, tokens="article")
     assert model.words == local.vocab.words and "dont" in model.words and "don't" not in model.words
     assert model.config.tokens == "article"
+
+
+# --- --algorithm sgns: this project's engine on the executors ------------------------------------------
+
+
+def _local(texts: Path, **settings):
+    corpus = load_corpus([texts], min_count=settings.pop("min_count"))
+    return Trainer(corpus.ids, corpus.vocab, TrainConfig(workers=1, **settings)).train()
+
+
+@pytest.fixture(scope="module")
+def sgns_runs(spark, texts):
+    """The same settings on 1 and 2 partitions, and their progress reports (6 epochs: at 3, on this small
+    text, even local training has every word still pointing one way)."""
+    runs = {}
+    for partitions in (1, 2):
+        reports = []
+        settings = SparkSettings(dim=16, window=2, epochs=6, min_count=2, partitions=partitions)
+        runs[partitions] = SparkTraining(str(texts), SPARK_MASTER, settings).run(reports.append, interval=0.05), reports
+    return runs
+
+
+def test_sgns_on_one_partition_is_local_training_with_one_worker(sgns_runs, texts):
+    model, _ = sgns_runs[1]
+    local = _local(texts, dim=16, window=2, epochs=6, min_count=2)
+    assert model.words == local.words and np.array_equal(model.counts, local.counts)
+    # the same batches, the same loss (to float32 rounding: the driver adds each epoch's move back onto its table)
+    np.testing.assert_allclose(model.loss_history, local.loss_history, rtol=1e-6)
+    np.testing.assert_allclose(model.vectors, local.vectors, atol=1e-5)
+    np.testing.assert_allclose(model.output, local.output, atol=1e-5)
+
+
+def test_sgns_on_two_partitions_learns_with_local_vocabulary_and_an_exact_loss(sgns_runs, texts, tmp_path):
+    model, reports = sgns_runs[2]
+    local = load_corpus([texts], min_count=2)
+    assert model.words == local.vocab.words and np.array_equal(model.counts, local.vocab.counts)
+    assert model.state.run_tokens == local.raw_tokens and model.state.epochs_trained == 6
+    assert model.state.trained_by.startswith(SGNS_ENGINE) and "2 partitions" in model.state.trained_by
+    assert model.config.sample == 1e-3 and model.config.negative == 5  # subsampling, as local training's
+    losses = model.loss_history
+    assert len(losses) == 6 and np.all(np.isfinite(losses)) and losses[-1] < losses[0] < np.log(2)
+    assert not np.allclose(model.vectors, sgns_runs[1][0].vectors)  # two shares are not one
+    inside = np.mean([model.similarity(a, b) for a, b in zip(GROUPS["animals"], GROUPS["animals"][1:])])
+    across = np.mean([model.similarity(a, b) for a, b in zip(GROUPS["animals"], GROUPS["colours"])])
+    assert inside > across
+    phases = [r.phase for r in reports]
+    assert "reading and counting words" in phases and "sharing out the text" in phases
+    assert any(p.startswith("SGNS: epoch 6 of 6 (last epoch's loss") for p in phases)
+    assert "sqrt, once an epoch" in model.state.trained_by
+    assert max(r.epoch for r in reports) >= 2 and all(0.0 <= r.fraction <= 1.0 for r in reports)
+    save_model(model, tmp_path / "m.npz")
+    again = load_model(tmp_path / "m.npz")
+    np.testing.assert_array_equal(again.loss_history, losses)
+    corpus = load_corpus([texts], min_count=2)  # and local training continues it, output rows and all
+    continued = Trainer(corpus.ids, corpus.vocab, TrainConfig(dim=16, epochs=1, min_count=2, workers=1),
+                        model=again).train()
+    assert continued.state.epochs_trained == 7 and continued.loss_history[-1] < losses[0]
+
+
+def test_cancel_stops_the_sgns_job_between_and_within_epochs(spark, texts):
+    job = SparkTraining(str(texts), SPARK_MASTER, SparkSettings(dim=16, epochs=200, min_count=2, partitions=2))
+    seen = []
+
+    def progress(p):
+        seen.append(p.phase)
+        if p.phase.startswith("SGNS: epoch 2"):
+            job.cancel()
+
+    with pytest.raises(SparkCancelled):
+        job.run(progress, interval=0.05)
+    assert not any(p.startswith("SGNS: epoch 5 ") for p in seen)
+    assert spark.sparkContext.parallelize(range(10)).sum() == 45
+
+
+def test_cli_train_spark_runs_sgns_by_default(spark, texts, tmp_path):
+    out = tmp_path / "sgns.npz"
+    code, _, err = run_cli("train-spark", str(texts), "--master", SPARK_MASTER, "--out", str(out), "--dim", "8",
+                           "--epochs", "2", "--min-count", "3", "--partitions", "2", "--sample", "0")
+    assert code == 0, err
+    assert "SGNS: epoch" in err and f"trained by {SGNS_ENGINE}" in err
+    model = load_model(out)
+    assert model.state.trained_by.startswith(SGNS_ENGINE) and len(model.loss_history) == 2
+    assert model.config.sample == 0.0 and model.dim == 8
+
+
+def test_bad_algorithm_or_combine_is_refused():
+    with pytest.raises(StudioError, match="algorithm must be one of sgns, mllib"):
+        SparkSettings(algorithm="cbow")
+    with pytest.raises(StudioError, match="combine must be"):
+        SparkSettings(combine="median")
+    with pytest.raises(StudioError, match="negative must be"):
+        SparkSettings(negative=0)
+    code, _, err = run_cli("train-spark", "x", "--master", "local[2]", "--out", "m.npz", "--algorithm", "cbow")
+    assert code == 2 and err.count("\n") == 1 and "invalid choice" in err
+
+
+# --- the pieces of the SGNS job, without Spark ----------------------------------------------------------
+
+
+def test_shares_are_contiguous_equal_cuts_of_the_corpus_in_file_order():
+    from embedding_studio.core.train import spark_sgns
+
+    class Box:  # what a broadcast is to the executor: .value
+        def __init__(self, value):
+            self.value = value
+
+    blocks = {("file:/b.txt", 0): np.arange(10, 17, dtype=np.int32), ("file:/a.txt", 0): np.arange(0, 5, dtype=np.int32),
+              ("file:/a.txt", 99): np.arange(5, 10, dtype=np.int32)}
+    order = spark_sgns._file_order(list(blocks), None)
+    assert order == [("file:/a.txt", 0), ("file:/a.txt", 99), ("file:/b.txt", 0)]
+    offsets = np.cumsum([0] + [len(blocks[key]) for key in order])
+    for partitions in (1, 2, 3, 4, 17):
+        bounds = spark_sgns.share_bounds(17, partitions)
+        cuts = Box({"place": {k: i for i, k in enumerate(order)}, "offset": {k: int(offsets[i]) for i, k in enumerate(order)},
+                    "bounds": bounds})
+        pieces = [kv for block in blocks.items() for kv in spark_sgns.to_shares(block, cuts)]
+        shares = [next(spark_sgns.join_share(s, [kv for kv in pieces if kv[0] == s]))[1] for s in range(partitions)]
+        assert np.array_equal(np.concatenate(shares), np.arange(17))  # every token once, in order
+        assert max(map(len, shares)) - min(map(len, shares)) <= 1
+
+
+def test_combine_keeps_a_rows_whole_move_when_one_partition_moved_it():
+    from embedding_studio.core.train.spark_sgns import combine
+
+    base = np.zeros((3, 2), dtype=np.float32)
+    moves = np.array([[2, 2], [1, 1], [0, 0]], dtype=np.float32)  # row 0 moved by both, row 1 by one
+    moved = np.array([2, 1, 0])
+    np.testing.assert_array_equal(combine(base, moves, moved, 2, "rows"), [[1, 1], [1, 1], [0, 0]])
+    np.testing.assert_array_equal(combine(base, moves, moved, 2, "average"), [[1, 1], [0.5, 0.5], [0, 0]])
+    np.testing.assert_allclose(combine(base, moves, moved, 2, "sqrt"), [[2 ** 0.5] * 2, [1, 1], [0, 0]], rtol=1e-6)
+
+
+def test_sgns_syncs_split_each_epoch_into_rounds_and_one_partition_stays_local_training(spark, texts):
+    model = SparkTraining(str(texts), SPARK_MASTER,
+                          SparkSettings(dim=16, window=2, epochs=2, min_count=2, syncs=3)).run(None)
+    local = _local(texts, dim=16, window=2, epochs=2, min_count=2)  # the rounds cover the epoch's batches once
+    np.testing.assert_allclose(model.loss_history, local.loss_history, rtol=1e-6)
+    np.testing.assert_allclose(model.vectors, local.vectors, atol=1e-5)
+    assert "3 times an epoch" in model.state.trained_by
+    with pytest.raises(StudioError, match="syncs must be"):
+        SparkSettings(syncs=0)

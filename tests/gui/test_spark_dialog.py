@@ -28,7 +28,7 @@ def fill(qtbot, edit, text: str) -> None:
     qtbot.keyClicks(edit, text)
 
 
-def open_dialog(qtbot, window, corpus: str, out: Path, epochs: int):
+def open_dialog(qtbot, window, corpus: str, out: Path, epochs: int, algorithm: str = "mllib"):
     window.menus.spark_action.trigger()
     dialog = window.menus.spark_dialog
     qtbot.waitExposed(dialog)
@@ -38,6 +38,8 @@ def open_dialog(qtbot, window, corpus: str, out: Path, epochs: int):
     dialog.spins["dim"].setValue(16)
     dialog.spins["epochs"].setValue(epochs)
     dialog.spins["min_count"].setValue(3)
+    combo = dialog.algorithm_combo
+    combo.setCurrentIndex(combo.findData(algorithm))
     return dialog
 
 
@@ -83,3 +85,25 @@ def test_spark_dialog_stop_cancels_the_job(qtbot, window, spark, texts, tmp_path
     qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
     assert dialog.status.text() == "Stopped; nothing was written." and not out.exists() and errors == []
     assert dialog.train_button.isEnabled()
+
+
+def test_spark_dialog_trains_our_sgns_by_default_and_says_so(qtbot, window, spark, texts, tmp_path, errors):
+    from embedding_studio.core.train.spark import SGNS_ENGINE
+
+    window.menus.spark_action.trigger()
+    dialog = window.menus.spark_dialog
+    qtbot.waitExposed(dialog)
+    assert dialog.algorithm == "sgns" and "negative sampling" in dialog.note.text()
+    dialog.algorithm_combo.setCurrentIndex(dialog.algorithm_combo.findData("mllib"))
+    assert "hierarchical softmax" in dialog.note.text()
+    out = tmp_path / "sgns.npz"
+    dialog = open_dialog(qtbot, window, str(texts), out, epochs=2, algorithm="sgns")
+    dialog.spins["partitions"].setValue(2)
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+    assert not dialog.algorithm_combo.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
+    assert errors == [] and out.exists() and f"Trained by {SGNS_ENGINE}" in dialog.status.text()
+    qtbot.waitUntil(lambda: window.session.model_path == str(out), timeout=20_000)
+    model = window.session.model
+    assert model.state.trained_by.startswith(SGNS_ENGINE) and len(model.loss_history) == 2
+    assert dialog.algorithm_combo.isEnabled()
