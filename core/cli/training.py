@@ -196,6 +196,7 @@ def stability(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                   file=stdout)
     order = np.argsort(report.jaccard, kind="stable")[:args.n]
     print("least stable (agreement below 0.5 is flagged unstable):", file=stdout)
+    print("  word\tagreement\tspread\tcount", file=stdout)  # the columns named, as in stability.tsv
     for i in order:
         print(f"  {shown(report.words[i])}\t{report.jaccard[i]:.3f}\t{report.spread[i]:.4f}\t{int(report.counts[i]):,}",
               file=stdout)

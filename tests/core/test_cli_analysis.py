@@ -106,6 +106,9 @@ def test_stability_writes_the_runs_and_a_table(tmp_path):
     lines = (out / "stability.tsv").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "word\tcount\tjaccard\tspread" and len(lines) == 1 + len(load_model(out / "run-1.npz"))
     assert "2 runs (seeds)" in stdout and "least stable" in stdout
+    listed = stdout.split("flagged unstable):\n", 1)[1].splitlines()
+    assert listed[0].split() == ["word", "agreement", "spread", "count"] and len(listed) == 1 + 3
+    assert all(len(line.split("\t")) == 4 for line in listed)
 
 
 def test_stability_bad_input(tmp_path):
