@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -321,6 +322,17 @@ def initial_table(n_words: int, dim: int, seed: int) -> np.ndarray:
     return table
 
 
+class DrawnBatch(NamedTuple):
+    """What a batch trains on: ``span`` corpus tokens; ``kept``, the kept words (centres, and context-only
+    words either side; None: no pair); their reduced windows and noise words; where the centres lie."""
+
+    span: int
+    kept: np.ndarray | None = None
+    reduced: np.ndarray | None = None
+    noise: np.ndarray | None = None
+    centres: tuple[int, int] = (0, 0)
+
+
 class BatchRunner:
     """Trains batch ``i`` of a run's schedule: subsample, pair, draw noise, update. One per worker.
 
@@ -370,7 +382,21 @@ class BatchRunner:
         return self.config.max_row_step / lr if lr > 0 else math.inf
 
     def run(self, index: int) -> tuple[int, float, int, int]:
-        """Train batch ``index``; returns (corpus tokens, summed loss, examples, pairs).
+        """Train batch ``index``; returns (corpus tokens, summed loss, examples, pairs)."""
+        batch = self.draw(index)
+        if batch.kept is None:
+            return batch.span, 0.0, 0, 0
+        cfg = self.config
+        lr = self.lr(index)
+        max_logit = cfg.max_row_logit  # the careful bound, if on, shared by the batches in flight
+        if max_logit is not None and self.in_flight is not None:
+            max_logit /= cfg.batches_in_flight
+        loss, pairs = window_step(self.table, self.n_words, batch.kept, batch.reduced, batch.noise, cfg.window, lr,
+                                  self.max_updates(lr), self.in_flight, centres=batch.centres, max_logit=max_logit)
+        return batch.span, loss, pairs * (cfg.negative + 1), pairs
+
+    def draw(self, index: int) -> "DrawnBatch":
+        """Batch ``index``'s words and random draws (the same whichever runner trains it, or when).
 
         The batch's words are the centres; up to ``window`` kept words either side of it serve as their
         context too (context only: their rows are read and updated, their own windows not trained), so a
@@ -387,21 +413,14 @@ class BatchRunner:
         kept_at = np.flatnonzero(rng.random(len(chunk), dtype=np.float32) < self.keep[chunk])
         first, last = np.searchsorted(kept_at, (start - lo, end - lo))
         if last <= first:
-            return end - start, 0.0, 0, 0
+            return DrawnBatch(end - start)
         context = slice(max(0, first - cfg.window), min(len(kept_at), last + cfg.window))
         kept = chunk[kept_at[context]]
         if len(kept) < 2:  # one word and nothing around it: no pair
-            return end - start, 0.0, 0, 0
+            return DrawnBatch(end - start)
         reduced = rng.integers(1, cfg.window + 1, size=len(kept), dtype=np.int32)
         noise = self._draw_noise(rng, kept)  # (the context-only words' are drawn and not used)
-        lr = self.lr(index)
-        max_logit = cfg.max_row_logit  # the careful bound, if on, shared by the batches in flight
-        if max_logit is not None and self.in_flight is not None:
-            max_logit /= cfg.batches_in_flight
-        loss, pairs = window_step(self.table, self.n_words, kept, reduced, noise, cfg.window, lr,
-                                  self.max_updates(lr), self.in_flight,
-                                  centres=(first - context.start, last - context.start), max_logit=max_logit)
-        return end - start, loss, pairs * (cfg.negative + 1), pairs
+        return DrawnBatch(end - start, kept, reduced, noise, (int(first - context.start), int(last - context.start)))
 
     def _generator(self, index: int) -> np.random.Generator:
         """The generator of batch ``index``: the same numbers whichever worker runs it, or when."""

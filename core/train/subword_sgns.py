@@ -24,7 +24,7 @@ from scipy.sparse import csr_matrix
 from ..config import TrainConfig
 from ..text.vocab import AliasSampler
 from ..vectors.subwords import DEFAULT_MAX_N, DEFAULT_MIN_N, Subwords, compose_rows, ngram_hashes
-from .sgns import _MARGIN, BatchRunner, _pairs_within, _sigmoid, _TINY, initial_rows, scatter_add
+from .sgns import BatchRunner, _pairs_within, _sigmoid, _TINY, initial_rows, scatter_add
 
 #: How many times more stale updates an n-gram row may sum in one batch than a word's own row. An n-gram
 #: row sums the updates of every word holding it ("the", "he>"), which pull in many directions and partly
@@ -176,26 +176,12 @@ class SubwordBatchRunner(BatchRunner):
 
     def run(self, index: int) -> tuple[int, float, int, int]:
         """Train batch ``index`` as :meth:`BatchRunner.run` does (the same draws), on subword inputs."""
+        batch = self.draw(index)
+        if batch.kept is None:
+            return batch.span, 0.0, 0, 0
         cfg = self.config
-        rng = self._generator(index)
-        start = (index % self.per_epoch) * self.size
-        end = min(start + self.size, len(self.tokens))
-        reach = _MARGIN * cfg.window
-        lo, hi = max(0, start - reach), min(len(self.tokens), end + reach)
-        chunk = self.tokens[lo:hi]
-        kept_at = np.flatnonzero(rng.random(len(chunk), dtype=np.float32) < self.keep[chunk])
-        first, last = np.searchsorted(kept_at, (start - lo, end - lo))
-        if last <= first:
-            return end - start, 0.0, 0, 0
-        context = slice(max(0, first - cfg.window), min(len(kept_at), last + cfg.window))
-        kept = chunk[kept_at[context]]
-        if len(kept) < 2:
-            return end - start, 0.0, 0, 0
-        reduced = rng.integers(1, cfg.window + 1, size=len(kept), dtype=np.int32)
-        noise = self._draw_noise(rng, kept)
         lr = self.lr(index)
-        loss, pairs = subword_window_step(self.table, self.n_words, kept, self.composition, reduced, noise,
-                                          cfg.window, lr, self.max_updates(lr),
-                                          centres=(first - context.start, last - context.start),
+        loss, pairs = subword_window_step(self.table, self.n_words, batch.kept, self.composition, batch.reduced,
+                                          batch.noise, cfg.window, lr, self.max_updates(lr), centres=batch.centres,
                                           ngram_allowance=NGRAM_ROW_ALLOWANCE if cfg.max_row_logit is None else 1.0)
-        return end - start, loss, pairs * (cfg.negative + 1), pairs
+        return batch.span, loss, pairs * (cfg.negative + 1), pairs
