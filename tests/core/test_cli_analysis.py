@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import ortho_group
 
 from embedding_studio.core.text.demo import demo_text
-from embedding_studio.core.vectors.io import load_model, save_model, save_word2vec
+from embedding_studio.core.vectors.io import load_model, save_word2vec
 from embedding_studio.core.vectors.model import Model
 
 

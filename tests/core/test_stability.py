@@ -1,6 +1,5 @@
 """Stability across runs: a tiny generated corpus, few epochs; the measures against brute force."""
 
-import threading
 
 import numpy as np
 import pytest

@@ -14,7 +14,6 @@ import pytest
 from embedding_studio.core.config import TrainConfig
 from embedding_studio.core.errors import ConfigError, ModelFileError
 from embedding_studio.core.text.demo import demo_text
-from embedding_studio.core.text.vocab import Vocab
 from embedding_studio.core.train.subword_sgns import Composition, initial_subword_table, subword_window_step
 from embedding_studio.core.train.trainer import Trainer
 from embedding_studio.core.vectors.io import load_any, load_model, load_vectors, save_model, save_word2vec
