@@ -25,7 +25,7 @@ import numpy as np
 from ..config import INT_RANGES, range_text
 from ..errors import ModelFileError
 from ..text.vocab import Vocab
-from .file_checks import control_character_problem, control_character_word, unusable_vector
+from .file_checks import control_character_problem, control_character_word, reading, unusable_vector
 from .model import Model, RunState
 from .subwords import MAX_SUBWORD_N, Subwords, compose_rows, ngram_hashes
 
@@ -60,19 +60,12 @@ def load_fasttext(path: str | os.PathLike) -> Model:
     """Read a fastText ``.bin`` model: its words' vectors (fastText's, each the mean of the word's own row
     and its n-grams' rows) and, when it has n-grams, the table that answers unseen words."""
     path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size < 8:
-                raise _bad(path, "it is too short to be a fastText model")
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                return _parse(path, data, size)
-    except ModelFileError:
-        raise
-    except MemoryError as error:
-        raise ModelFileError(f"'{path}' is too large to load into memory") from error
-    except OSError as error:
-        raise ModelFileError(f"Cannot read '{path}': {error.strerror or error}") from error
+    with reading(path), open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size < 8:
+            raise _bad(path, "it is too short to be a fastText model")
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _parse(path, data, size)
 
 
 def _parse(path: Path, data: mmap.mmap, size: int) -> Model:

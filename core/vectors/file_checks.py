@@ -41,6 +41,18 @@ def writing(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
         raise ModelFileError(f"Cannot write '{path}': {reason}") from error
 
 
+@contextmanager
+def reading(path: str | os.PathLike) -> Iterator[None]:
+    """Reading a vectors file: a file too large for memory, or an OS error, reported as one clear line
+    (a ModelFileError raised inside passes as it is)."""
+    try:
+        yield
+    except ModelFileError:
+        raise
+    except MemoryError as error:
+        raise ModelFileError(f"'{path}' is too large to load into memory") from error
+    except OSError as error:
+        raise ModelFileError(f"Cannot read '{path}': {error.strerror or error}") from error
 
 def check_readable(path: Path, what: str) -> bytes:
     """The first bytes of ``path``; a clear ModelFileError if it cannot be opened or is empty."""

@@ -17,7 +17,7 @@ from ..errors import ModelFileError, StudioError
 from ..text.vocab import Vocab
 from .model import Model
 from .file_checks import (BLOCK_LINES, Progress, check_readable, control_character_problem, control_character_word,
-                          encoded_words, unusable_vector, writing)
+                          encoded_words, reading, unusable_vector, writing)
 
 _HEADER = re.compile(rb"^\s*(\d{1,18})\s+(\d{1,18})\s*$")
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -68,7 +68,7 @@ def load_vectors(path: str | os.PathLike, progress: Progress | None = None) -> M
     check_readable(path, "vectors file")
     total = path.stat().st_size
     report = progress or (lambda done, total: None)
-    try:
+    with reading(path):
         with open(path, "rb") as f:
             first = f.readline(1 << 20)
             if first.startswith(b"\xef\xbb\xbf"):
@@ -106,12 +106,6 @@ def load_vectors(path: str | os.PathLike, progress: Progress | None = None) -> M
                 if f.read(3) != b"\xef\xbb\xbf":  # skip a byte-order mark
                     f.seek(0)
                 words, vectors = _read_text(f, path, dim, None, 1, total, report, capacity=rows)
-    except ModelFileError:
-        raise
-    except MemoryError as error:
-        raise ModelFileError(f"'{path}' is too large to load into memory") from error
-    except OSError as error:
-        raise ModelFileError(f"Cannot read '{path}': {error.strerror or error}") from error
     report(total, total)
     words, vectors = _drop_duplicates(words, vectors)
     return Model(Vocab(words, np.zeros(len(words), dtype=np.int64)), vectors)
